@@ -1,0 +1,298 @@
+"""What each command does, between reading its arguments and rendering its result.
+
+This module owns the workflows that combine files and computation, so that ``cli.py``
+stays a thin layer of argument parsing and rendering:
+
+* :func:`run_check` validates a convention and its ledger, every problem at once;
+* :func:`record` is the single write path: under the ledger's exclusive lock it re-reads
+  the ledger, builds the new entry from the replayed state, runs the availability
+  control (:func:`budget.admit`) and appends only when nothing forbids it;
+* small builders turn command arguments into :class:`ledger.Entry` values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .budget import Availability, Replay, admit, check_entries, replay
+from .convention import LoadedConvention, load_convention
+from .errors import DelegationError, ExitCode, Problem, Severity, fail
+from .ledger import (
+    MAX_LABEL,
+    TOKEN,
+    TOKEN_EXPECTED,
+    Entry,
+    LedgerFile,
+    format_entry,
+    header_line,
+    locked_ledger,
+    new_id,
+    now_stamp,
+    read_ledger,
+    repair,
+    writable_state,
+)
+from .model import Convention
+
+
+def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:
+    """``--ledger`` if given, else the convention's ledger, relative to its YAML file."""
+    if override:
+        return Path(override)
+    return loaded.ledger_path()
+
+
+# --------------------------------------------------------------------------------------
+# check
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    """Everything ``delegation check`` found."""
+
+    convention_path: Path
+    problems: list[Problem]
+    convention: Convention | None = None
+    ledger_path: Path | None = None
+    ledger_entries: int | None = None
+    repaired: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity is Severity.ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity is Severity.WARNING for p in self.problems)
+
+
+def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = False,
+              now: dt.datetime | None = None) -> CheckResult:
+    """Validate a convention file and, when it is valid, its ledger."""
+    loaded = load_convention(path)
+    result = CheckResult(path, list(loaded.problems), loaded.convention)
+    conv = loaded.convention
+    if conv is None or any(p.is_error for p in loaded.problems):
+        return result
+    ledger_path = ledger_path_for(loaded, ledger)
+    result.ledger_path = ledger_path
+    if repair_torn:
+        result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC))
+    state = read_ledger(ledger_path)
+    result.ledger_entries = len(state.entries)
+    result.problems.extend(_ledger_problems(conv, state))
+    return result
+
+
+def _ledger_problems(conv: Convention, state: LedgerFile) -> list[Problem]:
+    problems = list(state.problems)
+    if state.exists and state.size and state.has_header and state.convention_id not in (None, conv.id):
+        problems.append(Problem(state.path, 1, None, Severity.ERROR, "ledger-other-convention",
+                                f"this ledger belongs to convention {state.convention_id!r}, "
+                                f"not {conv.id!r}"))
+    problems.extend(check_entries(conv, state.entries, state.path))
+    return problems
+
+
+# --------------------------------------------------------------------------------------
+# The write path
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """The result of a writing command."""
+
+    entry: Entry
+    line: str
+    written: bool
+    ledger_path: Path
+    warnings: list[Problem] = field(default_factory=list)
+    availability: Availability | None = None
+
+
+Builder = Callable[[Replay, set[str]], Entry]
+"""Builds the new entry from the replayed state of the ledger and the ids already taken."""
+
+
+def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_run: bool) -> Outcome:
+    """Check a new entry against the whole ledger and append it if nothing forbids it."""
+    conv = loaded.convention
+    assert conv is not None
+    header = header_line(conv.id)
+    if dry_run:
+        ledger = read_ledger(ledger_path)
+        return _decide(conv, ledger, build, ledger_path, None, header)
+    with locked_ledger(ledger_path) as locked:
+        ledger = locked.read()
+
+        def write(lines: list[str], first: bool) -> None:
+            locked.append(lines, header=header if first else None)
+
+        return _decide(conv, ledger, build, ledger_path, write, header)
+
+
+def _decide(conv: Convention, ledger: LedgerFile, build: Builder, ledger_path: Path,
+            write: Callable[[list[str], bool], None] | None, header: str) -> Outcome:
+    writable_state(ledger, conv.id)
+    state, _ = replay(conv, ledger.entries)
+    entry = build(state, {e.id for e in ledger.entries})
+    verdict = admit(conv, ledger.entries, [entry], str(ledger_path))
+    if verdict.errors:
+        refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
+                          f"{entry.kind} refused; the ledger was not changed")
+        raise DelegationError([*verdict.errors, refused], ExitCode.PROBLEMS)
+    line = format_entry(entry)
+    if write is not None:
+        write([line], ledger.size == 0)
+    return Outcome(entry, line, write is not None, ledger_path, verdict.warnings,
+                   verdict.state.availability(entry.date))
+
+
+# --------------------------------------------------------------------------------------
+# Entry builders (argument checks that need no ledger are done here, before the lock)
+# --------------------------------------------------------------------------------------
+
+
+def author_name(option: str | None) -> str:
+    """``--author``, else the login name."""
+    name = option
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = os.environ.get("USER") or "unknown"
+    return check_token(name, "--author")
+
+
+def check_token(value: str, option: str) -> str:
+    if TOKEN.fullmatch(value) is None:
+        raise fail(f"{option} {value!r} is not valid (expected {TOKEN_EXPECTED})",
+                   code="bad-argument")
+    return value
+
+
+def check_label(text: str | None, option: str = "--label") -> str:
+    label = (text or "").strip()
+    if len(label) > MAX_LABEL:
+        raise fail(f"{option} is {len(label)} characters long (at most {MAX_LABEL})",
+                   code="bad-argument")
+    return label
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When and by whom an entry is recorded."""
+
+    at: str
+    by: str
+
+    @classmethod
+    def now(cls, author: str | None, now: dt.datetime | None = None) -> Stamp:
+        return cls(now_stamp(now or dt.datetime.now(dt.UTC)), author_name(author))
+
+
+def commitment_builder(conv: Convention, *, team: str, amount: int, date: dt.date,
+                       ref: str | None, marche: str | None, prestation: str | None,
+                       label: str, stamp: Stamp) -> Builder:
+    if ref is not None:
+        check_token(ref, "--ref")
+    if marche is None and prestation is not None:
+        marche = conv.marche_of_prestation.get(prestation)
+
+    def build(state: Replay, taken: set[str]) -> Entry:
+        return Entry(date=date, kind="commitment", id=new_id("commitment", taken), team=team,
+                     amount=amount, ref=ref, marche=marche, prestation=prestation,
+                     recorded_at=stamp.at, author=stamp.by, label=label)
+
+    return build
+
+
+def _resolve(state: Replay, key: str) -> Entry:
+    found = state.resolve(key)
+    if found is None:
+        raise fail(f"unknown commitment {key!r} (expected a commitment id or its bon de "
+                   "commande reference; `delegation log --kind commitment` lists them)",
+                   code="commitment-unknown", exit_code=ExitCode.PROBLEMS)
+    return found.entry
+
+
+def payment_builder(*, commitment: str, amount: int, date: dt.date,
+                    service_fait: dt.date | None, ref: str | None, label: str,
+                    stamp: Stamp) -> Builder:
+    if ref is not None:
+        check_token(ref, "--ref")
+
+    def build(state: Replay, taken: set[str]) -> Entry:
+        target = _resolve(state, commitment)
+        return Entry(date=date, kind="payment", id=new_id("payment", taken), team=target.team,
+                     amount=amount, commitment=target.id, service_fait=service_fait, ref=ref,
+                     recorded_at=stamp.at, author=stamp.by, label=label)
+
+    return build
+
+
+def release_builder(*, commitment: str, amount: int | None, date: dt.date, label: str,
+                    stamp: Stamp) -> Builder:
+    def build(state: Replay, taken: set[str]) -> Entry:
+        target = _resolve(state, commitment)
+        value = amount
+        if value is None:
+            value = state.commitments[target.id].remaining
+            if value <= 0:
+                raise fail(f"commitment {target.id} has nothing left to release (its reste à "
+                           "payer is 0,00\u00a0€)", code="release-nothing",
+                           exit_code=ExitCode.PROBLEMS)
+        return Entry(date=date, kind="release", id=new_id("release", taken), team=target.team,
+                     amount=value, commitment=target.id, recorded_at=stamp.at, author=stamp.by,
+                     label=label)
+
+    return build
+
+
+def forecast_builder(*, team: str, amount: int, month: str, forecast_type: str, date: dt.date,
+                     label: str, stamp: Stamp) -> Builder:
+    def build(state: Replay, taken: set[str]) -> Entry:
+        return Entry(date=date, kind="forecast", id=new_id("forecast", taken), team=team,
+                     amount=amount, month=month, forecast_type=forecast_type,
+                     recorded_at=stamp.at, author=stamp.by, label=label)
+
+    return build
+
+
+def note_builder(*, team: str, text: str, date: dt.date, stamp: Stamp) -> Builder:
+    if not text:
+        raise fail("the note is empty (expected the text of the progress note)",
+                   code="bad-argument")
+
+    def build(state: Replay, taken: set[str]) -> Entry:
+        return Entry(date=date, kind="note", id=new_id("note", taken), team=team,
+                     recorded_at=stamp.at, author=stamp.by, label=text)
+
+    return build
+
+
+# --------------------------------------------------------------------------------------
+# log
+# --------------------------------------------------------------------------------------
+
+
+def select_entries(ledger: LedgerFile, *, team: str | None, month: str | None,
+                   kind: str | None) -> list[Entry]:
+    """Entries of the ledger (file order) matching every given filter."""
+    out = []
+    for entry in ledger.entries:
+        if team is not None and entry.team != team:
+            continue
+        if month is not None and entry.date.strftime("%Y-%m") != month:
+            continue
+        if kind is not None and entry.kind != kind:
+            continue
+        out.append(entry)
+    return out

@@ -1,0 +1,390 @@
+"""The ``delegation`` command line (Typer): parse arguments, call the core, render, exit.
+
+Each command body loads what it needs, calls one function of ``actions``, renders the
+result with ``report`` and returns; errors are raised as :class:`DelegationError` and
+turned into ``FILE:LINE:COL: error: ...`` lines on stderr and an exit code in one place,
+:func:`_handled`.  Exit codes are defined in ``errors.ExitCode`` and listed in the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from . import __version__
+from .errors import DelegationError, ExitCode
+from .money import AmountError, parse_amount
+
+app = typer.Typer(
+    name="delegation",
+    help="Budget ledger for a convention de délégation de gestion: record commitments (AE) "
+    "and payments (CP), refuse what the convention forbids, report every month.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _handled(fn: F) -> F:
+    """Map every failure to one line per problem on stderr and a documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DelegationError as exc:
+            from .report import problems_text
+
+            typer.echo(problems_text(exc.problems), err=True, nl=False)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            typer.echo(f"{where}error: {exc.strerror or exc}", err=True)
+            raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# Argument parsers ---------------------------------------------------------------------
+
+
+def _amount(text: str) -> int:
+    try:
+        return parse_amount(text)
+    except AmountError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _date(text: str) -> dt.date:
+    from .ledger import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _month(text: str) -> str:
+    from .ledger import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class CheckFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+class ForecastType(enum.StrEnum):
+    ae = "ae"
+    cp = "cp"
+
+
+class EntryKind(enum.StrEnum):
+    commitment = "commitment"
+    payment = "payment"
+    release = "release"
+    forecast = "forecast"
+    note = "note"
+
+
+ConventionOpt = Annotated[
+    str,
+    typer.Option("--convention", "-c", envvar="DELEGATION_CONVENTION", metavar="PATH",
+                 help="Convention YAML file (else $DELEGATION_CONVENTION, else ./convention.yaml)."),
+]
+LedgerOpt = Annotated[
+    str | None,
+    typer.Option("--ledger", metavar="PATH", help="Ledger file, instead of the convention's."),
+]
+DateOpt = Annotated[
+    dt.date | None,
+    typer.Option("--date", parser=_date, metavar="YYYY-MM-DD", help="Date of the operation (default: today)."),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show the entry and the resulting availability; write nothing."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the recorded entry as JSON.")]
+LabelOpt = Annotated[str | None, typer.Option("--label", help="Free text describing the entry.")]
+AuthorOpt = Annotated[str | None, typer.Option("--author", help="Who records it (default: login name).")]
+TeamOpt = Annotated[str, typer.Option("--team", help="Team id, as in the convention.")]
+AmountArg = Annotated[int, typer.Argument(parser=_amount, metavar="AMOUNT",
+                                          help="Amount in euros: 20000, 20000.50, '20 000,50 €'.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"delegation {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Budget ledger for a convention de délégation de gestion."""
+
+
+# check ---------------------------------------------------------------------------------
+
+
+@app.command()
+@_handled
+def check(
+    path: Annotated[str | None, typer.Argument(metavar="[CONVENTION.yaml]",
+                                               help="Convention file (default: -c, "
+                                               "$DELEGATION_CONVENTION or ./convention.yaml).")] = None,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+    output: Annotated[CheckFormat, typer.Option("--format", help="text, or json for editors and CI.")] = CheckFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Move an incomplete last ledger line to a side file.")] = False,
+) -> None:
+    """Validate a convention file and its ledger; report every problem at once.
+
+    Example: delegation check examples/fabrique-numerique-s3.yaml
+    """
+    from .actions import run_check
+    from .report import check_summary, problems_json, problems_text
+
+    result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair)
+    if result.repaired:
+        typer.echo(result.repaired)
+    if output is CheckFormat.json:
+        typer.echo(problems_json(result.problems), nl=False)
+    else:
+        typer.echo(problems_text(result.problems), err=True, nl=False)
+        typer.echo(check_summary(result), nl=False)
+    failed = result.errors or (strict and result.warnings)
+    if failed:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+# writing commands ------------------------------------------------------------------------
+
+
+def _record(convention: str, ledger: str | None, build_for: Callable[..., Any], dry_run: bool,
+            as_json: bool) -> None:
+    from .actions import ledger_path_for, record
+    from .convention import require_convention
+    from .report import outcome_json, outcome_text, problems_text
+
+    loaded = require_convention(Path(convention))
+    assert loaded.convention is not None
+    build = build_for(loaded.convention)
+    outcome = record(loaded, ledger_path_for(loaded, ledger), build, dry_run=dry_run)
+    if as_json:
+        typer.echo(outcome_json(outcome), nl=False)
+    else:
+        typer.echo(outcome_text(outcome), nl=False)
+    if outcome.warnings:
+        typer.echo(problems_text(outcome.warnings), err=True, nl=False)
+
+
+@app.command()
+@_handled
+def commit(
+    amount: AmountArg,
+    team: TeamOpt,
+    date: DateOpt = None,
+    ref: Annotated[str | None, typer.Option("--ref", help="Bon de commande / EJ number.")] = None,
+    marche: Annotated[str | None, typer.Option("--marche", help="Marché id (default: the prestation's).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Prestation kind (annexe 3), e.g. devops.")] = None,
+    label: LabelOpt = None,
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Record a commitment (a bon de commande): consumes AE of its year and the team's cap.
+
+    Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1
+    """
+    from .actions import Stamp, check_label, commitment_builder
+
+    stamp = Stamp.now(author)
+    text = check_label(label)
+    _record(convention, ledger, lambda conv: commitment_builder(
+        conv, team=team, amount=amount, date=date or dt.date.today(), ref=ref, marche=marche,
+        prestation=kind, label=text, stamp=stamp), dry_run, as_json)
+
+
+@app.command()
+@_handled
+def pay(
+    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT",
+                                              help="Commitment id or bon de commande reference.")],
+    amount: AmountArg,
+    date: DateOpt = None,
+    service_fait: Annotated[dt.date | None, typer.Option("--service-fait", parser=_date,
+                                                         metavar="YYYY-MM-DD",
+                                                         help="Date the service was certified.")] = None,
+    ref: Annotated[str | None, typer.Option("--ref", help="Demande de paiement number.")] = None,
+    label: LabelOpt = None,
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Record a payment on a commitment: consumes CP of the payment's year.
+
+    Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27
+    """
+    from .actions import Stamp, check_label, payment_builder
+
+    stamp = Stamp.now(author)
+    text = check_label(label)
+    _record(convention, ledger, lambda conv: payment_builder(
+        commitment=commitment, amount=amount, date=date or dt.date.today(),
+        service_fait=service_fait, ref=ref, label=text, stamp=stamp), dry_run, as_json)
+
+
+@app.command()
+@_handled
+def release(
+    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT",
+                                              help="Commitment id or bon de commande reference.")],
+    amount: Annotated[int | None, typer.Argument(parser=_amount, metavar="[AMOUNT]",
+                                                 help="Amount released (default: the whole reste à payer).")] = None,
+    date: DateOpt = None,
+    label: LabelOpt = None,
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Release (dégager) part or all of a commitment's reste à payer.
+
+    AE come back to the commitment's year only when released in that same year.
+
+    Example: delegation release BC-1 2500 --date 2020-06-30
+    """
+    from .actions import Stamp, check_label, release_builder
+
+    stamp = Stamp.now(author)
+    text = check_label(label)
+    _record(convention, ledger, lambda conv: release_builder(
+        commitment=commitment, amount=amount, date=date or dt.date.today(), label=text,
+        stamp=stamp), dry_run, as_json)
+
+
+@app.command()
+@_handled
+def forecast(
+    amount: AmountArg,
+    team: TeamOpt,
+    month: Annotated[str, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+                                       help="Month planned.")],
+    forecast_type: Annotated[ForecastType, typer.Option("--type", help="ae: an order; cp: a payment.")],
+    date: DateOpt = None,
+    label: LabelOpt = None,
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Record a forecast order (AE) or payment (CP) for a month; consumes nothing.
+
+    Example: delegation forecast --team friches 30000 --month 2020-04 --type ae
+    """
+    from .actions import Stamp, check_label, forecast_builder
+
+    stamp = Stamp.now(author)
+    text = check_label(label)
+    _record(convention, ledger, lambda conv: forecast_builder(
+        team=team, amount=amount, month=month, forecast_type=forecast_type.value,
+        date=date or dt.date.today(), label=text, stamp=stamp), dry_run, as_json)
+
+
+@app.command()
+@_handled
+def note(
+    team: TeamOpt,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The progress note.")],
+    date: DateOpt = None,
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Record a dated progress note for a team (avancement des travaux).
+
+    Example: delegation note --team friches "Comité d'investissement le 15 juin"
+    """
+    from .actions import Stamp, check_label, note_builder
+
+    stamp = Stamp.now(author)
+    body = check_label(text, "TEXT")
+    _record(convention, ledger, lambda conv: note_builder(
+        team=team, text=body, date=date or dt.date.today(), stamp=stamp), dry_run, as_json)
+
+
+# log -------------------------------------------------------------------------------------
+
+
+@app.command()
+@_handled
+def log(
+    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+                                              help="Only entries dated in this month.")] = None,
+    kind: Annotated[EntryKind | None, typer.Option("--kind", help="Only this kind of entry.")] = None,
+    output: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """List the ledger's entries, in file order.
+
+    Example: delegation log --team friches --kind payment --format csv
+    """
+    from .actions import ledger_path_for, select_entries
+    from .convention import require_convention
+    from .ledger import read_ledger
+    from .report import log_csv, log_json, log_table, problems_text
+
+    loaded = require_convention(Path(convention))
+    state = read_ledger(ledger_path_for(loaded, ledger))
+    entries = select_entries(state, team=team, month=month, kind=kind.value if kind else None)
+    if state.problems:
+        typer.echo(problems_text(state.problems), err=True, nl=False)
+    if output is Format.json:
+        typer.echo(log_json(entries), nl=False)
+    elif output is Format.csv:
+        typer.echo(log_csv(entries), nl=False)
+    else:
+        from rich.console import Console
+
+        Console(file=sys.stdout, highlight=False).print(log_table(entries))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,297 @@
+"""Reading a convention file: YAML text -> :class:`model.Convention`, with line numbers.
+
+This module owns the convention file on disk and every way it can be wrong:
+
+* what cannot be read at all (missing, a directory, too large, binary, not UTF-8, a YAML
+  syntax error, nesting or aliases that would explode) raises :class:`DelegationError`
+  with exit code 2;
+* what is read but invalid (a YAML tag that tries to build an object, a schema error, a
+  broken rule) comes back as :class:`Problem` values located at ``FILE:LINE:COL``.
+
+YAML numbers never pass through a binary float: the loader keeps their source text
+(:class:`model.YamlNumber`) and each field converts it exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors
+from .model import Convention, Finding, Loc, YamlNumber, convention_findings
+
+MAX_BYTES = 1_000_000
+"""A convention is a page of YAML; anything above a megabyte is refused unread."""
+MAX_NODES = 100_000
+"""Values visited when walking the document (aliases counted each time they are used)."""
+MAX_DEPTH = 50
+
+
+class _ExactConstructor(RoundTripConstructor):
+    """Round-trip constructor that keeps numbers as their source text."""
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        return YamlNumber(node.value.replace("_", ""))
+
+    def construct_yaml_float(self, node: Any) -> Any:
+        return YamlNumber(node.value.replace("_", ""))
+
+
+_ExactConstructor.add_constructor("tag:yaml.org,2002:int", _ExactConstructor.construct_yaml_int)
+_ExactConstructor.add_constructor("tag:yaml.org,2002:float", _ExactConstructor.construct_yaml_float)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _ExactConstructor
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+@dataclass(frozen=True)
+class LoadedConvention:
+    """A convention read from a file, with its path and the problems found in it."""
+
+    path: Path
+    convention: Convention | None
+    problems: list[Problem]
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def ledger_path(self) -> Path:
+        assert self.convention is not None
+        return self.folder / self.convention.ledger_path
+
+
+def read_text(path: Path, *, max_bytes: int, what: str) -> str:
+    """Read a small UTF-8 text file, or raise a one-line error (exit 2)."""
+    shown = str(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise fail(f"no such file (expected a {what})", code="file-missing", path=shown) from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+    if path.is_dir():
+        raise fail(f"is a directory (expected a {what})", code="file-is-directory", path=shown)
+    if st.st_size > max_bytes:
+        raise fail(f"file is {st.st_size} bytes, too large for a {what} (at most {max_bytes})",
+                   code="file-too-large", path=shown)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise fail(f"contains a NUL byte: binary data (expected a {what} in UTF-8 text)",
+                   code="file-binary", path=shown, line=line)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise fail(f"invalid UTF-8 byte 0x{data[exc.start]:02x} (expected a {what} in UTF-8 text)",
+                   code="file-encoding", path=shown, line=line, column=col) from None
+    return text
+
+
+def load_convention(path: Path) -> LoadedConvention:
+    """Read, parse and validate a convention file.
+
+    Raises :class:`DelegationError` (exit 2) when the file cannot be read as YAML; returns
+    every other problem (schema, rules) in ``problems``, with the convention when the
+    schema holds.
+    """
+    text = read_text(path, max_bytes=MAX_BYTES, what="convention YAML file")
+    shown = str(path)
+    _refuse_deep_flow(text, shown)
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = (exc.problem or exc.context or "syntax error").strip()
+        raise fail(f"not valid YAML: {what}", code="yaml-syntax", path=shown,
+                   line=mark.line + 1 if mark else None,
+                   column=mark.column + 1 if mark else None) from None
+    except YAMLError as exc:
+        raise fail(f"not valid YAML: {str(exc).strip().splitlines()[0]}", code="yaml-syntax",
+                   path=shown) from None
+    except RecursionError:
+        raise fail("not valid YAML: nested too deeply", code="yaml-too-deep", path=shown) from None
+
+    problems = list(_walk(data, shown))
+    if has_errors(problems):
+        return LoadedConvention(path, None, problems)
+    if not isinstance(data, CommentedMap):
+        raise fail("the document is not a mapping of fields (expected `id: ...`, `title: ...`, ...)",
+                   code="yaml-not-mapping", path=shown, line=1, column=1,
+                   exit_code=ExitCode.PROBLEMS)
+    try:
+        conv = Convention.model_validate(dict(data))
+    except ValidationError as exc:
+        problems.extend(_schema_problems(exc, data, shown))
+        return LoadedConvention(path, None, problems)
+    problems.extend(_locate_finding(f, data, shown) for f in convention_findings(conv))
+    return LoadedConvention(path, conv, problems)
+
+
+def require_convention(path: Path) -> LoadedConvention:
+    """Load a convention for a command that needs a valid one; raise otherwise."""
+    loaded = load_convention(path)
+    errors = [p for p in loaded.problems if p.severity is Severity.ERROR]
+    if errors or loaded.convention is None:
+        raise DelegationError(errors, ExitCode.PROBLEMS)
+    return loaded
+
+
+# --------------------------------------------------------------------------------------
+
+
+def _refuse_deep_flow(text: str, shown: str) -> None:
+    """Refuse ``[[[[…`` before the YAML parser spends seconds recursing into it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth, line, quote = 0, 1, ""
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise fail(f"nested more than {MAX_DEPTH} levels deep", code="yaml-too-deep",
+                           path=shown, line=line)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+
+
+def _walk(root: Any, shown: str) -> Iterable[Problem]:
+    """Refuse tags, aliases that explode, and nesting beyond reason."""
+    visited = 0
+    stack: list[tuple[Any, int, tuple[int | None, int | None]]] = [(root, 0, (1, 1))]
+    while stack:
+        node, depth, pos = stack.pop()
+        visited += 1
+        if visited > MAX_NODES:
+            raise fail(f"the document expands to more than {MAX_NODES} values (aliases "
+                       "used as a bomb, or referring to themselves); a convention is a page "
+                       "of YAML", code="yaml-too-large",
+                       path=shown)
+        if depth > MAX_DEPTH:
+            raise fail(f"nested more than {MAX_DEPTH} levels deep", code="yaml-too-deep",
+                       path=shown, line=pos[0], column=pos[1])
+        tag = getattr(node, "tag", None)
+        tag_value = getattr(tag, "value", None) if tag is not None else None
+        if tag_value is not None:
+            yield Problem(shown, pos[0], pos[1], Severity.ERROR, "yaml-tag",
+                          f"YAML tag {tag_value} is not allowed (expected plain values: "
+                          "text, numbers, dates, lists and mappings)")
+            continue
+        if isinstance(node, CommentedMap):
+            for key in node:
+                line, col = node.lc.value(key)
+                stack.append((node[key], depth + 1, (line + 1, col + 1)))
+        elif isinstance(node, CommentedSeq):
+            for i, item in enumerate(node):
+                line, col = node.lc.item(i)
+                stack.append((item, depth + 1, (line + 1, col + 1)))
+
+
+def _locate(root: Any, loc: Loc, *, on_key: bool = False) -> tuple[int | None, int | None]:
+    """Line and column (1-based) of the value at ``loc``, or of its nearest ancestor."""
+    node = root
+    line, col = 1, 1
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, CommentedMap) and part in node:
+            l0, c0 = node.lc.key(part) if (last and on_key) else node.lc.value(part)
+            line, col = l0 + 1, c0 + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            l0, c0 = node.lc.item(part)
+            line, col = l0 + 1, c0 + 1
+            node = node[part]
+        else:
+            break
+    return line, col
+
+
+def _locate_finding(finding: Finding, root: Any, shown: str) -> Problem:
+    line, col = _locate(root, finding.loc)
+    return Problem(shown, line, col, finding.severity, finding.code, finding.message)
+
+
+def _field_names(loc: Loc) -> list[str] | None:
+    """The fields allowed at the mapping that ``loc`` points into (for unknown keys)."""
+    from typing import get_args, get_origin
+
+    from pydantic import BaseModel
+
+    model: Any = Convention
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        ann = info.annotation
+        while get_origin(ann) is not None:
+            args = [a for a in get_args(ann) if a is not type(None) and a is not Ellipsis]
+            if not args:
+                break
+            ann = args[0]
+        model = ann
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return None
+
+
+def _schema_problems(exc: ValidationError, root: Any, shown: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc: Loc = tuple(err["loc"])
+        kind = err["type"]
+        dotted = ".".join(str(p) for p in loc)
+        if kind == "extra_forbidden":
+            allowed = _field_names(loc)
+            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+            message = f"unknown field {dotted!r}{hint}"
+            line, col = _locate(root, loc, on_key=True)
+        elif kind == "missing":
+            message = f"missing field {dotted!r}"
+            line, col = _locate(root, loc)
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            value = err.get("input")
+            shown_value = f" (got {value!r})" if isinstance(value, str | int) and len(repr(value)) < 60 \
+                and kind not in ("value_error",) else ""
+            message = f"{dotted}: {msg}{shown_value}"
+            line, col = _locate(root, loc)
+        problems.append(Problem(shown, line, col, Severity.ERROR, f"schema-{kind}".replace("_", "-"),
+                                message))
+    return problems
+
+
+def default_convention_path(option: str | None) -> Path:
+    """``-c PATH``, else ``$DELEGATION_CONVENTION``, else ``./convention.yaml``."""
+    if option:
+        return Path(option)
+    env = os.environ.get("DELEGATION_CONVENTION")
+    return Path(env) if env else Path("convention.yaml")

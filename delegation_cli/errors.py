@@ -1,0 +1,113 @@
+"""Problems, errors and exit codes: the vocabulary every other module reports in.
+
+This module owns three things and imports nothing from the package:
+
+* :class:`Problem`, a finding about user data (a convention file, a ledger line, a
+  command's argument), carried as a value, like beancount's validation errors.  It is
+  rendered ``FILE:LINE:COL: severity: message``.
+* :class:`DelegationError`, raised when a command cannot go on; it carries its problems
+  and the exit code the command must end with.
+* :class:`ExitCode`, the single place where exit codes are defined (documented in the
+  README's "Exit codes" section).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of every ``delegation`` command."""
+
+    OK = 0
+    """Success; warnings may have been printed."""
+    PROBLEMS = 1
+    """The input was read but breaks a rule: invalid convention or ledger, refused entry,
+    alert with ``--fail-on-alert``, warnings with ``--strict``."""
+    USAGE = 2
+    """Bad command line, or a file that cannot be read at all (missing, a directory, not
+    UTF-8, not YAML, too large)."""
+    WRITE_FAILED = 3
+    """The operating system refused a write (permissions, disk full); the ledger is left as
+    it was before the command."""
+
+
+class Severity(enum.StrEnum):
+    """How serious a problem is: errors block, warnings inform, info is for reports."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding about user data.
+
+    Attributes:
+        path: the file it is about (as given by the user), or ``None`` for an argument.
+        line: 1-based line number, or ``None`` when the problem concerns the whole file.
+        column: 1-based column, or ``None``.
+        severity: error, warning or info.
+        code: a stable identifier (``ae-year-exceeded``) for scripts and editors.
+        message: what is wrong, with figures, and what was expected.
+    """
+
+    path: str | None
+    line: int | None
+    column: int | None
+    severity: Severity
+    code: str
+    message: str
+
+    def render(self) -> str:
+        """``FILE:LINE:COL: severity: message`` (missing parts are left out)."""
+        where = [p for p in (self.path, self.line, self.column) if p is not None]
+        prefix = ":".join(str(p) for p in where)
+        head = f"{prefix}: " if prefix else ""
+        return f"{head}{self.severity.value}: {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        """The problem as a JSON-ready mapping (``check --format json``)."""
+        return {
+            "file": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+        }
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """True when at least one problem is an error."""
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+class DelegationError(Exception):
+    """A command cannot go on.  Carries the problems to print and the exit code."""
+
+    def __init__(self, problems: Sequence[Problem], exit_code: ExitCode = ExitCode.PROBLEMS):
+        super().__init__("; ".join(p.render() for p in problems))
+        self.problems = list(problems)
+        self.exit_code = exit_code
+
+
+def fail(
+    message: str,
+    *,
+    code: str,
+    path: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+    exit_code: ExitCode = ExitCode.USAGE,
+) -> DelegationError:
+    """Build a :class:`DelegationError` holding one error (``raise fail(...)``)."""
+    problem = Problem(path, line, column, Severity.ERROR, code, message)
+    return DelegationError([problem], exit_code)

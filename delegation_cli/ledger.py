@@ -1,0 +1,608 @@
+"""The plain-text ledger: line format, parsing, and durable, locked appends.
+
+This module owns the ledger file (grammar in ``docs/ledger-format.md``):
+
+* :class:`Entry`, one immutable entry with the line it was read from;
+* :func:`format_entry` and :func:`parse_line`, exact inverses of each other;
+* :func:`read_ledger`, which reads a whole file into entries and problems (unreadable
+  lines, a missing header, a torn last line) with their line numbers;
+* :func:`locked_ledger`, the only way to write: an exclusive lock held while the caller
+  re-reads, checks and appends; each append is one ``write`` of complete lines followed
+  by ``fsync``; a failed write is rolled back to the previous size;
+* :func:`repair`, which moves a torn last line to a side file.
+
+It knows nothing of budgets: checking entries against a convention is ``budget.py``'s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DelegationError, ExitCode, Problem, Severity, fail
+from .money import AmountError, Cents, format_canonical, parse_canonical
+
+FORMAT_VERSION = 1
+HEADER_PREFIX = "# delegation-ledger v"
+KINDS = ("commitment", "payment", "release", "forecast", "note")
+AMOUNT_KINDS = frozenset(("commitment", "payment", "release", "forecast"))
+ID_PREFIX = {"commitment": "c", "payment": "p", "release": "r", "forecast": "f", "note": "n"}
+
+# Key of each optional field in the file, in canonical order, per kind.
+_KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "commitment": ("ref", "marche", "prestation"),
+    "payment": ("commitment", "sf", "ref"),
+    "release": ("commitment",),
+    "forecast": ("month", "type"),
+    "note": (),
+}
+_TAIL_FIELDS = ("at", "by")
+MAX_LINE = 65_536
+MAX_LABEL = 2_000
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}")
+TOKEN_EXPECTED = "1 to 64 letters, digits or . _ / : + -, starting with a letter or digit"
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of the ledger.
+
+    Attributes:
+        date: the date of the operation (the budget year is its year).
+        kind: commitment, payment, release, forecast or note.
+        id: unique id (``c-3f9a1b2c``); payments and releases name their commitment by it.
+        team: the team charged.
+        amount: in cents (0 for a note).
+        ref: commitment: bon de commande / EJ number; payment: demande de paiement number.
+        marche: commitment: the marché ordered on.
+        prestation: commitment: the prestation kind (annexe 3).
+        commitment: payment and release: the id of the commitment.
+        service_fait: payment: the date the service was certified.
+        month: forecast: the month planned (``YYYY-MM``).
+        forecast_type: forecast: ``ae`` (an order) or ``cp`` (a payment).
+        recorded_at: when the entry was recorded (UTC, ``YYYY-MM-DDTHH:MM:SSZ``).
+        author: who recorded it.
+        label: free text (the note's text for a note).
+        line: the line it was read from (0 for an entry not yet written); not compared.
+    """
+
+    date: dt.date
+    kind: str
+    id: str
+    team: str
+    amount: Cents = 0
+    ref: str | None = None
+    marche: str | None = None
+    prestation: str | None = None
+    commitment: str | None = None
+    service_fait: dt.date | None = None
+    month: str | None = None
+    forecast_type: str | None = None
+    recorded_at: str | None = None
+    author: str | None = None
+    label: str = ""
+    line: int = field(default=0, compare=False)
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    def as_json(self) -> dict[str, object]:
+        """The entry as a JSON-ready mapping (amounts as ``"20000.00"`` strings)."""
+        out: dict[str, object] = {
+            "id": self.id,
+            "date": self.date.isoformat(),
+            "kind": self.kind,
+            "team": self.team,
+        }
+        if self.kind in AMOUNT_KINDS:
+            out["amount"] = format_canonical(self.amount)
+        for key, value in (
+            ("ref", self.ref), ("marche", self.marche), ("prestation", self.prestation),
+            ("commitment", self.commitment),
+            ("service_fait", self.service_fait.isoformat() if self.service_fait else None),
+            ("month", self.month), ("type", self.forecast_type),
+            ("recorded_at", self.recorded_at), ("author", self.author),
+        ):
+            if value is not None:
+                out[key] = value
+        out["label"] = self.label
+        if self.line:
+            out["line"] = self.line
+        return out
+
+
+def header_line(convention_id: str) -> str:
+    """The first line of every ledger file."""
+    return f"{HEADER_PREFIX}{FORMAT_VERSION} convention={convention_id}"
+
+
+# --------------------------------------------------------------------------------------
+# Formatting
+# --------------------------------------------------------------------------------------
+
+_UNSAFE_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+
+
+def quote_label(text: str) -> str:
+    """JSON string literal, with every control, format (bidi) or separator character
+    escaped as ``\\uXXXX`` so that a label can never break a line or hide text."""
+    body = json.dumps(text, ensure_ascii=False)
+    if body.isascii() or not any(unicodedata.category(c) in _UNSAFE_CATEGORIES for c in body):
+        return body
+    return "".join(
+        f"\\u{ord(c):04x}" if ord(c) > 0x7F and unicodedata.category(c) in _UNSAFE_CATEGORIES
+        and ord(c) <= 0xFFFF else c
+        for c in body
+    )
+
+
+def _field_values(entry: Entry) -> dict[str, str | None]:
+    return {
+        "ref": entry.ref,
+        "marche": entry.marche,
+        "prestation": entry.prestation,
+        "commitment": entry.commitment,
+        "sf": entry.service_fait.isoformat() if entry.service_fait else None,
+        "month": entry.month,
+        "type": entry.forecast_type,
+        "at": entry.recorded_at,
+        "by": entry.author,
+    }
+
+
+def format_entry(entry: Entry) -> str:
+    """The ledger line of an entry (without the newline); inverse of :func:`parse_line`."""
+    parts = [entry.date.isoformat(), entry.kind, entry.id, entry.team]
+    if entry.kind in AMOUNT_KINDS:
+        parts.append(format_canonical(entry.amount))
+    values = _field_values(entry)
+    for key in (*_KIND_FIELDS[entry.kind], *_TAIL_FIELDS):
+        value = values[key]
+        if value is not None:
+            parts.append(f"{key}={value}")
+    if entry.label:
+        parts.append(quote_label(entry.label))
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------
+
+
+class LineError(ValueError):
+    """A ledger line that does not follow the grammar; ``column`` is 1-based."""
+
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+_date_cache: dict[str, dt.date] = {}
+
+
+def parse_date(text: str) -> dt.date:
+    """Strict ``YYYY-MM-DD`` (``2020-02-30``, ``20-01-01`` and ``20200101`` are refused)."""
+    cached = _date_cache.get(text)
+    if cached is not None:
+        return cached
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not (
+        text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit() and text.isascii()
+    ):
+        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD, such as 2020-02-01)")
+    try:
+        value = dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a calendar date (expected YYYY-MM-DD)") from None
+    if len(_date_cache) < 100_000:
+        _date_cache[text] = value
+    return value
+
+
+def parse_month(text: str) -> str:
+    """Strict ``YYYY-MM``."""
+    if _MONTH.fullmatch(text) is None:
+        raise ValueError(f"{text!r} is not a month (expected YYYY-MM, such as 2020-03)")
+    return text
+
+
+def _column_of(line: str, token_index: int, tokens: list[str]) -> int:
+    return sum(len(t) + 1 for t in tokens[:token_index]) + 1
+
+
+def parse_line(line: str, lineno: int = 0) -> Entry:
+    """Parse one entry line (without its newline); raise :class:`LineError` if malformed."""
+    if len(line) > MAX_LINE:
+        raise LineError(f"line is {len(line)} characters long (at most {MAX_LINE})")
+    quote = line.find('"')
+    label = ""
+    if quote >= 0:
+        if quote == 0 or line[quote - 1] != " ":
+            raise LineError("a label must be preceded by a space", quote + 1)
+        try:
+            label = json.loads(line[quote:])
+        except ValueError:
+            raise LineError("the label is not a well-formed double-quoted string", quote + 1) from None
+        if not isinstance(label, str):  # pragma: no cover - a quote starts a string
+            raise LineError("the label is not a string", quote + 1)
+        head = line[: quote - 1]
+    else:
+        head = line
+    tokens = head.split(" ")
+    if len(tokens) < 4 or "" in tokens:
+        raise LineError("expected DATE KIND ID TEAM [AMOUNT] [key=value ...] [\"label\"], "
+                        "separated by single spaces", 1)
+    try:
+        date = parse_date(tokens[0])
+    except ValueError as exc:
+        raise LineError(str(exc), 1) from None
+    kind = tokens[1]
+    if kind not in _KIND_FIELDS:
+        raise LineError(f"unknown kind {kind!r} (expected one of: {', '.join(KINDS)})", 12)
+    ident, team = tokens[2], tokens[3]
+    for index, value in ((2, ident), (3, team)):
+        if TOKEN.fullmatch(value) is None:
+            what = "id" if index == 2 else "team"
+            raise LineError(f"{what} {value!r} is not valid (expected {TOKEN_EXPECTED})",
+                            _column_of(line, index, tokens))
+    rest = 4
+    amount = 0
+    if kind in AMOUNT_KINDS:
+        if len(tokens) < 5:
+            raise LineError(f"a {kind} needs an amount after the team (such as 20000.00)")
+        try:
+            amount = parse_canonical(tokens[4])
+        except AmountError as exc:
+            raise LineError(str(exc), _column_of(line, 4, tokens)) from None
+        if amount == 0:
+            raise LineError("amount is zero (expected a positive amount)", _column_of(line, 4, tokens))
+        rest = 5
+    allowed = (*_KIND_FIELDS[kind], *_TAIL_FIELDS)
+    values: dict[str, str] = {}
+    for index in range(rest, len(tokens)):
+        key, eq, value = tokens[index].partition("=")
+        col = _column_of(line, index, tokens)
+        if not eq:
+            raise LineError(f"expected key=value, got {tokens[index]!r}", col)
+        if key not in allowed:
+            raise LineError(f"unknown field {key!r} for a {kind} (expected: {', '.join(allowed)})", col)
+        if key in values:
+            raise LineError(f"field {key!r} appears twice", col)
+        if key == "at":
+            if _STAMP.fullmatch(value) is None:
+                raise LineError(f"at={value!r} is not a UTC time (expected YYYY-MM-DDTHH:MM:SSZ)", col)
+        elif TOKEN.fullmatch(value) is None:
+            raise LineError(f"{key}={value!r} is not valid (expected {TOKEN_EXPECTED})", col)
+        values[key] = value
+    try:
+        sf = parse_date(values["sf"]) if "sf" in values else None
+        month = parse_month(values["month"]) if "month" in values else None
+    except ValueError as exc:
+        raise LineError(str(exc)) from None
+    ftype = values.get("type")
+    if kind == "forecast":
+        if month is None or ftype is None:
+            raise LineError("a forecast needs month=YYYY-MM and type=ae|cp")
+        if ftype not in ("ae", "cp"):
+            raise LineError(f"type={ftype!r} (expected ae or cp)")
+    if kind in ("payment", "release") and "commitment" not in values:
+        raise LineError(f"a {kind} needs commitment=ID")
+    return Entry(
+        date=date, kind=kind, id=ident, team=team, amount=amount,
+        ref=values.get("ref"), marche=values.get("marche"), prestation=values.get("prestation"),
+        commitment=values.get("commitment"), service_fait=sf, month=month, forecast_type=ftype,
+        recorded_at=values.get("at"), author=values.get("by"), label=label, line=lineno,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Reading a whole file
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class LedgerFile:
+    """What :func:`read_ledger` found in a ledger file.
+
+    Attributes:
+        path: the file as named by the user.
+        entries: the entries that parse, in file order.
+        problems: unreadable lines, header problems, a torn last line.
+        exists: False when the file does not exist yet (an empty ledger).
+        convention_id: the convention named in the header, if any.
+        torn: (line number, byte offset where it starts) of a torn last line, if any.
+        size: the file's size in bytes.
+    """
+
+    path: str
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    exists: bool = True
+    convention_id: str | None = None
+    torn: tuple[int, int] | None = None
+    size: int = 0
+    has_header: bool = False
+
+
+def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
+    """Parse the bytes of a ledger file: entries, and every problem with its line."""
+    result = LedgerFile(shown, size=len(data))
+    if not data:
+        return result
+    if data.startswith(b"\xef\xbb\xbf"):
+        result.problems.append(Problem(shown, 1, 1, Severity.ERROR, "ledger-bom",
+                                       "the file starts with a byte-order mark (expected plain "
+                                       "UTF-8 without BOM)"))
+        data = data[3:]
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        lineno = data.count(b"\n") + 1
+        result.torn = (lineno, end)
+        result.problems.append(Problem(
+            shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
+            f"the last line is incomplete (no newline: a write was interrupted); "
+            f"run `delegation check --repair` to move its {len(data) - end} bytes to a side file"))
+    lines = data[:end].split(b"\n")[:-1]
+    for lineno, raw in enumerate(lines, start=1):
+        if raw.endswith(b"\r"):
+            result.problems.append(Problem(shown, lineno, len(raw), Severity.ERROR, "ledger-crlf",
+                                           "line ends with CR LF (expected LF line endings)"))
+            raw = raw[:-1]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR,
+                                           "ledger-encoding",
+                                           f"invalid UTF-8 byte 0x{raw[exc.start]:02x} "
+                                           "(expected UTF-8 text)"))
+            continue
+        if lineno == 1:
+            if text.startswith(HEADER_PREFIX):
+                version, _, rest = text[len(HEADER_PREFIX):].partition(" ")
+                if version != str(FORMAT_VERSION):
+                    result.problems.append(Problem(
+                        shown, 1, len(HEADER_PREFIX) + 1, Severity.ERROR, "ledger-version",
+                        f"ledger format version {version!r} is not supported (expected "
+                        f"{FORMAT_VERSION})"))
+                    return result
+                result.has_header = True
+                if rest.startswith("convention="):
+                    result.convention_id = rest[len("convention="):].strip()
+                continue
+            result.problems.append(Problem(
+                shown, 1, 1, Severity.ERROR, "ledger-header",
+                f"not a ledger: the first line is not the header "
+                f"({header_line('<id>')!r} expected)"))
+            return result
+        if not text or text[0] == "#" or text.isspace():
+            continue
+        bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+                    and c != "\t"), None) if not text.isprintable() else None
+        if bad is not None:
+            col = text.index(bad) + 1
+            result.problems.append(Problem(shown, lineno, col, Severity.ERROR, "ledger-control",
+                                           f"raw control or format character U+{ord(bad):04X} "
+                                           "(expected it escaped inside a label)"))
+            continue
+        try:
+            result.entries.append(parse_line(text, lineno))
+        except LineError as exc:
+            result.problems.append(Problem(shown, lineno, exc.column, Severity.ERROR,
+                                           "ledger-syntax", str(exc)))
+    return result
+
+
+def read_ledger(path: Path) -> LedgerFile:
+    """Read a ledger file; a missing file is an empty ledger."""
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return LedgerFile(shown, exists=False)
+    except IsADirectoryError:
+        raise fail("is a directory (expected a ledger file)", code="file-is-directory",
+                   path=shown) from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+    return parse_ledger_bytes(data, shown)
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+
+class LockedLedger:
+    """A ledger file held under an exclusive lock (see :func:`locked_ledger`)."""
+
+    def __init__(self, path: Path, fd: int, created: bool):
+        self.path = path
+        self.fd = fd
+        self.created = created
+        self.appended = False
+
+    def read(self) -> LedgerFile:
+        size = os.fstat(self.fd).st_size
+        chunks = []
+        offset = 0
+        while offset < size:
+            chunk = os.pread(self.fd, min(size - offset, 1 << 24), offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+        return parse_ledger_bytes(b"".join(chunks), str(self.path))
+
+    def append(self, lines: list[str], *, header: str | None = None) -> None:
+        """Append complete lines in one write, then fsync; roll back on failure."""
+        text = "".join(f"{line}\n" for line in ([header] if header else []) + lines)
+        data = text.encode("utf-8")
+        before = os.fstat(self.fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+            os.fsync(self.fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, before)
+                os.fsync(self.fd)
+            raise fail(f"cannot write: {exc.strerror}; the ledger was left as it was",
+                       code="write-failed", path=str(self.path),
+                       exit_code=ExitCode.WRITE_FAILED) from None
+        self.appended = True
+
+
+def _open_locked(path: Path) -> tuple[int, bool]:
+    """Open (creating if needed) and lock ``path``; retry if it was replaced meanwhile."""
+    while True:
+        created = False
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            created = True
+        except FileExistsError:
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            st = os.fstat(fd)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                os.close(fd)
+                continue
+            if (st.st_ino, st.st_dev) != (current.st_ino, current.st_dev):
+                os.close(fd)
+                continue
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, created
+
+
+@contextlib.contextmanager
+def locked_ledger(path: Path) -> Iterator[LockedLedger]:
+    """Hold the ledger under an exclusive lock while the caller reads, checks, appends.
+
+    The file (and its folder) is created if missing; if the caller appends nothing, what
+    was created is removed again, so a refused command leaves no trace.
+    """
+    created_dirs: list[Path] = []
+    parent = path.parent
+    while not parent.exists():
+        created_dirs.append(parent)
+        parent = parent.parent
+    try:
+        for folder in reversed(created_dirs):
+            folder.mkdir()
+        if path.exists() and not path.is_file():
+            raise fail("is not a regular file (expected a ledger file)", code="file-not-ledger",
+                       path=str(path))
+        fd, created = _open_locked(path)
+    except OSError as exc:
+        _remove_dirs(created_dirs)
+        raise fail(f"cannot open for writing: {exc.strerror}", code="write-failed",
+                   path=str(path), exit_code=ExitCode.WRITE_FAILED) from None
+    locked = LockedLedger(path, fd, created)
+    try:
+        yield locked
+    finally:
+        if created and not locked.appended:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        if created and locked.appended:
+            _fsync_dir(path.parent)
+        os.close(fd)  # releases the lock
+        if not locked.appended:
+            _remove_dirs(created_dirs)
+
+
+def _remove_dirs(dirs: list[Path]) -> None:
+    for folder in dirs:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def writable_state(ledger: LedgerFile, convention_id: str) -> None:
+    """Refuse to append to a file that is not a clean ledger of this convention."""
+    if ledger.size == 0:
+        return
+    if ledger.torn is not None:
+        torn = [p for p in ledger.problems if p.code == "ledger-torn-line"]
+        raise DelegationError(torn + [Problem(
+            ledger.path, None, None, Severity.ERROR, "ledger-needs-repair",
+            "refusing to append after an incomplete line; run `delegation check --repair` first")])
+    blocking = [p for p in ledger.problems if p.code in ("ledger-header", "ledger-version", "ledger-bom")]
+    if blocking:
+        raise DelegationError(blocking + [Problem(
+            ledger.path, None, None, Severity.ERROR, "ledger-not-writable",
+            "refusing to append to a file that is not a ledger")])
+    if ledger.convention_id is not None and ledger.convention_id != convention_id:
+        raise fail(f"this ledger belongs to convention {ledger.convention_id!r}, not "
+                   f"{convention_id!r}", code="ledger-other-convention", path=ledger.path, line=1,
+                   exit_code=ExitCode.PROBLEMS)
+    unreadable = [p for p in ledger.problems if p.is_error]
+    if unreadable:
+        raise DelegationError(unreadable + [Problem(
+            ledger.path, None, None, Severity.ERROR, "ledger-not-writable",
+            "refusing to append while lines cannot be read; fix them, then retry")])
+
+
+def repair(path: Path, now: dt.datetime) -> str | None:
+    """Move a torn last line to ``<ledger>.torn-<time>``; return a message, or None."""
+    if not path.exists():
+        return None
+    with locked_ledger(path) as locked:
+        state = locked.read()
+        if state.torn is None:
+            return None
+        _, offset = state.torn
+        bom = 3 if os.pread(locked.fd, 3, 0) == b"\xef\xbb\xbf" else 0
+        offset += bom
+        size = os.fstat(locked.fd).st_size
+        torn = os.pread(locked.fd, size - offset, offset)
+        side = path.with_name(f"{path.name}.torn-{now.strftime('%Y%m%dT%H%M%S')}")
+        fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            os.write(fd, torn)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.ftruncate(locked.fd, offset)
+        os.fsync(locked.fd)
+        _fsync_dir(path.parent)
+        return (f"{path}:{state.torn[0]}: moved the incomplete last line ({len(torn)} bytes) "
+                f"to {side}")
+
+
+def new_id(kind: str, taken: set[str]) -> str:
+    """A fresh random id for an entry of ``kind`` (``c-3f9a1b2c``), unique in ``taken``."""
+    while True:
+        ident = f"{ID_PREFIX[kind]}-{os.urandom(4).hex()}"
+        if ident not in taken:
+            return ident
+
+
+def now_stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+

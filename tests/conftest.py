@@ -1,0 +1,95 @@
+"""Shared fixtures: the bundled examples, a convention copy to break, a CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from delegation_cli.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SEED = EXAMPLES / "fabrique-numerique-s3.yaml"
+SECOND = EXAMPLES / "incubateur-territoires.yaml"
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+
+NNBSP = "\u202f"
+NBSP = "\u00a0"
+
+
+def eur(text: str) -> str:
+    """Write French amounts in tests readably: ``eur('125 000,00 €')`` puts U+202F between
+    groups and U+00A0 before the sign, as the program does."""
+    return text.replace(" €", f"{NBSP}€").replace(" ", NNBSP).replace(f"{NNBSP}{NBSP}", f"{NBSP}")
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based line number of the ``occurrence``-th line containing ``needle``."""
+    seen = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(f"{needle!r} not found")
+
+
+def sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """Runs ``delegation`` in-process with stdout and stderr kept apart."""
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        result = self.runner.invoke(app, list(args), env={"COLUMNS": "200", **(env or {})},
+                                    catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DELEGATION_CONVENTION", raising=False)
+    return Cli(tmp_path)
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A copy of the reference convention whose ledger is ``ledgers/seed.ledger``."""
+    path = tmp_path / "convention.yaml"
+    path.write_text(SEED_TEXT.replace("ledger: ledgers/fabrique-numerique-s3.ledger",
+                                      "ledger: ledgers/seed.ledger"), encoding="utf-8")
+    return path
+
+
+def write_convention(tmp_path: Path, *replacements: tuple[str, str], name: str = "c.yaml",
+                     base: str = SEED_TEXT) -> tuple[Path, str]:
+    """The reference convention with textual replacements (each must apply once)."""
+    text = base
+    for old, new in replacements:
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
