@@ -97,6 +97,8 @@ class Replay:
     commitment_refs: dict[str, str] = field(default_factory=dict)
     payment_refs: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
+    later_commitments: dict[str, Entry] = field(default_factory=dict)
+    """Every commitment of the ledger, to name one that a payment or release precedes."""
 
     # ---------------------------------------------------------------------------------
 
@@ -115,7 +117,7 @@ class Replay:
         def add(severity: Severity, code: str, message: str) -> None:
             issues.append(Issue(entry, severity, code, message))
 
-        E, W = Severity.ERROR, Severity.WARNING
+        E = Severity.ERROR
         if entry.id in self.ids:
             add(E, "id-duplicate", f"id {entry.id} is already used by another entry "
                                    "(expected unique ids)")
@@ -216,9 +218,15 @@ class Replay:
         state = self.commitments.get(entry.commitment)
         E = Severity.ERROR
         if state is None:
-            add(E, "commitment-unknown",
-                f"{entry.kind} refers to commitment {entry.commitment}, which is not recorded "
-                "on or before its date (expected the id of an earlier commitment)")
+            later = self.later_commitments.get(entry.commitment)
+            if later is not None:
+                add(E, f"{entry.kind}-before-commitment",
+                    f"{entry.kind} dated {entry.date} precedes its commitment {_name(later)} "
+                    f"dated {later.date}")
+            else:
+                add(E, "commitment-unknown",
+                    f"{entry.kind} refers to commitment {entry.commitment}, which is not "
+                    "recorded (expected the id of a commitment)")
             return None
         if state.entry.team != entry.team:
             add(E, "team-mismatch", f"{entry.kind} is charged to {entry.team} but commitment "
@@ -376,6 +384,7 @@ def in_date_order(entries: Iterable[Entry]) -> list[Entry]:
 def replay(conv: Convention, entries: Sequence[Entry], *, thresholds: bool = False) -> tuple[Replay, list[Issue]]:
     """Replay entries (given in file order) in date order; return the state and issues."""
     state = Replay(conv, thresholds=thresholds)
+    state.later_commitments = {e.id: e for e in entries if e.kind == "commitment"}
     issues: list[Issue] = []
     for entry in in_date_order(entries):
         issues.extend(state.apply(entry))

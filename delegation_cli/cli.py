@@ -156,9 +156,11 @@ def check(
                                                "$DELEGATION_CONVENTION or ./convention.yaml).")] = None,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
-    output: Annotated[CheckFormat, typer.Option("--format", help="text, or json for editors and CI.")] = CheckFormat.text,
+    output: Annotated[CheckFormat, typer.Option("--format", help="text, or json for editors and CI.")] = (
+        CheckFormat.text
+    ),
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
-    repair: Annotated[bool, typer.Option("--repair", help="Move an incomplete last ledger line to a side file.")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Move an incomplete last line to a side file.")] = False,
 ) -> None:
     """Validate a convention file and its ledger; report every problem at once.
 

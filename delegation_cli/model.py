@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -80,7 +80,7 @@ SignedAmount = Annotated[Cents, BeforeValidator(lambda v: _to_cents(v, signed=Tr
 """A signed change of an amount (avenants), held as integer cents."""
 
 
-def _code(pattern: str, example: str) -> Any:
+def _pattern(pattern: str, example: str) -> Callable[[str], str]:
     regex = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -88,20 +88,31 @@ def _code(pattern: str, example: str) -> Any:
             raise ValueError(f"{value!r} is not well formed (expected {example})")
         return value
 
-    def to_text(value: Any) -> Any:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-    return Annotated[str, BeforeValidator(to_text), AfterValidator(check)]
+    return check
 
 
-Slug = _code(r"[a-z0-9]+(?:-[a-z0-9]+)*", "a slug of lowercase letters, digits and dashes, such as friches")
-Programme = _code(r"\d{3,4}", "a programme number of 3 digits, such as 217")
-Code4 = _code(r"[A-Z0-9]{4}", "a code of 4 capital letters or digits, such as FACS")
-CentreFinancier = _code(r"\d{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", "NNNN-XXXX-XXXX, such as 0217-FACS-ELAB")
-DomaineFonctionnel = _code(r"\d{4}-\d{2}(?:-\d{2})?", "NNNN-NN or NNNN-NN-NN, such as 0217-04-03")
-Activite = _code(r"\d{12}", "12 digits, such as 021701010163")
-CentreDeCout = _code(r"[A-Z0-9]{1,10}", "1 to 10 capital letters or digits, such as DININCUB75")
-MonthDay = _code(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", "a month and day as MM-DD, such as 11-30")
+def _as_text(value: Any) -> Any:
+    """A YAML integer written for a code (``217``) is taken as its text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Slug = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"[a-z0-9]+(?:-[a-z0-9]+)*",
+    "a slug of lowercase letters, digits and dashes, such as friches"))]
+Programme = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"\d{3,4}", "a programme number of 3 digits, such as 217"))]
+Code4 = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"[A-Z0-9]{4}", "a code of 4 capital letters or digits, such as FACS"))]
+CentreFinancier = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"\d{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", "NNNN-XXXX-XXXX, such as 0217-FACS-ELAB"))]
+DomaineFonctionnel = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"\d{4}-\d{2}(?:-\d{2})?", "NNNN-NN or NNNN-NN-NN, such as 0217-04-03"))]
+Activite = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"\d{12}", "12 digits, such as 021701010163"))]
+CentreDeCout = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"[A-Z0-9]{1,10}", "1 to 10 capital letters or digits, such as DININCUB75"))]
+MonthDay = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
+    r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", "a month and day as MM-DD, such as 11-30"))]
 
 
 def _percent(value: Decimal) -> Decimal:
@@ -402,7 +413,8 @@ class Convention(Frozen):
         cp = {y.year: y.cp for y in self.budget.schedule}
         carried_ae: dict[int, int] = {}
         carried_cp: dict[int, int] = {}
-        cap, total, numbers = self.budget.team_cap, self.budget.total, ()
+        cap, total = self.budget.team_cap, self.budget.total
+        numbers: tuple[int, ...] = ()
         yield None, Limits(cap, total, dict(ae), dict(cp), numbers)
         for av in self.avenants_in_order:
             cap += av.team_cap

@@ -76,8 +76,8 @@ def _describe(entry: Entry) -> str:
 
 def _row(name: str, figures: tuple[int, int, int], used: str) -> str:
     opened, consumed, available = figures
-    return (f"  {name:<22} {format_fr(opened):>18}   {used} {format_fr(consumed):>18}   "
-            f"available {format_fr(available):>18}\n")
+    return (f"  {name:<16} {format_fr(opened):>14}   {used} {format_fr(consumed):>14}   "
+            f"available {format_fr(available):>14}\n")
 
 
 def outcome_text(outcome: Outcome) -> str:
