@@ -209,7 +209,7 @@ class Replay:
         self.team_year[(team, year)] = ty_before + amount
         self.ae_used[year] = ae_after
         self.total_net = total_after
-        self.commitments[entry.id] = CommitmentState(entry)
+        self.commitments.setdefault(entry.id, CommitmentState(entry))  # a duplicate id keeps the first
         if entry.ref is not None and entry.ref not in self.commitment_refs:
             self.commitment_refs[entry.ref] = entry.id
 

@@ -114,3 +114,33 @@ def test_installed_script_runs_in_a_subprocess(tmp_path: Path) -> None:
     assert (missing.returncode, missing.stdout) == (2, "")
     assert missing.stderr == "nope.yaml: error: no such file (expected a convention YAML file)\n"
     assert "Traceback" not in missing.stderr
+
+
+HOSTILE = [
+    ("binary", b"\x7fELF\x02\x01\x01\x00\x00garbage", 2),
+    ("utf8", b"id: caf\xe9\n", 2),
+    ("syntax", b"id: [\n", 2),
+    ("tag", b"id: !!python/object/apply:os.system [echo]\n", 1),
+    ("bomb", ("\n".join(["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+                        + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)])
+              + "\n").encode(), 2),
+    ("exponent", SEED.read_bytes().replace(b"  total: 750000", b"  total: 1e400"), 1),
+    ("nan", SEED.read_bytes().replace(b"  total: 750000", b"  total: .nan"), 1),
+    ("not-a-mapping", b"- just\n- a list\n", 1),
+]
+
+
+def test_hostile_conventions_get_one_line_and_a_documented_code(cli: Cli, tmp_path: Path) -> None:
+    for name, content, code in HOSTILE:
+        (tmp_path / f"{name}.yaml").write_bytes(content)
+        result = cli("check", f"{name}.yaml")
+        assert result.exit_code == code, (name, result.stderr)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"{name}.yaml:"), (name, result.stderr)
+        assert "Traceback" not in result.stderr
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    result = cli("check", "big.yaml")
+    assert (result.exit_code, result.stderr) == (
+        2, "big.yaml: error: file is 52428800 bytes, too large for a convention YAML file (at most 1000000)\n")

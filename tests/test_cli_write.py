@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Cli, Result, dedent, eur, sha
+from .conftest import Cli, Result, dedent, eur, line_of, sha
 
 MINI = dedent("""
     id: mini
@@ -417,3 +417,38 @@ def test_done_when_scenario_on_the_seed(cli: Cli, seed_copy: Path) -> None:
     assert (check.exit_code, check.stderr) == (0, "")
     assert check.stdout == ("convention.yaml: valid (0 errors, 0 warnings); ledger "
                             "ledgers/seed.ledger: 2 entries\n")
+
+
+def test_check_reports_every_problem_of_a_hand_edited_ledger(mini: Cli) -> None:
+    LEDGER.write_text(dedent("""
+        # delegation-ledger v1 convention=mini
+        2021-03-01 commitment c-1 alpha 300.00 ref=BC-1
+        2021-03-02 commitment c-1 beta 50.00 ref=BC-1
+        2021-03-03 commitment c-3 alpha 350.00
+        2021-04-01 payment p-1 alpha 10.00 commitment=c-9 sf=2021-03-30
+        2021-04-02 payment p-2 beta 10.00 commitment=c-1 sf=2021-03-30
+        2021-04-03 release r-1 alpha 1,00 commitment=c-1
+    """), encoding="utf-8")
+    result = mini("check")
+    assert result.exit_code == 1
+    assert result.stdout == "convention.yaml: invalid (8 errors, 2 warnings); ledger mini.ledger: 5 entries\n"
+    assert result.stderr.splitlines() == [
+        f"convention.yaml:{line_of(MINI, 'team_cap: 600')}:13: warning: 2 teams × {eur('600,00 €')} = "
+        f"{eur('1 200,00 €')} differs from the envelope {eur('1 000,00 €')} (expected teams × cap = envelope)",
+        "mini.ledger:7:30: error: '1,00' is not a ledger amount (expected digits, a dot and 2 decimals, like "
+        "20000.00)",
+        f"mini.ledger:2: warning: alpha commits {eur('300,00 €')} in 2021, above its indicative share of "
+        f"{eur('200,00 €')} for the year",
+        "mini.ledger:3: error: id c-1 is already used by another entry (expected unique ids)",
+        "mini.ledger:3: error: bon de commande BC-1 is already recorded (commitment c-1)",
+        f"mini.ledger:4: error: alpha: commitment of {eur('350,00 €')} takes the team to {eur('650,00 €')}, "
+        f"above its cap of {eur('600,00 €')} (available {eur('300,00 €')}, asked {eur('350,00 €')}); {INFORM}",
+        f"mini.ledger:4: error: alpha: commitment of {eur('350,00 €')} takes AE 2021 to {eur('700,00 €')}, "
+        f"above the {eur('400,00 €')} opened for 2021 (available {eur('50,00 €')}, asked {eur('350,00 €')}); "
+        f"{INFORM}",
+        "mini.ledger:5: error: payment refers to commitment c-9, which is not recorded (expected the id of a "
+        "commitment)",
+        "mini.ledger:6: error: payment is charged to beta but commitment c-1 belongs to alpha",
+        f"mini.ledger: error: avenant n° 1 carries {eur('50,00 €')} of AE over from 2021, but only "
+        f"{eur('0,00 €')} were left unused ({eur('400,00 €')} opened, {eur('700,00 €')} consumed)",
+    ]
