@@ -22,6 +22,7 @@ from pathlib import Path
 from .budget import Availability, Replay, admit, check_entries, replay
 from .convention import LoadedConvention, load_convention
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
+from .figures import MonthlyReport, default_month, monthly_report
 from .ledger import (
     MAX_LABEL,
     TOKEN,
@@ -296,3 +297,23 @@ def select_entries(ledger: LedgerFile, *, team: str | None, month: str | None,
             continue
         out.append(entry)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------
+
+
+def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None,
+                 team: str | None, final: bool, today: dt.date) -> MonthlyReport:
+    """The monthly (or final) report of a convention's ledger."""
+    conv = loaded.convention
+    assert conv is not None
+    if team is not None and team not in conv.team_ids:
+        raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
+                   f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
+    path = ledger_path_for(loaded, ledger)
+    state = read_ledger(path)
+    chosen = month or default_month(conv, today, final=final)
+    return monthly_report(conv, state.entries, chosen, ledger_path=str(path), team=team,
+                          final=final, file_problems=[p for p in state.problems if p.is_error])

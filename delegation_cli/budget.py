@@ -221,7 +221,7 @@ class Replay:
             later = self.later_commitments.get(entry.commitment)
             if later is not None:
                 add(E, f"{entry.kind}-before-commitment",
-                    f"{entry.kind} dated {entry.date} precedes its commitment {_name(later)} "
+                    f"{entry.kind} dated {entry.date} precedes its commitment {entry_name(later)} "
                     f"dated {later.date}")
             else:
                 add(E, "commitment-unknown",
@@ -234,7 +234,7 @@ class Replay:
         if entry.date < state.entry.date:
             add(E, f"{entry.kind}-before-commitment",
                 f"{entry.kind} dated {entry.date} precedes its commitment "
-                f"{_name(state.entry)} dated {state.entry.date}")
+                f"{entry_name(state.entry)} dated {state.entry.date}")
         return state
 
     def _payment(self, entry: Entry, limits: Limits, add: _Add) -> None:
@@ -244,7 +244,7 @@ class Replay:
         if state is not None:
             if amount > state.remaining:
                 add(E, "payment-exceeds-remaining",
-                    f"payment of {format_fr(amount)} on {_name(state.entry)} exceeds its reste à "
+                    f"payment of {format_fr(amount)} on {entry_name(state.entry)} exceeds its reste à "
                     f"payer of {format_fr(state.remaining)} (committed "
                     f"{format_fr(state.entry.amount)}, released {format_fr(state.released)}, "
                     f"paid {format_fr(state.paid)}; {format_fr(amount - state.remaining)} too "
@@ -252,7 +252,7 @@ class Replay:
             sf = entry.service_fait
             if sf is not None and sf < state.entry.date:
                 add(E, "service-fait-before-commitment",
-                    f"service fait on {sf} precedes the commitment {_name(state.entry)} dated "
+                    f"service fait on {sf} precedes the commitment {entry_name(state.entry)} dated "
                     f"{state.entry.date}")
         sf = entry.service_fait
         if sf is not None and sf > entry.date:
@@ -292,7 +292,7 @@ class Replay:
         amount = entry.amount
         if amount > state.remaining:
             add(Severity.ERROR, "release-exceeds-remaining",
-                f"release of {format_fr(amount)} on {_name(state.entry)} exceeds its reste à "
+                f"release of {format_fr(amount)} on {entry_name(state.entry)} exceeds its reste à "
                 f"payer of {format_fr(state.remaining)} (committed {format_fr(state.entry.amount)}, "
                 f"released {format_fr(state.released)}, paid {format_fr(state.paid)})")
         state.released += amount
@@ -321,7 +321,7 @@ class Replay:
             if ratio_reached(after, limit, pct) and not ratio_reached(before, limit, pct):
                 add(Severity.WARNING, "threshold-crossed",
                     f"{what} reaches {format_percent(after, limit)} "
-                    f"({format_fr(after)} of {format_fr(limit)}), past the {_pct(pct)} threshold")
+                    f"({format_fr(after)} of {format_fr(limit)}), past the {percent_label(pct)} threshold")
                 return
 
     def _cutoff(self, entry: Entry, cutoff: str | None, what: str, add: _Add) -> None:
@@ -341,11 +341,13 @@ class Replay:
         return Availability(limits, self)
 
 
-def _name(entry: Entry) -> str:
+def entry_name(entry: Entry) -> str:
+    """``c-3f9a1b2c (BC-1)``: an entry's id with its reference."""
     return f"{entry.id} ({entry.ref})" if entry.ref else entry.id
 
 
-def _pct(value: Decimal) -> str:
+def percent_label(value: Decimal) -> str:
+    """A threshold as French text: ``Decimal('97.5')`` -> ``97,5 %``."""
     text = format(value.normalize(), "f").replace(".", ",")
     return f"{text}\u00a0%"
 

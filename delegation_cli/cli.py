@@ -384,6 +384,62 @@ def log(
         Console(file=sys.stdout, highlight=False).print(log_table(entries))
 
 
+# report ----------------------------------------------------------------------------------
+
+
+class ReportFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+@app.command()
+@_handled
+def report(
+    month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+                                              help="Month reported (default: this month, within the period).")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    final: Annotated[bool, typer.Option("--final", help="The end-of-convention report.")] = False,
+    output: Annotated[ReportFormat, typer.Option("--format", help="table, json, csv or markdown.")] = (
+        ReportFormat.table
+    ),
+    fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert",
+                                                help="Exit 1 on an alert of severity warning or error.")] = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Print the monthly report (compte rendu, art. 5): spending, progress, forecasts, alerts.
+
+    Figures are as of the last day of the month; entries dated after it are ignored.
+
+    Example: delegation report --month 2020-06 --format markdown
+    """
+    import os
+
+    from .actions import build_report
+    from .convention import require_convention
+    from .report import report_csv, report_json, report_markdown, report_renderables
+
+    loaded = require_convention(Path(convention))
+    result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today())
+    if output is ReportFormat.json:
+        typer.echo(report_json(result), nl=False)
+    elif output is ReportFormat.csv:
+        typer.echo(report_csv(result), nl=False)
+    elif output is ReportFormat.markdown:
+        typer.echo(report_markdown(result), nl=False)
+    else:
+        from rich.console import Console
+
+        width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+        console = Console(file=sys.stdout, highlight=False, width=width)
+        for renderable in report_renderables(result):
+            console.print(renderable, crop=False)
+    if fail_on_alert and any(a.severity.value in ("warning", "error") for a in result.alerts):
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -13,15 +13,22 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
+from rich.console import RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from .actions import CheckResult, Outcome
 from .errors import Problem
+from .figures import CpOnAe, MonthlyReport
 from .ledger import AMOUNT_KINDS, Entry
-from .money import format_canonical, format_fr
+from .money import format_canonical, format_fr, format_percent, format_signed
 
 STYLE_HEADER = "bold"
+STYLE_TITLE = "bold underline"
 STYLE_AMOUNT = "cyan"
 STYLE_ERROR = "bold red"
 STYLE_WARNING = "yellow"
@@ -170,3 +177,337 @@ def log_csv(entries: Sequence[Entry]) -> str:
         row = _log_row(entry)
         writer.writerow([csv_safe(row[c]) for c in LOG_COLUMNS])
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------
+# The monthly report
+# --------------------------------------------------------------------------------------
+# Every format is rendered from one list of sections, so that the terminal table, the
+# Markdown message and the CSV file can never disagree; JSON has its own, documented shape
+# (docs/report-json.md).
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A share of a whole, shown as a percentage (and a bar in the ``bar`` column kind)."""
+
+    part: int
+    whole: int
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "key"  # key (never wrapped) | text (free text) | money | percent | bar | int
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[object, ...], ...]
+    empty: str = "none"
+
+
+def _m(name: str) -> Column:
+    return Column(name, "money")
+
+
+def report_sections(r: MonthlyReport) -> list[Section]:
+    """The report as titled tables, in reading order."""
+    conv = r.conv
+    imp = conv.imputation
+    ch = imp.chorus
+    kind = "Final report (compte rendu final)" if r.final else "Monthly report (compte rendu mensuel)"
+    avenants = ", ".join(f"n° {n}" for n in r.limits.avenants) or "none"
+    header = Section("header", f"{kind} — {conv.title}", (Column("Field"), Column("Value", "text")), (
+        ("Convention", f"{conv.title} ({conv.id})"),
+        ("Délégant", conv.parties.delegant.name),
+        ("Délégataire", conv.parties.delegataire.name),
+        ("Imputation", f"programme {imp.programme}, BOP {imp.bop}, UO {imp.uo}"),
+        ("Chorus", f"centre financier {ch.centre_financier}, domaine fonctionnel "
+                   f"{ch.domaine_fonctionnel}, activité {ch.activite}, centre de coût "
+                   f"{ch.centre_de_cout}, axe ministériel {ch.axe_ministeriel or 'sans objet'}"),
+        ("Period", f"{conv.period.start} – {conv.period.end} (effective {conv.effective_date})"),
+        ("Avenants in force", avenants),
+        ("Month", r.month),
+        ("As of", r.as_of.isoformat()),
+        ("Team", r.team_filter or "all"),
+        ("Entries counted", str(r.entries_counted)),
+    ))
+    year = r.as_of.year
+    teams = Section("teams", "Teams: commitments (AE) under the cap", (
+        Column("Team"), _m("Cap"), _m("In month"), _m("Committed"), _m("Available"),
+        Column("% of cap", "percent"), Column("Bar", "bar"),
+    ), tuple((t.team, t.cap, t.ae_month, t.ae_committed, t.available, Ratio(t.ae_committed, t.cap),
+              Ratio(t.ae_committed, t.cap)) for t in r.teams))
+    shares = Section("team_shares", f"Teams: indicative share of {year} (échéancier)", (
+        Column("Team"), _m(f"Share {year}"), _m(f"Committed {year}"), _m("Above share"),
+    ), tuple((t.team, t.share, t.committed_year, max(t.committed_year - t.share, 0))
+             for t in r.teams if t.share is not None))
+    payments = Section("team_payments", "Teams: payments (CP) and reste à payer", (
+        Column("Team"), _m("Paid in month"), _m("Paid"), _m("Reste à payer"),
+    ), tuple((t.team, t.cp_month, t.cp_paid, t.remaining) for t in r.teams))
+    years_ae = Section("years_ae", "Budget years: AE (autorisations d'engagement)", (
+        Column("Year"), _m("Opened"), _m("Committed"), _m("Available"), Column("Rate", "percent"),
+        _m("Released, earlier years"),
+    ), tuple((str(y.year), y.ae_open, y.ae_committed, y.ae_available, Ratio(y.ae_committed, y.ae_open),
+              y.released_earlier) for y in r.years))
+    years_cp = Section("years_cp", "Budget years: CP (crédits de paiement)", (
+        Column("Year"), _m("Opened"), _m("Paid"), _m("Available"), Column("Rate", "percent"),
+    ), tuple((str(y.year), y.cp_open, y.cp_paid, y.cp_available, Ratio(y.cp_paid, y.cp_open)) for y in r.years))
+    t = r.totals
+    totals = Section("totals", "Convention totals", (Column("Figure"), _m("Amount")), (
+        ("Envelope", t.envelope), ("Committed (net of releases)", t.committed),
+        ("AE available", t.ae_available), ("Paid", t.paid), ("CP available", t.cp_available),
+        ("Reste à payer", t.remaining),
+    ))
+    cp_on_ae = Section(
+        "cp_on_ae", "Suivi des crédits de paiement associés à la consommation des AE",
+        (Column("Code"), Column("Label", "text"), *(_m(str(y.year)) for y in r.years)),
+        tuple((code, CpOnAe.LABELS[code], *(getattr(y.cp_on_ae, code) for y in r.years))
+              for code in CpOnAe.CODES))
+    marches = Section("marches", "By marché", (Column("Marché", "text"), _m("Committed"), _m("Paid")),
+                      tuple((s.name, s.committed, s.paid) for s in r.marches))
+    prestations = Section("prestations", "By prestation kind",
+                          (Column("Prestation", "text"), _m("Committed"), _m("Paid")),
+                          tuple((s.name, s.committed, s.paid) for s in r.prestations))
+    movements = Section("movements", f"Movements of {r.month}", (
+        Column("Date"), Column("Kind"), Column("Id"), Column("Team"), _m("Amount"),
+        Column("Reference", "text"), Column("Label", "text"),
+    ), tuple((e.date.isoformat(), e.kind, e.id, e.team, e.amount, _reference(e), e.label)
+             for e in r.movements))
+    notes = Section("notes", f"Progress notes of {r.month} (avancement des travaux)",
+                    (Column("Date"), Column("Team"), Column("Note", "text")),
+                    tuple((e.date.isoformat(), e.team, e.label) for e in r.notes))
+    forecasts = Section("forecasts", "Forecasts for the coming months (orders = AE, payments = CP)", (
+        Column("Month"), Column("Team"), Column("Type"), _m("Amount"), Column("Label", "text"),
+    ), tuple((f.month or "", f.team, "order (AE)" if f.forecast_type == "ae" else "payment (CP)",
+              f.amount, f.label) for f in r.forecasts))
+    shown = [la for la in r.year_landings if la.year >= year]
+    landing_ae = Section("landing_ae", "Projected year-end landing (atterrissage): AE", (
+        Column("Year"), _m("Opened"), _m("Committed"), _m("Forecast"), _m("Landing"), _m("Unused"),
+    ), tuple((str(la.year), la.ae_open, la.ae_consumed, la.ae_forecast, la.ae_landing,
+              la.ae_open - la.ae_landing) for la in shown))
+    landing_cp = Section("landing_cp", "Projected year-end landing (atterrissage): CP", (
+        Column("Year"), _m("Opened"), _m("Paid"), _m("Forecast"), _m("Landing"), _m("Unused"),
+    ), tuple((str(la.year), la.cp_open, la.cp_consumed, la.cp_forecast, la.cp_landing,
+              la.cp_open - la.cp_landing) for la in shown))
+    landing_teams = Section("landing_teams", "Projected landing per team (committed + forecast orders)", (
+        Column("Team"), _m("Cap"), _m("Committed"), _m("Forecast"), _m("Landing"), _m("Over cap"),
+    ), tuple((tl.team, tl.cap, tl.committed, tl.ae_forecast, tl.ae_landing, max(tl.ae_landing - tl.cap, 0))
+             for tl in r.team_landings))
+    landing_team_cp = Section("landing_team_payments", "Projected payments per team (paid + forecast)", (
+        Column("Team"), _m("Paid"), _m("Forecast"), _m("Landing"),
+    ), tuple((tl.team, tl.paid, tl.cp_forecast, tl.cp_landing) for tl in r.team_landings))
+    open_commitments = Section("open_commitments", "Open commitments", (
+        Column("Date"), Column("Team"), Column("Commitment"), _m("Amount"), _m("Paid"),
+        _m("Released"), _m("Reste à payer"), Column("Age", "int"),
+    ), tuple((o.entry.date.isoformat(), o.entry.team, o.entry.ref or o.entry.id, o.entry.amount,
+              o.paid, o.released, o.remaining, o.age_days) for o in r.open_commitments))
+    unused = Section("unused", "Unused credits per year", (Column("Year"), _m("AE unused"), _m("CP unused")),
+                     tuple((str(u.year), u.ae, u.cp) for u in r.unused))
+    alerts = Section("alerts", "Alerts", (Column("Severity"), Column("Code"), Column("Message", "text")),
+                     tuple((a.severity.value, a.code, a.message) for a in r.alerts))
+    out = [header, teams, shares, payments, years_ae, years_cp, totals, cp_on_ae, marches, prestations,
+           movements, notes, forecasts, landing_ae, landing_cp, landing_teams, landing_team_cp,
+           open_commitments]
+    if r.final:
+        out.append(unused)
+    out.append(alerts)
+    return out
+
+
+def _reference(e: Entry) -> str:
+    if e.kind == "commitment":
+        return " ".join(x for x in (e.ref, e.marche, e.prestation) if x)
+    text = f"on {e.commitment}"
+    if e.ref:
+        text += f", {e.ref}"
+    if e.service_fait:
+        text += f", service fait {e.service_fait}"
+    return text
+
+
+BAR_WIDTH = 10
+
+
+def _bar(ratio: Ratio) -> str:
+    if ratio.whole <= 0:
+        return ""
+    filled = min(BAR_WIDTH, max(0, ratio.part * BAR_WIDTH // ratio.whole))
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def _human(value: object, kind: str) -> str:
+    if kind == "money" and isinstance(value, int):
+        return format_fr(value)
+    if kind == "percent" and isinstance(value, Ratio):
+        return format_percent(value.part, value.whole)
+    if kind == "bar" and isinstance(value, Ratio):
+        return _bar(value)
+    return str(value)
+
+
+def _plain(value: object, kind: str) -> str:
+    if kind == "money" and isinstance(value, int):
+        return format_signed(value)
+    if kind == "percent" and isinstance(value, Ratio):
+        if value.whole == 0:
+            return ""
+        tenths = (Decimal(value.part) * 1000 / Decimal(value.whole)).to_integral_value(rounding="ROUND_HALF_UP")
+        return f"{tenths / 10:.1f}"
+    return str(value)
+
+
+def report_renderables(r: MonthlyReport) -> list[RenderableType]:
+    """The report as rich renderables for a terminal."""
+    out: list[RenderableType] = []
+    sections = report_sections(r)
+    head = sections[0]
+    out.append(Text(head.title, style=STYLE_TITLE))
+    for field_name, value in head.rows:
+        out.append(Text.assemble((f"{field_name}: ", STYLE_HEADER), str(value)))
+    for section in sections[1:]:
+        out.append(Text(""))
+        out.append(Text(section.title, style=STYLE_TITLE))
+        if not section.rows:
+            out.append(Text(f"  {section.empty}"))
+            continue
+        table = Table(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
+        rows = [[_human(v, c.kind) for v, c in zip(row, section.columns, strict=True)] for row in section.rows]
+        for index, col in enumerate(section.columns):
+            numeric = col.kind in ("money", "percent", "int")
+            fixed = col.kind != "text"  # only free text folds: figures, ids and dates are never cut
+            width = max([len(col.name), *(len(cells[index]) for cells in rows)]) if fixed else None
+            table.add_column(col.name, justify="right" if numeric else "left", no_wrap=fixed,
+                             overflow="fold", min_width=width, ratio=None if fixed else 1)
+        for row, cells in zip(section.rows, rows, strict=True):
+            style = None
+            if section.key == "alerts":
+                style = {"error": STYLE_ERROR, "warning": STYLE_WARNING}.get(str(row[0]))
+            table.add_row(*cells, style=style)
+        out.append(table)
+    return out
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(r: MonthlyReport) -> str:
+    """The report as Markdown, ready to paste into a message to the délégant."""
+    sections = report_sections(r)
+    head = sections[0]
+    lines = [f"# {head.title}", ""]
+    lines += [f"- **{k}**: {_md_cell(str(v))}" for k, v in head.rows]
+    for section in sections[1:]:
+        lines += ["", f"## {section.title}", ""]
+        if not section.rows:
+            lines.append(f"_{section.empty}_")
+            continue
+        lines.append("| " + " | ".join(c.name for c in section.columns) + " |")
+        lines.append("|" + "|".join("---:" if c.kind in ("money", "percent", "int") else "---"
+                                    for c in section.columns) + "|")
+        for row in section.rows:
+            cells = [_md_cell(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def report_csv(r: MonthlyReport) -> str:
+    """One block per section (a title row, a header row, the rows), plain amounts."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for index, section in enumerate(report_sections(r)):
+        if index:
+            writer.writerow([])
+        columns = [c for c in section.columns if c.kind != "bar"]
+        writer.writerow([csv_safe(f"# {section.key}")])
+        writer.writerow([csv_safe(c.name) for c in columns])
+        for row in section.rows:
+            writer.writerow([csv_safe(_plain(v, c.kind)) for v, c in zip(row, section.columns, strict=True)
+                             if c.kind != "bar"])
+    return buffer.getvalue()
+
+
+def _rate(part: int, whole: int) -> str | None:
+    return _plain(Ratio(part, whole), "percent") or None
+
+
+def report_json(r: MonthlyReport) -> str:
+    """The report as JSON (schema in docs/report-json.md); amounts are strings like "1500.00"."""
+    conv = r.conv
+    s = format_signed
+    data: dict[str, Any] = {
+        "schema": "delegation-report/1",
+        "convention": {
+            "id": conv.id,
+            "title": conv.title,
+            "delegant": conv.parties.delegant.name,
+            "delegataire": conv.parties.delegataire.name,
+            "programme": conv.imputation.programme,
+            "bop": conv.imputation.bop,
+            "uo": conv.imputation.uo,
+            "chorus": conv.imputation.chorus.model_dump(),
+            "period": {"start": conv.period.start.isoformat(), "end": conv.period.end.isoformat(),
+                       "effective": conv.effective_date.isoformat()},
+            "avenants_in_force": list(r.limits.avenants),
+        },
+        "month": r.month,
+        "as_of": r.as_of.isoformat(),
+        "final": r.final,
+        "team_filter": r.team_filter,
+        "entries_counted": r.entries_counted,
+        "teams": [{
+            "team": t.team, "name": t.name, "cap": s(t.cap), "ae_committed_month": s(t.ae_month),
+            "ae_committed": s(t.ae_committed), "cp_paid_month": s(t.cp_month), "cp_paid": s(t.cp_paid),
+            "remaining_to_pay": s(t.remaining), "available": s(t.available),
+            "cap_rate": _rate(t.ae_committed, t.cap), "year": t.year,
+            "year_share": s(t.share) if t.share is not None else None,
+            "year_committed": s(t.committed_year),
+        } for t in r.teams],
+        "years": [{
+            "year": y.year, "ae_open": s(y.ae_open), "ae_committed": s(y.ae_committed),
+            "ae_available": s(y.ae_available), "ae_rate": _rate(y.ae_committed, y.ae_open),
+            "released_earlier_years": s(y.released_earlier),
+            "cp_open": s(y.cp_open), "cp_paid": s(y.cp_paid), "cp_available": s(y.cp_available),
+            "cp_rate": _rate(y.cp_paid, y.cp_open),
+            "cp_on_ae": {k: s(v) for k, v in y.cp_on_ae.as_dict().items()},
+        } for y in r.years],
+        "totals": {
+            "envelope": s(r.totals.envelope), "ae_committed": s(r.totals.committed),
+            "ae_available": s(r.totals.ae_available), "cp_paid": s(r.totals.paid),
+            "cp_available": s(r.totals.cp_available), "remaining_to_pay": s(r.totals.remaining),
+        },
+        "marches": [{"marche": m.key or None, "name": m.name, "committed": s(m.committed), "paid": s(m.paid)}
+                    for m in r.marches],
+        "prestations": [{"prestation": p.key or None, "name": p.name, "committed": s(p.committed),
+                         "paid": s(p.paid)} for p in r.prestations],
+        "movements": [e.as_json() for e in r.movements],
+        "notes": [e.as_json() for e in r.notes],
+        "forecasts": [e.as_json() for e in r.forecasts],
+        "landing": {
+            "years": [{
+                "year": la.year, "ae_open": s(la.ae_open), "ae_committed": s(la.ae_consumed),
+                "ae_forecast": s(la.ae_forecast), "ae_landing": s(la.ae_landing),
+                "ae_unused": s(la.ae_open - la.ae_landing), "cp_open": s(la.cp_open),
+                "cp_paid": s(la.cp_consumed), "cp_forecast": s(la.cp_forecast),
+                "cp_landing": s(la.cp_landing), "cp_unused": s(la.cp_open - la.cp_landing),
+            } for la in r.year_landings],
+            "teams": [{
+                "team": tl.team, "cap": s(tl.cap), "ae_committed": s(tl.committed),
+                "ae_forecast": s(tl.ae_forecast), "ae_landing": s(tl.ae_landing), "cp_paid": s(tl.paid),
+                "cp_forecast": s(tl.cp_forecast), "cp_landing": s(tl.cp_landing),
+            } for tl in r.team_landings],
+        },
+        "open_commitments": [{
+            "id": o.entry.id, "date": o.entry.date.isoformat(), "team": o.entry.team, "ref": o.entry.ref,
+            "amount": s(o.entry.amount), "paid": s(o.paid), "released": s(o.released),
+            "remaining_to_pay": s(o.remaining), "age_days": o.age_days,
+        } for o in r.open_commitments],
+        "unused": [{"year": u.year, "ae": s(u.ae), "cp": s(u.cp)} for u in r.unused],
+        "alerts": [{"severity": a.severity.value, "code": a.code, "message": a.message} for a in r.alerts],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -18,6 +18,42 @@ SEED = EXAMPLES / "fabrique-numerique-s3.yaml"
 SECOND = EXAMPLES / "incubateur-territoires.yaml"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+# A small convention whose figures can all be checked by hand: 2 teams capped at 600 €, an
+# envelope of 1 000 €, AE 2021 = 400 € (CP 100 €), AE 2022 = 600 € (CP 900 €), and avenant
+# n° 1 (2022-01-10) carrying 50 € of AE from 2021 to 2022.
+MINI = dedent("""
+    id: mini
+    title: Mini convention
+    signed: 2021-02-01
+    period: {start: 2021-01-01, end: 2022-12-31}
+    parties: {delegant: {name: A}, delegataire: {name: B}}
+    imputation:
+      programme: "217"
+      bop: FACS
+      uo: ELAB
+      chorus: {domaine_fonctionnel: "0217-04-03", centre_financier: "0217-FACS-ELAB",
+               activite: "021701010163", centre_de_cout: X1}
+    budget:
+      total: 1000
+      team_cap: 600
+      schedule:
+        - {year: 2021, ae: 400, cp: 100, ae_per_team: 200}
+        - {year: 2022, ae: 600, cp: 900}
+    teams: [{id: alpha, name: Alpha}, {id: beta, name: Beta}]
+    marches:
+      - {id: dev, name: Dev, prestations: [{id: devops, name: Devops}]}
+      - {id: coaching, name: Coaching, prestations: [{id: coaching, name: Coaching}]}
+    reporting: {alert_thresholds: [80, 95], cutoffs: {commitments: "12-10", payments: "11-30"}}
+    avenants:
+      - {number: 1, date: 2022-01-10, carry_overs: [{from_year: 2021, ae: 50}]}
+    ledger: mini.ledger
+""")
+
+
 NNBSP = "\u202f"
 NBSP = "\u00a0"
 
@@ -90,6 +126,3 @@ def write_convention(tmp_path: Path, *replacements: tuple[str, str], name: str =
     path.write_text(text, encoding="utf-8")
     return path, text
 
-
-def dedent(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")

@@ -14,35 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Cli, Result, dedent, eur, line_of, sha
-
-MINI = dedent("""
-    id: mini
-    title: Mini convention
-    signed: 2021-02-01
-    period: {start: 2021-01-01, end: 2022-12-31}
-    parties: {delegant: {name: A}, delegataire: {name: B}}
-    imputation:
-      programme: "217"
-      bop: FACS
-      uo: ELAB
-      chorus: {domaine_fonctionnel: "0217-04-03", centre_financier: "0217-FACS-ELAB",
-               activite: "021701010163", centre_de_cout: X1}
-    budget:
-      total: 1000
-      team_cap: 600
-      schedule:
-        - {year: 2021, ae: 400, cp: 100, ae_per_team: 200}
-        - {year: 2022, ae: 600, cp: 900}
-    teams: [{id: alpha, name: Alpha}, {id: beta, name: Beta}]
-    marches:
-      - {id: dev, name: Dev, prestations: [{id: devops, name: Devops}]}
-      - {id: coaching, name: Coaching, prestations: [{id: coaching, name: Coaching}]}
-    reporting: {alert_thresholds: [80, 95], cutoffs: {commitments: "12-10", payments: "11-30"}}
-    avenants:
-      - {number: 1, date: 2022-01-10, carry_overs: [{from_year: 2021, ae: 50}]}
-    ledger: mini.ledger
-""")
+from .conftest import MINI, Cli, Result, dedent, eur, line_of, sha
 
 INFORM = "insufficient credits: inform the délégant without delay (art. 5)"
 

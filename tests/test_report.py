@@ -1,0 +1,314 @@
+"""`delegation report`: every figure of every section, computed by hand from a scripted ledger.
+
+The convention is conftest's MINI (2 teams capped at 600 €, envelope 1 000 €, AE 2021 400 €
+/ CP 100 €, AE 2022 600 € / CP 900 €, avenant n° 1 on 2022-01-10 carrying 50 € of AE from
+2021 to 2022, thresholds 80 % and 95 %).  The ledger below tells what happened; each
+expected figure is worked out in the comments next to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import MINI, ROOT, Cli, dedent, eur
+
+LEDGER = dedent("""
+    # delegation-ledger v1 convention=mini
+    2021-03-01 commitment c-a1 alpha 200.00 ref=BC-A1 marche=dev prestation=devops "=cmd|' /C calc'!A0"
+    2021-03-15 commitment c-b1 beta 120.00 ref=BC-B1 marche=coaching prestation=coaching
+    2021-03-20 note n-1 alpha "Démarrage"
+    2021-04-10 payment p-1 alpha 60.00 commitment=c-a1 sf=2021-04-01 ref=DP-1
+    2021-04-20 forecast f-1 beta 30.00 month=2021-06 type=ae
+    2021-04-20 forecast f-2 alpha 100.00 month=2022-02 type=cp
+    2021-05-05 payment p-2 beta 40.00 commitment=c-b1 sf=2021-05-01
+    2021-05-06 release r-1 beta 20.00 commitment=c-b1 "Reliquat"
+    2021-06-01 forecast f-3 beta 25.00 month=2021-06 type=ae
+    2022-02-01 payment p-3 alpha 140.00 commitment=c-a1 sf=2022-01-20
+    2022-02-10 release r-2 beta 30.00 commitment=c-b1 "Clôture"
+    2022-03-01 commitment c-a2 alpha 300.00 ref=BC-A2 marche=dev prestation=devops
+    2022-03-05 payment p-4 beta 30.00 commitment=c-b1
+""")
+
+
+@pytest.fixture
+def scripted(cli: Cli, tmp_path: Path) -> Cli:
+    (tmp_path / "convention.yaml").write_text(MINI, encoding="utf-8")
+    (tmp_path / "mini.ledger").write_text(LEDGER, encoding="utf-8")
+    return cli
+
+
+def report(cli: Cli, *args: str) -> dict:  # type: ignore[type-arg]
+    result = cli("report", "--format", "json", *args)
+    assert (result.exit_code, result.stderr) == (0, "")
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def teams(data: dict) -> dict:  # type: ignore[type-arg]
+    keys = ("cap", "ae_committed_month", "ae_committed", "available", "cp_paid_month", "cp_paid",
+            "remaining_to_pay", "year_share", "year_committed")
+    return {t["team"]: tuple(t[k] for k in keys) for t in data["teams"]}
+
+
+def years(data: dict) -> dict:  # type: ignore[type-arg]
+    keys = ("ae_open", "ae_committed", "ae_available", "ae_rate", "released_earlier_years",
+            "cp_open", "cp_paid", "cp_available", "cp_rate")
+    return {y["year"]: tuple(y[k] for k in keys) for y in data["years"]}
+
+
+def cp_on_ae(data: dict, year: int) -> list[str]:  # type: ignore[type-arg]
+    table = next(y["cp_on_ae"] for y in data["years"] if y["year"] == year)
+    return [table[c] for c in ("E1", "E2", "P1", "P2", "P3", "P4", "R1", "R2", "R3", "R4", "R5", "R6", "P5")]
+
+
+def test_month_before_any_payment(scripted: Cli) -> None:
+    data = report(scripted, "--month", "2021-03")
+    assert (data["month"], data["as_of"], data["entries_counted"]) == ("2021-03", "2021-03-31", 3)
+    assert data["convention"]["avenants_in_force"] == []
+    # alpha: c-a1 200 in March; beta: c-b1 120 in March; nothing paid.
+    assert teams(data) == {
+        "alpha": ("600.00", "200.00", "200.00", "400.00", "0.00", "0.00", "200.00", "200.00", "200.00"),
+        "beta": ("600.00", "120.00", "120.00", "480.00", "0.00", "0.00", "120.00", "200.00", "120.00"),
+    }
+    # 2021: 320 of 400 committed (80.0 %); 2022 untouched.
+    assert years(data) == {
+        2021: ("400.00", "320.00", "80.00", "80.0", "0.00", "100.00", "0.00", "100.00", "0.0"),
+        2022: ("600.00", "0.00", "600.00", "0.0", "0.00", "900.00", "0.00", "900.00", "0.0"),
+    }
+    assert data["totals"] == {"envelope": "1000.00", "ae_committed": "320.00", "ae_available": "680.00",
+                              "cp_paid": "0.00", "cp_available": "1000.00", "remaining_to_pay": "320.00"}
+    # E1 E2 P1 P2 P3 P4 R1 R2 R3 R4 R5 R6 P5; 2022's R1 = the 320 of 2021 not yet paid.
+    assert cp_on_ae(data, 2021) == ["400.00", "320.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00",
+                                    "0.00", "0.00", "320.00", "320.00", "0.00"]
+    assert cp_on_ae(data, 2022) == ["600.00", "0.00", "900.00", "0.00", "0.00", "0.00", "320.00", "0.00",
+                                    "320.00", "320.00", "0.00", "320.00", "0.00"]
+    assert [(m["marche"], m["committed"], m["paid"]) for m in data["marches"]] == [
+        ("dev", "200.00", "0.00"), ("coaching", "120.00", "0.00")]
+    assert [(p["prestation"], p["committed"]) for p in data["prestations"]] == [
+        ("devops", "200.00"), ("coaching", "120.00")]
+    assert [m["id"] for m in data["movements"]] == ["c-a1", "c-b1"]
+    assert [(n["team"], n["label"]) for n in data["notes"]] == [("alpha", "Démarrage")]
+    assert data["forecasts"] == []
+    assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
+        ("c-a1", "200.00", 30), ("c-b1", "120.00", 16)]
+    assert data["alerts"] == [{
+        "severity": "info", "code": "threshold",
+        "message": f"AE 2021: 80,0\u00a0% consumed ({eur('320,00 €')} of {eur('400,00 €')}), past the "
+                   "80\u00a0% threshold"}]
+
+
+def test_month_with_payments_releases_and_forecasts(scripted: Cli) -> None:
+    data = report(scripted, "--month", "2021-05")
+    assert data["entries_counted"] == 8
+    # beta: released 20 in May (same year: AE back); paid 40 in May; 120 - 20 - 40 = 60 to pay.
+    assert teams(data) == {
+        "alpha": ("600.00", "0.00", "200.00", "400.00", "0.00", "60.00", "140.00", "200.00", "200.00"),
+        "beta": ("600.00", "-20.00", "100.00", "500.00", "40.00", "40.00", "60.00", "200.00", "100.00"),
+    }
+    assert years(data)[2021] == ("400.00", "300.00", "100.00", "75.0", "0.00", "100.00", "100.00", "0.00",
+                                 "100.0")
+    assert data["totals"]["remaining_to_pay"] == "200.00"
+    # P4 = 60 + 40 paid in 2021 on 2021 commitments; R5 = 300 - 100; P5 = f-2, 100 of CP in 2022.
+    assert cp_on_ae(data, 2021) == ["400.00", "300.00", "100.00", "100.00", "0.00", "100.00", "0.00",
+                                    "0.00", "0.00", "0.00", "200.00", "200.00", "100.00"]
+    # 2022's R1: 320 committed in 2021 - 60 - 40 paid - 20 released before 2022 = 200.
+    assert cp_on_ae(data, 2022)[6:9] == ["200.00", "0.00", "200.00"]
+    assert [(f["id"], f["month"], f["type"], f["amount"]) for f in data["forecasts"]] == [
+        ("f-1", "2021-06", "ae", "30.00"), ("f-2", "2022-02", "cp", "100.00")]
+    landing = {la["year"]: la for la in data["landing"]["years"]}
+    assert (landing[2021]["ae_landing"], landing[2021]["ae_unused"], landing[2021]["cp_unused"]) == (
+        "330.00", "70.00", "0.00")
+    assert (landing[2022]["cp_forecast"], landing[2022]["cp_landing"], landing[2022]["cp_unused"]) == (
+        "100.00", "100.00", "800.00")
+    assert [(t["team"], t["ae_landing"], t["cp_landing"]) for t in data["landing"]["teams"]] == [
+        ("alpha", "200.00", "160.00"), ("beta", "130.00", "40.00")]
+    assert [m["id"] for m in data["movements"]] == ["p-2", "r-1"]
+    assert data["alerts"] == [{
+        "severity": "warning", "code": "threshold",
+        "message": f"CP 2021: 100,0\u00a0% consumed ({eur('100,00 €')} of {eur('100,00 €')}), past the "
+                   "95\u00a0% threshold"}]
+
+
+def test_a_later_forecast_replaces_an_earlier_one(scripted: Cli) -> None:
+    # f-3 (recorded 2021-06-01) replaces f-1 for beta, 2021-06, ae; as of May only f-1 exists.
+    assert [f["id"] for f in report(scripted, "--month", "2021-05")["forecasts"]] == ["f-1", "f-2"]
+    may_landing = report(scripted, "--month", "2021-05")["landing"]["years"][0]["ae_forecast"]
+    assert may_landing == "30.00"
+    # From June on, 2021-06 is no longer a coming month.
+    assert [f["id"] for f in report(scripted, "--month", "2021-06")["forecasts"]] == ["f-2"]
+
+
+def test_month_after_the_avenant(scripted: Cli) -> None:
+    data = report(scripted, "--month", "2022-03")
+    assert data["entries_counted"] == 13
+    assert data["convention"]["avenants_in_force"] == [1]
+    assert teams(data) == {
+        "alpha": ("600.00", "300.00", "500.00", "100.00", "0.00", "200.00", "300.00", None, "300.00"),
+        "beta": ("600.00", "0.00", "70.00", "530.00", "30.00", "70.00", "0.00", None, "0.00"),
+    }
+    # 2022: AE 600 + 50 carried over = 650, of which 300 committed (46.2 %); the release of
+    # beta's 2021 order in 2022 (30) restores no AE and is shown apart.
+    assert years(data) == {
+        2021: ("400.00", "300.00", "100.00", "75.0", "0.00", "100.00", "100.00", "0.00", "100.0"),
+        2022: ("650.00", "300.00", "350.00", "46.2", "30.00", "900.00", "170.00", "730.00", "18.9"),
+    }
+    assert data["totals"] == {"envelope": "1000.00", "ae_committed": "570.00", "ae_available": "430.00",
+                              "cp_paid": "270.00", "cp_available": "730.00", "remaining_to_pay": "300.00"}
+    # P2 = 140 + 30, all on 2021 commitments (P3), none on 2022's (P4); R2 = -30; R4 = 170 - 170.
+    assert cp_on_ae(data, 2022) == ["650.00", "300.00", "900.00", "170.00", "170.00", "0.00", "200.00",
+                                    "-30.00", "170.00", "0.00", "300.00", "300.00", "0.00"]
+    assert [(m["marche"], m["committed"], m["paid"]) for m in data["marches"]] == [
+        ("dev", "500.00", "200.00"), ("coaching", "70.00", "70.00")]
+    assert [m["id"] for m in data["movements"]] == ["c-a2", "p-4"]
+    assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
+        ("c-a2", "300.00", 30)]
+    assert data["alerts"] == [
+        {"severity": "info", "code": "threshold",
+         "message": f"team alpha cap: 83,3\u00a0% consumed ({eur('500,00 €')} of {eur('600,00 €')}), past "
+                    "the 80\u00a0% threshold"},
+        {"severity": "warning", "code": "payment-without-service-fait",
+         "message": f"payment p-4 of {eur('30,00 €')} on 2022-03-05 (beta) has no service fait date"},
+        {"severity": "warning", "code": "burn-rate",
+         "message": f"team alpha committed {eur('300,00 €')} in the last 90 days; at that pace its "
+                    f"{eur('100,00 €')} left under the cap last about 30 days: time to prepare the "
+                    "investment committee"},
+    ]
+
+
+def test_final_report(scripted: Cli) -> None:
+    data = report(scripted, "--final")
+    assert (data["final"], data["month"], data["as_of"]) == (True, "2022-12", "2022-12-31")
+    assert data["unused"] == [{"year": 2021, "ae": "100.00", "cp": "0.00"},
+                              {"year": 2022, "ae": "350.00", "cp": "730.00"}]
+    assert [(a["severity"], a["code"]) for a in data["alerts"]] == [
+        ("info", "threshold"), ("warning", "unused-ae"), ("warning", "unused-cp"),
+        ("warning", "unused-envelope"), ("warning", "stale-commitment"),
+        ("warning", "payment-without-service-fait"), ("warning", "end-approaching")]
+    messages = [a["message"] for a in data["alerts"]]
+    assert messages[1] == (f"{eur('350,00 €')} of AE 2022 are likely to remain unconsumed at year end "
+                           f"({eur('650,00 €')} opened, {eur('300,00 €')} committed, {eur('0,00 €')} "
+                           "forecast): inform the délégant (art. 5)")
+    assert messages[2] == (f"{eur('730,00 €')} of CP 2022 are likely to remain unconsumed at year end "
+                           f"({eur('900,00 €')} opened, {eur('170,00 €')} paid, {eur('0,00 €')} forecast): "
+                           "inform the délégant (art. 5)")
+    assert messages[3] == (f"{eur('430,00 €')} of the {eur('1 000,00 €')} envelope are not committed at the "
+                           "convention's end: inform the délégant (art. 5)")
+    assert messages[4] == (f"commitment c-a2 (BC-A2) (alpha) committed on 2022-03-01: no payment for more "
+                           f"than 4 months, {eur('300,00 €')} still to pay")
+    assert messages[6] == (f"the convention ends on 2022-12-31, in 0 days, with {eur('300,00 €')} still to "
+                           "pay on 1 open commitment")
+    assert [o["id"] for o in data["open_commitments"]] == ["c-a2"]
+
+
+def test_alerts_not_triggered_when_things_are_fine(scripted: Cli, tmp_path: Path) -> None:
+    (tmp_path / "mini.ledger").write_text(LEDGER.split("2021-03-15")[0], encoding="utf-8")
+    data = report(scripted, "--month", "2021-03")
+    assert data["alerts"] == []  # 200 of 400 AE 2021, 200 of alpha's 600: below every threshold
+
+
+def test_forecasts_beyond_what_is_available(scripted: Cli, tmp_path: Path) -> None:
+    (tmp_path / "mini.ledger").write_text(LEDGER + dedent("""
+        2022-03-20 forecast f-9 alpha 400.00 month=2022-06 type=ae
+    """), encoding="utf-8")
+    data = report(scripted, "--month", "2022-03")
+    codes = [(a["code"], a["message"]) for a in data["alerts"] if a["code"].startswith("forecast")]
+    assert codes == [
+        ("forecast-exceeds-ae", f"forecast orders of {eur('400,00 €')} in 2022 exceed the {eur('350,00 €')} of "
+                                f"AE 2022 still available ({eur('50,00 €')} short): inform the délégant without "
+                                "delay (art. 5)"),
+        ("forecast-exceeds-cap", f"team alpha: forecast orders of {eur('400,00 €')} exceed its {eur('100,00 €')} "
+                                 f"left under the cap ({eur('300,00 €')} short): inform the délégant without delay "
+                                 "(art. 5)"),
+    ]
+
+
+def test_a_hand_edited_ledger_raises_an_error_alert(scripted: Cli, tmp_path: Path) -> None:
+    edited = LEDGER.replace("commitment c-a2 alpha 300.00", "commitment c-a2 alpha 450.00")
+    (tmp_path / "mini.ledger").write_text(edited, encoding="utf-8")
+    data = report(scripted, "--month", "2022-03")
+    errors = [a for a in data["alerts"] if a["severity"] == "error"]
+    assert errors == [{
+        "severity": "error", "code": "ledger-team-cap-exceeded",
+        "message": f"mini.ledger:13: error: alpha: commitment of {eur('450,00 €')} takes the team to "
+                   f"{eur('650,00 €')}, above its cap of {eur('600,00 €')} (available {eur('400,00 €')}, asked "
+                   f"{eur('450,00 €')}); insufficient credits: inform the délégant without delay (art. 5)"}]
+
+
+def test_team_filter(scripted: Cli) -> None:
+    data = report(scripted, "--month", "2022-03", "--team", "beta")
+    assert [t["team"] for t in data["teams"]] == ["beta"]
+    assert [m["id"] for m in data["movements"]] == ["p-4"]
+    assert data["open_commitments"] == []
+    assert [(m["marche"], m["committed"]) for m in data["marches"]] == [("coaching", "70.00")]
+    bad = scripted("report", "--team", "gamma")
+    assert (bad.exit_code, bad.stdout) == (2, "")
+    assert bad.stderr == "error: --team 'gamma' is not a team of the convention (expected one of: alpha, beta)\n"
+
+
+def test_fail_on_alert(scripted: Cli) -> None:
+    assert scripted("report", "--month", "2021-03", "--fail-on-alert").exit_code == 0  # info only
+    failing = scripted("report", "--month", "2021-05", "--fail-on-alert", "--format", "json")
+    assert failing.exit_code == 1
+    assert json.loads(failing.stdout)["alerts"][0]["severity"] == "warning"
+    assert scripted("report", "--month", "2021-05").exit_code == 0
+
+
+def test_default_month_is_clamped_to_the_period(scripted: Cli) -> None:
+    # The convention ended in 2022: today's month is past its end, so the last month is shown.
+    assert report(scripted)["month"] == "2022-12"
+
+
+def test_csv_sections_and_formula_neutralisation(scripted: Cli) -> None:
+    result = scripted("report", "--month", "2021-03", "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    sections = [r[0] for r in rows if r and r[0].startswith("# ")]
+    assert sections == ["# header", "# teams", "# team_shares", "# team_payments", "# years_ae", "# years_cp",
+                        "# totals", "# cp_on_ae", "# marches", "# prestations", "# movements", "# notes",
+                        "# forecasts", "# landing_ae", "# landing_cp", "# landing_teams",
+                        "# landing_team_payments", "# open_commitments", "# alerts"]
+    teams_at = rows.index(["# teams"])
+    assert rows[teams_at + 1] == ["Team", "Cap", "In month", "Committed", "Available", "% of cap"]
+    assert rows[teams_at + 2] == ["alpha", "600.00", "200.00", "200.00", "400.00", "33.3"]
+    assert rows[teams_at + 3] == ["beta", "600.00", "120.00", "120.00", "480.00", "20.0"]
+    years_at = rows.index(["# years_ae"])
+    assert rows[years_at + 2] == ["2021", "400.00", "320.00", "80.00", "80.0", "0.00"]
+    movement = next(r for r in rows if r and r[0] == "2021-03-01")
+    assert movement[-1] == "'=cmd|' /C calc'!A0"  # neutralised: a spreadsheet shows it as text
+
+
+def test_markdown(scripted: Cli) -> None:
+    result = scripted("report", "--month", "2021-03", "--format", "markdown")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# Monthly report (compte rendu mensuel) — Mini convention"
+    assert "- **Month**: 2021-03" in lines
+    i = lines.index("## Teams: commitments (AE) under the cap")
+    assert lines[i + 2] == "| Team | Cap | In month | Committed | Available | % of cap | Bar |"
+    assert lines[i + 4] == (f"| alpha | {eur('600,00 €')} | {eur('200,00 €')} | {eur('200,00 €')} | "
+                            f"{eur('400,00 €')} | 33,3\u00a0% | ███░░░░░░░ |")
+    row = f"| 2021-03-01 | commitment | c-a1 | alpha | {eur('200,00 €')} | BC-A1 dev devops | =cmd\\|' /C calc'!A0 |"
+    assert row in lines
+
+
+GOLDEN = ROOT / "tests" / "golden" / "report-mini-2021-05.txt"
+
+
+def test_table_golden(scripted: Cli) -> None:
+    result = scripted("report", "--month", "2021-05", env={"COLUMNS": "100", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout
+    assert result.stdout == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_json_matches_its_documented_schema(scripted: Cli) -> None:
+    import jsonschema
+
+    doc = (ROOT / "docs" / "report-json.md").read_text(encoding="utf-8")
+    schema = json.loads(doc.split("```json\n", 1)[1].split("```", 1)[0])
+    for args in (("--month", "2021-03"), ("--month", "2022-03"), ("--final",)):
+        jsonschema.validate(report(scripted, *args), schema)
