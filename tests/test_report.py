@@ -312,3 +312,25 @@ def test_json_matches_its_documented_schema(scripted: Cli) -> None:
     schema = json.loads(doc.split("```json\n", 1)[1].split("```", 1)[0])
     for args in (("--month", "2021-03"), ("--month", "2022-03"), ("--final",)):
         jsonschema.validate(report(scripted, *args), schema)
+
+
+def test_forecast_payments_beyond_the_cp_of_the_year(scripted: Cli, tmp_path: Path) -> None:
+    (tmp_path / "mini.ledger").write_text(LEDGER + dedent("""
+        2022-03-20 forecast f-9 alpha 731.00 month=2022-11 type=cp
+    """), encoding="utf-8")
+    alerts = report(scripted, "--month", "2022-03")["alerts"]
+    assert [a for a in alerts if a["code"] == "forecast-exceeds-cp"] == [{
+        "severity": "warning", "code": "forecast-exceeds-cp",
+        "message": f"forecast payments of {eur('731,00 €')} in 2022 exceed the {eur('730,00 €')} of CP 2022 "
+                   f"still available ({eur('1,00 €')} short): inform the délégant without delay (art. 5)"}]
+    (tmp_path / "mini.ledger").write_text(LEDGER + dedent("""
+        2022-03-20 forecast f-9 alpha 730.00 month=2022-11 type=cp
+    """), encoding="utf-8")
+    alerts = report(scripted, "--month", "2022-03")["alerts"]
+    assert [a for a in alerts if a["code"].startswith("forecast")] == []
+
+
+def test_a_month_after_the_end_with_commitments_still_open(scripted: Cli) -> None:
+    alerts = report(scripted, "--month", "2023-01")["alerts"]
+    assert alerts[-1] == {"severity": "error", "code": "ended-with-open-commitments",
+                          "message": f"the convention ended on 2022-12-31 with {eur('300,00 €')} still to pay"}
