@@ -441,7 +441,15 @@ def report(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    A reader that stops early (``delegation log | head``) ends the process quietly through
+    SIGPIPE, as for other Unix tools, instead of an error exit.
+    """
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     app()
 
 
