@@ -201,7 +201,16 @@ def test_final_report(scripted: Cli) -> None:
                            f"than 4 months, {eur('300,00 €')} still to pay")
     assert messages[6] == (f"the convention ends on 2022-12-31, in 0 days, with {eur('300,00 €')} still to "
                            "pay on 1 open commitment")
-    assert [o["id"] for o in data["open_commitments"]] == ["c-a2"]
+    assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
+        ("c-a2", "300.00", 305)]  # 2022-03-01 -> 2022-12-31
+    # No entry after March 2022: the final figures are those worked out for 2022-03.
+    march = report(scripted, "--month", "2022-03")
+    def cumulative(d: dict) -> dict:  # type: ignore[type-arg]
+        return {k: v[:1] + v[2:4] + v[5:] for k, v in teams(d).items()}  # without the month's columns
+
+    assert (cumulative(data), years(data), data["totals"]) == (cumulative(march), years(march), march["totals"])
+    assert {t["ae_committed_month"] for t in data["teams"]} == {"0.00"}
+    assert data["entries_counted"] == 13 and data["movements"] == [] and data["forecasts"] == []
 
 
 def test_alerts_not_triggered_when_things_are_fine(scripted: Cli, tmp_path: Path) -> None:
