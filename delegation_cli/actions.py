@@ -12,6 +12,7 @@ stays a thin layer of argument parsing and rendering:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
@@ -317,3 +318,40 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
     chosen = month or default_month(conv, today, final=final)
     return monthly_report(conv, state.entries, chosen, ledger_path=str(path), team=team,
                           final=final, file_problems=[p for p in state.problems if p.is_error])
+
+
+# --------------------------------------------------------------------------------------
+# export
+# --------------------------------------------------------------------------------------
+
+
+def load_entries(loaded: LoadedConvention, ledger: str | None) -> tuple[Path, LedgerFile]:
+    """The ledger of a convention, refused when a line cannot be read (nothing is guessed)."""
+    path = ledger_path_for(loaded, ledger)
+    state = read_ledger(path)
+    unreadable = [p for p in state.problems if p.is_error]
+    if unreadable:
+        raise DelegationError(unreadable, ExitCode.PROBLEMS)
+    return path, state
+
+
+def write_output(path: Path, text: str, *, protected: Path) -> None:
+    """Write an export atomically (temporary file, fsync, rename); never over the ledger."""
+    if path.exists() and protected.exists() and path.resolve() == protected.resolve():
+        raise fail("--output names the ledger itself; choose another file", code="bad-argument",
+                   path=str(path))
+    if path.is_dir():
+        raise fail("is a directory (expected a file to write the export to)", code="bad-argument",
+                   path=str(path))
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise fail(f"cannot write: {exc.strerror}", code="write-failed", path=str(path),
+                   exit_code=ExitCode.WRITE_FAILED) from None

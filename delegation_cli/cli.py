@@ -357,6 +357,7 @@ def log(
                                               help="Only entries dated in this month.")] = None,
     kind: Annotated[EntryKind | None, typer.Option("--kind", help="Only this kind of entry.")] = None,
     output: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    dialect: DialectOpt = "rfc4180",  # type: ignore[assignment]
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
 ) -> None:
@@ -377,7 +378,9 @@ def log(
     if output is Format.json:
         typer.echo(log_json(entries), nl=False)
     elif output is Format.csv:
-        typer.echo(log_csv(entries), nl=False)
+        from .report import CsvDialect
+
+        typer.echo(log_csv(entries, CsvDialect(dialect)), nl=False)
     else:
         from rich.console import Console
 
@@ -406,6 +409,7 @@ def report(
     ),
     fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert",
                                                 help="Exit 1 on an alert of severity warning or error.")] = False,
+    dialect: DialectOpt = "rfc4180",  # type: ignore[assignment]
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
 ) -> None:
@@ -426,7 +430,9 @@ def report(
     if output is ReportFormat.json:
         typer.echo(report_json(result), nl=False)
     elif output is ReportFormat.csv:
-        typer.echo(report_csv(result), nl=False)
+        from .report import CsvDialect
+
+        typer.echo(report_csv(result, CsvDialect(dialect)), nl=False)
     elif output is ReportFormat.markdown:
         typer.echo(report_markdown(result), nl=False)
     else:
@@ -438,6 +444,73 @@ def report(
             console.print(renderable, crop=False)
     if fail_on_alert and any(a.severity.value in ("warning", "error") for a in result.alerts):
         raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+# export ----------------------------------------------------------------------------------
+
+
+class ExportFormat(enum.StrEnum):
+    hledger = "hledger"
+    beancount = "beancount"
+    csv = "csv"
+    json = "json"
+
+
+class Dialect(enum.StrEnum):
+    rfc4180 = "rfc4180"
+    excel_fr = "excel-fr"
+
+
+DialectOpt = Annotated[Dialect, typer.Option("--csv-dialect", help="rfc4180 (comma, decimal point) or excel-fr "
+                                             "(semicolon, decimal comma, BOM).")]
+
+
+@app.command()
+@_handled
+def export(
+    output_format: Annotated[ExportFormat, typer.Option("--format", help="hledger, beancount, csv or json.")],
+    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                                               help="Write to FILE (atomically) instead of stdout.")] = None,
+    until: Annotated[dt.date | None, typer.Option("--until", parser=_date, metavar="YYYY-MM-DD",
+                                                  help="Only entries dated up to this day.")] = None,
+    dialect: DialectOpt = Dialect.rfc4180,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Export the whole ledger to hledger/ledger, beancount, CSV or JSON.
+
+    Balances of the hledger and beancount exports give back the report's figures.
+
+    Example: delegation export --format hledger | hledger -f - balance
+    """
+    from .actions import load_entries, write_output
+    from .convention import require_convention
+
+    loaded = require_convention(Path(convention))
+    conv = loaded.convention
+    assert conv is not None
+    path, state = load_entries(loaded, ledger)
+    entries = [e for e in state.entries if until is None or e.date <= until]
+    if output_format is ExportFormat.hledger:
+        from .export import to_hledger
+
+        text = to_hledger(conv, entries, source=str(path), until=until)
+    elif output_format is ExportFormat.beancount:
+        from .export import to_beancount
+
+        text = to_beancount(conv, entries, source=str(path), until=until)
+    elif output_format is ExportFormat.csv:
+        from .report import CsvDialect, log_csv
+
+        text = log_csv(entries, CsvDialect(dialect.value))
+    else:
+        from .report import export_json
+
+        text = export_json(conv.id, str(path), until, entries)
+    if output:
+        write_output(Path(output), text, protected=path)
+    else:
+        typer.echo(text, nl=False)
 
 
 def main() -> None:

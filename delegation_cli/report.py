@@ -10,6 +10,8 @@ CSV), which use the plain form (``125000.00``).
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import enum
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -36,9 +38,31 @@ STYLE_WARNING = "yellow"
 CSV_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+class CsvDialect(enum.StrEnum):
+    """``rfc4180``: comma-separated, decimal point.  ``excel-fr``: what a French spreadsheet
+    opens directly: semicolon-separated, decimal comma, with a UTF-8 byte-order mark."""
+
+    RFC4180 = "rfc4180"
+    EXCEL_FR = "excel-fr"
+
+
 def csv_safe(cell: str) -> str:
     """Neutralise a text cell a spreadsheet would run as a formula (prefix ``'``)."""
     return f"'{cell}" if cell.startswith(CSV_UNSAFE_START) else cell
+
+
+def _csv_number(plain: str, dialect: CsvDialect) -> str:
+    return plain.replace(".", ",") if dialect is CsvDialect.EXCEL_FR else plain
+
+
+def csv_text(rows: Iterable[Sequence[str]], dialect: CsvDialect) -> str:
+    """RFC 4180 text (CRLF line ends, quotes where needed) in the given dialect."""
+    buffer = io.StringIO()
+    delimiter = ";" if dialect is CsvDialect.EXCEL_FR else ","
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerows(rows)
+    bom = "\ufeff" if dialect is CsvDialect.EXCEL_FR else ""
+    return bom + buffer.getvalue()
 
 
 def problems_text(problems: Iterable[Problem]) -> str:
@@ -165,18 +189,26 @@ def log_table(entries: Sequence[Entry]) -> Table:
     return table
 
 
+def export_json(convention_id: str, ledger: str, until: dt.date | None, entries: Sequence[Entry]) -> str:
+    """The whole ledger as one JSON document (``delegation export --format json``)."""
+    data = {"schema": "delegation-export/1", "convention": convention_id, "ledger": ledger,
+            "until": until.isoformat() if until else None, "entries": [e.as_json() for e in entries]}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def log_json(entries: Sequence[Entry]) -> str:
     return json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=2) + "\n"
 
 
-def log_csv(entries: Sequence[Entry]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(LOG_COLUMNS)
+def log_csv(entries: Sequence[Entry], dialect: CsvDialect = CsvDialect.RFC4180) -> str:
+    """The entries as CSV: a header row, one row per entry, amounts in the plain form."""
+    rows: list[list[str]] = [list(LOG_COLUMNS)]
     for entry in entries:
         row = _log_row(entry)
-        writer.writerow([csv_safe(row[c]) for c in LOG_COLUMNS])
-    return buffer.getvalue()
+        if row["amount"]:
+            row["amount"] = _csv_number(row["amount"], dialect)
+        rows.append([row[c] if c in ("amount", "line") else csv_safe(row[c]) for c in LOG_COLUMNS])
+    return csv_text(rows, dialect)
 
 
 # --------------------------------------------------------------------------------------
@@ -416,20 +448,25 @@ def report_markdown(r: MonthlyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_csv(r: MonthlyReport) -> str:
+def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> str:
     """One block per section (a title row, a header row, the rows), plain amounts."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    rows: list[list[str]] = []
     for index, section in enumerate(report_sections(r)):
         if index:
-            writer.writerow([])
+            rows.append([])
         columns = [c for c in section.columns if c.kind != "bar"]
-        writer.writerow([csv_safe(f"# {section.key}")])
-        writer.writerow([csv_safe(c.name) for c in columns])
+        rows.append([f"# {section.key}"])
+        rows.append([csv_safe(c.name) for c in columns])
         for row in section.rows:
-            writer.writerow([csv_safe(_plain(v, c.kind)) for v, c in zip(row, section.columns, strict=True)
-                             if c.kind != "bar"])
-    return buffer.getvalue()
+            cells = []
+            for value, column in zip(row, section.columns, strict=True):
+                if column.kind == "bar":
+                    continue
+                plain = _plain(value, column.kind)
+                numeric = column.kind in ("money", "percent", "int")
+                cells.append(_csv_number(plain, dialect) if numeric else csv_safe(plain))
+            rows.append(cells)
+    return csv_text(rows, dialect)
 
 
 def _rate(part: int, whole: int) -> str | None:

@@ -1,0 +1,239 @@
+"""Exports to plain-text accounting tools: an hledger/ledger journal and a beancount file.
+
+This module owns the translation of a convention and its ledger into double-entry
+transactions whose account balances give back, to the cent, the figures of
+``delegation report`` (see ``docs/export-hledger.md`` and ``docs/export-beancount.md``):
+
+* each budget year's AE and CP are opened by a transaction dated the day the convention
+  takes effect (and changed by avenants and carry-overs at their dates):
+  ``ae:2020:available`` against ``ae:2020:opened``;
+* a commitment moves AE from ``ae:YEAR:available`` to ``ae:YEAR:committed:TEAM``; a payment
+  moves CP from ``cp:YEAR:available`` to ``cp:YEAR:paid:TEAM``;
+* a release gives AE back to its commitment's year when dated in that year; a release of
+  an earlier year's commitment goes to ``ae:YEAR:released-earlier:TEAM`` against
+  ``ae:YEAR:not-recyclable``, and no AE comes back (GBCP art. 160);
+* forecasts go to their own ``forecast:…`` accounts and change no AE or CP balance; notes
+  are transactions without postings (hledger) or ``custom "note"`` directives (beancount).
+
+Every entry becomes one transaction carrying its id and references as tags (metadata).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .ledger import Entry
+from .model import Convention
+from .money import Cents, format_signed
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: tuple[str, ...]  # path components: ("ae", "2020", "committed", "friches")
+    amount: Cents
+
+
+@dataclass(frozen=True)
+class Transaction:
+    date: dt.date
+    payee: str
+    narration: str
+    tags: tuple[tuple[str, str], ...]
+    postings: tuple[Posting, ...]
+
+
+def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | None = None) -> Iterator[Transaction]:
+    """The convention's openings and avenants, then every entry, in date order."""
+    out: list[tuple[dt.date, int, int, Transaction]] = []
+    for yb in conv.budget.schedule:
+        day = conv.effective_date  # the convention opens its whole échéancier when it takes effect
+        y = str(yb.year)
+        postings = []
+        for kind, amount in (("ae", yb.ae), ("cp", yb.cp)):
+            if amount:
+                postings += [Posting((kind, y, "available"), amount), Posting((kind, y, "opened"), -amount)]
+        out.append((day, 0, yb.year, Transaction(
+            day, conv.id, f"AE and CP {yb.year} opened (échéancier)", (("kind", "opening"), ("year", y)),
+            tuple(postings))))
+    for av in conv.avenants_in_order:
+        postings = []
+        for change in av.years:
+            y = str(change.year)
+            for kind, amount in (("ae", change.ae), ("cp", change.cp)):
+                if amount:
+                    postings += [Posting((kind, y, "available"), amount), Posting((kind, y, "opened"), -amount)]
+        for carry in av.carry_overs:
+            y = str(carry.to_year)
+            for kind, amount in (("ae", carry.ae), ("cp", carry.cp)):
+                if amount:
+                    postings += [Posting((kind, y, "available"), amount),
+                                 Posting((kind, y, "opened", "carry-over"), -amount)]
+        out.append((av.date, 1, av.number, Transaction(
+            av.date, conv.id, f"Avenant n° {av.number}" + (f": {av.object}" if av.object else ""),
+            (("kind", "avenant"), ("avenant", str(av.number))), tuple(postings))))
+    commitments = {e.id: e for e in entries if e.kind == "commitment"}
+    replaced = _replaced_forecasts(entries)
+    for index, entry in enumerate(entries):
+        out.append((entry.date, 2, index, _entry_transaction(entry, commitments, replaced.get(id(entry)))))
+    for day, _, _, txn in sorted(out, key=lambda t: (t[0], t[1], t[2])):
+        if until is None or day <= until:
+            yield txn
+
+
+def _replaced_forecasts(entries: Sequence[Entry]) -> dict[int, Entry]:
+    """For each forecast, the earlier one it replaces (same team, month and type)."""
+    current: dict[tuple[str, str | None, str | None], Entry] = {}
+    replaced: dict[int, Entry] = {}
+    for entry in sorted(entries, key=lambda e: e.date):  # stable: file order for equal dates
+        if entry.kind == "forecast":
+            key = (entry.team, entry.month, entry.forecast_type)
+            if key in current:
+                replaced[id(entry)] = current[key]
+            current[key] = entry
+    return replaced
+
+
+def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None) -> Transaction:
+    y, team, amount = str(entry.year), entry.team, entry.amount
+    postings: tuple[Posting, ...] = ()
+    if entry.kind == "commitment":
+        postings = (Posting(("ae", y, "committed", team), amount), Posting(("ae", y, "available"), -amount))
+    elif entry.kind == "payment":
+        postings = (Posting(("cp", y, "paid", team), amount), Posting(("cp", y, "available"), -amount))
+    elif entry.kind == "release":
+        target = commitments.get(entry.commitment or "")
+        if target is not None and target.year == entry.year and target.date <= entry.date:
+            postings = (Posting(("ae", y, "committed", team), -amount), Posting(("ae", y, "available"), amount))
+        else:
+            postings = (Posting(("ae", y, "released-earlier", team), -amount),
+                        Posting(("ae", y, "not-recyclable"), amount))
+    elif entry.kind == "forecast":
+        # A later forecast for the same team, month and type replaces the earlier one: post
+        # the difference, so that the forecast accounts hold what the report counts.
+        fy = (entry.month or y)[:4]
+        change = amount - (replaces.amount if replaces is not None else 0)
+        if change:
+            postings = (Posting(("forecast", fy, entry.forecast_type or "ae", team), change),
+                        Posting(("forecast", fy, "planned"), -change))
+    tags = [("id", entry.id), ("kind", entry.kind)]
+    if replaces is not None:
+        tags.append(("replaces", replaces.id))
+    for key, value in (("ref", entry.ref), ("marche", entry.marche), ("prestation", entry.prestation),
+                       ("commitment", entry.commitment),
+                       ("service_fait", entry.service_fait.isoformat() if entry.service_fait else None),
+                       ("month", entry.month), ("type", entry.forecast_type), ("author", entry.author),
+                       ("recorded_at", entry.recorded_at)):
+        if value is not None:
+            tags.append((key, value))
+    if entry.line:
+        tags.append(("line", str(entry.line)))
+    narration = entry.label or {"commitment": "commitment", "payment": "payment", "release": "release",
+                                "forecast": "forecast"}.get(entry.kind, "note")
+    return Transaction(entry.date, team, narration, tuple(tags), postings)
+
+
+def _accounts(txns: list[Transaction]) -> list[tuple[str, ...]]:
+    seen: dict[tuple[str, ...], None] = {}
+    for txn in txns:
+        for posting in txn.postings:
+            seen.setdefault(posting.account, None)
+    return sorted(seen)
+
+
+# hledger / ledger ------------------------------------------------------------------------
+
+
+def _hledger_text(text: str) -> str:
+    """Descriptions end at a ';' (comment) and at a line end: keep both out."""
+    return " ".join(text.replace(";", ",").split())
+
+
+def _tag_value(text: str) -> str:
+    return _hledger_text(text).replace(",", " ")
+
+
+def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until: dt.date | None = None) -> str:
+    """An hledger journal (also read by ledger) of the convention and its ledger."""
+    txns = list(transactions(conv, entries, until))
+    lines = [
+        f"; Convention {conv.id}: {_hledger_text(conv.title)}",
+        f"; Exported by `delegation export --format hledger` from {source}"
+        + (f", entries dated up to {until}" if until else ""),
+        "; AE and CP per budget year; see docs/export-hledger.md for the accounts.",
+        "",
+        "commodity 1000.00 EUR",
+        "",
+    ]
+    lines += [f"account {':'.join(acc)}" for acc in _accounts(txns)]
+    for txn in txns:
+        tags = ", ".join(f"{k}:{_tag_value(v)}" for k, v in txn.tags)
+        lines.append("")
+        lines.append(f"{txn.date.isoformat()} {_hledger_text(txn.payee)} | {_hledger_text(txn.narration)}  ; {tags}")
+        width = max((len(":".join(p.account)) for p in txn.postings), default=0)
+        for posting in txn.postings:
+            account = ":".join(posting.account)
+            lines.append(f"    {account:<{width}}  {format_signed(posting.amount):>14} EUR")
+    return "\n".join(lines) + "\n"
+
+
+# beancount -------------------------------------------------------------------------------
+
+_BEAN_ROOTS = {"available": "Assets", "opened": "Equity", "committed": "Expenses", "paid": "Expenses",
+               "released-earlier": "Expenses", "not-recyclable": "Equity", "planned": "Equity",
+               "ae": "Expenses", "cp": "Expenses"}
+
+
+def bean_account(path: tuple[str, ...]) -> str:
+    """``("ae", "2020", "committed", "friches")`` -> ``Expenses:AE:Y2020:Committed:Friches``."""
+    envelope, year, *rest = path
+    if envelope == "forecast":
+        root = "Equity" if rest[0] == "planned" else "Expenses"
+        parts = ["Forecast", f"Y{year}", *rest]
+    else:
+        root = _BEAN_ROOTS[rest[0]]
+        parts = [envelope.upper(), f"Y{year}", *rest]
+    return ":".join([root] + [_bean_component(p) for p in parts])
+
+
+def _bean_component(text: str) -> str:
+    if text in ("AE", "CP"):
+        return text
+    return "-".join(word[:1].upper() + word[1:] for word in text.split("-"))
+
+
+def _bean_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, until: dt.date | None = None) -> str:
+    """A beancount file (checked by ``bean-check``) of the convention and its ledger."""
+    txns = list(transactions(conv, entries, until))
+    first = min([t.date for t in txns] + [conv.effective_date])
+    lines = [
+        f"; Convention {conv.id}: {' '.join(conv.title.split())}",
+        f"; Exported by `delegation export --format beancount` from {source}"
+        + (f", entries dated up to {until}" if until else ""),
+        "; AE and CP per budget year; see docs/export-beancount.md for the accounts.",
+        "",
+        f"option \"title\" {_bean_string(conv.title)}",
+        'option "operating_currency" "EUR"',
+        "",
+        f"{first.isoformat()} commodity EUR",
+    ]
+    lines += [f"{first.isoformat()} open {bean_account(acc)} EUR" for acc in _accounts(txns)]
+    for txn in txns:
+        lines.append("")
+        if not txn.postings:
+            lines.append(f"{txn.date.isoformat()} custom \"note\" {_bean_string(txn.payee)} {_bean_string(txn.narration)}")
+            indent = "  "
+        else:
+            lines.append(f"{txn.date.isoformat()} * {_bean_string(txn.payee)} {_bean_string(txn.narration)}")
+            indent = "  "
+        lines += [f"{indent}{key}: {_bean_string(value)}" for key, value in txn.tags]
+        width = max((len(bean_account(p.account)) for p in txn.postings), default=0)
+        for posting in txn.postings:
+            lines.append(f"  {bean_account(posting.account):<{width}}  {format_signed(posting.amount):>14} EUR")
+    return "\n".join(lines) + "\n"
