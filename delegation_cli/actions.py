@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .budget import Availability, Replay, admit, check_entries, replay
 from .convention import LoadedConvention, load_convention
@@ -119,42 +120,52 @@ class Outcome:
     availability: Availability | None = None
 
 
+T = TypeVar("T")
+
 Builder = Callable[[Replay, set[str]], Entry]
 """Builds the new entry from the replayed state of the ledger and the ids already taken."""
+
+
+Writer = Callable[[list[str]], None]
+
+
+def with_ledger(conv: Convention, ledger_path: Path, *, dry_run: bool,
+                work: Callable[[LedgerFile, Writer | None], T]) -> T:
+    """Run ``work`` on the ledger's current state: under its exclusive lock with a writer
+    (the header is added to a new file), or read-only without one for a dry run."""
+    if dry_run:
+        return work(read_ledger(ledger_path), None)
+    with locked_ledger(ledger_path) as locked:
+        ledger = locked.read()
+        header = header_line(conv.id) if ledger.size == 0 else None
+
+        def write(lines: list[str]) -> None:
+            locked.append(lines, header=header)
+
+        return work(ledger, write)
 
 
 def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_run: bool) -> Outcome:
     """Check a new entry against the whole ledger and append it if nothing forbids it."""
     conv = loaded.convention
     assert conv is not None
-    header = header_line(conv.id)
-    if dry_run:
-        ledger = read_ledger(ledger_path)
-        return _decide(conv, ledger, build, ledger_path, None, header)
-    with locked_ledger(ledger_path) as locked:
-        ledger = locked.read()
 
-        def write(lines: list[str], first: bool) -> None:
-            locked.append(lines, header=header if first else None)
+    def work(ledger: LedgerFile, write: Writer | None) -> Outcome:
+        writable_state(ledger, conv.id)
+        state, _ = replay(conv, ledger.entries)
+        entry = build(state, {e.id for e in ledger.entries})
+        verdict = admit(conv, ledger.entries, [entry], str(ledger_path))
+        if verdict.errors:
+            refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
+                              f"{entry.kind} refused; the ledger was not changed")
+            raise DelegationError([*verdict.errors, refused], ExitCode.PROBLEMS)
+        line = format_entry(entry)
+        if write is not None:
+            write([line])
+        return Outcome(entry, line, write is not None, ledger_path, verdict.warnings,
+                       verdict.state.availability(entry.date))
 
-        return _decide(conv, ledger, build, ledger_path, write, header)
-
-
-def _decide(conv: Convention, ledger: LedgerFile, build: Builder, ledger_path: Path,
-            write: Callable[[list[str], bool], None] | None, header: str) -> Outcome:
-    writable_state(ledger, conv.id)
-    state, _ = replay(conv, ledger.entries)
-    entry = build(state, {e.id for e in ledger.entries})
-    verdict = admit(conv, ledger.entries, [entry], str(ledger_path))
-    if verdict.errors:
-        refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
-                          f"{entry.kind} refused; the ledger was not changed")
-        raise DelegationError([*verdict.errors, refused], ExitCode.PROBLEMS)
-    line = format_entry(entry)
-    if write is not None:
-        write([line], ledger.size == 0)
-    return Outcome(entry, line, write is not None, ledger_path, verdict.warnings,
-                   verdict.state.availability(entry.date))
+    return with_ledger(conv, ledger_path, dry_run=dry_run, work=work)
 
 
 # --------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -437,14 +437,16 @@ class Admission:
     state: Replay
 
 
-def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], path: str) -> Admission:
+def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], path: str,
+          sources: Mapping[int, tuple[str, int]] | None = None) -> Admission:
     """Decide whether ``new`` entries may be appended after ``existing`` ones.
 
     The ledger is replayed in date order with and without them; they are refused when
     they bring a hard problem that the ledger did not already have: on themselves, or on
     a later entry they would invalidate (an earlier-dated commitment that leaves no AE for
     one already recorded).  Problems the ledger already had do not block: corrections
-    are new entries and must stay possible.
+    are new entries and must stay possible.  ``sources`` maps ``id(entry)`` of new entries
+    to the (file, row) they come from, so that their problems name it (bulk import).
     """
     _, before = replay(conv, existing)
     known = {(i.entry.line, i.code) for i in before}
@@ -459,10 +461,12 @@ def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], pat
         if not mine and issue.severity is not Severity.ERROR:
             continue
         message = issue.message
-        line: int | None = None
+        where, line = path, None
         if not mine:
             line = issue.entry.line
             message = f"this entry would make line {line} invalid: {message}"
-        problem = Problem(path, line, None, issue.severity, issue.code, message)
+        elif sources and id(issue.entry) in sources:
+            where, line = sources[id(issue.entry)]
+        problem = Problem(where, line, None, issue.severity, issue.code, message)
         (errors if issue.severity is Severity.ERROR else warnings).append(problem)
     return Admission(errors, warnings, state)

@@ -446,6 +446,38 @@ def report(
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
+# import ----------------------------------------------------------------------------------
+
+
+@app.command("import")
+@_handled
+def import_(
+    source: Annotated[str, typer.Argument(metavar="FILE.csv", help="CSV file with a header row.")],
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Import entries in bulk from a CSV file: all rows are appended, or none.
+
+    Every row is checked with the ledger (availability control in date order); rows already
+    in the ledger are reported as duplicates and skipped.
+
+    Example: delegation import suivi-2020.csv --dry-run
+    """
+    from .actions import author_name, ledger_path_for
+    from .convention import require_convention
+    from .importer import import_csv, stamp_now
+    from .report import import_text, problems_text
+
+    loaded = require_convention(Path(convention))
+    result = import_csv(loaded, ledger_path_for(loaded, ledger), Path(source), dry_run=dry_run,
+                        stamp=stamp_now(author_name(author)))
+    if result.duplicates or result.warnings:
+        typer.echo(problems_text([*result.duplicates, *result.warnings]), err=True, nl=False)
+    typer.echo(import_text(result), nl=False)
+
+
 # export ----------------------------------------------------------------------------------
 
 

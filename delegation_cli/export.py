@@ -226,13 +226,9 @@ def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, unt
     lines += [f"{first.isoformat()} open {bean_account(acc)} EUR" for acc in _accounts(txns)]
     for txn in txns:
         lines.append("")
-        if not txn.postings:
-            lines.append(f"{txn.date.isoformat()} custom \"note\" {_bean_string(txn.payee)} {_bean_string(txn.narration)}")
-            indent = "  "
-        else:
-            lines.append(f"{txn.date.isoformat()} * {_bean_string(txn.payee)} {_bean_string(txn.narration)}")
-            indent = "  "
-        lines += [f"{indent}{key}: {_bean_string(value)}" for key, value in txn.tags]
+        directive = 'custom "note"' if not txn.postings else "*"
+        lines.append(f"{txn.date.isoformat()} {directive} {_bean_string(txn.payee)} {_bean_string(txn.narration)}")
+        lines += [f"  {key}: {_bean_string(value)}" for key, value in txn.tags]
         width = max((len(bean_account(p.account)) for p in txn.postings), default=0)
         for posting in txn.postings:
             lines.append(f"  {bean_account(posting.account):<{width}}  {format_signed(posting.amount):>14} EUR")

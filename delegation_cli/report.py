@@ -26,7 +26,8 @@ from rich.text import Text
 from .actions import CheckResult, Outcome
 from .errors import Problem
 from .figures import CpOnAe, MonthlyReport
-from .ledger import AMOUNT_KINDS, Entry
+from .importer import ImportResult
+from .ledger import AMOUNT_KINDS, Entry, format_entry
 from .money import format_canonical, format_fr, format_percent, format_signed
 
 STYLE_HEADER = "bold"
@@ -141,6 +142,16 @@ def outcome_json(outcome: Outcome) -> str:
     data["ledger"] = str(outcome.ledger_path)
     data["warnings"] = [p.as_json() for p in outcome.warnings]
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def import_text(result: ImportResult) -> str:
+    """Summary of ``delegation import``, then the lines appended (or that would be)."""
+    count = len(result.entries)
+    head = "Imported" if result.written else "Would import (dry run, nothing written)"
+    skipped = len(result.duplicates)
+    text = (f"{head} {count} entr{'ies' if count != 1 else 'y'} from {result.source} into {result.ledger}"
+            + (f"; {skipped} duplicate{'s' * (skipped != 1)} skipped" if skipped else "") + "\n")
+    return text + "".join(f"  {format_entry(e)}\n" for e in result.entries)
 
 
 # --------------------------------------------------------------------------------------

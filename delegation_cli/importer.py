@@ -1,0 +1,263 @@
+"""Bulk import of entries from a CSV file (a tracking spreadsheet, a Chorus extract).
+
+This module owns ``delegation import``: reading the rows (comma or semicolon separated,
+UTF-8 with or without BOM, a header row naming the columns), turning each into an entry
+with every problem reported as ``FILE:ROW: ...``, recognising rows already in the ledger
+(same id, or same kind and reference, or the same facts) as duplicates, and appending all
+the new rows under one lock — or none of them.
+
+Columns (case-insensitive; order free): ``date``, ``kind``, ``team``, ``amount``,
+and as each kind needs ``ref``, ``commitment`` (id or bon de commande reference, also of a
+commitment imported in the same file), ``marche``, ``prestation``, ``service_fait``,
+``month``, ``type``, ``label``, ``author``, ``id``.  ``line`` (from ``delegation log
+--format csv``) is ignored.  Amounts may be written ``20000.00`` or ``20 000,00 €``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .actions import Writer, with_ledger
+from .budget import admit, replay
+from .convention import LoadedConvention, read_text
+from .errors import DelegationError, ExitCode, Problem, Severity
+from .ledger import (
+    KINDS,
+    MAX_LABEL,
+    TOKEN,
+    TOKEN_EXPECTED,
+    Entry,
+    LedgerFile,
+    format_entry,
+    new_id,
+    parse_date,
+    parse_month,
+    writable_state,
+)
+from .money import AmountError, parse_amount
+
+MAX_BYTES = 50_000_000
+COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
+           "service_fait", "month", "type", "label", "author", "line")
+_FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do, with ``--dry-run``)."""
+
+    source: str
+    ledger: Path
+    entries: list[Entry]
+    duplicates: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
+    written: bool = False
+    """False for a dry run."""
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, str]
+
+
+def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
+    """The data rows of a CSV file, with problems of its shape (FILE:ROW)."""
+    shown = str(path)
+    text = read_text(path, max_bytes=MAX_BYTES, what="CSV file")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    problems: list[Problem] = []
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return [], [Problem(shown, 1, None, Severity.ERROR, "import-empty",
+                            "the file is empty (expected a header row)")]
+    except csv.Error as exc:
+        return [], [Problem(shown, 1, None, Severity.ERROR, "import-csv", f"not valid CSV: {exc}")]
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
+                                f"unknown column{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))} "
+                                f"(expected some of: {', '.join(COLUMNS)})"))
+    for required in ("date", "kind"):
+        if required not in header:
+            problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
+                                    f"missing column {required!r}"))
+    rows: list[_Row] = []
+    try:
+        for cells in reader:
+            number = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append(Problem(shown, number, None, Severity.ERROR, "import-csv",
+                                        f"{len(cells)} cells for {len(header)} columns"))
+                continue
+            rows.append(_Row(number, {h: _unguard(c.strip()) for h, c in zip(header, cells, strict=True)}))
+    except csv.Error as exc:
+        problems.append(Problem(shown, reader.line_num, None, Severity.ERROR, "import-csv", f"not valid CSV: {exc}"))
+    return rows, problems
+
+
+def _unguard(cell: str) -> str:
+    """Undo the formula guard our own CSV exports add (``'=x`` was the text ``=x``)."""
+    return cell[1:] if cell.startswith(_FORMULA_GUARD) else cell
+
+
+def _draft(row: _Row, shown: str, stamp: tuple[str, str]) -> tuple[Entry | None, list[Problem]]:
+    v = row.values
+    problems: list[Problem] = []
+
+    def bad(message: str) -> None:
+        problems.append(Problem(shown, row.number, None, Severity.ERROR, "import-row", message))
+
+    kind = v.get("kind", "")
+    if kind not in KINDS:
+        bad(f"kind {kind!r} is not one of: {', '.join(KINDS)}")
+        return None, problems
+    date = service_fait = None
+    try:
+        date = parse_date(v.get("date", ""))
+    except ValueError as exc:
+        bad(f"date: {exc}")
+    if v.get("service_fait"):
+        try:
+            service_fait = parse_date(v["service_fait"])
+        except ValueError as exc:
+            bad(f"service_fait: {exc}")
+    amount = 0
+    if kind != "note":
+        try:
+            amount = parse_amount(v.get("amount", ""))
+        except AmountError as exc:
+            bad(f"amount: {exc}")
+    month = v.get("month") or None
+    if kind == "forecast":
+        try:
+            month = parse_month(month or "")
+        except ValueError as exc:
+            bad(f"month: {exc}")
+        if v.get("type") not in ("ae", "cp"):
+            bad(f"type {v.get('type', '')!r} is not ae or cp")
+    if kind in ("payment", "release") and not v.get("commitment"):
+        bad(f"a {kind} needs the commitment it settles (column 'commitment')")
+    if kind in ("commitment", "forecast", "note") and not v.get("team"):
+        bad(f"a {kind} needs a team (column 'team')")
+    for key in ("id", "team", "ref", "commitment", "marche", "prestation", "author"):
+        value = v.get(key)
+        if value and TOKEN.fullmatch(value) is None:
+            bad(f"{key} {value!r} is not valid (expected {TOKEN_EXPECTED})")
+    label = v.get("label", "")
+    if len(label) > MAX_LABEL:
+        bad(f"label is {len(label)} characters long (at most {MAX_LABEL})")
+    if kind == "note" and not label:
+        bad("a note needs its text (column 'label')")
+    if problems or date is None:
+        return None, problems
+    entry = Entry(
+        date=date, kind=kind, id=v.get("id", ""), team=v.get("team", ""), amount=amount,
+        ref=v.get("ref") or None, marche=v.get("marche") or None, prestation=v.get("prestation") or None,
+        commitment=v.get("commitment") or None, service_fait=service_fait, month=month,
+        forecast_type=v.get("type") or None if kind == "forecast" else None,
+        recorded_at=stamp[0], author=v.get("author") or stamp[1], label=label,
+    )
+    return entry, problems
+
+
+def _fact(e: Entry) -> tuple[object, ...]:
+    return (e.date, e.kind, e.team, e.amount, e.commitment, e.month, e.forecast_type, e.label)
+
+
+def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry_run: bool,
+               stamp: tuple[str, str]) -> ImportResult:
+    """Validate every row, then append all new ones (or none).  See the module docstring."""
+    conv = loaded.convention
+    assert conv is not None
+    shown = str(source)
+    rows, problems = read_rows(source)
+    drafts: list[tuple[_Row, Entry]] = []
+    for row in rows:
+        entry, row_problems = _draft(row, shown, stamp)
+        problems.extend(row_problems)
+        if entry is not None:
+            drafts.append((row, entry))
+    if problems:
+        raise DelegationError(problems, ExitCode.PROBLEMS)
+
+    def work(ledger: LedgerFile, write: Writer | None) -> ImportResult:
+        writable_state(ledger, conv.id)
+        existing = ledger.entries
+        state, _ = replay(conv, existing)
+        by_id = {e.id: e for e in existing}
+        by_ref = {(e.kind, e.ref): e for e in existing if e.ref}
+        by_fact = {_fact(e): e for e in existing}
+        taken = set(by_id)
+        new_commitments: dict[str, Entry] = {}
+        errors: list[Problem] = []
+        duplicates: list[Problem] = []
+        accepted: list[tuple[_Row, Entry]] = []
+        for row, draft in sorted(drafts, key=lambda d: 0 if d[1].kind == "commitment" else 1):
+            entry = draft
+            if entry.kind in ("payment", "release"):
+                key = entry.commitment or ""
+                target = state.resolve(key)
+                target_entry = target.entry if target else new_commitments.get(key)
+                if target_entry is None:
+                    errors.append(Problem(shown, row.number, None, Severity.ERROR, "commitment-unknown",
+                                          f"unknown commitment {key!r} (expected the id or bon de commande "
+                                          "reference of a commitment of the ledger or of this file)"))
+                    continue
+                entry = replace(entry, commitment=target_entry.id, team=entry.team or target_entry.team)
+            twin = (by_id.get(entry.id) if entry.id else None) or (
+                by_ref.get((entry.kind, entry.ref)) if entry.ref else None) or by_fact.get(_fact(entry))
+            if twin is not None:
+                duplicates.append(Problem(shown, row.number, None, Severity.WARNING, "import-duplicate",
+                                          f"already in the ledger at {ledger.path}:{twin.line} ({twin.kind} "
+                                          f"{twin.id}); not appended again"))
+                continue
+            if not entry.id:
+                entry = replace(entry, id=new_id(entry.kind, taken))
+            elif entry.id in taken:
+                errors.append(Problem(shown, row.number, None, Severity.ERROR, "id-duplicate",
+                                      f"id {entry.id} is used twice in this file"))
+                continue
+            taken.add(entry.id)
+            if entry.kind == "commitment":
+                if entry.marche is None and entry.prestation is not None:
+                    entry = replace(entry, marche=conv.marche_of_prestation.get(entry.prestation))
+                new_commitments[entry.id] = entry
+                if entry.ref:
+                    new_commitments.setdefault(entry.ref, entry)
+            accepted.append((row, entry))
+        accepted.sort(key=lambda pair: pair[0].number)
+        new = [entry for _, entry in accepted]
+        sources = {id(entry): (shown, row.number) for row, entry in accepted}
+        verdict = admit(conv, existing, new, str(ledger_path), sources)
+        errors.extend(verdict.errors)
+        if errors:
+            refused = Problem(str(ledger_path), None, None, Severity.ERROR, "import-refused",
+                              f"import refused: no row was appended ({len(errors)} "
+                              f"problem{'s' * (len(errors) != 1)})")
+            raise DelegationError([*sorted(errors, key=_row_order), refused], ExitCode.PROBLEMS)
+        result = ImportResult(shown, ledger_path, new, duplicates, verdict.warnings, written=write is not None)
+        if write is not None and new:
+            write([format_entry(e) for e in new])
+        return result
+
+    return with_ledger(conv, ledger_path, dry_run=dry_run, work=work)
+
+
+def _row_order(problem: Problem) -> tuple[int, int]:
+    return (0 if problem.line is not None else 1, problem.line or 0)
+
+
+def stamp_now(author: str, now: dt.datetime | None = None) -> tuple[str, str]:
+    from .ledger import now_stamp
+
+    return now_stamp(now or dt.datetime.now(dt.UTC)), author

@@ -1,0 +1,147 @@
+"""`delegation import FILE.csv`: all rows or none, every problem as FILE:ROW, duplicates skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import MINI, Cli, dedent, eur, sha
+
+INFORM = "insufficient credits: inform the délégant without delay (art. 5)"
+
+
+@pytest.fixture
+def mini(cli: Cli, tmp_path: Path) -> Cli:
+    (tmp_path / "convention.yaml").write_text(MINI, encoding="utf-8")
+    return cli
+
+
+LEDGER = Path("mini.ledger")
+
+
+def entries() -> list[list[str]]:
+    return [line.split(" ") for line in LEDGER.read_text().splitlines()[1:]]
+
+
+def test_import_appends_every_row_and_resolves_references(mini: Cli, tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text(dedent("""
+        date;kind;team;amount;ref;commitment;service_fait;marche;prestation;month;type;label
+        2021-03-01;commitment;alpha;150,00 €;BC-1;;;;devops;;;Étude
+        2021-03-02;commitment;beta;"1 00,00";BC-2;;;coaching;coaching;;;
+        2021-04-10;payment;;60;DP-1;BC-1;2021-04-01;;;;;Facture 1
+        2021-04-20;forecast;beta;30;;;;;;2021-06;ae;
+        2021-04-21;note;beta;;;;;;;;;Démarrage
+    """).replace('"1 00,00"', "100"), encoding="utf-8")
+    dry = mini("import", "rows.csv", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.splitlines()[0] == "Would import (dry run, nothing written) 5 entries from rows.csv into mini.ledger"
+    assert not LEDGER.exists()
+    result = mini("import", "rows.csv", "--author", "alice")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "Imported 5 entries from rows.csv into mini.ledger"
+    rows = entries()
+    assert [(r[0], r[1], r[3], r[4] if r[1] != "note" else None) for r in rows] == [
+        ("2021-03-01", "commitment", "alpha", "150.00"), ("2021-03-02", "commitment", "beta", "100.00"),
+        ("2021-04-10", "payment", "alpha", "60.00"), ("2021-04-20", "forecast", "beta", "30.00"),
+        ("2021-04-21", "note", "beta", None)]
+    assert "marche=dev" in rows[0] and "prestation=devops" in rows[0]  # marché inferred from the kind
+    assert f"commitment={rows[0][2]}" in rows[2]  # BC-1 resolved to the new commitment's id
+    assert all("by=alice" in r for r in rows)
+    assert mini("check").exit_code == 0
+
+
+def test_a_refused_import_appends_nothing_and_names_every_row(mini: Cli, tmp_path: Path) -> None:
+    assert mini("commit", "--team", "alpha", "100", "--date", "2021-03-01", "--ref", "BC-0").exit_code == 0
+    before = sha(LEDGER)
+    (tmp_path / "rows.csv").write_text(dedent("""
+        date,kind,team,amount,ref,commitment,label
+        2021-03-05,commitment,alpha,50,BC-1,,ok on its own
+        2021-03-06,commitment,beta,700,BC-2,,over the cap
+        2021-02-30,payment,,10,,BC-1,
+        2021-04-11,payment,,60,DP-2,BC-9,
+        2021-04-12,release,beta,10,,BC-1,
+        2021-04-13,forecast,alpha,ten,,,
+    """), encoding="utf-8")
+    result = mini("import", "rows.csv")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "rows.csv:4: error: date: '2021-02-30' is not a calendar date (expected YYYY-MM-DD)\n"
+        "rows.csv:7: error: amount: 'ten' is not an amount (expected a positive amount in euros with at most 2 "
+        "decimals, such as 20000, 20000.50 or 20 000,50)\n"
+        "rows.csv:7: error: month: '' is not a month (expected YYYY-MM, such as 2021-03)\n"
+        "rows.csv:7: error: type '' is not ae or cp\n".replace("such as 2021-03", "such as 2020-03"))
+    assert sha(LEDGER) == before
+    # Once the shape is right, the availability control speaks, row by row.
+    (tmp_path / "rows.csv").write_text(dedent("""
+        date,kind,team,amount,ref,commitment,label
+        2021-03-05,commitment,alpha,50,BC-1,,ok on its own
+        2021-03-06,commitment,beta,700,BC-2,,over the cap
+        2021-04-11,payment,,60,DP-2,BC-9,
+        2021-04-12,release,beta,10,,BC-1,
+    """), encoding="utf-8")
+    result = mini("import", "rows.csv")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"rows.csv:3: error: beta: commitment of {eur('700,00 €')} takes the team to {eur('700,00 €')}, above its "
+        f"cap of {eur('600,00 €')} (available {eur('600,00 €')}, asked {eur('700,00 €')}); {INFORM}\n"
+        f"rows.csv:3: error: beta: commitment of {eur('700,00 €')} takes AE 2021 to {eur('850,00 €')}, above the "
+        f"{eur('400,00 €')} opened for 2021 (available {eur('250,00 €')}, asked {eur('700,00 €')}); {INFORM}\n"
+        "rows.csv:4: error: unknown commitment 'BC-9' (expected the id or bon de commande reference of a "
+        "commitment of the ledger or of this file)\n"
+        "rows.csv:5: error: release is charged to beta but commitment "
+        f"{_id_of('BC-1', result.stderr)} belongs to alpha\n"
+        "mini.ledger: error: import refused: no row was appended (4 problems)\n")
+    assert sha(LEDGER) == before
+
+
+def _id_of(ref: str, text: str) -> str:
+    marker = "release is charged to beta but commitment "
+    return text.split(marker, 1)[1].split(" ", 1)[0]
+
+
+def test_rows_already_in_the_ledger_are_duplicates(mini: Cli, tmp_path: Path) -> None:
+    assert mini("commit", "--team", "alpha", "100", "--date", "2021-03-01", "--ref", "BC-0").exit_code == 0
+    assert mini("note", "--team", "beta", "Démarrage", "--date", "2021-03-02").exit_code == 0
+    exported = mini("log", "--format", "csv")
+    (tmp_path / "again.csv").write_text(exported.stdout, encoding="utf-8")
+    before = sha(LEDGER)
+    result = mini("import", "again.csv")
+    assert result.exit_code == 0
+    rows = entries()
+    assert result.stderr == (
+        f"again.csv:2: warning: already in the ledger at mini.ledger:2 (commitment {rows[0][2]}); not appended again\n"
+        f"again.csv:3: warning: already in the ledger at mini.ledger:3 (note {rows[1][2]}); not appended again\n")
+    assert result.stdout == "Imported 0 entries from again.csv into mini.ledger; 2 duplicates skipped\n"
+    assert sha(LEDGER) == before
+
+
+def test_round_trip_through_the_excel_fr_export(mini: Cli, tmp_path: Path) -> None:
+    assert mini("commit", "--team", "alpha", "150.5", "--date", "2021-03-01", "--ref", "BC-1",
+                "--label", "=SUM(A1)").exit_code == 0
+    assert mini("pay", "BC-1", "50", "--date", "2021-04-01", "--service-fait", "2021-03-30").exit_code == 0
+    exported = mini("export", "--format", "csv", "--csv-dialect", "excel-fr", "--output", "fr.csv")
+    assert exported.exit_code == 0
+    (tmp_path / "convention.yaml").write_text(MINI.replace("ledger: mini.ledger", "ledger: copy.ledger"))
+    result = mini("import", "fr.csv")
+    assert result.exit_code == 0, result.stderr
+    original = [line.split(" at=")[0] for line in LEDGER.read_text().splitlines()[1:]]
+    copied = [line.split(" at=")[0] for line in Path("copy.ledger").read_text().splitlines()[1:]]
+    assert copied == original
+    assert Path("copy.ledger").read_text().splitlines()[1].endswith('"=SUM(A1)"')
+
+
+def test_unknown_columns_and_empty_files(mini: Cli, tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("date,kind,montant\n2021-03-01,note,1\n")
+    result = mini("import", "bad.csv")
+    assert (result.exit_code, result.stderr) == (1, (
+        "bad.csv:1: error: unknown column 'montant' (expected some of: id, date, kind, team, amount, ref, "
+        "commitment, marche, prestation, service_fait, month, type, label, author, line)\n"
+        "bad.csv:2: error: a note needs a team (column 'team')\n"
+        "bad.csv:2: error: a note needs its text (column 'label')\n"))
+    (tmp_path / "empty.csv").write_text("")
+    result = mini("import", "empty.csv")
+    assert (result.exit_code, result.stderr) == (1, "empty.csv:1: error: the file is empty (expected a header row)\n")
+    missing = mini("import", "nope.csv")
+    assert (missing.exit_code, missing.stderr) == (2, "nope.csv: error: no such file (expected a CSV file)\n")
