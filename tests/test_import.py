@@ -35,7 +35,8 @@ def test_import_appends_every_row_and_resolves_references(mini: Cli, tmp_path: P
     """).replace('"1 00,00"', "100"), encoding="utf-8")
     dry = mini("import", "rows.csv", "--dry-run")
     assert dry.exit_code == 0, dry.stderr
-    assert dry.stdout.splitlines()[0] == "Would import (dry run, nothing written) 5 entries from rows.csv into mini.ledger"
+    assert dry.stdout.splitlines()[0] == (
+        "Would import (dry run, nothing written) 5 entries from rows.csv into mini.ledger")
     assert not LEDGER.exists()
     result = mini("import", "rows.csv", "--author", "alice")
     assert result.exit_code == 0, result.stderr
