@@ -41,6 +41,7 @@ from .ledger import (
     writable_state,
 )
 from .model import Convention
+from .seal import make_seal, month_end, refuse_closed, verify
 
 
 def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:
@@ -88,8 +89,9 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
     if repair_torn:
         result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC))
     state = read_ledger(ledger_path)
-    result.ledger_entries = len(state.entries)
+    result.ledger_entries = sum(e.kind != "seal" for e in state.entries)
     result.problems.extend(_ledger_problems(conv, state))
+    result.problems.extend(verify(state.entries, state.path))
     return result
 
 
@@ -155,10 +157,12 @@ def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_r
         state, _ = replay(conv, ledger.entries)
         entry = build(state, {e.id for e in ledger.entries})
         verdict = admit(conv, ledger.entries, [entry], str(ledger_path))
-        if verdict.errors:
+        closed = refuse_closed(entry, ledger.entries, str(ledger_path))
+        errors = [closed, *verdict.errors] if closed else verdict.errors
+        if errors:
             refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
                               f"{entry.kind} refused; the ledger was not changed")
-            raise DelegationError([*verdict.errors, refused], ExitCode.PROBLEMS)
+            raise DelegationError([*errors, refused], ExitCode.PROBLEMS)
         line = format_entry(entry)
         if write is not None:
             write([line])
@@ -366,3 +370,43 @@ def write_output(path: Path, text: str, *, protected: Path) -> None:
             temporary.unlink()
         raise fail(f"cannot write: {exc.strerror}", code="write-failed", path=str(path),
                    exit_code=ExitCode.WRITE_FAILED) from None
+
+
+# --------------------------------------------------------------------------------------
+# close
+# --------------------------------------------------------------------------------------
+
+
+def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, author: str,
+                today: dt.date, dry_run: bool) -> Entry:
+    """Append the seal closing ``month``: refused if the month is not over, already closed,
+    or if the entries it would cover break a rule."""
+    conv = loaded.convention
+    assert conv is not None
+    end = month_end(month)
+    path = str(ledger_path)
+
+    def work(ledger: LedgerFile, write: Writer | None) -> Entry:
+        writable_state(ledger, conv.id)
+        if end >= today:
+            raise fail(f"{month} is not over (it ends on {end}); close it from {end + dt.timedelta(days=1)}",
+                       code="close-early", path=path, exit_code=ExitCode.PROBLEMS)
+        previous = [e for e in ledger.entries if e.kind == "seal" and (e.month or "") >= month]
+        if previous:
+            raise fail(f"{month} is already closed by seal {previous[-1].id} (line {previous[-1].line}, "
+                       f"through {previous[-1].month})", code="close-again", path=path,
+                       exit_code=ExitCode.PROBLEMS)
+        blocking = [p for p in check_entries(conv, [e for e in ledger.entries if e.date <= end], path)
+                    if p.is_error] + verify(ledger.entries, path)
+        if blocking:
+            refused = Problem(path, None, None, Severity.ERROR, "close-refused",
+                              f"cannot close {month} while entries up to {end} break a rule; correct them first")
+            raise DelegationError([*blocking, refused], ExitCode.PROBLEMS)
+        stamp = Stamp.now(author)
+        seal = make_seal(ledger.entries, month, new_id("seal", {e.id for e in ledger.entries}), stamp.at,
+                         stamp.by)
+        if write is not None:
+            write([format_entry(seal)])
+        return seal
+
+    return with_ledger(conv, ledger_path, dry_run=dry_run, work=work)

@@ -122,6 +122,8 @@ class Replay:
             add(E, "id-duplicate", f"id {entry.id} is already used by another entry "
                                    "(expected unique ids)")
         self.ids.add(entry.id)
+        if entry.kind == "seal":  # seals consume nothing; seal.verify checks them
+            return issues
         if entry.team not in conv.team_ids:
             add(E, "team-unknown", f"unknown team {entry.team!r} (expected one of: "
                                    f"{', '.join(t.id for t in conv.teams)})")

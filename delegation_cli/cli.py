@@ -446,6 +446,36 @@ def report(
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
+# close -----------------------------------------------------------------------------------
+
+
+@app.command()
+@_handled
+def close(
+    month: Annotated[str, typer.Argument(parser=_month, metavar="YYYY-MM", help="The month to close.")],
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+) -> None:
+    """Close a month: append a seal (SHA-256, chained) over every entry dated up to its end.
+
+    Afterwards entries dated in a closed month are refused, and `check` reports any sealed
+    entry that was modified, deleted, inserted or moved.
+
+    Example: delegation close 2020-06
+    """
+    from .actions import author_name, close_month, ledger_path_for
+    from .convention import require_convention
+
+    loaded = require_convention(Path(convention))
+    seal = close_month(loaded, ledger_path_for(loaded, ledger), month, author=author_name(author),
+                       today=dt.date.today(), dry_run=dry_run)
+    head = "Closed" if not dry_run else "Would close (dry run, nothing written)"
+    typer.echo(f"{head} {month}: seal {seal.id} covers {len(seal.digests)} entr"
+               f"{'ies' if len(seal.digests) != 1 else 'y'}, sha256 {seal.sha256}")
+
+
 # import ----------------------------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from .ledger import (
     writable_state,
 )
 from .money import AmountError, parse_amount
+from .seal import refuse_closed
 
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
@@ -235,6 +236,10 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                 if entry.ref:
                     new_commitments.setdefault(entry.ref, entry)
             accepted.append((row, entry))
+        for row, entry in accepted:
+            closed = refuse_closed(entry, existing, str(ledger_path))
+            if closed is not None:
+                errors.append(replace(closed, path=shown, line=row.number))
         accepted.sort(key=lambda pair: pair[0].number)
         new = [entry for _, entry in accepted]
         sources = {id(entry): (shown, row.number) for row, entry in accepted}

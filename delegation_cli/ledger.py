@@ -32,9 +32,9 @@ from .money import AmountError, Cents, format_canonical, parse_canonical
 
 FORMAT_VERSION = 1
 HEADER_PREFIX = "# delegation-ledger v"
-KINDS = ("commitment", "payment", "release", "forecast", "note")
+KINDS = ("commitment", "payment", "release", "forecast", "note", "seal")
 AMOUNT_KINDS = frozenset(("commitment", "payment", "release", "forecast"))
-ID_PREFIX = {"commitment": "c", "payment": "p", "release": "r", "forecast": "f", "note": "n"}
+ID_PREFIX = {"commitment": "c", "payment": "p", "release": "r", "forecast": "f", "note": "n", "seal": "s"}
 
 # Key of each optional field in the file, in canonical order, per kind.
 _KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -46,6 +46,9 @@ _KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 _TAIL_FIELDS = ("at", "by")
 MAX_LINE = 65_536
+MAX_SEAL_LINE = 4_000_000  # a seal lists 9 bytes per entry it covers
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_DIGEST = re.compile(r"[0-9a-f]{8}")
 MAX_LABEL = 2_000
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}")
 TOKEN_EXPECTED = "1 to 64 letters, digits or . _ / : + -, starting with a letter or digit"
@@ -73,6 +76,9 @@ class Entry:
         recorded_at: when the entry was recorded (UTC, ``YYYY-MM-DDTHH:MM:SSZ``).
         author: who recorded it.
         label: free text (the note's text for a note).
+        sha256: seal: the hash chaining the entries it covers to the previous seal.
+        prev: seal: the previous seal's hash (64 zeros for the first seal).
+        digests: seal: a short digest of each entry it covers, in file order.
         line: the line it was read from (0 for an entry not yet written); not compared.
     """
 
@@ -91,6 +97,9 @@ class Entry:
     recorded_at: str | None = None
     author: str | None = None
     label: str = ""
+    sha256: str | None = None
+    prev: str | None = None
+    digests: tuple[str, ...] = ()
     line: int = field(default=0, compare=False)
 
     @property
@@ -113,10 +122,13 @@ class Entry:
             ("service_fait", self.service_fait.isoformat() if self.service_fait else None),
             ("month", self.month), ("type", self.forecast_type),
             ("recorded_at", self.recorded_at), ("author", self.author),
+            ("sha256", self.sha256), ("prev", self.prev),
         ):
             if value is not None:
                 out[key] = value
         out["label"] = self.label
+        if self.kind == "seal":
+            out["entries"] = len(self.digests)
         if self.line:
             out["line"] = self.line
         return out
@@ -161,8 +173,57 @@ def _field_values(entry: Entry) -> dict[str, str | None]:
     }
 
 
+def _format_seal(entry: Entry) -> str:
+    parts = [entry.date.isoformat(), "seal", entry.id, f"month={entry.month}", f"prev={entry.prev}",
+             f"sha256={entry.sha256}"]
+    if entry.recorded_at is not None:
+        parts.append(f"at={entry.recorded_at}")
+    if entry.author is not None:
+        parts.append(f"by={entry.author}")
+    parts.append(f"entries={len(entry.digests)}")
+    if entry.digests:
+        parts.append("digests=" + ",".join(entry.digests))
+    return " ".join(parts)
+
+
+def _parse_seal(tokens: list[str], line: str, lineno: int, date: dt.date) -> Entry:
+    ident = tokens[2]
+    if TOKEN.fullmatch(ident) is None:
+        raise LineError(f"id {ident!r} is not valid (expected {TOKEN_EXPECTED})", _column_of(line, 2, tokens))
+    values: dict[str, str] = {}
+    for index in range(3, len(tokens)):
+        key, eq, value = tokens[index].partition("=")
+        col = _column_of(line, index, tokens)
+        if not eq or key not in ("month", "prev", "sha256", "at", "by", "entries", "digests") or key in values:
+            raise LineError(f"unexpected {tokens[index][:40]!r} in a seal (expected month=, prev=, sha256=, "
+                            "at=, by=, entries=, digests=, once each)", col)
+        values[key] = value
+    try:
+        month = parse_month(values.get("month", ""))
+    except ValueError as exc:
+        raise LineError(str(exc)) from None
+    for key in ("prev", "sha256"):
+        if _HEX64.fullmatch(values.get(key, "")) is None:
+            raise LineError(f"a seal needs {key}= followed by 64 hexadecimal digits")
+    digests = tuple(values["digests"].split(",")) if values.get("digests") else ()
+    if any(_DIGEST.fullmatch(d) is None for d in digests):
+        raise LineError("digests= must list 8-digit hexadecimal digests separated by commas")
+    if values.get("entries") != str(len(digests)):
+        raise LineError(f"entries={values.get('entries')} does not match the {len(digests)} digests listed")
+    stamp = values.get("at")
+    if stamp is not None and _STAMP.fullmatch(stamp) is None:
+        raise LineError(f"at={stamp!r} is not a UTC time (expected YYYY-MM-DDTHH:MM:SSZ)")
+    author = values.get("by")
+    if author is not None and TOKEN.fullmatch(author) is None:
+        raise LineError(f"by={author!r} is not valid (expected {TOKEN_EXPECTED})")
+    return Entry(date=date, kind="seal", id=ident, team="", month=month, prev=values["prev"],
+                 sha256=values["sha256"], digests=digests, recorded_at=stamp, author=author, line=lineno)
+
+
 def format_entry(entry: Entry) -> str:
     """The ledger line of an entry (without the newline); inverse of :func:`parse_line`."""
+    if entry.kind == "seal":
+        return _format_seal(entry)
     parts = [entry.date.isoformat(), entry.kind, entry.id, entry.team]
     if entry.kind in AMOUNT_KINDS:
         parts.append(format_canonical(entry.amount))
@@ -223,7 +284,7 @@ def _column_of(line: str, token_index: int, tokens: list[str]) -> int:
 
 def parse_line(line: str, lineno: int = 0) -> Entry:
     """Parse one entry line (without its newline); raise :class:`LineError` if malformed."""
-    if len(line) > MAX_LINE:
+    if len(line) > MAX_LINE and not (len(line) <= MAX_SEAL_LINE and line[10:16] == " seal "):
         raise LineError(f"line is {len(line)} characters long (at most {MAX_LINE})")
     quote = line.find('"')
     label = ""
@@ -248,6 +309,8 @@ def parse_line(line: str, lineno: int = 0) -> Entry:
     except ValueError as exc:
         raise LineError(str(exc), 1) from None
     kind = tokens[1]
+    if kind == "seal" and quote < 0:
+        return _parse_seal(tokens, line, lineno, date)
     if kind not in _KIND_FIELDS:
         raise LineError(f"unknown kind {kind!r} (expected one of: {', '.join(KINDS)})", 12)
     ident, team = tokens[2], tokens[3]

@@ -57,7 +57,7 @@ def test_label_escapes_what_could_hide_or_break_a_line() -> None:
         ("20-01-01 commitment c-1 friches 1.00", "'20-01-01' is not a date (expected "
          "YYYY-MM-DD, such as 2020-02-01)", 1),
         ("2020-01-01 bogus c-1 friches 1.00", "unknown kind 'bogus' (expected one of: "
-         "commitment, payment, release, forecast, note)", 12),
+         "commitment, payment, release, forecast, note, seal)", 12),
         ("2020-01-01 commitment c-1 friches 1.5", "'1.5' is not a ledger amount (expected "
          "digits, a dot and 2 decimals, like 20000.00)", 35),
         ("2020-01-01 commitment c-1 friches 0.00", "amount is zero (expected a positive "

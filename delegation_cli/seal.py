@@ -1,0 +1,192 @@
+"""Monthly closing: tamper-evident seals over the ledger.
+
+This module owns the seal algebra (design in ``docs/ledger-format.md``, "Seals"):
+
+* a seal closing month M covers every entry written before it, dated on or before the last
+  day of M, that no earlier seal covers;
+* it lists a short digest of each covered entry (the first 8 hexadecimal digits of the
+  SHA-256 of its canonical line), in file order, and ``sha256``, the SHA-256 of the previous
+  seal's hash followed by those canonical lines — so seals form a chain;
+* :func:`verify` recomputes every seal and says, with line numbers, which covered entry was
+  modified, deleted, inserted or moved, and which entry is dated in a closed month;
+* :func:`closed_through` tells the last day of the last closed month: nothing may be dated
+  on or before it any more.
+
+Pure functions over entries; no file access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import Problem, Severity
+from .ledger import Entry, format_entry
+
+GENESIS = "0" * 64
+
+
+def month_end(month: str) -> dt.date:
+    year, mon = int(month[:4]), int(month[5:7])
+    return dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def digest(entry: Entry) -> str:
+    """The short digest of an entry: 8 hex digits of the SHA-256 of its canonical line."""
+    return hashlib.sha256(format_entry(entry).encode("utf-8")).hexdigest()[:8]
+
+
+def chain(prev: str, entries: Sequence[Entry]) -> str:
+    """SHA-256 of the previous seal's hash and the canonical lines, one per line."""
+    h = hashlib.sha256(prev.encode("ascii") + b"\n")
+    for entry in entries:
+        h.update(format_entry(entry).encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+def seals(entries: Sequence[Entry]) -> list[Entry]:
+    return [e for e in entries if e.kind == "seal"]
+
+
+def closed_through(entries: Sequence[Entry]) -> tuple[dt.date, Entry] | None:
+    """The last day of the last closed month and its seal, if any month is closed."""
+    last = None
+    for entry in entries:
+        if entry.kind == "seal" and entry.month and (last is None or entry.month > (last.month or "")):
+            last = entry
+    return (month_end(last.month), last) if last is not None and last.month else None
+
+
+def covered_by_next_seal(entries: Sequence[Entry], month: str) -> tuple[str, list[Entry]]:
+    """(previous hash, entries) that a seal appended now for ``month`` would cover."""
+    end = month_end(month)
+    covered: set[str] = set()
+    prev = GENESIS
+    for entry in entries:
+        if entry.kind == "seal":
+            covered.update(_covered_ids(entries, entry))
+            prev = entry.sha256 or prev
+    pending = [e for e in entries if e.kind != "seal" and e.id not in covered and e.date <= end]
+    return prev, pending
+
+
+def _covered_ids(entries: Sequence[Entry], seal: Entry) -> set[str]:
+    end = month_end(seal.month or "0001-01")
+    return {e.id for e in entries if e.kind != "seal" and e.line < seal.line and e.date <= end}
+
+
+def make_seal(entries: Sequence[Entry], month: str, ident: str, recorded_at: str, author: str) -> Entry:
+    """The seal closing ``month`` after ``entries`` (the whole ledger, in file order)."""
+    prev, pending = covered_by_next_seal(entries, month)
+    return Entry(date=month_end(month), kind="seal", id=ident, team="", month=month, prev=prev,
+                 sha256=chain(prev, pending), digests=tuple(digest(e) for e in pending),
+                 recorded_at=recorded_at, author=author)
+
+
+@dataclass(frozen=True)
+class _Covered:
+    entry: Entry
+    digest: str
+
+
+def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
+    """Check every seal of a ledger; every discrepancy with its line number."""
+    problems: list[Problem] = []
+    E = Severity.ERROR
+
+    def add(line: int | None, code: str, message: str) -> None:
+        problems.append(Problem(path, line or None, None, E, code, message))
+
+    covered: set[str] = set()
+    prev = GENESIS
+    last_month = ""
+    closed: tuple[dt.date, Entry] | None = None
+    for entry in entries:
+        if entry.kind != "seal":
+            if closed is not None and entry.date <= closed[0] and entry.id not in covered:
+                seal = closed[1]
+                add(entry.line, "closed-month",
+                    f"{entry.kind} {entry.id} is dated {entry.date}, in a month closed by seal {seal.id} "
+                    f"(line {seal.line}, through {seal.month}) but written after it")
+            continue
+        seal = entry
+        month = seal.month or ""
+        if month <= last_month:
+            add(seal.line, "seal-order", f"seal {seal.id} closes {month}, not after {last_month} closed earlier")
+        end = month_end(month)
+        expected = [e for e in entries if e.kind != "seal" and e.line < seal.line and e.id not in covered
+                    and e.date <= end]
+        if seal.prev != prev:
+            add(seal.line, "seal-chain", f"seal {seal.id} does not follow the previous seal (prev "
+                                         f"{(seal.prev or '')[:12]}…, expected {prev[:12]}…): a seal was removed, "
+                                         "replaced or reordered")
+        actual = [_Covered(e, digest(e)) for e in expected]
+        if [c.digest for c in actual] != list(seal.digests):
+            problems.extend(_locate(actual, seal, path))
+        elif chain(seal.prev or GENESIS, expected) != seal.sha256:
+            add(seal.line, "seal-hash", f"seal {seal.id} (through {month}) does not match the {len(expected)} "
+                                        "entries it covers: the seal line itself was altered")
+        covered.update(e.id for e in expected)
+        prev = seal.sha256 or prev
+        last_month = max(last_month, month)
+        closed = (month_end(last_month), seal)
+    return problems
+
+
+def _locate(actual: list[_Covered], seal: Entry, path: str) -> list[Problem]:
+    """Align what a seal lists with what the file holds, and name each difference."""
+    out: list[Problem] = []
+    E = Severity.ERROR
+    listed = list(seal.digests)
+    found = [c.digest for c in actual]
+    where = f"seal {seal.id} (line {seal.line}, through {seal.month})"
+    moved_from = {d: i for i, d in enumerate(listed)}
+    matcher = difflib.SequenceMatcher(a=listed, b=found, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace" and a1 - a0 == b1 - b0:
+            for k in range(b1 - b0):
+                c = actual[b0 + k]
+                if c.digest in moved_from:
+                    out.append(Problem(path, c.entry.line, None, E, "sealed-reordered",
+                                       f"{c.entry.kind} {c.entry.id} was moved: {where} lists it at position "
+                                       f"{moved_from[c.digest] + 1}, not {b0 + k + 1}"))
+                else:
+                    out.append(Problem(path, c.entry.line, None, E, "sealed-modified",
+                                       f"{c.entry.kind} {c.entry.id} was modified after {where} closed it"))
+            continue
+        for k in range(b0, b1):
+            c = actual[k]
+            if c.digest in moved_from:
+                out.append(Problem(path, c.entry.line, None, E, "sealed-reordered",
+                                   f"{c.entry.kind} {c.entry.id} was moved: {where} lists it at position "
+                                   f"{moved_from[c.digest] + 1}"))
+            else:
+                out.append(Problem(path, c.entry.line, None, E, "sealed-inserted",
+                                   f"{c.entry.kind} {c.entry.id} was inserted in a month closed by {where}"))
+        found_set = set(found)
+        for k in range(a0, a1):
+            if listed[k] not in found_set:
+                before = actual[b0 - 1].entry.line if b0 > 0 else None
+                after = actual[b0].entry.line if b0 < len(actual) else seal.line
+                span = f"between lines {before} and {after}" if before else f"before line {after}"
+                out.append(Problem(path, after, None, E, "sealed-deleted",
+                                   f"an entry sealed by {where} (position {k + 1}, digest {listed[k]}) was deleted "
+                                   f"{span}"))
+    return out
+
+
+def refuse_closed(entry: Entry, entries: Sequence[Entry], path: str) -> Problem | None:
+    """The problem of a new entry dated in a closed month, if it is."""
+    closed = closed_through(entries)
+    if closed is None or entry.date > closed[0]:
+        return None
+    day, seal = closed
+    return Problem(path, None, None, Severity.ERROR, "closed-month",
+                   f"{entry.kind} dated {entry.date} falls in a closed month: the ledger is closed through "
+                   f"{seal.month} (seal {seal.id}, line {seal.line}); date it after {day}, or record a "
+                   "correction in an open month")
