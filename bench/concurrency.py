@@ -1,0 +1,105 @@
+"""Concurrency harness: many writers against tight limits; exactly what fits is accepted.
+
+    python bench/concurrency.py [--processes 8] [--commitments 50] [--amount 1000]
+
+Each process commits ``--commitments`` times ``--amount`` € to the same team of the
+reference convention (cap 125 000 €), through the same code path as `delegation commit`,
+all at once.  Afterwards: the accepted total equals exactly what fits under the cap, the
+ledger has one line per success, every line parses (no two lines interleave), every id is
+unique, and `delegation check` accepts the ledger.  Prints the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+WORKER = """
+import datetime as dt, sys
+from pathlib import Path
+from delegation_cli.actions import Stamp, commitment_builder, record
+from delegation_cli.convention import require_convention
+from delegation_cli.errors import DelegationError
+
+loaded = require_convention(Path("convention.yaml"))
+path = loaded.ledger_path()
+worker, count, amount = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+ok = refused = 0
+for i in range(count):
+    build = commitment_builder(loaded.convention, team="friches", amount=amount * 100,
+                               date=dt.date(2020, 3, 1), ref=f"BC-{worker}-{i}", marche=None,
+                               prestation=None, label="", stamp=Stamp.now(f"w{worker}"))
+    try:
+        record(loaded, path, build, dry_run=False)
+        ok += 1
+    except DelegationError:
+        refused += 1
+print(ok, refused)
+"""
+
+CAP_CENTS = 125_000_00
+
+
+def run(processes: int, commitments: int, amount: int, workdir: Path) -> dict[str, object]:
+    from delegation_cli.ledger import read_ledger
+
+    seed_text = (ROOT / "examples" / "fabrique-numerique-s3.yaml").read_text(encoding="utf-8")
+    (workdir / "convention.yaml").write_text(
+        seed_text.replace("ledger: ledgers/fabrique-numerique-s3.ledger", "ledger: concurrent.ledger"),
+        encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(w), str(commitments), str(amount)], cwd=workdir,
+                              stdout=subprocess.PIPE, text=True, env=env) for w in range(processes)]
+    results = [tuple(map(int, p.communicate()[0].split())) for p in procs]
+    seconds = time.monotonic() - started
+    accepted = sum(r[0] for r in results)
+    refused = sum(r[1] for r in results)
+    ledger = read_ledger(workdir / "concurrent.ledger")
+    lines = (workdir / "concurrent.ledger").read_text(encoding="utf-8").splitlines()[1:]
+    fits = min(processes * commitments, CAP_CENTS // (amount * 100))
+    check = subprocess.run([sys.executable, "-m", "delegation_cli", "check"], cwd=workdir, capture_output=True,
+                           text=True, env=env, check=False)
+    failures = []
+    if accepted != fits:
+        failures.append(f"{accepted} accepted, {fits} fit")
+    if len(lines) != accepted or len(ledger.entries) != accepted:
+        failures.append(f"{len(lines)} lines, {len(ledger.entries)} entries for {accepted} successes")
+    if ledger.problems:
+        failures.append(f"unreadable lines: {[p.render() for p in ledger.problems[:3]]}")
+    if len({e.id for e in ledger.entries}) != len(ledger.entries):
+        failures.append("duplicate ids")
+    if sum(e.amount for e in ledger.entries) != fits * amount * 100:
+        failures.append("accepted total differs from what fits")
+    if check.returncode != 0:
+        failures.append(f"check failed: {check.stderr[:200]}")
+    return {"processes": processes, "attempts": processes * commitments, "accepted": accepted, "refused": refused,
+            "fit": fits, "lines": len(lines), "unique_ids": len({e.id for e in ledger.entries}),
+            "seconds": round(seconds, 1), "appends_per_second": round((accepted + refused) / seconds, 1),
+            "failures": failures}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=8)
+    parser.add_argument("--commitments", type=int, default=50)
+    parser.add_argument("--amount", type=int, default=1000, help="euros per commitment")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = run(args.processes, args.commitments, args.amount, Path(tmp))
+    print(json.dumps(figures, indent=2))
+    return 1 if figures["failures"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
