@@ -180,12 +180,13 @@ class Replay:
                 f"{format_fr(cap)} (available {format_fr(max(cap - self.team_net[team], 0))}, "
                 f"asked {format_fr(amount)}); {INFORM}")
         opened = limits.ae.get(year, 0)
+        carried = conv.carried_out("ae", year)
         ae_after = self.ae_used[year] + amount
-        if ae_after > opened:
+        if ae_after > opened - carried:
             add(E, "ae-exceeded",
                 f"{who} takes AE {year} to {format_fr(ae_after)}, above the "
-                f"{format_fr(opened)} opened for {year} (available "
-                f"{format_fr(max(opened - self.ae_used[year], 0))}, asked {format_fr(amount)}); "
+                f"{format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
+                f"{format_fr(max(opened - carried - self.ae_used[year], 0))}, asked {format_fr(amount)}); "
                 f"{INFORM}")
         total_after = self.total_net + amount
         if total_after > limits.total:
@@ -203,7 +204,7 @@ class Replay:
                 f"share of {format_fr(share)} for the year")
         if self.thresholds:
             self._thresholds(add, f"{team} cap", self.team_net[team], after, cap)
-            self._thresholds(add, f"AE {year}", self.ae_used[year], ae_after, opened)
+            self._thresholds(add, f"AE {year}", self.ae_used[year], ae_after, opened - carried)
             self._thresholds(add, "envelope", self.total_net, total_after, limits.total)
         self._cutoff(entry, conv.reporting.cutoffs.commitments, "commitments", add)
         # apply
@@ -269,15 +270,16 @@ class Replay:
                 add(E, "ref-duplicate", f"demande de paiement {entry.ref} is already recorded")
             self.payment_refs.add(entry.ref)
         opened = limits.cp.get(year, 0)
+        carried = self.conv.carried_out("cp", year)
         cp_after = self.cp_used[year] + amount
-        if cp_after > opened:
+        if cp_after > opened - carried:
             add(E, "cp-exceeded",
                 f"payment of {format_fr(amount)} takes CP {year} to {format_fr(cp_after)}, above "
-                f"the {format_fr(opened)} opened for {year} (available "
-                f"{format_fr(max(opened - self.cp_used[year], 0))}, asked {format_fr(amount)}); "
+                f"the {format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
+                f"{format_fr(max(opened - carried - self.cp_used[year], 0))}, asked {format_fr(amount)}); "
                 f"{INFORM}")
         if self.thresholds:
-            self._thresholds(add, f"CP {year}", self.cp_used[year], cp_after, opened)
+            self._thresholds(add, f"CP {year}", self.cp_used[year], cp_after, opened - carried)
         self._cutoff(entry, self.conv.reporting.cutoffs.payments, "payments", add)
         self.cp_used[year] = cp_after
         self.team_paid[entry.team] += amount
@@ -343,6 +345,10 @@ class Replay:
         return Availability(limits, self)
 
 
+def _carry_note(carried: Cents, year: int) -> str:
+    return f", less {format_fr(carried)} carried over to {year + 1} by avenant" if carried else ""
+
+
 def entry_name(entry: Entry) -> str:
     """``c-3f9a1b2c (BC-1)``: an entry's id with its reference."""
     return f"{entry.id} ({entry.ref})" if entry.ref else entry.id
@@ -367,14 +373,15 @@ class Availability:
         return self.limits.team_cap, used, self.limits.team_cap - used
 
     def ae(self, year: int) -> tuple[Cents, Cents, Cents]:
+        """(opened, committed, available); available is net of AE carried over to the next year."""
         used = self.replay.ae_used.get(year, 0)
         opened = self.limits.ae.get(year, 0)
-        return opened, used, opened - used
+        return opened, used, opened - self.replay.conv.carried_out("ae", year) - used
 
     def cp(self, year: int) -> tuple[Cents, Cents, Cents]:
         used = self.replay.cp_used.get(year, 0)
         opened = self.limits.cp.get(year, 0)
-        return opened, used, opened - used
+        return opened, used, opened - self.replay.conv.carried_out("cp", year) - used
 
     def envelope(self) -> tuple[Cents, Cents, Cents]:
         return self.limits.total, self.replay.total_net, self.limits.total - self.replay.total_net

@@ -66,11 +66,13 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
                 if amount:
                     postings += [Posting((kind, y, "available"), amount), Posting((kind, y, "opened"), -amount)]
         for carry in av.carry_overs:
-            y = str(carry.to_year)
+            y, source = str(carry.to_year), str(carry.from_year)
             for kind, amount in (("ae", carry.ae), ("cp", carry.cp)):
-                if amount:
+                if amount:  # the credits leave the year they come from and open in the next
                     postings += [Posting((kind, y, "available"), amount),
-                                 Posting((kind, y, "opened", "carry-over"), -amount)]
+                                 Posting((kind, y, "opened", "carry-over"), -amount),
+                                 Posting((kind, source, "available"), -amount),
+                                 Posting((kind, source, "carried-over"), amount)]
         out.append((av.date, 1, av.number, Transaction(
             av.date, conv.id, f"Avenant n° {av.number}" + (f": {av.object}" if av.object else ""),
             (("kind", "avenant"), ("avenant", str(av.number))), tuple(postings))))
@@ -181,7 +183,8 @@ def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until
 
 # beancount -------------------------------------------------------------------------------
 
-_BEAN_ROOTS = {"available": "Assets", "opened": "Equity", "committed": "Expenses", "paid": "Expenses",
+_BEAN_ROOTS = {"available": "Assets", "opened": "Equity", "carried-over": "Equity", "committed": "Expenses",
+               "paid": "Expenses",
                "released-earlier": "Expenses", "not-recyclable": "Equity", "planned": "Equity",
                "ae": "Expenses", "cp": "Expenses"}
 

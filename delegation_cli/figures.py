@@ -111,14 +111,25 @@ class YearLine:
     cp_open: Cents
     cp_paid: Cents
     cp_on_ae: CpOnAe
+    ae_carried_out: Cents = 0
+    cp_carried_out: Cents = 0
+
+    @property
+    def ae_usable(self) -> Cents:
+        """Opened, less what an avenant in force carried over to the next year."""
+        return self.ae_open - self.ae_carried_out
+
+    @property
+    def cp_usable(self) -> Cents:
+        return self.cp_open - self.cp_carried_out
 
     @property
     def ae_available(self) -> Cents:
-        return self.ae_open - self.ae_committed
+        return self.ae_usable - self.ae_committed
 
     @property
     def cp_available(self) -> Cents:
-        return self.cp_open - self.cp_paid
+        return self.cp_usable - self.cp_paid
 
 
 @dataclass(frozen=True)
@@ -368,7 +379,8 @@ def _year_line(conv: Convention, state: Replay, limits: Limits, year: int, order
     cp_on_ae = CpOnAe(limits.ae.get(year, 0), e2, limits.cp.get(year, 0), p2, p3, p4, r1, r2, r3,
                       r4, r5, r4 + r5, p5)
     return YearLine(year, limits.ae.get(year, 0), e2, state.released_other_year.get(year, 0),
-                    limits.cp.get(year, 0), p2, cp_on_ae)
+                    limits.cp.get(year, 0), p2, cp_on_ae, limits.carried_out_ae.get(year, 0),
+                    limits.carried_out_cp.get(year, 0))
 
 
 def _splits(conv: Convention, state: Replay, ordered: list[Entry],
@@ -396,9 +408,9 @@ def _splits(conv: Convention, state: Replay, ordered: list[Entry],
 
 def _year_landing(year: YearLine, forecasts: list[Entry], month: str) -> YearLanding:
     later = [f for f in forecasts if (f.month or "") > month and (f.month or "")[:4] == str(year.year)]
-    return YearLanding(year.year, year.ae_open, year.ae_committed,
+    return YearLanding(year.year, year.ae_usable, year.ae_committed,
                        sum(f.amount for f in later if f.forecast_type == "ae"),
-                       year.cp_open, year.cp_paid,
+                       year.cp_usable, year.cp_paid,
                        sum(f.amount for f in later if f.forecast_type == "cp"))
 
 
@@ -439,8 +451,8 @@ def _alerts(conv: Convention, counted: list[Entry], state: Replay, limits: Limit
     year = as_of.year
     current = next((y for y in years if y.year == year), None)
     if current is not None:
-        threshold(f"AE {year}", current.ae_committed, current.ae_open)
-        threshold(f"CP {year}", current.cp_paid, current.cp_open)
+        threshold(f"AE {year}", current.ae_committed, current.ae_usable)
+        threshold(f"CP {year}", current.cp_paid, current.cp_usable)
     threshold("envelope", totals.committed, totals.envelope)
 
     # Forecasts beyond what is available.
@@ -476,17 +488,17 @@ def _alerts(conv: Convention, counted: list[Entry], state: Replay, limits: Limit
         late = as_of.month >= 11
         ae_late = late or _after(as_of, cutoffs.commitments)
         cp_late = late or _after(as_of, cutoffs.payments)
-        ae_unused = current.ae_open - landing.ae_landing
-        cp_unused = current.cp_open - landing.cp_landing
+        ae_unused = current.ae_usable - landing.ae_landing
+        cp_unused = current.cp_usable - landing.cp_landing
         if ae_late and ae_unused > 0:
             out.append(Alert(W, "unused-ae",
                              f"{fr(ae_unused)} of AE {year} are likely to remain unconsumed at year "
-                             f"end ({fr(current.ae_open)} opened, {fr(current.ae_committed)} committed, "
+                             f"end ({fr(current.ae_usable)} opened, {fr(current.ae_committed)} committed, "
                              f"{fr(landing.ae_forecast)} forecast): {inform}"))
         if cp_late and cp_unused > 0:
             out.append(Alert(W, "unused-cp",
                              f"{fr(cp_unused)} of CP {year} are likely to remain unconsumed at year "
-                             f"end ({fr(current.cp_open)} opened, {fr(current.cp_paid)} paid, "
+                             f"end ({fr(current.cp_usable)} opened, {fr(current.cp_paid)} paid, "
                              f"{fr(landing.cp_forecast)} forecast): {inform}"))
     days_left = (conv.period.end - as_of).days
     if days_left <= END_WARNING_DAYS and totals.ae_available > 0:

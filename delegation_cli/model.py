@@ -308,8 +308,9 @@ class Avenant(Frozen):
 class Limits:
     """The amounts in force on a given day (schedule + avenants applied so far).
 
-    ``ae``/``cp`` map each year to what is opened for it, carry-overs included;
-    ``avenants`` lists the numbers of the avenants in force.
+    ``ae``/``cp`` map each year to what is opened for it, carry-overs into it included;
+    ``carried_out_ae``/``carried_out_cp`` map each year to what avenants in force carried
+    out of it to the next year; ``avenants`` lists the numbers of the avenants in force.
     """
 
     team_cap: Cents
@@ -317,8 +318,8 @@ class Limits:
     ae: dict[Year, Cents]
     cp: dict[Year, Cents]
     avenants: tuple[int, ...] = ()
-    carried_ae: dict[Year, Cents] = field(default_factory=dict)
-    carried_cp: dict[Year, Cents] = field(default_factory=dict)
+    carried_out_ae: dict[Year, Cents] = field(default_factory=dict)
+    carried_out_cp: dict[Year, Cents] = field(default_factory=dict)
 
 
 class Convention(Frozen):
@@ -411,7 +412,7 @@ class Convention(Frozen):
     def _iter_limits(self) -> Iterator[tuple[dt.date | None, Limits]]:
         ae = {y.year: y.ae for y in self.budget.schedule}
         cp = {y.year: y.cp for y in self.budget.schedule}
-        carried_ae: dict[int, int] = {}
+        carried_ae: dict[int, int] = {}  # keyed by the year the credits leave
         carried_cp: dict[int, int] = {}
         cap, total = self.budget.team_cap, self.budget.total
         numbers: tuple[int, ...] = ()
@@ -425,8 +426,8 @@ class Convention(Frozen):
             for carry in av.carry_overs:
                 ae[carry.to_year] = ae.get(carry.to_year, 0) + carry.ae
                 cp[carry.to_year] = cp.get(carry.to_year, 0) + carry.cp
-                carried_ae[carry.to_year] = carried_ae.get(carry.to_year, 0) + carry.ae
-                carried_cp[carry.to_year] = carried_cp.get(carry.to_year, 0) + carry.cp
+                carried_ae[carry.from_year] = carried_ae.get(carry.from_year, 0) + carry.ae
+                carried_cp[carry.from_year] = carried_cp.get(carry.from_year, 0) + carry.cp
             numbers = (*numbers, av.number)
             yield av.date, Limits(
                 cap, total, dict(ae), dict(cp), numbers, dict(carried_ae), dict(carried_cp)
@@ -446,6 +447,12 @@ class Convention(Frozen):
     def final_limits(self) -> Limits:
         """The limits once every avenant applies."""
         return self._limit_steps[-1][1]
+
+    def carried_out(self, kind: Literal["ae", "cp"], year: int) -> Cents:
+        """AE or CP of ``year`` carried over to the next year by any avenant: whatever the
+        avenant's date, those credits are counted in the next year and cannot be used in
+        ``year`` too."""
+        return sum(getattr(c, kind) for a in self.avenants for c in a.carry_overs if c.from_year == year)
 
     def limit_change_days(self) -> tuple[dt.date, ...]:
         """The days on which an avenant changes the limits, in order."""

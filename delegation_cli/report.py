@@ -124,6 +124,9 @@ def outcome_text(outcome: Outcome) -> str:
     if entry.kind in ("commitment", "release") or entry.forecast_type == "ae":
         text += _row(f"team {entry.team}", avail.team(entry.team), "committed")
         text += _row(f"AE {year}", avail.ae(year), "committed")
+        carried = avail.replay.conv.carried_out("ae", year)
+        if carried:
+            text += f"  {'':16} less {format_fr(carried)} carried over to {year + 1} by avenant\n"
         text += _row("envelope", avail.envelope(), "committed")
     else:
         text += _row(f"CP {year}", avail.cp(year), "paid     ")
@@ -292,14 +295,17 @@ def report_sections(r: MonthlyReport) -> list[Section]:
     payments = Section("team_payments", "Teams: payments (CP) and reste à payer", (
         Column("Team"), _m("Paid in month"), _m("Paid"), _m("Reste à payer"),
     ), tuple((t.team, t.cp_month, t.cp_paid, t.remaining) for t in r.teams))
+    carried = any(y.ae_carried_out or y.cp_carried_out for y in r.years)
     years_ae = Section("years_ae", "Budget years: AE (autorisations d'engagement)", (
-        Column("Year"), _m("Opened"), _m("Committed"), _m("Available"), Column("Rate", "percent"),
-        _m("Released, earlier years"),
-    ), tuple((str(y.year), y.ae_open, y.ae_committed, y.ae_available, Ratio(y.ae_committed, y.ae_open),
-              y.released_earlier) for y in r.years))
+        Column("Year"), _m("Opened"), *((_m("Carried over"),) if carried else ()), _m("Committed"),
+        _m("Available"), Column("Rate", "percent"), _m("Released, earlier years"),
+    ), tuple((str(y.year), y.ae_open, *((y.ae_carried_out,) if carried else ()), y.ae_committed, y.ae_available,
+              Ratio(y.ae_committed, y.ae_usable), y.released_earlier) for y in r.years))
     years_cp = Section("years_cp", "Budget years: CP (crédits de paiement)", (
-        Column("Year"), _m("Opened"), _m("Paid"), _m("Available"), Column("Rate", "percent"),
-    ), tuple((str(y.year), y.cp_open, y.cp_paid, y.cp_available, Ratio(y.cp_paid, y.cp_open)) for y in r.years))
+        Column("Year"), _m("Opened"), *((_m("Carried over"),) if carried else ()), _m("Paid"), _m("Available"),
+        Column("Rate", "percent"),
+    ), tuple((str(y.year), y.cp_open, *((y.cp_carried_out,) if carried else ()), y.cp_paid, y.cp_available,
+              Ratio(y.cp_paid, y.cp_usable)) for y in r.years))
     t = r.totals
     totals = Section("totals", "Convention totals", (Column("Figure"), _m("Amount")), (
         ("Envelope", t.envelope), ("Committed (net of releases)", t.committed),
@@ -518,10 +524,11 @@ def report_json(r: MonthlyReport) -> str:
         } for t in r.teams],
         "years": [{
             "year": y.year, "ae_open": s(y.ae_open), "ae_committed": s(y.ae_committed),
-            "ae_available": s(y.ae_available), "ae_rate": _rate(y.ae_committed, y.ae_open),
+            "ae_carried_over": s(y.ae_carried_out),
+            "ae_available": s(y.ae_available), "ae_rate": _rate(y.ae_committed, y.ae_usable),
             "released_earlier_years": s(y.released_earlier),
-            "cp_open": s(y.cp_open), "cp_paid": s(y.cp_paid), "cp_available": s(y.cp_available),
-            "cp_rate": _rate(y.cp_paid, y.cp_open),
+            "cp_open": s(y.cp_open), "cp_carried_over": s(y.cp_carried_out), "cp_paid": s(y.cp_paid),
+            "cp_available": s(y.cp_available), "cp_rate": _rate(y.cp_paid, y.cp_usable),
             "cp_on_ae": {k: s(v) for k, v in y.cp_on_ae.as_dict().items()},
         } for y in r.years],
         "totals": {

@@ -146,14 +146,17 @@ def test_month_after_the_avenant(scripted: Cli) -> None:
     data = report(scripted, "--month", "2022-03")
     assert data["entries_counted"] == 13
     assert data["convention"]["avenants_in_force"] == [1]
+    assert [(y["ae_carried_over"], y["cp_carried_over"]) for y in data["years"]] == [
+        ("50.00", "0.00"), ("0.00", "0.00")]
     assert teams(data) == {
         "alpha": ("600.00", "300.00", "500.00", "100.00", "0.00", "200.00", "300.00", None, "300.00"),
         "beta": ("600.00", "0.00", "70.00", "530.00", "30.00", "70.00", "0.00", None, "0.00"),
     }
     # 2022: AE 600 + 50 carried over = 650, of which 300 committed (46.2 %); the release of
-    # beta's 2021 order in 2022 (30) restores no AE and is shown apart.
+    # beta's 2021 order in 2022 (30) restores no AE and is shown apart.  2021: with avenant
+    # n° 1 in force, its 50 carried over leave 400 - 50 - 300 = 50 (300 of 350 usable: 85.7 %).
     assert years(data) == {
-        2021: ("400.00", "300.00", "100.00", "75.0", "0.00", "100.00", "100.00", "0.00", "100.0"),
+        2021: ("400.00", "300.00", "50.00", "85.7", "0.00", "100.00", "100.00", "0.00", "100.0"),
         2022: ("650.00", "300.00", "350.00", "46.2", "30.00", "900.00", "170.00", "730.00", "18.9"),
     }
     assert data["totals"] == {"envelope": "1000.00", "ae_committed": "570.00", "ae_available": "430.00",
@@ -182,7 +185,7 @@ def test_month_after_the_avenant(scripted: Cli) -> None:
 def test_final_report(scripted: Cli) -> None:
     data = report(scripted, "--final")
     assert (data["final"], data["month"], data["as_of"]) == (True, "2022-12", "2022-12-31")
-    assert data["unused"] == [{"year": 2021, "ae": "100.00", "cp": "0.00"},
+    assert data["unused"] == [{"year": 2021, "ae": "50.00", "cp": "0.00"},
                               {"year": 2022, "ae": "350.00", "cp": "730.00"}]
     assert [(a["severity"], a["code"]) for a in data["alerts"]] == [
         ("info", "threshold"), ("warning", "unused-ae"), ("warning", "unused-cp"),
