@@ -15,6 +15,7 @@ YAML numbers never pass through a binary float: the loader keeps their source te
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,9 @@ def load_convention(path: Path) -> LoadedConvention:
     shown = str(path)
     _refuse_deep_flow(text, shown)
     try:
-        data = _yaml().load(text)
+        with warnings.catch_warnings():  # ruamel warns about reused anchors: not the user's concern here
+            warnings.simplefilter("ignore")
+            data = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = (exc.problem or exc.context or "syntax error").strip()
