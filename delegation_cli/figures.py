@@ -248,6 +248,9 @@ class MonthlyReport:
     open_commitments: tuple[OpenCommitment, ...]
     unused: tuple[Unused, ...]
     alerts: tuple[Alert, ...]
+    last_seal: Entry | None = None
+    """The seal of the last month closed on or before the report's date, if any: its hash,
+    sent with the report, anchors the ledger's history outside the file."""
 
 
 # --------------------------------------------------------------------------------------
@@ -332,9 +335,12 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
     alerts = tuple(Alert(Severity.ERROR, f"ledger-{p.code}", p.render()) for p in file_problems)
     alerts += _alerts(conv, counted, state, limits, as_of, teams, years, totals, year_landings,
                       team_landings, month, ledger_path, team)
-    return MonthlyReport(conv, month, as_of, final, team, len(counted), limits, teams, years,
+    seals = [e for e in counted if e.kind == "seal"]
+    last_seal = max(seals, key=lambda e: e.month or "") if seals else None
+    counted_entries = sum(e.kind != "seal" for e in counted)
+    return MonthlyReport(conv, month, as_of, final, team, counted_entries, limits, teams, years,
                          totals, marches, prestations, movements, notes, coming, year_landings,
-                         team_landings, open_commitments, unused, alerts)
+                         team_landings, open_commitments, unused, alerts, last_seal)
 
 
 def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name: str,

@@ -281,6 +281,8 @@ def report_sections(r: MonthlyReport) -> list[Section]:
         ("As of", r.as_of.isoformat()),
         ("Team", r.team_filter or "all"),
         ("Entries counted", str(r.entries_counted)),
+        ("Closed through", f"{r.last_seal.month} (seal {r.last_seal.id}, sha256 {r.last_seal.sha256})"
+         if r.last_seal else "no month closed"),
     ))
     year = r.as_of.year
     teams = Section("teams", "Teams: commitments (AE) under the cap", (
@@ -508,6 +510,8 @@ def report_json(r: MonthlyReport) -> str:
             "period": {"start": conv.period.start.isoformat(), "end": conv.period.end.isoformat(),
                        "effective": conv.effective_date.isoformat()},
             "avenants_in_force": list(r.limits.avenants),
+            "closed_through": None if r.last_seal is None else {
+                "month": r.last_seal.month, "seal": r.last_seal.id, "sha256": r.last_seal.sha256},
         },
         "month": r.month,
         "as_of": r.as_of.isoformat(),

@@ -134,3 +134,15 @@ def test_two_copies_appended_after_the_last_seal_merge_as_plain_lines(sealed: Cl
     result = sealed("check")
     assert (result.exit_code, result.stderr) == (0, "")
     assert sealed("close", "2021-04").exit_code == 0
+
+
+def test_the_report_carries_the_last_seal(sealed: Cli) -> None:
+    import json
+
+    seal_line = lines()[5]
+    data = json.loads(sealed("report", "--month", "2021-04", "--format", "json").stdout)
+    assert data["convention"]["closed_through"] == {
+        "month": "2021-03", "seal": seal_id(), "sha256": seal_line.split("sha256=")[1].split(" ")[0]}
+    assert data["entries_counted"] == 4
+    before = json.loads(sealed("report", "--month", "2021-02", "--format", "json").stdout)
+    assert before["convention"]["closed_through"] is None
