@@ -154,9 +154,9 @@ def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_r
 
     def work(ledger: LedgerFile, write: Writer | None) -> Outcome:
         writable_state(ledger, conv.id)
-        state, _ = replay(conv, ledger.entries)
-        entry = build(state, {e.id for e in ledger.entries})
-        verdict = admit(conv, ledger.entries, [entry], str(ledger_path))
+        state, before = replay(conv, ledger.entries)
+        entry = build(state, state.ids)
+        verdict = admit(conv, ledger.entries, [entry], str(ledger_path), baseline=(state, before))
         closed = refuse_closed(entry, ledger.entries, str(ledger_path))
         errors = [closed, *verdict.errors] if closed else verdict.errors
         if errors:

@@ -413,11 +413,11 @@ def check_entries(conv: Convention, entries: Sequence[Entry], path: str) -> list
     """Every problem of a whole ledger against its convention (``delegation check``)."""
     state, issues = replay(conv, entries)
     problems = locate(issues, path)
-    problems.extend(_carry_over_problems(conv, state, path))
+    problems.extend(carry_over_problems(conv, state, path))
     return problems
 
 
-def _carry_over_problems(conv: Convention, state: Replay, path: str) -> list[Problem]:
+def carry_over_problems(conv: Convention, state: Replay, path: str) -> list[Problem]:
     out = []
     for av in conv.avenants_in_order:
         for carry in av.carry_overs:
@@ -447,7 +447,8 @@ class Admission:
 
 
 def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], path: str,
-          sources: Mapping[int, tuple[str, int]] | None = None) -> Admission:
+          sources: Mapping[int, tuple[str, int]] | None = None,
+          baseline: tuple[Replay, list[Issue]] | None = None) -> Admission:
     """Decide whether ``new`` entries may be appended after ``existing`` ones.
 
     The ledger is replayed in date order with and without them; they are refused when
@@ -456,13 +457,29 @@ def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], pat
     one already recorded).  Problems the ledger already had do not block: corrections
     are new entries and must stay possible.  ``sources`` maps ``id(entry)`` of new entries
     to the (file, row) they come from, so that their problems name it (bulk import).
+    ``baseline`` is ``replay(conv, existing)`` when the caller has it already; it is
+    consumed (the new entries are applied to it).
+
+    When every new entry is dated on or after the last existing one — the usual case,
+    entries being recorded as they happen — no existing entry comes after them in date
+    order, so they are simply applied to the replayed state: one replay instead of two.
     """
-    _, before = replay(conv, existing)
+    state, before = baseline if baseline is not None else replay(conv, existing)
+    last = max((e.date for e in existing), default=None)
+    if last is None or all(e.date >= last for e in new):
+        state.thresholds = True
+        state.later_commitments.update((e.id, e) for e in new if e.kind == "commitment")
+        after = [issue for entry in sorted(new, key=lambda e: e.date) for issue in state.apply(entry)]
+        return _verdict(after, set(), {id(e) for e in new}, path, sources, state)
     known = {(i.entry.line, i.code) for i in before}
     state, after = replay(conv, [*existing, *new], thresholds=True)
+    return _verdict(after, known, {id(e) for e in new}, path, sources, state)
+
+
+def _verdict(after: list[Issue], known: set[tuple[int, str]], new_ids: set[int], path: str,
+             sources: Mapping[int, tuple[str, int]] | None, state: Replay) -> Admission:
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    new_ids = {id(e) for e in new}
     for issue in after:
         mine = id(issue.entry) in new_ids
         if not mine and (issue.entry.line, issue.code) in known:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .budget import Replay, check_entries, entry_name, in_date_order, percent_label
+from .budget import Issue, Replay, carry_over_problems, entry_name, in_date_order, locate, percent_label
 from .errors import Problem, Severity
 from .ledger import Entry
 from .model import Convention, Limits
@@ -302,18 +302,22 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
     ordered = in_date_order(counted)
     state = Replay(conv)
     state.later_commitments = {e.id: e for e in counted if e.kind == "commitment"}
-    for entry in ordered:
-        state.apply(entry)
+    issues = [issue for entry in ordered for issue in state.apply(entry)]
     limits = conv.limits_at(as_of)
-    in_month = [e for e in ordered if e.date.strftime("%Y-%m") == month]
+    last_day = month_end(month)
+    in_month = [e for e in ordered if last_day.replace(day=1) <= e.date <= last_day]
     forecasts = latest_forecasts(counted)
 
     def keep(t: str) -> bool:
         return team is None or t == team
 
-    teams = tuple(_team_line(conv, state, limits, t.id, t.name, in_month, as_of)
+    remaining_by_team: dict[str, Cents] = defaultdict(int)
+    for c in state.commitments.values():
+        remaining_by_team[c.entry.team] += c.remaining
+    teams = tuple(_team_line(conv, state, limits, t.id, t.name, in_month, as_of, remaining_by_team[t.id])
                   for t in conv.teams if keep(t.id))
-    years = tuple(_year_line(conv, state, limits, y, ordered, forecasts) for y in conv.years)
+    flows = _year_flows(ordered, state)
+    years = tuple(_year_line(state, limits, y, flows, forecasts) for y in conv.years)
     remaining = sum(c.remaining for c in state.commitments.values())
     totals = Totals(limits.total, state.total_net, state.total_paid, remaining)
     marches, prestations = _splits(conv, state, ordered, team)
@@ -333,7 +337,7 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
         if c.remaining > 0 and keep(c.entry.team))
     unused = tuple(Unused(y.year, y.ae_available, y.cp_available) for y in years)
     alerts = tuple(Alert(Severity.ERROR, f"ledger-{p.code}", p.render()) for p in file_problems)
-    alerts += _alerts(conv, counted, state, limits, as_of, teams, years, totals, year_landings,
+    alerts += _alerts(conv, counted, state, issues, limits, as_of, teams, years, totals, year_landings,
                       team_landings, month, ledger_path, team)
     seals = [e for e in counted if e.kind == "seal"]
     last_seal = max(seals, key=lambda e: e.month or "") if seals else None
@@ -344,11 +348,10 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
 
 
 def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name: str,
-               in_month: list[Entry], as_of: dt.date) -> TeamLine:
+               in_month: list[Entry], as_of: dt.date, remaining: Cents) -> TeamLine:
     ae_month = sum(e.amount for e in in_month if e.team == team and e.kind == "commitment") - sum(
         e.amount for e in in_month if e.team == team and e.kind == "release")
     cp_month = sum(e.amount for e in in_month if e.team == team and e.kind == "payment")
-    remaining = sum(c.remaining for c in state.commitments.values() if c.entry.team == team)
     year = as_of.year
     schedule = conv.schedule_by_year.get(year)
     return TeamLine(team, name, limits.team_cap, ae_month, state.team_net.get(team, 0), cp_month,
@@ -356,26 +359,40 @@ def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name:
                     schedule.ae_per_team if schedule else None, state.team_year.get((team, year), 0))
 
 
-def _year_line(conv: Convention, state: Replay, limits: Limits, year: int, ordered: list[Entry],
-               forecasts: list[Entry]) -> YearLine:
-    commitments = {e.id: e for e in ordered if e.kind == "commitment"}
+@dataclass
+class _Flows:
+    """What the CP-on-AE table needs, gathered in one pass over the entries.
+
+    ``committed[cy]``: commitments dated cy; ``paid[(cy, y)]`` and ``released[(cy, y)]``:
+    payments and releases dated y on commitments dated cy.
+    """
+
+    committed: dict[int, Cents]
+    paid: dict[tuple[int, int], Cents]
+    released: dict[tuple[int, int], Cents]
+
+
+def _year_flows(ordered: list[Entry], state: Replay) -> _Flows:
+    flows = _Flows(defaultdict(int), defaultdict(int), defaultdict(int))
+    for entry in ordered:
+        kind = entry.kind
+        if kind == "commitment":
+            flows.committed[entry.date.year] += entry.amount
+        elif kind == "payment" or kind == "release":
+            target = state.commitments.get(entry.commitment or "")
+            if target is not None:
+                book = flows.paid if kind == "payment" else flows.released
+                book[(target.entry.date.year, entry.date.year)] += entry.amount
+    return flows
+
+
+def _year_line(state: Replay, limits: Limits, year: int, flows: _Flows, forecasts: list[Entry]) -> YearLine:
     p2 = state.cp_used.get(year, 0)
-    p4 = r1 = r2 = 0
-    for entry in ordered:
-        target = commitments.get(entry.commitment or "")
-        if target is None:
-            continue
-        if entry.kind == "payment" and entry.year == year and target.year == year:
-            p4 += entry.amount
-        if entry.kind == "release" and entry.year == year and target.year < year:
-            r2 -= entry.amount
-    for c in commitments.values():
-        if c.year < year:
-            r1 += c.amount
-    for entry in ordered:
-        target = commitments.get(entry.commitment or "")
-        if target is not None and target.year < year and entry.year < year:
-            r1 -= entry.amount  # payments and releases before the year, on earlier commitments
+    p4 = flows.paid.get((year, year), 0)
+    r2 = -sum(amount for (cy, y), amount in flows.released.items() if y == year and cy < year)
+    # Earlier years' commitments not covered at 31 December of the previous year.
+    r1 = sum(amount for cy, amount in flows.committed.items() if cy < year)
+    r1 -= sum(amount for (cy, y), amount in (*flows.paid.items(), *flows.released.items()) if cy < year and y < year)
     e2 = state.ae_used.get(year, 0)
     p3 = p2 - p4
     r3 = r1 + r2
@@ -425,7 +442,7 @@ def _year_landing(year: YearLine, forecasts: list[Entry], month: str) -> YearLan
 # --------------------------------------------------------------------------------------
 
 
-def _alerts(conv: Convention, counted: list[Entry], state: Replay, limits: Limits,
+def _alerts(conv: Convention, counted: list[Entry], state: Replay, issues: list[Issue], limits: Limits,
             as_of: dt.date, teams: tuple[TeamLine, ...], years: tuple[YearLine, ...],
             totals: Totals, landings: tuple[YearLanding, ...],
             team_landings: tuple[TeamLanding, ...], month: str, ledger_path: str,
@@ -435,7 +452,8 @@ def _alerts(conv: Convention, counted: list[Entry], state: Replay, limits: Limit
     fr = format_fr
 
     # A hard limit broken in the ledger (a hand edit).
-    for problem in check_entries(conv, counted, ledger_path):
+    ledger_problems = locate(issues, ledger_path) + carry_over_problems(conv, state, ledger_path)
+    for problem in ledger_problems:
         if problem.severity is Severity.ERROR:
             out.append(Alert(E, f"ledger-{problem.code}", problem.render()))
 
@@ -533,9 +551,12 @@ def _alerts(conv: Convention, counted: list[Entry], state: Replay, limits: Limit
 
     # Burn rate: the cap runs out within 45 days at the pace of the last 90 days.
     window_start = as_of - dt.timedelta(days=BURN_WINDOW_DAYS)
+    recent_by_team: dict[str, Cents] = defaultdict(int)
+    for e in counted:
+        if e.kind == "commitment" and window_start < e.date:
+            recent_by_team[e.team] += e.amount
     for t in teams:
-        recent = sum(e.amount for e in counted if e.kind == "commitment" and e.team == t.team
-                     and window_start < e.date <= as_of)
+        recent = recent_by_team[t.team]
         headroom = t.available
         if recent > 0 and headroom > 0:
             days = Decimal(headroom) * BURN_WINDOW_DAYS / Decimal(recent)

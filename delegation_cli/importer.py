@@ -214,7 +214,7 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                                           f"unknown commitment {key!r} (expected the id or bon de commande "
                                           "reference of a commitment of the ledger or of this file)"))
                     continue
-                entry = replace(entry, commitment=target_entry.id, team=entry.team or target_entry.team)
+                entry = entry._replace(commitment=target_entry.id, team=entry.team or target_entry.team)
             twin = (by_id.get(entry.id) if entry.id else None) or (
                 by_ref.get((entry.kind, entry.ref)) if entry.ref else None) or by_fact.get(_fact(entry))
             if twin is not None:
@@ -223,7 +223,7 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                                           f"{twin.id}); not appended again"))
                 continue
             if not entry.id:
-                entry = replace(entry, id=new_id(entry.kind, taken))
+                entry = entry._replace(id=new_id(entry.kind, taken))
             elif entry.id in taken:
                 errors.append(Problem(shown, row.number, None, Severity.ERROR, "id-duplicate",
                                       f"id {entry.id} is used twice in this file"))
@@ -231,7 +231,7 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
             taken.add(entry.id)
             if entry.kind == "commitment":
                 if entry.marche is None and entry.prestation is not None:
-                    entry = replace(entry, marche=conv.marche_of_prestation.get(entry.prestation))
+                    entry = entry._replace(marche=conv.marche_of_prestation.get(entry.prestation))
                 new_commitments[entry.id] = entry
                 if entry.ref:
                     new_commitments.setdefault(entry.ref, entry)

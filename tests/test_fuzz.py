@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -168,7 +167,7 @@ def test_accepted_sequences_never_break_a_limit_and_totals_add_up(ops: list[tupl
                           commitment=target.id, service_fait=date if kind == "payment" else None)
         else:
             entry = Entry(date=date, kind=kind, id=f"x-{n}", team=team, amount=amount)
-        entry = replace(entry, line=len(ledger) + 2)  # as if read from the file
+        entry = entry._replace(line=len(ledger) + 2)  # as if read from the file
         if not admit(conv, ledger, [entry], "l").errors:
             ledger.append(entry)
     for k in range(len(ledger) + 1):

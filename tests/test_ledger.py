@@ -41,8 +41,7 @@ def test_parse_fields() -> None:
     entry = parse_line(EXAMPLES[1], 7)
     assert entry == Entry(date=D(2020, 2, 1), kind="payment", id="p-00000001", team="friches",
                           amount=500000, commitment="c-3f9a1b2c", service_fait=D(2020, 1, 25),
-                          ref="DP-000195567", recorded_at="2020-02-01T10:00:00Z", author="bob")
-    assert entry.line == 7
+                          ref="DP-000195567", recorded_at="2020-02-01T10:00:00Z", author="bob", line=7)
 
 
 def test_label_escapes_what_could_hide_or_break_a_line() -> None:
