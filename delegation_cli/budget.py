@@ -109,43 +109,47 @@ class Replay:
             found = self.commitments[self.commitment_refs[key]]
         return found
 
+    def __post_init__(self) -> None:
+        conv = self.conv
+        self._start, self._end, self._pay_end = conv.effective_date, conv.period.end, conv.payments_until
+        self._team_ids = conv.team_ids
+        self._handlers: dict[str, Callable[[Entry, Limits, _Add], None]] = {
+            "commitment": self._commitment, "payment": self._payment, "release": self._release,
+            "forecast": self._forecast,
+        }
+        self._limits = conv.limits_at
+        self._carried = {(kind, year): conv.carried_out(kind, year) for kind in ("ae", "cp") for year in conv.years}
+        self._months = (conv.effective_date.strftime("%Y-%m"), conv.period.end.strftime("%Y-%m"))
+
     def apply(self, entry: Entry) -> list[Issue]:
         """Check ``entry`` against the state and the limits of its date, then apply it."""
         issues: list[Issue] = []
-        conv = self.conv
 
         def add(severity: Severity, code: str, message: str) -> None:
             issues.append(Issue(entry, severity, code, message))
 
         E = Severity.ERROR
-        if entry.id in self.ids:
+        ids = self.ids
+        if entry.id in ids:
             add(E, "id-duplicate", f"id {entry.id} is already used by another entry "
                                    "(expected unique ids)")
-        self.ids.add(entry.id)
-        if entry.kind == "seal":  # seals consume nothing; seal.verify checks them
+        ids.add(entry.id)
+        kind = entry.kind
+        if kind == "seal":  # seals consume nothing; seal.verify checks them
             return issues
-        if entry.team not in conv.team_ids:
+        if entry.team not in self._team_ids:
             add(E, "team-unknown", f"unknown team {entry.team!r} (expected one of: "
-                                   f"{', '.join(t.id for t in conv.teams)})")
-        start, end = conv.effective_date, conv.period.end
-        if entry.kind == "payment":
-            end = conv.payments_until
-        if entry.kind == "forecast":
-            pass  # a forecast is recorded any day; its month must lie in the period
-        elif not start <= entry.date <= end:
-            add(E, "date-outside-period",
-                f"{entry.kind} dated {entry.date} is outside the convention's period "
-                f"{start} – {end} (the convention takes effect on {start})")
-
-        limits = conv.limits_at(entry.date)
-        handler = {
-            "commitment": self._commitment,
-            "payment": self._payment,
-            "release": self._release,
-            "forecast": self._forecast,
-        }.get(entry.kind)
+                                   f"{', '.join(t.id for t in self.conv.teams)})")
+        # A forecast is recorded any day; its month must lie in the period (checked below).
+        if kind != "forecast":
+            start, end = self._start, self._pay_end if kind == "payment" else self._end
+            if not start <= entry.date <= end:
+                add(E, "date-outside-period",
+                    f"{kind} dated {entry.date} is outside the convention's period "
+                    f"{start} – {end} (the convention takes effect on {start})")
+        handler = self._handlers.get(kind)
         if handler is not None:
-            handler(entry, limits, add)
+            handler(entry, self._limits(entry.date), add)
         return issues
 
     # ---------------------------------------------------------------------------------
@@ -170,8 +174,8 @@ class Replay:
             if entry.ref in self.commitment_refs:
                 add(E, "ref-duplicate", f"bon de commande {entry.ref} is already recorded "
                                         f"(commitment {self.commitment_refs[entry.ref]})")
-        year, amount, team = entry.year, entry.amount, entry.team
-        who = f"{team}: commitment of {format_fr(amount)}"
+        year, amount, team = entry.date.year, entry.amount, entry.team
+        who = _Who(team, amount)  # formatted only when a message needs it
         cap = limits.team_cap
         after = self.team_net[team] + amount
         if team in conv.team_ids and after > cap:
@@ -180,7 +184,7 @@ class Replay:
                 f"{format_fr(cap)} (available {format_fr(max(cap - self.team_net[team], 0))}, "
                 f"asked {format_fr(amount)}); {INFORM}")
         opened = limits.ae.get(year, 0)
-        carried = conv.carried_out("ae", year)
+        carried = self._carried.get(("ae", year), 0)
         ae_after = self.ae_used[year] + amount
         if ae_after > opened - carried:
             add(E, "ae-exceeded",
@@ -270,7 +274,7 @@ class Replay:
                 add(E, "ref-duplicate", f"demande de paiement {entry.ref} is already recorded")
             self.payment_refs.add(entry.ref)
         opened = limits.cp.get(year, 0)
-        carried = self.conv.carried_out("cp", year)
+        carried = self._carried.get(("cp", year), 0)
         cp_after = self.cp_used[year] + amount
         if cp_after > opened - carried:
             add(E, "cp-exceeded",
@@ -310,10 +314,8 @@ class Replay:
             self.released_other_year[entry.year] += amount
 
     def _forecast(self, entry: Entry, limits: Limits, add: _Add) -> None:
-        conv = self.conv
         assert entry.month is not None
-        first = conv.effective_date.strftime("%Y-%m")
-        last = conv.period.end.strftime("%Y-%m")
+        first, last = self._months
         if not first <= entry.month <= last:
             add(Severity.ERROR, "forecast-outside-period",
                 f"forecast for {entry.month} is outside the convention's months {first} – {last}")
@@ -343,6 +345,18 @@ class Replay:
     def availability(self, day: dt.date) -> Availability:
         limits = self.conv.limits_at(day)
         return Availability(limits, self)
+
+
+class _Who:
+    """``friches: commitment of 20 000,00 €``, built only when printed."""
+
+    __slots__ = ("amount", "team")
+
+    def __init__(self, team: str, amount: Cents):
+        self.team, self.amount = team, amount
+
+    def __str__(self) -> str:
+        return f"{self.team}: commitment of {format_fr(self.amount)}"
 
 
 def _carry_note(carried: Cents, year: int) -> str:

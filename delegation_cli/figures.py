@@ -278,10 +278,11 @@ def default_month(conv: Convention, today: dt.date, *, final: bool) -> str:
     return min(max(today.strftime("%Y-%m"), first), last)
 
 
-def latest_forecasts(entries: Sequence[Entry]) -> list[Entry]:
-    """The forecast in force for each (team, month, type): the latest one recorded."""
+def latest_forecasts(ordered: Sequence[Entry]) -> list[Entry]:
+    """The forecast in force for each (team, month, type): the latest one recorded
+    (``ordered`` is in date order, file order for equal dates)."""
     current: dict[tuple[str, str | None, str | None], Entry] = {}
-    for entry in in_date_order(entries):
+    for entry in ordered:
         if entry.kind == "forecast":
             current[(entry.team, entry.month, entry.forecast_type)] = entry
     return sorted(current.values(), key=lambda e: (e.month or "", e.team, e.forecast_type or ""))
@@ -306,7 +307,7 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
     limits = conv.limits_at(as_of)
     last_day = month_end(month)
     in_month = [e for e in ordered if last_day.replace(day=1) <= e.date <= last_day]
-    forecasts = latest_forecasts(counted)
+    forecasts = latest_forecasts(ordered)
 
     def keep(t: str) -> bool:
         return team is None or t == team
@@ -337,7 +338,7 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
         if c.remaining > 0 and keep(c.entry.team))
     unused = tuple(Unused(y.year, y.ae_available, y.cp_available) for y in years)
     alerts = tuple(Alert(Severity.ERROR, f"ledger-{p.code}", p.render()) for p in file_problems)
-    alerts += _alerts(conv, counted, state, issues, limits, as_of, teams, years, totals, year_landings,
+    alerts += _alerts(conv, ordered, state, issues, limits, as_of, teams, years, totals, year_landings,
                       team_landings, month, ledger_path, team)
     seals = [e for e in counted if e.kind == "seal"]
     last_seal = max(seals, key=lambda e: e.month or "") if seals else None
@@ -442,7 +443,7 @@ def _year_landing(year: YearLine, forecasts: list[Entry], month: str) -> YearLan
 # --------------------------------------------------------------------------------------
 
 
-def _alerts(conv: Convention, counted: list[Entry], state: Replay, issues: list[Issue], limits: Limits,
+def _alerts(conv: Convention, ordered: list[Entry], state: Replay, issues: list[Issue], limits: Limits,
             as_of: dt.date, teams: tuple[TeamLine, ...], years: tuple[YearLine, ...],
             totals: Totals, landings: tuple[YearLanding, ...],
             team_landings: tuple[TeamLanding, ...], month: str, ledger_path: str,
@@ -532,18 +533,19 @@ def _alerts(conv: Convention, counted: list[Entry], state: Replay, issues: list[
                          f"committed {when}: {inform}"))
 
     # Commitments without payment for more than four months.
+    stale_before = add_months(as_of, -STALE_MONTHS)
     for c in sorted(state.commitments.values(), key=lambda c: (c.entry.date, c.entry.line)):
         if c.remaining <= 0 or (team is not None and c.entry.team != team):
             continue
         last = c.last_payment or c.entry.date
-        if add_months(last, STALE_MONTHS) < as_of:
+        if last < stale_before:
             since = "paid last" if c.last_payment else "committed"
             out.append(Alert(W, "stale-commitment",
                              f"commitment {entry_name(c.entry)} ({c.entry.team}) {since} on {last}: no "
                              f"payment for more than {STALE_MONTHS} months, {fr(c.remaining)} still to pay"))
 
     # Payments without service fait.
-    for e in in_date_order(counted):
+    for e in ordered:
         if e.kind == "payment" and e.service_fait is None and (team is None or e.team == team):
             out.append(Alert(W, "payment-without-service-fait",
                              f"payment {e.id} of {fr(e.amount)} on {e.date} ({e.team}) has no "
@@ -552,7 +554,7 @@ def _alerts(conv: Convention, counted: list[Entry], state: Replay, issues: list[
     # Burn rate: the cap runs out within 45 days at the pace of the last 90 days.
     window_start = as_of - dt.timedelta(days=BURN_WINDOW_DAYS)
     recent_by_team: dict[str, Cents] = defaultdict(int)
-    for e in counted:
+    for e in ordered:
         if e.kind == "commitment" and window_start < e.date:
             recent_by_team[e.team] += e.amount
     for t in teams:

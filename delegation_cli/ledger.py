@@ -285,8 +285,71 @@ def _column_of(line: str, token_index: int, tokens: list[str]) -> int:
     return sum(len(t) + 1 for t in tokens[:token_index]) + 1
 
 
+_T = r"([A-Za-z0-9][A-Za-z0-9._/:+-]{0,63})"
+_D = r"(\d{4}-\d\d-\d\d)"
+_AMT = r" (0|[1-9]\d{0,13})\.(\d\d)"
+_TAIL = r"(?: at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ))?(?: by=" + _T + r')?(?: "([^"\\]*)")?'
+_FAST = {
+    "commitment": re.compile(_D + " commitment " + _T + " " + _T + _AMT + "(?: ref=" + _T + ")?(?: marche="
+                             + _T + ")?(?: prestation=" + _T + ")?" + _TAIL),
+    "payment": re.compile(_D + " payment " + _T + " " + _T + _AMT + " commitment=" + _T + "(?: sf=" + _D
+                          + ")?(?: ref=" + _T + ")?" + _TAIL),
+    "release": re.compile(_D + " release " + _T + " " + _T + _AMT + " commitment=" + _T + _TAIL),
+    "forecast": re.compile(_D + " forecast " + _T + " " + _T + _AMT + r" month=(\d{4}-(?:0[1-9]|1[0-2])) "
+                           "type=(ae|cp)" + _TAIL),
+    "note": re.compile(_D + " note " + _T + " " + _T + _TAIL),
+}
+
+
+def _parse_canonical_line(line: str, lineno: int) -> Entry | None:
+    """The common case in one regular expression per kind: a line exactly as
+    :func:`format_entry` writes it, with a label that needs no unescaping.  Anything else
+    (or anything doubtful) returns None and goes through :func:`parse_line`'s full path,
+    which gives the same entry or the exact error."""
+    kind = line[11:line.find(" ", 11)] if len(line) > 11 else ""
+    pattern = _FAST.get(kind)
+    if pattern is None:
+        return None
+    match = pattern.fullmatch(line)
+    if match is None:
+        return None
+    g = match.groups()
+    label = g[-1]
+    if label is not None and (not label or not label.isprintable()):
+        return None
+    try:
+        date = parse_date(g[0])
+        if kind == "note":
+            return Entry(date, kind, g[1], g[2], 0, None, None, None, None, None, None, None, g[3], g[4],
+                         label or "", None, None, (), lineno)
+        amount = int(g[3]) * 100 + int(g[4])
+        if amount == 0:
+            return None
+        if kind == "commitment":
+            return Entry(date, kind, g[1], g[2], amount, g[5], g[6], g[7], None, None, None, None, g[8], g[9],
+                         label or "", None, None, (), lineno)
+        if kind == "payment":
+            sf = parse_date(g[6]) if g[6] else None
+            return Entry(date, kind, g[1], g[2], amount, g[7], None, None, g[5], sf, None, None, g[8], g[9],
+                         label or "", None, None, (), lineno)
+        if kind == "release":
+            return Entry(date, kind, g[1], g[2], amount, None, None, None, g[5], None, None, None, g[6], g[7],
+                         label or "", None, None, (), lineno)
+        return Entry(date, kind, g[1], g[2], amount, None, None, None, None, None, g[5], g[6], g[7], g[8],
+                     label or "", None, None, (), lineno)
+    except ValueError:
+        return None
+
+
 def parse_line(line: str, lineno: int = 0) -> Entry:
     """Parse one entry line (without its newline); raise :class:`LineError` if malformed."""
+    fast = _parse_canonical_line(line, lineno) if len(line) <= MAX_LINE else None
+    if fast is not None:
+        return fast
+    return _parse_line_fully(line, lineno)
+
+
+def _parse_line_fully(line: str, lineno: int) -> Entry:
     if len(line) > MAX_LINE and not (len(line) <= MAX_SEAL_LINE and line[10:16] == " seal "):
         raise LineError(f"line is {len(line)} characters long (at most {MAX_LINE})")
     quote = line.find('"')
@@ -425,20 +488,26 @@ def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
             shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
             f"the last line is incomplete (no newline: a write was interrupted); "
             f"run `delegation check --repair` to move its {len(data) - end} bytes to a side file"))
-    lines = data[:end].split(b"\n")[:-1]
-    for lineno, raw in enumerate(lines, start=1):
-        if raw.endswith(b"\r"):
-            result.problems.append(Problem(shown, lineno, len(raw), Severity.ERROR, "ledger-crlf",
-                                           "line ends with CR LF (expected LF line endings)"))
-            raw = raw[:-1]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            result.problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR,
-                                           "ledger-encoding",
-                                           f"invalid UTF-8 byte 0x{raw[exc.start]:02x} "
-                                           "(expected UTF-8 text)"))
-            continue
+    try:  # the whole file at once when it is valid UTF-8 (the usual case), else line by line
+        texts: list[str | bytes] = list(data[:end].decode("utf-8").split("\n")[:-1])
+    except UnicodeDecodeError:
+        texts = list(data[:end].split(b"\n")[:-1])
+    for lineno, raw in enumerate(texts, start=1):
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                result.problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR,
+                                               "ledger-encoding",
+                                               f"invalid UTF-8 byte 0x{raw[exc.start]:02x} "
+                                               "(expected UTF-8 text)"))
+                continue
+        else:
+            text = raw
+        if text.endswith("\r"):
+            result.problems.append(Problem(shown, lineno, len(text.encode("utf-8")), Severity.ERROR,
+                                           "ledger-crlf", "line ends with CR LF (expected LF line endings)"))
+            text = text[:-1]
         if lineno == 1:
             if text.startswith(HEADER_PREFIX):
                 version, _, rest = text[len(HEADER_PREFIX):].partition(" ")

@@ -184,3 +184,26 @@ def test_invalid_utf8_and_bom() -> None:
 def test_future_version_is_refused() -> None:
     assert render(b"# delegation-ledger v9 convention=x\n") == [
         "l.ledger:1:22: error: ledger format version '9' is not supported (expected 1)"]
+
+
+@settings(max_examples=400)
+@given(entries())
+def test_fast_path_agrees_with_the_full_parser(entry: Entry) -> None:
+    from delegation_cli.ledger import _parse_canonical_line, _parse_line_fully
+
+    line = format_entry(entry)
+    fast = _parse_canonical_line(line, 3)
+    assert fast is None or fast == _parse_line_fully(line, 3)
+    if entry.label.isprintable() and '"' not in entry.label and "\\" not in entry.label:
+        assert fast is not None  # canonical lines without escapes take the fast path
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(EXAMPLES), st.integers(0, 200), st.text(max_size=4))
+def test_fast_path_never_accepts_what_the_full_parser_refuses(line: str, at: int, junk: str) -> None:
+    from delegation_cli.ledger import _parse_canonical_line, _parse_line_fully
+
+    mutated = line[:at] + junk + line[at:]
+    fast = _parse_canonical_line(mutated, 1)
+    if fast is not None:
+        assert fast == _parse_line_fully(mutated, 1)
