@@ -34,6 +34,7 @@ from .ledger import (
     format_entry,
     header_line,
     locked_ledger,
+    month_end,
     new_id,
     now_stamp,
     read_ledger,
@@ -41,7 +42,7 @@ from .ledger import (
     writable_state,
 )
 from .model import Convention
-from .seal import make_seal, month_end, refuse_closed, verify
+from .seal import make_seal, refuse_closed, verify
 
 
 def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:

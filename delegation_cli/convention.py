@@ -14,7 +14,6 @@ YAML numbers never pass through a binary float: the loader keeps their source te
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -290,11 +289,3 @@ def _schema_problems(exc: ValidationError, root: Any, shown: str) -> list[Proble
         problems.append(Problem(shown, line, col, Severity.ERROR, f"schema-{kind}".replace("_", "-"),
                                 message))
     return problems
-
-
-def default_convention_path(option: str | None) -> Path:
-    """``-c PATH``, else ``$DELEGATION_CONVENTION``, else ``./convention.yaml``."""
-    if option:
-        return Path(option)
-    env = os.environ.get("DELEGATION_CONVENTION")
-    return Path(env) if env else Path("convention.yaml")

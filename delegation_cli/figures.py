@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from .budget import Issue, Replay, carry_over_problems, entry_name, in_date_order, locate, percent_label
 from .errors import Problem, Severity
-from .ledger import Entry
+from .ledger import Entry, month_end
 from .model import Convention, Limits
 from .money import Cents, format_fr, format_percent, ratio_reached
 
@@ -254,12 +254,6 @@ class MonthlyReport:
 
 
 # --------------------------------------------------------------------------------------
-
-
-def month_end(month: str) -> dt.date:
-    year, mon = int(month[:4]), int(month[5:7])
-    first_next = dt.date(year + mon // 12, mon % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -281,6 +281,12 @@ def parse_month(text: str) -> str:
     return text
 
 
+def month_end(month: str) -> dt.date:
+    """The last day of a ``YYYY-MM`` month."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)
+
+
 def _column_of(line: str, token_index: int, tokens: list[str]) -> int:
     return sum(len(t) + 1 for t in tokens[:token_index]) + 1
 

@@ -24,14 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import Problem, Severity
-from .ledger import Entry, format_entry
+from .ledger import Entry, format_entry, month_end
 
 GENESIS = "0" * 64
-
-
-def month_end(month: str) -> dt.date:
-    year, mon = int(month[:4]), int(month[5:7])
-    return dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def digest(entry: Entry) -> str:
