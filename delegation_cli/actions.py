@@ -19,12 +19,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .budget import Availability, Replay, admit, check_entries, replay
 from .convention import LoadedConvention, load_convention
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .figures import MonthlyReport, default_month, monthly_report
 from .ledger import (
     MAX_LABEL,
     TOKEN,
@@ -42,6 +41,9 @@ from .ledger import (
     writable_state,
 )
 from .model import Convention
+
+if TYPE_CHECKING:
+    from .figures import MonthlyReport
 from .seal import make_seal, refuse_closed, verify
 
 
@@ -324,6 +326,7 @@ def select_entries(ledger: LedgerFile, *, team: str | None, month: str | None,
 def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None,
                  team: str | None, final: bool, today: dt.date) -> MonthlyReport:
     """The monthly (or final) report of a convention's ledger."""
+    from .figures import default_month, monthly_report  # only the report needs it
     conv = loaded.convention
     assert conv is not None
     if team is not None and team not in conv.team_ids:

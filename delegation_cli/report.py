@@ -17,18 +17,19 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-from rich.console import RenderableType
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from .actions import CheckResult, Outcome
 from .errors import Problem
-from .figures import CpOnAe, MonthlyReport
-from .importer import ImportResult
 from .ledger import AMOUNT_KINDS, Entry, format_entry
 from .money import format_canonical, format_fr, format_percent, format_signed
+
+if TYPE_CHECKING:  # rich is imported only by the functions that build tables (start-up time)
+    from rich.console import RenderableType
+    from rich.table import Table
+
+    from .figures import MonthlyReport
+    from .importer import ImportResult
 
 STYLE_HEADER = "bold"
 STYLE_TITLE = "bold underline"
@@ -186,6 +187,8 @@ def _log_row(entry: Entry) -> dict[str, str]:
 
 
 def log_table(entries: Sequence[Entry]) -> Table:
+    from rich.table import Table
+
     table = Table(header_style=STYLE_HEADER, box=None, pad_edge=False)
     for name, justify in (("Line", "right"), ("Date", "left"), ("Kind", "left"),
                           ("Id", "left"), ("Team", "left"), ("Amount", "right"),
@@ -262,6 +265,7 @@ def _m(name: str) -> Column:
 
 def report_sections(r: MonthlyReport) -> list[Section]:
     """The report as titled tables, in reading order."""
+    from .figures import CpOnAe
     conv = r.conv
     imp = conv.imputation
     ch = imp.chorus
@@ -414,6 +418,9 @@ def _plain(value: object, kind: str) -> str:
 
 def report_renderables(r: MonthlyReport) -> list[RenderableType]:
     """The report as rich renderables for a terminal."""
+    from rich.table import Table
+    from rich.text import Text
+
     out: list[RenderableType] = []
     sections = report_sections(r)
     head = sections[0]
