@@ -413,7 +413,7 @@ def report(
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
 ) -> None:
-    """Print the monthly report (compte rendu, art. 5): spending, progress, forecasts, alerts.
+    """Print the monthly report (compte rendu of article 5): spending, progress, forecasts, alerts.
 
     Figures are as of the last day of the month; entries dated after it are ignored.
 
