@@ -52,7 +52,6 @@ class CommitmentState:
     entry: Entry
     paid: Cents = 0
     released: Cents = 0
-    released_same_year: Cents = 0
     last_payment: dt.date | None = None
     payments: int = 0
 
@@ -307,7 +306,6 @@ class Replay:
         self.team_net[state.entry.team] -= amount
         self.total_net -= amount
         if entry.year == state.entry.year:
-            state.released_same_year += amount
             self.ae_used[entry.year] -= amount
             self.team_year[(state.entry.team, entry.year)] -= amount
         else:

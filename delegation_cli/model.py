@@ -27,7 +27,6 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from .errors import Severity
 from .money import AmountError, Cents, cents_from_decimal, format_fr
 
-TeamId = str
 Year = int
 Loc = tuple[str | int, ...]
 
@@ -443,20 +442,11 @@ class Convention(Frozen):
                 break
         return current
 
-    @property
-    def final_limits(self) -> Limits:
-        """The limits once every avenant applies."""
-        return self._limit_steps[-1][1]
-
     def carried_out(self, kind: Literal["ae", "cp"], year: int) -> Cents:
         """AE or CP of ``year`` carried over to the next year by any avenant: whatever the
         avenant's date, those credits are counted in the next year and cannot be used in
         ``year`` too."""
         return sum(getattr(c, kind) for a in self.avenants for c in a.carry_overs if c.from_year == year)
-
-    def limit_change_days(self) -> tuple[dt.date, ...]:
-        """The days on which an avenant changes the limits, in order."""
-        return tuple(day for day, _ in self._limit_steps[1:] if day is not None)
 
 
 # --------------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # rich is imported only by the functions that build tables (s
 
 STYLE_HEADER = "bold"
 STYLE_TITLE = "bold underline"
-STYLE_AMOUNT = "cyan"
 STYLE_ERROR = "bold red"
 STYLE_WARNING = "yellow"
 
