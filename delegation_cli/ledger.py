@@ -498,6 +498,7 @@ def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
         texts: list[str | bytes] = list(data[:end].decode("utf-8").split("\n")[:-1])
     except UnicodeDecodeError:
         texts = list(data[:end].split(b"\n")[:-1])
+    entries = result.entries
     for lineno, raw in enumerate(texts, start=1):
         if isinstance(raw, bytes):
             try:
@@ -534,6 +535,11 @@ def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
             return result
         if not text or text[0] == "#" or text.isspace():
             continue
+        if len(text) <= MAX_LINE:  # a canonical line is printable by construction
+            fast = _parse_canonical_line(text, lineno)
+            if fast is not None:
+                entries.append(fast)
+                continue
         bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
                     and c != "\t"), None) if not text.isprintable() else None
         if bad is not None:
@@ -543,7 +549,7 @@ def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
                                            "(expected it escaped inside a label)"))
             continue
         try:
-            result.entries.append(parse_line(text, lineno))
+            entries.append(_parse_line_fully(text, lineno))
         except LineError as exc:
             result.problems.append(Problem(shown, lineno, exc.column, Severity.ERROR,
                                            "ledger-syntax", str(exc)))
