@@ -22,6 +22,7 @@ import fcntl
 import json
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -307,15 +308,23 @@ _FAST = {
 }
 
 
+_FAST_KINDS = {kind: (kind, pattern) for kind, pattern in _FAST.items()}
+_SHARED = sys.intern  # teams and authors repeat on every line: one string each, not millions
+
+
+def _shared(value: str | None) -> str | None:
+    return None if value is None else _SHARED(value)
+
+
 def _parse_canonical_line(line: str, lineno: int) -> Entry | None:
     """The common case in one regular expression per kind: a line exactly as
     :func:`format_entry` writes it, with a label that needs no unescaping.  Anything else
     (or anything doubtful) returns None and goes through :func:`parse_line`'s full path,
     which gives the same entry or the exact error."""
-    kind = line[11:line.find(" ", 11)] if len(line) > 11 else ""
-    pattern = _FAST.get(kind)
-    if pattern is None:
+    found = _FAST_KINDS.get(line[11:line.find(" ", 11)] if len(line) > 11 else "")
+    if found is None:
         return None
+    kind, pattern = found  # the kind's own string object, shared by every entry
     match = pattern.fullmatch(line)
     if match is None:
         return None
@@ -326,23 +335,23 @@ def _parse_canonical_line(line: str, lineno: int) -> Entry | None:
     try:
         date = parse_date(g[0])
         if kind == "note":
-            return Entry(date, kind, g[1], g[2], 0, None, None, None, None, None, None, None, g[3], g[4],
-                         label or "", None, None, (), lineno)
+            return Entry(date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, None, None, None, g[3],
+                         _shared(g[4]), label or "", None, None, (), lineno)
         amount = int(g[3]) * 100 + int(g[4])
         if amount == 0:
             return None
         if kind == "commitment":
-            return Entry(date, kind, g[1], g[2], amount, g[5], g[6], g[7], None, None, None, None, g[8], g[9],
-                         label or "", None, None, (), lineno)
+            return Entry(date, kind, g[1], _SHARED(g[2]), amount, g[5], _shared(g[6]), _shared(g[7]), None, None,
+                         None, None, g[8], _shared(g[9]), label or "", None, None, (), lineno)
         if kind == "payment":
             sf = parse_date(g[6]) if g[6] else None
-            return Entry(date, kind, g[1], g[2], amount, g[7], None, None, g[5], sf, None, None, g[8], g[9],
-                         label or "", None, None, (), lineno)
+            return Entry(date, kind, g[1], _SHARED(g[2]), amount, g[7], None, None, g[5], sf, None, None, g[8],
+                         _shared(g[9]), label or "", None, None, (), lineno)
         if kind == "release":
-            return Entry(date, kind, g[1], g[2], amount, None, None, None, g[5], None, None, None, g[6], g[7],
-                         label or "", None, None, (), lineno)
-        return Entry(date, kind, g[1], g[2], amount, None, None, None, None, None, g[5], g[6], g[7], g[8],
-                     label or "", None, None, (), lineno)
+            return Entry(date, kind, g[1], _SHARED(g[2]), amount, None, None, None, g[5], None, None, None, g[6],
+                         _shared(g[7]), label or "", None, None, (), lineno)
+        return Entry(date, kind, g[1], _SHARED(g[2]), amount, None, None, None, None, None, g[5], g[6], g[7],
+                     _shared(g[8]), label or "", None, None, (), lineno)
     except ValueError:
         return None
 
