@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import Problem, Severity
-from .ledger import Entry
+from .ledger import Entry, bulk
 from .model import Convention, Limits
 from .money import Cents, format_fr, format_percent, ratio_reached
 
@@ -409,8 +409,9 @@ def replay(conv: Convention, entries: Sequence[Entry], *, thresholds: bool = Fal
     state = Replay(conv, thresholds=thresholds)
     state.later_commitments = {e.id: e for e in entries if e.kind == "commitment"}
     issues: list[Issue] = []
-    for entry in in_date_order(entries):
-        issues.extend(state.apply(entry))
+    with bulk():
+        for entry in in_date_order(entries):
+            issues.extend(state.apply(entry))
     return state, issues
 
 
