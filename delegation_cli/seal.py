@@ -143,26 +143,22 @@ def _locate(actual: list[_Covered], seal: Entry, path: str) -> list[Problem]:
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
             continue
-        if op == "replace" and a1 - a0 == b1 - b0:
-            for k in range(b1 - b0):
-                c = actual[b0 + k]
-                if c.digest in moved_from:
-                    out.append(Problem(path, c.entry.line, None, E, "sealed-reordered",
-                                       f"{c.entry.kind} {c.entry.id} was moved: {where} lists it at position "
-                                       f"{moved_from[c.digest] + 1}, not {b0 + k + 1}"))
-                else:
-                    out.append(Problem(path, c.entry.line, None, E, "sealed-modified",
-                                       f"{c.entry.kind} {c.entry.id} was modified after {where} closed it"))
-            continue
+        one_for_one = op == "replace" and a1 - a0 == b1 - b0  # same count: changed in place
         for k in range(b0, b1):
             c = actual[k]
             if c.digest in moved_from:
+                at = f", not {k + 1}" if one_for_one else ""
                 out.append(Problem(path, c.entry.line, None, E, "sealed-reordered",
                                    f"{c.entry.kind} {c.entry.id} was moved: {where} lists it at position "
-                                   f"{moved_from[c.digest] + 1}"))
+                                   f"{moved_from[c.digest] + 1}{at}"))
+            elif one_for_one:
+                out.append(Problem(path, c.entry.line, None, E, "sealed-modified",
+                                   f"{c.entry.kind} {c.entry.id} was modified after {where} closed it"))
             else:
                 out.append(Problem(path, c.entry.line, None, E, "sealed-inserted",
                                    f"{c.entry.kind} {c.entry.id} was inserted in a month closed by {where}"))
+        if one_for_one:
+            continue
         found_set = set(found)
         for k in range(a0, a1):
             if listed[k] not in found_set:
