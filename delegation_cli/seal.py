@@ -34,16 +34,19 @@ def digest(entry: Entry) -> str:
     return hashlib.sha256(format_entry(entry).encode("utf-8")).hexdigest()[:8]
 
 
-def chain(prev: str, entries: Sequence[Entry]) -> str:
-    """SHA-256 of the previous seal's hash and the canonical lines, one per line."""
-    h = hashlib.sha256(prev.encode("ascii") + b"\n")
+def _head(seal: Entry) -> str:
+    """What a seal says of itself, covered by its own hash (so that its date, id, author and
+    time cannot be rewritten unseen)."""
+    return f"{seal.date.isoformat()} seal {seal.id} month={seal.month} at={seal.recorded_at} by={seal.author}"
+
+
+def chain(seal: Entry, entries: Sequence[Entry]) -> str:
+    """SHA-256 of the previous seal's hash, the seal's own head and the covered canonical
+    lines, one per line."""
+    h = hashlib.sha256(f"{seal.prev}\n{_head(seal)}\n".encode())
     for entry in entries:
         h.update(format_entry(entry).encode("utf-8") + b"\n")
     return h.hexdigest()
-
-
-def seals(entries: Sequence[Entry]) -> list[Entry]:
-    return [e for e in entries if e.kind == "seal"]
 
 
 def closed_through(entries: Sequence[Entry]) -> tuple[dt.date, Entry] | None:
@@ -55,30 +58,33 @@ def closed_through(entries: Sequence[Entry]) -> tuple[dt.date, Entry] | None:
     return (month_end(last.month), last) if last is not None and last.month else None
 
 
+def _split(pending: list[Entry], end: dt.date) -> tuple[list[Entry], list[Entry]]:
+    """(entries a seal through ``end`` covers, entries still pending), file order kept."""
+    return [e for e in pending if e.date <= end], [e for e in pending if e.date > end]
+
+
 def covered_by_next_seal(entries: Sequence[Entry], month: str) -> tuple[str, list[Entry]]:
-    """(previous hash, entries) that a seal appended now for ``month`` would cover."""
-    end = month_end(month)
-    covered: set[str] = set()
+    """(previous hash, entries) that a seal appended now for ``month`` would cover.
+
+    One pass in file order: ``pending`` holds the entries no seal covers yet."""
     prev = GENESIS
+    pending: list[Entry] = []
     for entry in entries:
-        if entry.kind == "seal":
-            covered.update(_covered_ids(entries, entry))
-            prev = entry.sha256 or prev
-    pending = [e for e in entries if e.kind != "seal" and e.id not in covered and e.date <= end]
-    return prev, pending
-
-
-def _covered_ids(entries: Sequence[Entry], seal: Entry) -> set[str]:
-    end = month_end(seal.month or "0001-01")
-    return {e.id for e in entries if e.kind != "seal" and e.line < seal.line and e.date <= end}
+        if entry.kind != "seal":
+            pending.append(entry)
+            continue
+        _, pending = _split(pending, month_end(entry.month or "0001-01"))
+        prev = entry.sha256 or prev
+    covered, _ = _split(pending, month_end(month))
+    return prev, covered
 
 
 def make_seal(entries: Sequence[Entry], month: str, ident: str, recorded_at: str, author: str) -> Entry:
     """The seal closing ``month`` after ``entries`` (the whole ledger, in file order)."""
     prev, pending = covered_by_next_seal(entries, month)
-    return Entry(date=month_end(month), kind="seal", id=ident, team="", month=month, prev=prev,
-                 sha256=chain(prev, pending), digests=tuple(digest(e) for e in pending),
-                 recorded_at=recorded_at, author=author)
+    seal = Entry(date=month_end(month), kind="seal", id=ident, team="", month=month, prev=prev,
+                 digests=tuple(digest(e) for e in pending), recorded_at=recorded_at, author=author)
+    return seal._replace(sha256=chain(seal, pending))
 
 
 @dataclass(frozen=True)
@@ -95,13 +101,14 @@ def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
     def add(line: int | None, code: str, message: str) -> None:
         problems.append(Problem(path, line or None, None, E, code, message))
 
-    covered: set[str] = set()
+    pending: list[Entry] = []  # entries no seal covers yet, in file order
     prev = GENESIS
     last_month = ""
     closed: tuple[dt.date, Entry] | None = None
     for entry in entries:
         if entry.kind != "seal":
-            if closed is not None and entry.date <= closed[0] and entry.id not in covered:
+            pending.append(entry)
+            if closed is not None and entry.date <= closed[0]:
                 seal = closed[1]
                 add(entry.line, "closed-month",
                     f"{entry.kind} {entry.id} is dated {entry.date}, in a month closed by seal {seal.id} "
@@ -111,9 +118,7 @@ def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
         month = seal.month or ""
         if month <= last_month:
             add(seal.line, "seal-order", f"seal {seal.id} closes {month}, not after {last_month} closed earlier")
-        end = month_end(month)
-        expected = [e for e in entries if e.kind != "seal" and e.line < seal.line and e.id not in covered
-                    and e.date <= end]
+        expected, pending = _split(pending, month_end(month))
         if seal.prev != prev:
             add(seal.line, "seal-chain", f"seal {seal.id} does not follow the previous seal (prev "
                                          f"{(seal.prev or '')[:12]}…, expected {prev[:12]}…): a seal was removed, "
@@ -121,10 +126,9 @@ def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
         actual = [_Covered(e, digest(e)) for e in expected]
         if [c.digest for c in actual] != list(seal.digests):
             problems.extend(_locate(actual, seal, path))
-        elif chain(seal.prev or GENESIS, expected) != seal.sha256:
+        elif seal.date != month_end(month) or chain(seal, expected) != seal.sha256:
             add(seal.line, "seal-hash", f"seal {seal.id} (through {month}) does not match the {len(expected)} "
                                         "entries it covers: the seal line itself was altered")
-        covered.update(e.id for e in expected)
         prev = seal.sha256 or prev
         last_month = max(last_month, month)
         closed = (month_end(last_month), seal)

@@ -146,3 +146,12 @@ def test_the_report_carries_the_last_seal(sealed: Cli) -> None:
     assert data["entries_counted"] == 4
     before = json.loads(sealed("report", "--month", "2021-02", "--format", "json").stdout)
     assert before["convention"]["closed_through"] is None
+
+
+def test_the_seal_covers_who_closed_the_month_and_when(sealed: Cli) -> None:
+    assert " by=alice " in lines()[5]
+    LEDGER.write_text(LEDGER.read_text().replace(" by=alice ", " by=mallory "))
+    result = sealed("check")
+    assert (result.exit_code, result.stderr) == (1, (
+        f"mini.ledger:6: error: seal {seal_id()} (through 2021-03) does not match the 3 entries it covers: "
+        "the seal line itself was altered\n"))
