@@ -101,6 +101,10 @@ class Replay:
 
     # ---------------------------------------------------------------------------------
 
+    def carried(self, kind: str, year: int) -> Cents:
+        """AE or CP of ``year`` that avenants carry over to the next year (no longer usable in it)."""
+        return self._carried.get((kind, year), 0)
+
     def resolve(self, key: str) -> CommitmentState | None:
         """A commitment by id, or by its bon de commande reference."""
         found = self.commitments.get(key)
@@ -183,7 +187,7 @@ class Replay:
                 f"{format_fr(cap)} (available {format_fr(max(cap - self.team_net[team], 0))}, "
                 f"asked {format_fr(amount)}); {INFORM}")
         opened = limits.ae.get(year, 0)
-        carried = self._carried.get(("ae", year), 0)
+        carried = self.carried("ae", year)
         ae_after = self.ae_used[year] + amount
         if ae_after > opened - carried:
             add(E, "ae-exceeded",
@@ -273,7 +277,7 @@ class Replay:
                 add(E, "ref-duplicate", f"demande de paiement {entry.ref} is already recorded")
             self.payment_refs.add(entry.ref)
         opened = limits.cp.get(year, 0)
-        carried = self._carried.get(("cp", year), 0)
+        carried = self.carried("cp", year)
         cp_after = self.cp_used[year] + amount
         if cp_after > opened - carried:
             add(E, "cp-exceeded",
@@ -388,12 +392,12 @@ class Availability:
         """(opened, committed, available); available is net of AE carried over to the next year."""
         used = self.replay.ae_used.get(year, 0)
         opened = self.limits.ae.get(year, 0)
-        return opened, used, opened - self.replay.conv.carried_out("ae", year) - used
+        return opened, used, opened - self.replay.carried("ae", year) - used
 
     def cp(self, year: int) -> tuple[Cents, Cents, Cents]:
         used = self.replay.cp_used.get(year, 0)
         opened = self.limits.cp.get(year, 0)
-        return opened, used, opened - self.replay.conv.carried_out("cp", year) - used
+        return opened, used, opened - self.replay.carried("cp", year) - used
 
     def envelope(self) -> tuple[Cents, Cents, Cents]:
         return self.limits.total, self.replay.total_net, self.limits.total - self.replay.total_net
@@ -406,13 +410,34 @@ def in_date_order(entries: Iterable[Entry]) -> list[Entry]:
 
 def replay(conv: Convention, entries: Sequence[Entry], *, thresholds: bool = False) -> tuple[Replay, list[Issue]]:
     """Replay entries (given in file order) in date order; return the state and issues."""
+    return replay_ordered(conv, in_date_order(entries), thresholds=thresholds)
+
+
+def replay_ordered(conv: Convention, ordered: Sequence[Entry], *,
+                   thresholds: bool = False) -> tuple[Replay, list[Issue]]:
+    """:func:`replay` for entries already in date order (as the report needs them too)."""
     state = Replay(conv, thresholds=thresholds)
-    state.later_commitments = {e.id: e for e in entries if e.kind == "commitment"}
+    state.later_commitments = {e.id: e for e in ordered if e.kind == "commitment"}
     issues: list[Issue] = []
     with bulk():
-        for entry in in_date_order(entries):
+        for entry in ordered:
             issues.extend(state.apply(entry))
     return state, issues
+
+
+def forecasts_in_force(ordered: Sequence[Entry]) -> tuple[list[Entry], dict[int, Entry]]:
+    """The forecast rule: for one team, month and type, a later forecast (in date order, file
+    order for equal dates) replaces the earlier one.  Returns the forecasts in force and, for
+    each forecast that replaced another (keyed by ``id(entry)``), the one it replaced."""
+    current: dict[tuple[str, str | None, str | None], Entry] = {}
+    replaced: dict[int, Entry] = {}
+    for entry in ordered:
+        if entry.kind == "forecast":
+            key = (entry.team, entry.month, entry.forecast_type)
+            if key in current:
+                replaced[id(entry)] = current[key]
+            current[key] = entry
+    return list(current.values()), replaced
 
 
 def locate(issues: Iterable[Issue], path: str) -> list[Problem]:

@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .budget import forecasts_in_force, in_date_order
 from .ledger import Entry
 from .model import Convention
 from .money import Cents, format_signed
@@ -77,25 +78,12 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
             av.date, conv.id, f"Avenant n° {av.number}" + (f": {av.object}" if av.object else ""),
             (("kind", "avenant"), ("avenant", str(av.number))), tuple(postings))))
     commitments = {e.id: e for e in entries if e.kind == "commitment"}
-    replaced = _replaced_forecasts(entries)
+    _, replaced = forecasts_in_force(in_date_order(entries))
     for index, entry in enumerate(entries):
         out.append((entry.date, 2, index, _entry_transaction(entry, commitments, replaced.get(id(entry)))))
     for day, _, _, txn in sorted(out, key=lambda t: (t[0], t[1], t[2])):
         if until is None or day <= until:
             yield txn
-
-
-def _replaced_forecasts(entries: Sequence[Entry]) -> dict[int, Entry]:
-    """For each forecast, the earlier one it replaces (same team, month and type)."""
-    current: dict[tuple[str, str | None, str | None], Entry] = {}
-    replaced: dict[int, Entry] = {}
-    for entry in sorted(entries, key=lambda e: e.date):  # stable: file order for equal dates
-        if entry.kind == "forecast":
-            key = (entry.team, entry.month, entry.forecast_type)
-            if key in current:
-                replaced[id(entry)] = current[key]
-            current[key] = entry
-    return replaced
 
 
 def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None) -> Transaction:

@@ -20,7 +20,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .budget import Issue, Replay, carry_over_problems, entry_name, in_date_order, locate, percent_label
+from .budget import (
+    Issue,
+    Replay,
+    carry_over_problems,
+    entry_name,
+    forecasts_in_force,
+    in_date_order,
+    locate,
+    percent_label,
+    replay_ordered,
+)
 from .errors import Problem, Severity
 from .ledger import Entry, month_end
 from .model import Convention, Limits
@@ -273,13 +283,9 @@ def default_month(conv: Convention, today: dt.date, *, final: bool) -> str:
 
 
 def latest_forecasts(ordered: Sequence[Entry]) -> list[Entry]:
-    """The forecast in force for each (team, month, type): the latest one recorded
-    (``ordered`` is in date order, file order for equal dates)."""
-    current: dict[tuple[str, str | None, str | None], Entry] = {}
-    for entry in ordered:
-        if entry.kind == "forecast":
-            current[(entry.team, entry.month, entry.forecast_type)] = entry
-    return sorted(current.values(), key=lambda e: (e.month or "", e.team, e.forecast_type or ""))
+    """The forecasts in force (:func:`budget.forecasts_in_force`), by month, team and type."""
+    in_force, _ = forecasts_in_force(ordered)
+    return sorted(in_force, key=lambda e: (e.month or "", e.team, e.forecast_type or ""))
 
 
 def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, ledger_path: str,
@@ -295,9 +301,7 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
         as_of = max(as_of, conv.payments_until)
     counted = [e for e in entries if e.date <= as_of]
     ordered = in_date_order(counted)
-    state = Replay(conv)
-    state.later_commitments = {e.id: e for e in counted if e.kind == "commitment"}
-    issues = [issue for entry in ordered for issue in state.apply(entry)]
+    state, issues = replay_ordered(conv, ordered)
     limits = conv.limits_at(as_of)
     last_day = month_end(month)
     in_month = [e for e in ordered if last_day.replace(day=1) <= e.date <= last_day]

@@ -124,7 +124,7 @@ def outcome_text(outcome: Outcome) -> str:
     if entry.kind in ("commitment", "release") or entry.forecast_type == "ae":
         text += _row(f"team {entry.team}", avail.team(entry.team), "committed")
         text += _row(f"AE {year}", avail.ae(year), "committed")
-        carried = avail.replay.conv.carried_out("ae", year)
+        carried = avail.replay.carried("ae", year)
         if carried:
             text += f"  {'':16} less {format_fr(carried)} carried over to {year + 1} by avenant\n"
         text += _row("envelope", avail.envelope(), "committed")

@@ -16,14 +16,7 @@ from pathlib import Path
 
 from delegation_cli.ledger import parse_ledger_bytes
 
-from .conftest import ROOT, SEED_TEXT, Cli
-
-
-def _seed(tmp_path: Path) -> Path:
-    path = tmp_path / "convention.yaml"
-    path.write_text(SEED_TEXT.replace("ledger: ledgers/fabrique-numerique-s3.ledger",
-                                      "ledger: seed.ledger"), encoding="utf-8")
-    return path
+from .conftest import ROOT, Cli
 
 
 def _bench(name: str):  # type: ignore[no-untyped-def]
@@ -47,10 +40,9 @@ def test_sigkill_never_loses_an_acknowledged_entry(tmp_path: Path) -> None:
     assert figures["kills"] >= 4 and figures["acknowledged_appends"] >= 8
 
 
-def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli) -> None:
-    _seed(tmp_path)
+def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli, seed_copy: Path) -> None:
     assert cli("commit", "--team", "friches", "100", "--date", "2020-03-01").exit_code == 0
-    ledger = tmp_path / "seed.ledger"
+    ledger = tmp_path / "ledgers" / "seed.ledger"
     complete = ledger.read_bytes()
     assert cli("commit", "--team", "friches", "200", "--date", "2020-03-02",
                "--label", "dernière ligne").exit_code == 0
@@ -63,7 +55,7 @@ def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli) -> None:
             f"interrupted); run `delegation check --repair` to move its {cut - len(complete)} "
             "bytes to a side file"]
         assert len(state.entries) == 1
-        for side in tmp_path.glob("seed.ledger.torn-*"):
+        for side in ledger.parent.glob("seed.ledger.torn-*"):
             side.unlink()
         assert cli("check", "--repair").exit_code == 0
         assert ledger.read_bytes() == complete
