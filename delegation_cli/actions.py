@@ -65,7 +65,6 @@ class CheckResult:
 
     convention_path: Path
     problems: list[Problem]
-    convention: Convention | None = None
     ledger_path: Path | None = None
     ledger_entries: int | None = None
     repaired: str | None = None
@@ -83,7 +82,7 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
               now: dt.datetime | None = None) -> CheckResult:
     """Validate a convention file and, when it is valid, its ledger."""
     loaded = load_convention(path)
-    result = CheckResult(path, list(loaded.problems), loaded.convention)
+    result = CheckResult(path, list(loaded.problems))
     conv = loaded.convention
     if conv is None or any(p.is_error for p in loaded.problems):
         return result
@@ -118,7 +117,6 @@ class Outcome:
     """The result of a writing command."""
 
     entry: Entry
-    line: str
     written: bool
     ledger_path: Path
     warnings: list[Problem] = field(default_factory=list)
@@ -166,10 +164,9 @@ def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_r
             refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
                               f"{entry.kind} refused; the ledger was not changed")
             raise DelegationError([*errors, refused], ExitCode.PROBLEMS)
-        line = format_entry(entry)
         if write is not None:
-            write([line])
-        return Outcome(entry, line, write is not None, ledger_path, verdict.warnings,
+            write([format_entry(entry)])
+        return Outcome(entry, write is not None, ledger_path, verdict.warnings,
                        verdict.state.availability(entry.date))
 
     return with_ledger(conv, ledger_path, dry_run=dry_run, work=work)

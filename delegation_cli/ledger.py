@@ -607,10 +607,9 @@ def read_ledger(path: Path) -> LedgerFile:
 class LockedLedger:
     """A ledger file held under an exclusive lock (see :func:`locked_ledger`)."""
 
-    def __init__(self, path: Path, fd: int, created: bool):
+    def __init__(self, path: Path, fd: int):
         self.path = path
         self.fd = fd
-        self.created = created
         self.appended = False
 
     def read(self) -> LedgerFile:
@@ -695,7 +694,7 @@ def locked_ledger(path: Path) -> Iterator[LockedLedger]:
         _remove_dirs(created_dirs)
         raise fail(f"cannot open for writing: {exc.strerror}", code="write-failed",
                    path=str(path), exit_code=ExitCode.WRITE_FAILED) from None
-    locked = LockedLedger(path, fd, created)
+    locked = LockedLedger(path, fd)
     try:
         yield locked
     finally:
