@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from .budget import Availability, Replay, admit, check_entries, replay
+from .budget import Availability, Replay, admit, admit_appended, carry_over_problems, check_entries
+from .cache import Unusable, convention_key, replayed
 from .convention import LoadedConvention, load_convention
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
 from .ledger import (
@@ -36,6 +37,8 @@ from .ledger import (
     month_end,
     new_id,
     now_stamp,
+    opened_for_reading,
+    read_fd,
     read_ledger,
     repair,
     writable_state,
@@ -44,7 +47,7 @@ from .model import Convention
 
 if TYPE_CHECKING:
     from .figures import MonthlyReport
-from .seal import make_seal, refuse_closed, verify
+from .seal import make_seal, refuse_closed_at, verify
 
 
 def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:
@@ -90,21 +93,19 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
     result.ledger_path = ledger_path
     if repair_torn:
         result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC))
-    state = read_ledger(ledger_path)
-    result.ledger_entries = sum(e.kind != "seal" for e in state.entries)
-    result.problems.extend(_ledger_problems(conv, state))
-    result.problems.extend(verify(state.entries, state.path))
-    return result
-
-
-def _ledger_problems(conv: Convention, state: LedgerFile) -> list[Problem]:
-    problems = list(state.problems)
+    with opened_for_reading(ledger_path) as fd:
+        done = replayed(conv, ledger_path, fd, convention_key(path), exact_check=True)
+    state = done.ledger
+    result.ledger_entries = done.entries
+    result.problems.extend(state.problems)
     if state.exists and state.size and state.has_header and state.convention_id not in (None, conv.id):
-        problems.append(Problem(state.path, 1, None, Severity.ERROR, "ledger-other-convention",
-                                f"this ledger belongs to convention {state.convention_id!r}, "
-                                f"not {conv.id!r}"))
-    problems.extend(check_entries(conv, state.entries, state.path))
-    return problems
+        result.problems.append(Problem(state.path, 1, None, Severity.ERROR, "ledger-other-convention",
+                                       f"this ledger belongs to convention {state.convention_id!r}, "
+                                       f"not {conv.id!r}"))
+    result.problems.extend(done.problems)
+    result.problems.extend(carry_over_problems(conv, done.state, state.path))
+    result.problems.extend(done.seal_problems)
+    return result
 
 
 # --------------------------------------------------------------------------------------
@@ -133,19 +134,20 @@ Writer = Callable[[list[str]], None]
 
 
 def with_ledger(conv: Convention, ledger_path: Path, *, dry_run: bool,
-                work: Callable[[LedgerFile, Writer | None], T]) -> T:
-    """Run ``work`` on the ledger's current state: under its exclusive lock with a writer
-    (the header is added to a new file), or read-only without one for a dry run."""
+                work: Callable[[int | None, Writer | None], T]) -> T:
+    """Run ``work`` on the ledger open on a descriptor (None: no file yet): under its
+    exclusive lock with a writer (the header is added to a new file), or read-only without
+    one for a dry run."""
     if dry_run:
-        return work(read_ledger(ledger_path), None)
+        with opened_for_reading(ledger_path) as fd:
+            return work(fd, None)
     with locked_ledger(ledger_path) as locked:
-        ledger = locked.read()
-        header = header_line(conv.id) if ledger.size == 0 else None
+        header = header_line(conv.id) if os.fstat(locked.fd).st_size == 0 else None
 
         def write(lines: list[str]) -> None:
             locked.append(lines, header=header)
 
-        return work(ledger, write)
+        return work(locked.fd, write)
 
 
 def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_run: bool) -> Outcome:
@@ -153,12 +155,28 @@ def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_r
     conv = loaded.convention
     assert conv is not None
 
-    def work(ledger: LedgerFile, write: Writer | None) -> Outcome:
-        writable_state(ledger, conv.id)
-        state, before = replay(conv, ledger.entries)
+    key = convention_key(loaded.path)
+    path = str(ledger_path)
+
+    def work(fd: int | None, write: Writer | None) -> Outcome:
+        try:
+            return attempt(fd, write, key)
+        except Unusable:  # a damaged cache: from the ledger alone
+            return attempt(fd, write, None)
+
+    def attempt(fd: int | None, write: Writer | None, key: str | None) -> Outcome:
+        done = replayed(conv, ledger_path, fd, key, exact_check=False)
+        writable_state(done.ledger, conv.id)
+        state = done.state
         entry = build(state, state.ids)
-        verdict = admit(conv, ledger.entries, [entry], str(ledger_path), baseline=(state, before))
-        closed = refuse_closed(entry, ledger.entries, str(ledger_path))
+        if done.issues is not None:  # the whole ledger was read
+            verdict = admit(conv, done.ledger.entries, [entry], path, baseline=(state, done.issues))
+        elif done.last_date is None or entry.date >= done.last_date:
+            verdict = admit_appended(state, [entry], path)
+        else:  # dated before the last entry: replayed with the whole ledger
+            assert fd is not None
+            verdict = admit(conv, read_fd(fd, path).entries, [entry], path)
+        closed = refuse_closed_at(entry, done.closed, path)
         errors = [closed, *verdict.errors] if closed else verdict.errors
         if errors:
             refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
@@ -387,7 +405,8 @@ def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, auth
     end = month_end(month)
     path = str(ledger_path)
 
-    def work(ledger: LedgerFile, write: Writer | None) -> Entry:
+    def work(fd: int | None, write: Writer | None) -> Entry:
+        ledger = read_fd(fd, path)
         writable_state(ledger, conv.id)
         if end >= today:
             raise fail(f"{month} is not over (it ends on {end}); close it from {end + dt.timedelta(days=1)}",

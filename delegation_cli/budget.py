@@ -98,6 +98,8 @@ class Replay:
     ids: set[str] = field(default_factory=set)
     later_commitments: dict[str, Entry] = field(default_factory=dict)
     """Every commitment of the ledger, to name one that a payment or release precedes."""
+    dangling: set[str] = field(default_factory=set)
+    """Commitment ids that a payment or release named before any such commitment was applied."""
 
     # ---------------------------------------------------------------------------------
 
@@ -228,6 +230,7 @@ class Replay:
         state = self.commitments.get(entry.commitment)
         E = Severity.ERROR
         if state is None:
+            self.dangling.add(entry.commitment)
             later = self.later_commitments.get(entry.commitment)
             if later is not None:
                 add(E, f"{entry.kind}-before-commitment",
@@ -505,13 +508,20 @@ def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], pat
     state, before = baseline if baseline is not None else replay(conv, existing)
     last = max((e.date for e in existing), default=None)
     if last is None or all(e.date >= last for e in new):
-        state.thresholds = True
-        state.later_commitments.update((e.id, e) for e in new if e.kind == "commitment")
-        after = [issue for entry in sorted(new, key=lambda e: e.date) for issue in state.apply(entry)]
-        return _verdict(after, set(), {id(e) for e in new}, path, sources, state)
+        return admit_appended(state, new, path, sources)
     known = {(i.entry.line, i.code) for i in before}
     state, after = replay(conv, [*existing, *new], thresholds=True)
     return _verdict(after, known, {id(e) for e in new}, path, sources, state)
+
+
+def admit_appended(state: Replay, new: Sequence[Entry], path: str,
+                   sources: Mapping[int, tuple[str, int]] | None = None) -> Admission:
+    """:func:`admit` when every new entry is dated on or after every entry replayed into
+    ``state`` (which is consumed): they are applied to it, in date order."""
+    state.thresholds = True
+    state.later_commitments.update((e.id, e) for e in new if e.kind == "commitment")
+    after = [issue for entry in sorted(new, key=lambda e: e.date) for issue in state.apply(entry)]
+    return _verdict(after, set(), {id(e) for e in new}, path, sources, state)
 
 
 def _verdict(after: list[Issue], known: set[tuple[int, str]], new_ids: set[int], path: str,

@@ -14,20 +14,24 @@ YAML numbers never pass through a binary float: the loader keeps their source te
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import os
+import pickle
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from typing import TYPE_CHECKING, Any
 
 from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors
+from .fingerprint import caches_enabled, code_digest, user_cache_dir
 from .model import Convention, Finding, Loc, YamlNumber, convention_findings
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from ruamel.yaml import YAML
 
 MAX_BYTES = 1_000_000
 """A convention is a page of YAML; anything above a megabyte is refused unread."""
@@ -36,21 +40,21 @@ MAX_NODES = 100_000
 MAX_DEPTH = 50
 
 
-class _ExactConstructor(RoundTripConstructor):
-    """Round-trip constructor that keeps numbers as their source text."""
-
-    def construct_yaml_int(self, node: Any) -> Any:
-        return YamlNumber(node.value.replace("_", ""))
-
-    def construct_yaml_float(self, node: Any) -> Any:
-        return YamlNumber(node.value.replace("_", ""))
-
-
-_ExactConstructor.add_constructor("tag:yaml.org,2002:int", _ExactConstructor.construct_yaml_int)
-_ExactConstructor.add_constructor("tag:yaml.org,2002:float", _ExactConstructor.construct_yaml_float)
-
-
 def _yaml() -> YAML:
+    """A round-trip YAML loader that keeps numbers as their source text (imported only when
+    a convention is parsed, not when its validated snapshot is reused)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class _ExactConstructor(RoundTripConstructor):
+        def construct_yaml_int(self, node: Any) -> Any:
+            return YamlNumber(node.value.replace("_", ""))
+
+        def construct_yaml_float(self, node: Any) -> Any:
+            return YamlNumber(node.value.replace("_", ""))
+
+    _ExactConstructor.add_constructor("tag:yaml.org,2002:int", _ExactConstructor.construct_yaml_int)
+    _ExactConstructor.add_constructor("tag:yaml.org,2002:float", _ExactConstructor.construct_yaml_float)
     yaml = YAML(typ="rt")
     yaml.Constructor = _ExactConstructor
     yaml.allow_duplicate_keys = False
@@ -114,6 +118,61 @@ def load_convention(path: Path) -> LoadedConvention:
     schema holds.
     """
     text = read_text(path, max_bytes=MAX_BYTES, what="convention YAML file")
+    snapshot = _snapshot_path(text)
+    known = _read_snapshot(snapshot, path)
+    if known is not None:
+        return known
+    loaded = _load_text(text, path)
+    if loaded.convention is not None and snapshot is not None:
+        _write_snapshot(snapshot, loaded)
+    return loaded
+
+
+# Validated-convention snapshots -------------------------------------------------------
+
+_SNAPSHOT_CODE = ("convention.py", "model.py", "money.py", "errors.py", "fingerprint.py")
+
+
+def _snapshot_path(text: str) -> Path | None:
+    """Where the validated form of this exact text is kept (keyed by its digest and the
+    code's), or None when caches are off."""
+    if not caches_enabled():
+        return None
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
+    return user_cache_dir() / "conventions" / f"{digest}-{code_digest(*_SNAPSHOT_CODE)[:16]}.pickle"
+
+
+def _read_snapshot(snapshot: Path | None, path: Path) -> LoadedConvention | None:
+    if snapshot is None:
+        return None
+    try:
+        with open(snapshot, "rb") as handle:
+            conv, problems = pickle.load(handle)
+        if not isinstance(conv, Convention) or not all(isinstance(p, Problem) for p in problems):
+            return None
+    except Exception:  # noqa: BLE001 - a snapshot that cannot be read is ignored (rebuilt)
+        return None
+    shown = str(path)
+    return LoadedConvention(path, conv, [dataclasses.replace(p, path=shown) for p in problems])
+
+
+def _write_snapshot(snapshot: Path, loaded: LoadedConvention) -> None:
+    temporary = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
+    try:
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            pickle.dump((loaded.convention, loaded.problems), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, snapshot)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _load_text(text: str, path: Path) -> LoadedConvention:
+    from pydantic import ValidationError
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     shown = str(path)
     _refuse_deep_flow(text, shown)
     try:
@@ -184,6 +243,8 @@ def _refuse_deep_flow(text: str, shown: str) -> None:
 
 def _walk(root: Any, shown: str) -> Iterable[Problem]:
     """Refuse tags, aliases that explode, and nesting beyond reason."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     visited = 0
     stack: list[tuple[Any, int, tuple[int | None, int | None]]] = [(root, 0, (1, 1))]
     while stack:
@@ -216,6 +277,8 @@ def _walk(root: Any, shown: str) -> Iterable[Problem]:
 
 def _locate(root: Any, loc: Loc, *, on_key: bool = False) -> tuple[int | None, int | None]:
     """Line and column (1-based) of the value at ``loc``, or of its nearest ancestor."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     node = root
     line, col = 1, 1
     for i, part in enumerate(loc):

@@ -31,11 +31,11 @@ from .ledger import (
     TOKEN,
     TOKEN_EXPECTED,
     Entry,
-    LedgerFile,
     format_entry,
     new_id,
     parse_date,
     parse_month,
+    read_fd,
     writable_state,
 )
 from .money import AmountError, parse_amount
@@ -191,7 +191,8 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
     if problems:
         raise DelegationError(problems, ExitCode.PROBLEMS)
 
-    def work(ledger: LedgerFile, write: Writer | None) -> ImportResult:
+    def work(fd: int | None, write: Writer | None) -> ImportResult:
+        ledger = read_fd(fd, str(ledger_path))
         writable_state(ledger, conv.id)
         existing = ledger.entries
         state, _ = replay(conv, existing)

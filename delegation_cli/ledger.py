@@ -499,24 +499,27 @@ def bulk() -> Iterator[None]:
             gc.enable()
 
 
-def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
-    """Parse the bytes of a ledger file: entries, and every problem with its line."""
+def parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerFile:
+    """Parse the bytes of a ledger file: entries, and every problem with its line.
+
+    ``first_line`` > 1 parses the tail of a file whose first ``first_line - 1`` lines were
+    read before (the replay-state cache): no header is expected, lines are numbered on."""
     with bulk():
-        return _parse_ledger_bytes(data, shown)
+        return _parse_ledger_bytes(data, shown, first_line)
 
 
-def _parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
+def _parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerFile:
     result = LedgerFile(shown, size=len(data))
     if not data:
         return result
-    if data.startswith(b"\xef\xbb\xbf"):
+    if first_line == 1 and data.startswith(b"\xef\xbb\xbf"):
         result.problems.append(Problem(shown, 1, 1, Severity.ERROR, "ledger-bom",
                                        "the file starts with a byte-order mark (expected plain "
                                        "UTF-8 without BOM)"))
         data = data[3:]
     end = data.rfind(b"\n") + 1
     if end < len(data):
-        lineno = data.count(b"\n") + 1
+        lineno = data.count(b"\n") + first_line
         result.torn = (lineno, end)
         result.problems.append(Problem(
             shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
@@ -527,7 +530,7 @@ def _parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
     except UnicodeDecodeError:
         texts = list(data[:end].split(b"\n")[:-1])
     entries = result.entries
-    for lineno, raw in enumerate(texts, start=1):
+    for lineno, raw in enumerate(texts, start=first_line):
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -599,6 +602,43 @@ def read_ledger(path: Path) -> LedgerFile:
     return parse_ledger_bytes(data, shown)
 
 
+def read_fd(fd: int | None, shown: str) -> LedgerFile:
+    """Read a whole ledger from an open file descriptor (None: no file, an empty ledger)."""
+    if fd is None:
+        return LedgerFile(shown, exists=False)
+    size = os.fstat(fd).st_size
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, min(size - offset, 1 << 24), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return parse_ledger_bytes(b"".join(chunks), shown)
+
+
+@contextlib.contextmanager
+def opened_for_reading(path: Path) -> Iterator[int | None]:
+    """An open descriptor on a ledger to read without the lock, None if it does not exist."""
+    shown = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        yield None
+        return
+    except IsADirectoryError:
+        raise fail("is a directory (expected a ledger file)", code="file-is-directory", path=shown) from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+    try:
+        if not os.path.isfile(path):
+            raise fail("is a directory (expected a ledger file)", code="file-is-directory", path=shown)
+        yield fd
+    finally:
+        os.close(fd)
+
+
 # --------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------
@@ -613,16 +653,7 @@ class LockedLedger:
         self.appended = False
 
     def read(self) -> LedgerFile:
-        size = os.fstat(self.fd).st_size
-        chunks = []
-        offset = 0
-        while offset < size:
-            chunk = os.pread(self.fd, min(size - offset, 1 << 24), offset)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            offset += len(chunk)
-        return parse_ledger_bytes(b"".join(chunks), str(self.path))
+        return read_fd(self.fd, str(self.path))
 
     def append(self, lines: list[str], *, header: str | None = None) -> None:
         """Append complete lines in one write, then fsync; roll back on failure."""

@@ -109,10 +109,7 @@ def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
         if entry.kind != "seal":
             pending.append(entry)
             if closed is not None and entry.date <= closed[0]:
-                seal = closed[1]
-                add(entry.line, "closed-month",
-                    f"{entry.kind} {entry.id} is dated {entry.date}, in a month closed by seal {seal.id} "
-                    f"(line {seal.line}, through {seal.month}) but written after it")
+                problems.append(written_after_close(entry, closed[1], path))
             continue
         seal = entry
         month = seal.month or ""
@@ -133,6 +130,23 @@ def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
         last_month = max(last_month, month)
         closed = (month_end(last_month), seal)
     return problems
+
+
+def written_after_close(entry: Entry, seal: Entry, path: str) -> Problem:
+    """An entry dated in the month closed by ``seal`` but written after it."""
+    return Problem(path, entry.line or None, None, Severity.ERROR, "closed-month",
+                   f"{entry.kind} {entry.id} is dated {entry.date}, in a month closed by seal {seal.id} "
+                   f"(line {seal.line}, through {seal.month}) but written after it")
+
+
+def last_seal(entries: Sequence[Entry]) -> tuple[dt.date, Entry] | None:
+    """The month closed and the seal against which :func:`verify` checks later entries:
+    the last seal in file order, with the latest month any seal closed."""
+    last_month, seal = "", None
+    for entry in entries:
+        if entry.kind == "seal":
+            last_month, seal = max(last_month, entry.month or ""), entry
+    return (month_end(last_month), seal) if seal is not None else None
 
 
 def _locate(actual: list[_Covered], seal: Entry, path: str) -> list[Problem]:
@@ -177,7 +191,11 @@ def _locate(actual: list[_Covered], seal: Entry, path: str) -> list[Problem]:
 
 def refuse_closed(entry: Entry, entries: Sequence[Entry], path: str) -> Problem | None:
     """The problem of a new entry dated in a closed month, if it is."""
-    closed = closed_through(entries)
+    return refuse_closed_at(entry, closed_through(entries), path)
+
+
+def refuse_closed_at(entry: Entry, closed: tuple[dt.date, Entry] | None, path: str) -> Problem | None:
+    """:func:`refuse_closed` given the ledger's :func:`closed_through`."""
     if closed is None or entry.date > closed[0]:
         return None
     day, seal = closed
