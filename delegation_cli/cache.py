@@ -28,9 +28,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import mmap
 import os
-import sqlite3
+import struct
 import zlib
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +42,11 @@ from typing import Any
 from .budget import CommitmentState, Issue, Replay, locate, replay
 from .errors import Problem, Severity
 from .fingerprint import caches_enabled, code_digest
-from .ledger import Entry, LedgerFile, parse_ledger_bytes, read_fd
+from .ledger import Entry, LedgerFile, bulk, parse_ledger_bytes, read_fd
 from .model import Convention
 from .seal import closed_through, last_seal, verify, written_after_close
 
-SCHEMA = 1
+SCHEMA = 2
 CHUNK = 1 << 20
 REFRESH_ENTRIES = 1_000
 """A valid cache is rewritten when more than this many entries follow what it covers."""
@@ -67,8 +70,20 @@ def convention_key(convention_file: Path) -> str | None:
 
 
 # --------------------------------------------------------------------------------------
-# Lookups backed by the cache's tables (only what a command touches is read)
+# The file: a header, then sections (sorted arrays of 64-bit hashes, fixed-width records)
 # --------------------------------------------------------------------------------------
+
+MAGIC = b"delegation-cache\n"
+_BODY = struct.Struct("<qqqqiiiHHH")
+"""A commitment: amount, paid, released, line, date and last payment (proleptic ordinals,
+0 for none), payments, team index, length of its id, of its reference (0xFFFF: none)."""
+_PLACE = struct.Struct("<II")
+"""Then: where its id and reference start in the strings; CRC-32 of the body and strings."""
+_RECORD_SIZE = _BODY.size + _PLACE.size
+_NO_REF = 0xFFFF
+_VERIFIED = ("ids", "payment_refs", "dangling", "c_hash", "r_hash", "r_idx")
+"""Sections whose BLAKE2b digest is checked when the cache is opened; each commitment record
+carries its own CRC, checked when it is read."""
 
 
 class Unusable(Exception):
@@ -76,43 +91,217 @@ class Unusable(Exception):
     command starts again from the ledger alone (nothing was written yet)."""
 
 
-def _row_check(*values: object) -> int:
-    """A checksum of a row, stored with it: a damaged row is noticed, not believed."""
-    return zlib.crc32("\x1f".join(map(str, values)).encode())
+def key_hash(text: str) -> int:
+    """The 64-bit hash under which an id or a reference is filed: two CRC-32 with different
+    seeds (fast; a collision only sends the command to the full read, never to a wrong
+    answer)."""
+    data = text.encode("utf-8")
+    return zlib.crc32(data) << 32 | zlib.crc32(data, 0x5BD1E995)
 
 
-def _fetch(db: sqlite3.Connection, query: str, key: str) -> Any:
+def _sorted_hashes(values: Iterable[str], also: Iterable[int] = ()) -> bytes:
+    crc, seed = zlib.crc32, 0x5BD1E995
+    merged = [crc(b) << 32 | crc(b, seed) for b in map(str.encode, values)]
+    merged.extend(also)
+    merged.sort()
+    return array("Q", merged).tobytes()
+
+
+CommitmentRow = tuple[str, "str | None", str, int, int, int, int, int, int, int]
+"""(id, ref, team, date ordinal, amount, paid, released, payments, last payment ordinal, line)."""
+
+
+def _row_of(state: CommitmentState) -> CommitmentRow:
+    e = state.entry
+    last = state.last_payment.toordinal() if state.last_payment else 0
+    return (e.id, e.ref, e.team, e.date.toordinal(), e.amount, state.paid, state.released, state.payments,
+            last, e.line)
+
+
+def _encode_commitments(rows: Iterable[CommitmentRow]) -> tuple[dict[str, bytes], list[str]]:
+    """The commitment sections: records sorted by id hash, their strings, the reference index."""
+    teams: dict[str, int] = {}
+    keyed = sorted(((key_hash(r[0]), r) for r in rows), key=lambda kr: kr[0])
+    records = bytearray()
+    strings = bytearray()
+    refs: list[tuple[int, int]] = []
+    pack, place, crc32 = _BODY.pack, _PLACE.pack, zlib.crc32
+    for index, (_, (ident, ref, team, date, amount, paid, released, payments, last, line)) in enumerate(keyed):
+        id_bytes = ident.encode("utf-8")
+        ref_bytes = ref.encode("utf-8") if ref is not None else b""
+        team_index = teams.setdefault(team, len(teams))
+        body = pack(amount, paid, released, line, date, last, payments, team_index, len(id_bytes),
+                    len(ref_bytes) if ref is not None else _NO_REF)
+        text = id_bytes + ref_bytes
+        records += body
+        records += place(len(strings), crc32(text, crc32(body)))
+        strings += text
+        if ref is not None:
+            refs.append((key_hash(ref), index))
+    refs.sort()
+    sections = {
+        "c_hash": array("Q", [h for h, _ in keyed]).tobytes(), "c_rec": bytes(records), "c_str": bytes(strings),
+        "r_hash": array("Q", [h for h, _ in refs]).tobytes(), "r_idx": array("I", [i for _, i in refs]).tobytes(),
+    }
+    return sections, list(teams)
+
+
+class Store:
+    """An open cache file: its header, and lookups by binary search in its sections."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self._views: list[memoryview] = []
+        try:
+            self._open()
+        except Exception:
+            self.close()
+            raise
+
+    def _view(self, view: memoryview) -> memoryview:
+        self._views.append(view)
+        return view
+
+    def _open(self) -> None:
+        view = self._view(memoryview(self._map))
+        if view[: len(MAGIC)] != MAGIC:
+            raise Unusable("not a cache file")
+        size = int.from_bytes(view[len(MAGIC): len(MAGIC) + 8], "little")
+        start = len(MAGIC) + 8
+        self.header: dict[str, Any] = json.loads(bytes(view[start: start + size]))
+        base = start + size
+        self._sections: dict[str, memoryview] = {}
+        self._digests: dict[str, str | None] = {}
+        for name, (offset, length, digest) in self.header["sections"].items():
+            part = self._view(view[base + offset: base + offset + length])
+            if len(part) != length:
+                raise Unusable("truncated")
+            if name in _VERIFIED and hashlib.blake2b(part, digest_size=16).hexdigest() != digest:
+                raise Unusable(f"section {name} damaged")
+            self._sections[name], self._digests[name] = part, digest
+        missing = {*_VERIFIED, "c_rec", "c_str", "problems"} - set(self._sections)
+        if missing:
+            raise Unusable(f"sections missing: {sorted(missing)}")
+        self.ids = self._view(self._sections["ids"].cast("Q"))
+        self.payment_refs = self._view(self._sections["payment_refs"].cast("Q"))
+        self.dangling = self._view(self._sections["dangling"].cast("Q"))
+        self.c_hash = self._view(self._sections["c_hash"].cast("Q"))
+        self.r_hash = self._view(self._sections["r_hash"].cast("Q"))
+        self.r_idx = self._view(self._sections["r_idx"].cast("I"))
+        self.teams: list[str] = self.header["teams"]
+        if len(self._sections["c_rec"]) != len(self.c_hash) * _RECORD_SIZE or len(self.r_idx) != len(self.r_hash):
+            raise Unusable("inconsistent sections")
+
+    # lookups ------------------------------------------------------------------------
+
+    @staticmethod
+    def _has(view: memoryview, h: int) -> bool:
+        i = bisect_left(view, h)
+        return i < len(view) and view[i] == h
+
+    def has_hash(self, section: str, text: str) -> bool:
+        return self._has(getattr(self, section), key_hash(text))
+
+    def record(self, index: int) -> CommitmentRow:
+        start = index * _RECORD_SIZE
+        body = bytes(self._sections["c_rec"][start: start + _BODY.size])
+        amount, paid, released, line, date, last, payments, team, id_len, ref_len = _BODY.unpack(body)
+        offset, crc = _PLACE.unpack(self._sections["c_rec"][start + _BODY.size: start + _RECORD_SIZE])
+        n_ref = 0 if ref_len == _NO_REF else ref_len
+        text = bytes(self._sections["c_str"][offset: offset + id_len + n_ref])
+        if zlib.crc32(text, zlib.crc32(body)) != crc or len(text) != id_len + n_ref or team >= len(self.teams):
+            raise Unusable(f"commitment record {index} damaged")
+        ident = text[:id_len].decode("utf-8")
+        ref = None if ref_len == _NO_REF else text[id_len:].decode("utf-8")
+        return (ident, ref, self.teams[team], date, amount, paid, released, payments, last, line)
+
+    def commitment(self, ident: str) -> CommitmentRow | None:
+        h = key_hash(ident)
+        i = bisect_left(self.c_hash, h)
+        while i < len(self.c_hash) and self.c_hash[i] == h:
+            row = self.record(i)
+            if row[0] == ident:
+                return row
+            i += 1
+        return None
+
+    def commitment_of_ref(self, ref: str) -> str | None:
+        h = key_hash(ref)
+        i = bisect_left(self.r_hash, h)
+        while i < len(self.r_hash) and self.r_hash[i] == h:
+            row = self.record(self.r_idx[i])
+            if row[1] == ref:
+                return row[0]
+            i += 1
+        return None
+
+    def rows(self) -> Iterable[CommitmentRow]:
+        return (self.record(i) for i in range(len(self.c_hash)))
+
+    def problems(self, shown: str) -> tuple[list[Problem], list[Problem]]:
+        """What ``check`` found in the lines covered: (replay problems, seal problems)."""
+        data = bytes(self._sections["problems"])
+        if hashlib.blake2b(data, digest_size=16).hexdigest() != self._digests["problems"]:
+            raise Unusable("problems damaged")
+        replay_problems, seal_problems = json.loads(data)
+        return _problems_from(replay_problems, shown), _problems_from(seal_problems, shown)
+
+    def close(self) -> None:
+        for view in reversed(self._views):  # casts and slices before what they view
+            view.release()
+        with contextlib.suppress(BufferError):
+            self._map.close()
+
+
+def _write_file(target: Path, header: dict[str, Any], sections: dict[str, bytes]) -> None:
+    """Write a cache atomically: a temporary file, fsync, rename over the old one."""
+    layout: dict[str, list[Any]] = {}
+    offset = 0
+    for name, data in sections.items():
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest() if name in (*_VERIFIED, "problems") else None
+        layout[name] = [offset, len(data), digest]
+        offset += len(data)
+    head = json.dumps({**header, "sections": layout}).encode("utf-8")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        return db.execute(query, (key,)).fetchone()
-    except sqlite3.Error as exc:
-        raise Unusable(str(exc)) from None
+        with open(temporary, "wb") as handle:
+            handle.write(MAGIC + len(head).to_bytes(8, "little") + head)
+            for data in sections.values():
+                handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+# --------------------------------------------------------------------------------------
+# Lookups backed by the cache (only what a command touches is read)
+# --------------------------------------------------------------------------------------
 
 
 class _BackedCommitments(dict[str, CommitmentState]):
     """Commitments: those touched in this run in memory, the others read from the cache."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, store: Store):
         super().__init__()
-        self._db = db
-
-    def _load(self, key: str) -> CommitmentState | None:
-        row = _fetch(self._db, "SELECT date, team, amount, ref, line, paid, released, payments, last_payment, "
-                               "checksum FROM commitments WHERE id = ?", key)
-        if row is None:
-            return None
-        if _row_check(key, *row[:-1]) != row[-1]:
-            raise Unusable(f"damaged commitment row {key}")
-        date, team, amount, ref, line, paid, released, payments, last_payment, _ = row
-        entry = Entry(date=dt.date.fromisoformat(date), kind="commitment", id=key, team=team, amount=amount,
-                      ref=ref, line=line)
-        state = CommitmentState(entry, paid, released,
-                                dt.date.fromisoformat(last_payment) if last_payment else None, payments)
-        super().__setitem__(key, state)
-        return state
+        self._store = store
 
     def _find(self, key: str) -> CommitmentState | None:
         found = super().get(key)
-        return self._load(key) if found is None else found
+        if found is not None:
+            return found
+        row = self._store.commitment(key)
+        if row is None:
+            return None
+        ident, ref, team, date, amount, paid, released, payments, last, line = row
+        entry = Entry(date=dt.date.fromordinal(date), kind="commitment", id=ident, team=team, amount=amount,
+                      ref=ref, line=line)
+        state = CommitmentState(entry, paid, released, dt.date.fromordinal(last) if last else None, payments)
+        super().__setitem__(key, state)
+        return state
 
     def get(self, key: str, default: Any = None) -> Any:
         found = self._find(key)
@@ -139,31 +328,38 @@ class _BackedCommitments(dict[str, CommitmentState]):
 
 
 class _BackedSet(set[str]):
-    """A set of ids or references: those added in this run, and those in a cache table."""
+    """Ids or references: those added in this run, and those filed (by hash) in the cache.
 
-    def __init__(self, db: sqlite3.Connection, table: str):
+    A hash found in the cache is taken for a real duplicate only after the whole ledger has
+    been read: the command starts again without the cache (:class:`Unusable`), so a hash
+    collision can never produce a false finding."""
+
+    def __init__(self, store: Store, section: str):
         super().__init__()
-        self._db, self._query = db, f"SELECT 1 FROM {table} WHERE key = ?"
+        self._store, self._section = store, section
 
     def __contains__(self, key: object) -> bool:
-        return super().__contains__(key) or (
-            isinstance(key, str) and _fetch(self._db, self._query, key) is not None)
+        if super().__contains__(key):
+            return True
+        if isinstance(key, str) and self._store.has_hash(self._section, key):
+            raise Unusable(f"{key} may already be in the ledger")
+        return False
+
+    def added(self) -> Iterable[str]:
+        return super().__iter__()
 
 
 class _BackedRefs(dict[str, str]):
     """Bon de commande reference -> commitment id, from this run or from the cache."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, store: Store):
         super().__init__()
-        self._db = db
+        self._store = store
 
     def _find(self, key: str) -> str | None:
         if super().__contains__(key):
             return super().__getitem__(key)
-        row = _fetch(self._db, "SELECT id, checksum FROM commitment_refs WHERE key = ?", key)
-        if row is not None and _row_check(key, row[0]) != row[1]:
-            raise Unusable(f"damaged reference row {key}")
-        return None if row is None else str(row[0])
+        return self._store.commitment_of_ref(key)
 
     def get(self, key: str, default: Any = None) -> Any:
         found = self._find(key)
@@ -180,7 +376,7 @@ class _BackedRefs(dict[str, str]):
 
 
 # --------------------------------------------------------------------------------------
-# What a cache holds besides the tables
+# What a cache says of the lines it covers
 # --------------------------------------------------------------------------------------
 
 
@@ -246,7 +442,7 @@ def _restore_figures(state: Replay, figures: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Reading
+# Reading and writing
 # --------------------------------------------------------------------------------------
 
 
@@ -258,13 +454,12 @@ class Resumed:
     covered: Covered
     state: Replay
     tail: LedgerFile
-    db: sqlite3.Connection
+    store: Store
     hasher: Any  # the digest of the whole file read, to refresh the cache
     tail_lines: int
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self.db.close()
+        self.store.close()
 
 
 def _prefix_digest(fd: int, offset: int, *, count_lines: bool = False) -> tuple[Any, int] | None:
@@ -283,56 +478,51 @@ def _prefix_digest(fd: int, offset: int, *, count_lines: bool = False) -> tuple[
     return (h, lines) if position == offset else None
 
 
-def resume(ledger: Path, fd: int, key: str | None, state: Replay) -> Resumed | None:
+def resume(ledger: Path, fd: int, key: str | None, state: Replay, *, with_problems: bool) -> Resumed | None:
     """The ledger read from its cache onward, or None when there is no usable cache (the
-    caller then reads the whole file).  ``state`` is a fresh :class:`Replay`, filled here."""
+    caller then reads the whole file).  ``state`` is a fresh :class:`Replay`, filled here;
+    ``with_problems``: also load what ``check`` found in the lines the cache covers."""
     if key is None or not enabled():
         return None
     path = cache_path(ledger)
-    if not path.is_file():
-        return None
-    db: sqlite3.Connection | None = None
+    store: Store | None = None
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-        meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
-        if meta.get("schema") != str(SCHEMA) or meta.get("key") != key:
-            db.close()
+        store = Store(path)
+        header = store.header
+        if header.get("schema") != SCHEMA or header.get("key") != key:
+            store.close()
             return None
-        info = json.loads(meta["covered"])
+        info = header["covered"]
         size = os.fstat(fd).st_size
         offset = int(info["offset"])
-        if offset > size:
-            db.close()
-            return None
-        digested = _prefix_digest(fd, offset)
+        digested = _prefix_digest(fd, offset) if offset <= size else None
         if digested is None or digested[0].hexdigest() != info["digest"]:
-            db.close()
+            store.close()
             return None
         hasher = digested[0]
         shown = str(ledger)
+        replay_problems, seal_problems = store.problems(shown) if with_problems else ([], [])
         covered = Covered(
             offset=offset, lines=int(info["lines"]), digest=info["digest"], entries=int(info["entries"]),
             last_date=dt.date.fromisoformat(info["last_date"]) if info["last_date"] else None,
             convention_id=info["convention_id"], has_header=bool(info["has_header"]),
-            replay_problems=_problems_from(info["replay_problems"], shown),
-            seal_problems=_problems_from(info["seal_problems"], shown),
+            replay_problems=replay_problems, seal_problems=seal_problems,
             closed=_seal_from(info["closed"]), last_seal=_seal_from(info["last_seal"]))
-        _restore_figures(state, json.loads(meta["figures"]))
-        state.commitments = _BackedCommitments(db)
-        state.commitment_refs = _BackedRefs(db)
-        state.payment_refs = _BackedSet(db, "payment_refs")
-        state.ids = _BackedSet(db, "ids")
-        state.dangling = _BackedSet(db, "dangling")
+        _restore_figures(state, header["figures"])
+        state.commitments = _BackedCommitments(store)
+        state.commitment_refs = _BackedRefs(store)
+        state.payment_refs = _BackedSet(store, "payment_refs")
+        state.ids = _BackedSet(store, "ids")
+        state.dangling = _BackedSet(store, "dangling")
         tail_bytes = _read_from(fd, offset, size)
         hasher.update(tail_bytes)
         tail = parse_ledger_bytes(tail_bytes, shown, first_line=covered.lines + 1)
         tail.size = size
         tail.has_header, tail.convention_id = covered.has_header, covered.convention_id
-        return Resumed(covered, state, tail, db, hasher, tail_bytes.count(b"\n"))
-    except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
-        if db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                db.close()
+        return Resumed(covered, state, tail, store, hasher, tail_bytes.count(b"\n"))
+    except (Unusable, OSError, ValueError, KeyError, TypeError, IndexError, json.JSONDecodeError):
+        if store is not None:
+            store.close()
         return None
 
 
@@ -347,46 +537,18 @@ def _read_from(fd: int, offset: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-# --------------------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------------------
-
-_TABLES = (
-    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE commitments (id TEXT PRIMARY KEY, date TEXT NOT NULL, team TEXT NOT NULL, "
-    "amount INTEGER NOT NULL, ref TEXT, line INTEGER NOT NULL, paid INTEGER NOT NULL, "
-    "released INTEGER NOT NULL, payments INTEGER NOT NULL, last_payment TEXT, checksum INTEGER NOT NULL) "
-    "WITHOUT ROWID",
-    "CREATE TABLE commitment_refs (key TEXT PRIMARY KEY, id TEXT NOT NULL, checksum INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE TABLE payment_refs (key TEXT PRIMARY KEY) WITHOUT ROWID",
-    "CREATE TABLE ids (key TEXT PRIMARY KEY) WITHOUT ROWID",
-    "CREATE TABLE dangling (key TEXT PRIMARY KEY) WITHOUT ROWID",
-)
-
-
-def _commitment_rows(states: Iterable[CommitmentState]) -> Iterable[tuple[Any, ...]]:
-    for s in states:
-        e = s.entry
-        row = (e.id, e.date.isoformat(), e.team, e.amount, e.ref, e.line, s.paid, s.released, s.payments,
-               s.last_payment.isoformat() if s.last_payment else None)
-        yield (*row, _row_check(*row))
-
-
-def _ref_rows(refs: Iterable[tuple[str, str]]) -> Iterable[tuple[str, str, int]]:
-    return ((ref, ident, _row_check(ref, ident)) for ref, ident in refs)
-
-
-def _meta(key: str, covered: Covered, state: Replay) -> list[tuple[str, str]]:
+def _header(key: str, covered: Covered, state: Replay, teams: list[str]) -> dict[str, Any]:
     info = {
         "offset": covered.offset, "lines": covered.lines, "digest": covered.digest,
         "entries": covered.entries, "last_date": covered.last_date.isoformat() if covered.last_date else None,
         "convention_id": covered.convention_id, "has_header": covered.has_header,
-        "replay_problems": _problems_json(covered.replay_problems),
-        "seal_problems": _problems_json(covered.seal_problems),
         "closed": _seal_json(covered.closed), "last_seal": _seal_json(covered.last_seal),
     }
-    return [("schema", str(SCHEMA)), ("key", key), ("covered", json.dumps(info)),
-            ("figures", json.dumps(_figures(state)))]
+    return {"schema": SCHEMA, "key": key, "covered": info, "figures": _figures(state), "teams": teams}
+
+
+def _problem_section(covered: Covered) -> bytes:
+    return json.dumps([_problems_json(covered.replay_problems), _problems_json(covered.seal_problems)]).encode()
 
 
 def write_full(ledger: Path, key: str | None, covered: Covered, state: Replay) -> None:
@@ -394,72 +556,35 @@ def write_full(ledger: Path, key: str | None, covered: Covered, state: Replay) -
     bytes.  A failure to write is not an error: the cache is an optimisation."""
     if key is None or not enabled():
         return
-
-    def fill(db: sqlite3.Connection) -> None:
-        for statement in _TABLES:
-            db.execute(statement)
-        db.executemany("INSERT INTO commitments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                       _commitment_rows(state.commitments.values()))
-        db.executemany("INSERT INTO commitment_refs VALUES (?,?,?)", _ref_rows(state.commitment_refs.items()))
-        db.executemany("INSERT INTO payment_refs VALUES (?)", ((r,) for r in state.payment_refs))
-        db.executemany("INSERT INTO ids VALUES (?)", ((i,) for i in state.ids))
-        db.executemany("INSERT INTO dangling VALUES (?)", ((i,) for i in state.dangling))
-        db.executemany("INSERT INTO meta VALUES (?,?)", _meta(key, covered, state))
-
-    _replace(ledger, None, fill)
+    with bulk():
+        commitments, teams = _encode_commitments(_row_of(s) for s in state.commitments.values())
+        sections = {"ids": _sorted_hashes(state.ids), "payment_refs": _sorted_hashes(state.payment_refs),
+                    "dangling": _sorted_hashes(state.dangling), **commitments,
+                    "problems": _problem_section(covered)}
+    _write_file(cache_path(ledger), _header(key, covered, state, teams), sections)
 
 
 def write_resumed(ledger: Path, key: str | None, resumed: Resumed, covered: Covered) -> None:
-    """Write a new cache covering the tail too: a copy of the current cache with what the
-    tail changed (``resumed.state`` after the tail's replay)."""
+    """Write a new cache covering the tail too: what the cache held, with what the tail
+    changed (``resumed.state`` after the tail's replay)."""
     if key is None or not enabled():
         return
-    state = resumed.state
-    assert isinstance(state.commitments, _BackedCommitments)
-
-    def fill(db: sqlite3.Connection) -> None:
-        assert isinstance(state.commitments, _BackedCommitments)
-        db.executemany("INSERT OR REPLACE INTO commitments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                       _commitment_rows(state.commitments.touched()))
-        db.executemany("INSERT OR IGNORE INTO commitment_refs VALUES (?,?,?)",
-                       _ref_rows(dict.items(state.commitment_refs)))
-        for table, values in (("payment_refs", state.payment_refs), ("ids", state.ids),
-                              ("dangling", state.dangling)):
-            db.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?)", ((v,) for v in set.__iter__(values)))
-        db.execute("DELETE FROM meta")
-        db.executemany("INSERT INTO meta VALUES (?,?)", _meta(key, covered, state))
-
-    _replace(ledger, cache_path(ledger), fill)
-
-
-def _replace(ledger: Path, base: Path | None, fill: Any) -> None:
-    target = cache_path(ledger)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        if base is not None:
-            with open(base, "rb") as source, open(temporary, "wb") as copy:
-                while chunk := source.read(CHUNK * 8):
-                    copy.write(chunk)
-        db = sqlite3.connect(temporary, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=OFF")
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute("BEGIN")
-            fill(db)
-            db.execute("COMMIT")
-        finally:
-            db.close()
-        fd = os.open(temporary, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, target)
-    except (OSError, sqlite3.Error):
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    state, store = resumed.state, resumed.store
+    commitments = state.commitments
+    assert isinstance(commitments, _BackedCommitments)
+    with bulk():
+        touched = {s.entry.id: _row_of(s) for s in commitments.touched()}
+        rows = [row for row in store.rows() if row[0] not in touched]
+        rows.extend(touched.values())
+        encoded, teams = _encode_commitments(rows)
+        sections: dict[str, bytes] = {}
+        for name in ("ids", "payment_refs", "dangling"):
+            backed = getattr(state, name)
+            assert isinstance(backed, _BackedSet)
+            sections[name] = _sorted_hashes(backed.added(), getattr(store, name))
+        sections.update(encoded)
+        sections["problems"] = _problem_section(covered)
+    _write_file(cache_path(ledger), _header(key, covered, state, teams), sections)
 
 
 # --------------------------------------------------------------------------------------
@@ -512,7 +637,7 @@ def replayed(conv: Convention, ledger_path: Path, fd: int | None, key: str | Non
         empty = LedgerFile(shown, exists=False)
         state, _ = replay(conv, [])
         return Replayed(empty, state, [], [], 0, None, None, [])
-    resumed = resume(ledger_path, fd, key, Replay(conv, thresholds=False))
+    resumed = resume(ledger_path, fd, key, Replay(conv, thresholds=False), with_problems=exact_check)
     if resumed is not None:
         try:
             done = _from_cache(resumed, ledger_path, key, exact_check=exact_check)
@@ -563,16 +688,19 @@ def _from_cache(resumed: Resumed, ledger_path: Path, key: str | None, *, exact_c
     issues = []
     for entry in sorted(new, key=lambda e: e.date):
         issues.extend(state.apply(entry))
-    problems = covered.replay_problems + locate(issues, shown)
-    seal_problems = list(covered.seal_problems)
+    tail_problems = locate(issues, shown)
     sealed = covered.last_seal
-    if sealed is not None and not seals:
-        seal_problems += [written_after_close(e, sealed[1], shown) for e in new if e.date <= sealed[0]]
+    tail_seal_problems = [written_after_close(e, sealed[1], shown) for e in new
+                          if sealed is not None and not seals and e.date <= sealed[0]]
     closed = covered.closed
     if seals:
         closed = closed_through(([closed[1]] if closed else []) + seals)
     entries = covered.entries + sum(e.kind != "seal" for e in new)
     last_date = max([e.date for e in new] + ([last] if last else []), default=None)
+    if not exact_check and len(new) > REFRESH_ENTRIES and not seals:
+        covered.replay_problems, covered.seal_problems = resumed.store.problems(shown)
+    problems = covered.replay_problems + tail_problems
+    seal_problems = covered.seal_problems + tail_seal_problems
     if len(new) > REFRESH_ENTRIES and not seals:
         refreshed = Covered(tail.size, covered.lines + resumed.tail_lines, resumed.hasher.hexdigest(), entries,
                             last_date, covered.convention_id, covered.has_header, problems, seal_problems,

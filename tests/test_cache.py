@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -81,7 +80,19 @@ def test_check_is_the_same_from_the_cache_and_reads_only_the_tail(mini: Cli, mon
     assert outcome(mini, "check", env=OFF) == with_tail
 
 
-@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate", "empty", "row", "reference", "other-ledger"])
+def flip(section: str, at: int) -> None:
+    """Change one byte of a section of the cache file."""
+    store = cache.Store(CACHE)
+    offset, length, _ = store.header["sections"][section]
+    store.close()
+    data = bytearray(CACHE.read_bytes())
+    base = data.index(b"\n") + 1 + 8 + int.from_bytes(data[data.index(b"\n") + 1: data.index(b"\n") + 9], "little")
+    data[base + offset + at % length] ^= 0x01
+    CACHE.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate", "empty", "record", "string", "hashes",
+                                    "problems", "other-ledger"])
 def test_a_deleted_or_damaged_cache_changes_nothing(mini: Cli, tmp_path: Path, damage: str) -> None:
     reference = same_with_and_without(mini, "check")
     before = outcome(mini, "pay", "BC-A1", "40", "--date", "2022-01-15", "--dry-run", "--json", env=OFF)
@@ -95,14 +106,15 @@ def test_a_deleted_or_damaged_cache_changes_nothing(mini: Cli, tmp_path: Path, d
         CACHE.write_bytes(data[: len(data) // 2])
     elif damage == "empty":
         CACHE.write_bytes(b"")
-    elif damage in ("row", "reference"):
-        db = sqlite3.connect(CACHE)
-        if damage == "row":  # a figure changed behind the checksum's back
-            db.execute("UPDATE commitments SET paid = 0 WHERE id = 'c-a1'")
-        else:
-            db.execute("UPDATE commitment_refs SET id = 'c-b1' WHERE key = 'BC-A1'")
-        db.commit()
-        db.close()
+    elif damage == "record":  # a figure of each commitment in turn
+        for index in range(3):
+            flip("c_rec", index * cache._RECORD_SIZE + 8)  # its paid amount
+    elif damage == "string":  # an id or a reference
+        flip("c_str", 3)
+    elif damage == "hashes":
+        flip("r_hash", 2)
+    elif damage == "problems":
+        flip("problems", 10)
     else:  # the cache of another ledger of the same convention
         other = tmp_path / "other"
         other.mkdir()
@@ -177,8 +189,10 @@ def test_a_long_tail_refreshes_the_cache(mini: Cli, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(cache, "REFRESH_ENTRIES", 3)
     for day in range(10, 15):
         assert mini("pay", "c-a1", "1", "--date", f"2022-01-{day}", "--service-fait", f"2022-01-{day}").exit_code == 0
-    covered = sqlite3.connect(CACHE).execute("SELECT value FROM meta WHERE name = 'covered'").fetchone()[0]
-    assert f'"offset": {LEDGER.stat().st_size - len(LEDGER.read_bytes().splitlines()[-1]) - 1}' in covered
+    store = cache.Store(CACHE)
+    covered = store.header["covered"]
+    store.close()
+    assert covered["offset"] == LEDGER.stat().st_size - len(LEDGER.read_bytes().splitlines()[-1]) - 1
     assert same_with_and_without(mini, "check")[0] == 1
     monkeypatch.setattr(cache, "_in_full", lambda *a, **k: pytest.fail("the whole ledger was read"))
     assert mini("pay", "c-a1", "1", "--date", "2022-01-20", "--service-fait", "2022-01-20").exit_code == 0
