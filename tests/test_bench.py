@@ -23,8 +23,11 @@ def test_bench_run_short_version(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     assert set(figures["sizes"]) == {"1000", "10000"}
     for rows in figures["sizes"].values():
-        assert {"report", "check", "commit --dry-run", "commit"} <= set(rows)
+        assert {"report", "check", "check (first run)", "check (no cache)", "commit --dry-run", "commit",
+                "commit (no cache)"} <= set(rows)
         assert all(row["exit_codes"] == [0] for row in rows.values()), rows
-    assert "python -c 'import typer'" in figures["startup"]
+    assert {"python -c 'import typer'", "minimal Typer command", "seed: report", "seed: commit --dry-run"} <= set(
+        figures["startup"])
+    assert all(row["exit_codes"] == [0] for row in figures["startup"].values()), figures["startup"]
     rows = [line.split() for line in result.stdout.splitlines()]
     assert ["1000", "report"] in [row[:2] for row in rows] and ["10000", "check"] in [row[:2] for row in rows]
