@@ -16,13 +16,13 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .budget import Availability, Replay, admit, admit_appended, carry_over_problems, check_entries
-from .cache import Unusable, convention_key, replayed
+from .cache import Unusable, convention_key, memo_path, read_memo, replayed, write_memo
 from .convention import LoadedConvention, load_convention
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
 from .ledger import (
@@ -38,6 +38,8 @@ from .ledger import (
     new_id,
     now_stamp,
     opened_for_reading,
+    parse_ledger_bytes,
+    read_bytes,
     read_fd,
     read_ledger,
     repair,
@@ -344,14 +346,68 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
     from .figures import default_month, monthly_report  # only the report needs it
     conv = loaded.convention
     assert conv is not None
-    if team is not None and team not in conv.team_ids:
-        raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
-                   f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
+    _check_team(conv, team)
     path = ledger_path_for(loaded, ledger)
     state = read_ledger(path)
     chosen = month or default_month(conv, today, final=final)
     return monthly_report(conv, state.entries, chosen, ledger_path=str(path), team=team,
                           final=final, file_problems=[p for p in state.problems if p.is_error])
+
+
+@dataclass
+class ReportText:
+    """A rendered report: its bytes (possibly read from a memo) and whether it alerts."""
+
+    chunks: Iterable[bytes]
+    alerting: bool
+
+
+def report_text(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,
+                final: bool, today: dt.date, options: dict[str, str],
+                render: Callable[[MonthlyReport], str]) -> ReportText:
+    """The report rendered by ``render`` (``options`` name the rendering: format, dialect).
+
+    A rendered report is kept beside the ledger (``cache.memo_path``) and served again while
+    the ledger holds exactly what it was computed from, followed only by entries dated after
+    the report's date; anything else computes it anew."""
+    from .figures import alerting, default_month, monthly_report, report_as_of
+    conv = loaded.convention
+    assert conv is not None
+    _check_team(conv, team)
+    path = ledger_path_for(loaded, ledger)
+    chosen = month or default_month(conv, today, final=final)
+    as_of = report_as_of(conv, chosen, final=final)
+    memo = memo_path(path, convention_key(loaded.path),
+                     {**options, "month": chosen, "team": team or "", "final": str(final), "ledger": str(path)})
+    with opened_for_reading(path) as fd:
+        kept = read_memo(memo, fd, as_of)
+        if kept is not None:
+            return ReportText(kept.chunks(), kept.alerting)
+        data = read_bytes(fd)
+    state = parse_ledger_bytes(data, str(path))
+    report = monthly_report(conv, state.entries, chosen, ledger_path=str(path), team=team, final=final,
+                            file_problems=[p for p in state.problems if p.is_error])
+    text = render(report).encode("utf-8")
+    if fd is not None:
+        last = max([1, *(e.line for e in state.entries if e.date <= as_of), *(p.line or 1 for p in state.problems)])
+        write_memo(memo, text, data[:_end_of_line(data, last)], as_of, alerting=alerting(report))
+    return ReportText([text], alerting(report))
+
+
+def _end_of_line(data: bytes, line: int) -> int:
+    """Offset just after line ``line`` (1-based) of ``data``."""
+    position = -1
+    for _ in range(line):
+        position = data.find(b"\n", position + 1)
+        if position < 0:
+            return len(data)
+    return position + 1
+
+
+def _check_team(conv: Convention, team: str | None) -> None:
+    if team is not None and team not in conv.team_ids:
+        raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
+                   f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
 
 
 # --------------------------------------------------------------------------------------

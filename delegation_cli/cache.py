@@ -707,3 +707,91 @@ def _from_cache(resumed: Resumed, ledger_path: Path, key: str | None, *, exact_c
                             covered.closed, covered.last_seal)
         write_resumed(ledger_path, key, resumed, refreshed)
     return Replayed(tail, state, problems, seal_problems, entries, last_date, closed, None)
+
+
+# --------------------------------------------------------------------------------------
+# Report memos: a rendered report kept with what it depends on
+# --------------------------------------------------------------------------------------
+
+MEMO_LIMIT = 16
+"""Rendered reports kept per ledger (the least recently written are removed)."""
+_REPORT_CODE = ("figures.py", "report.py", "actions.py")
+
+
+def memo_path(ledger: Path, key: str | None, options: dict[str, Any]) -> Path | None:
+    """Where the rendered report for ``options`` (month, team, format...) is kept, or None
+    when caches are off.  The name covers the convention, the code and the options."""
+    if key is None or not enabled():
+        return None
+    name = json.dumps([key, code_digest(*_REPORT_CODE), options], sort_keys=True)
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    return ledger.with_name(ledger.name + ".cache.d") / f"report-{digest}"
+
+
+@dataclass(frozen=True)
+class Memo:
+    """A usable rendered report: the file, where its text starts, and whether it alerts."""
+
+    path: Path
+    start: int
+    length: int
+    alerting: bool
+
+    def chunks(self) -> Iterable[bytes]:
+        with open(self.path, "rb") as handle:
+            handle.seek(self.start)
+            left = self.length
+            while left > 0:
+                chunk = handle.read(min(CHUNK, left))
+                if not chunk:
+                    raise OSError("report memo shortened while read")
+                left -= len(chunk)
+                yield chunk
+
+
+def read_memo(path: Path | None, fd: int | None, as_of: dt.date) -> Memo | None:
+    """The memo at ``path`` if the ledger still holds exactly what the report was computed
+    from: the same bytes up to the last line it depended on, then only well-formed entries
+    dated after ``as_of`` (appended since, which the report ignores)."""
+    if path is None or fd is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            header = json.loads(handle.readline(65_536))
+            start = handle.tell()
+            length = os.fstat(handle.fileno()).st_size - start
+        if header.get("as_of") != as_of.isoformat() or header.get("length") != length:
+            return None
+        offset, size = int(header["offset"]), os.fstat(fd).st_size
+        digested = _prefix_digest(fd, offset) if offset <= size else None
+        if digested is None or digested[0].hexdigest() != header["digest"]:
+            return None
+        tail = parse_ledger_bytes(_read_from(fd, offset, size), str(path), first_line=int(header["lines"]) + 1)
+        if tail.problems or any(e.date <= as_of for e in tail.entries):
+            return None
+        return Memo(path, start, length, bool(header["alerting"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_memo(path: Path | None, data: bytes, depends_on: bytes, as_of: dt.date, *, alerting: bool) -> None:
+    """Keep a rendered report; ``depends_on`` is the start of the ledger up to (and with)
+    the last line the report depended on."""
+    if path is None:
+        return
+    header = {"as_of": as_of.isoformat(), "offset": len(depends_on), "lines": depends_on.count(b"\n"),
+              "digest": hashlib.blake2b(depends_on, digest_size=32).hexdigest(), "alerting": alerting,
+              "length": len(data)}
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(json.dumps(header).encode() + b"\n")
+            handle.write(data)
+        os.replace(temporary, path)
+        kept = sorted(path.parent.glob("report-*"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in kept[MEMO_LIMIT:]:
+            old.unlink()
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()

@@ -421,28 +421,33 @@ def report(
     """
     import os
 
-    from .actions import build_report
+    from .actions import build_report, report_text
     from .convention import require_convention
-    from .report import report_csv, report_json, report_markdown, report_renderables
+    from .figures import MonthlyReport, alerting
+    from .report import CsvDialect, report_csv, report_json, report_markdown, report_renderables
 
     loaded = require_convention(Path(convention))
-    result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today())
-    if output is ReportFormat.json:
-        typer.echo(report_json(result), nl=False)
-    elif output is ReportFormat.csv:
-        from .report import CsvDialect
-
-        typer.echo(report_csv(result, CsvDialect(dialect)), nl=False)
-    elif output is ReportFormat.markdown:
-        typer.echo(report_markdown(result), nl=False)
-    else:
+    today = dt.date.today()
+    if output is ReportFormat.table:
         from rich.console import Console
 
+        result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=today)
         width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
         console = Console(file=sys.stdout, highlight=False, width=width)
         for renderable in report_renderables(result):
             console.print(renderable, crop=False)
-    if fail_on_alert and any(a.severity.value in ("warning", "error") for a in result.alerts):
+        alerts = alerting(result)
+    else:
+        renderers: dict[ReportFormat, Callable[[MonthlyReport], str]] = {
+            ReportFormat.json: report_json, ReportFormat.markdown: report_markdown,
+            ReportFormat.csv: lambda r: report_csv(r, CsvDialect(dialect)),
+        }
+        text = report_text(loaded, ledger=ledger, month=month, team=team, final=final, today=today,
+                           options={"format": output.value, "dialect": str(dialect)}, render=renderers[output])
+        for chunk in text.chunks:
+            typer.echo(chunk, nl=False)
+        alerts = text.alerting
+    if fail_on_alert and alerts:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 

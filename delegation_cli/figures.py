@@ -288,6 +288,18 @@ def latest_forecasts(ordered: Sequence[Entry]) -> list[Entry]:
     return sorted(in_force, key=lambda e: (e.month or "", e.team, e.forecast_type or ""))
 
 
+def report_as_of(conv: Convention, month: str, *, final: bool) -> dt.date:
+    """The day a report's figures are as of: the month's last day (for the final report, not
+    before the last day payments are allowed)."""
+    as_of = month_end(month)
+    return max(as_of, conv.payments_until) if final else as_of
+
+
+def alerting(report: MonthlyReport) -> bool:
+    """Whether the report carries an alert of severity warning or error."""
+    return any(a.severity in (Severity.WARNING, Severity.ERROR) for a in report.alerts)
+
+
 def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, ledger_path: str,
                    team: str | None = None, final: bool = False,
                    file_problems: Sequence[Problem] = ()) -> MonthlyReport:
@@ -296,9 +308,7 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
     ``file_problems`` are the ledger's unreadable lines: they become error alerts, since
     figures computed without them may be wrong.
     """
-    as_of = month_end(month)
-    if final:
-        as_of = max(as_of, conv.payments_until)
+    as_of = report_as_of(conv, month, final=final)
     counted = [e for e in entries if e.date <= as_of]
     ordered = in_date_order(counted)
     state, issues = replay_ordered(conv, ordered)

@@ -606,6 +606,13 @@ def read_fd(fd: int | None, shown: str) -> LedgerFile:
     """Read a whole ledger from an open file descriptor (None: no file, an empty ledger)."""
     if fd is None:
         return LedgerFile(shown, exists=False)
+    return parse_ledger_bytes(read_bytes(fd), shown)
+
+
+def read_bytes(fd: int | None) -> bytes:
+    """The whole content of an open file (none for None)."""
+    if fd is None:
+        return b""
     size = os.fstat(fd).st_size
     chunks = []
     offset = 0
@@ -615,7 +622,7 @@ def read_fd(fd: int | None, shown: str) -> LedgerFile:
             break
         chunks.append(chunk)
         offset += len(chunk)
-    return parse_ledger_bytes(b"".join(chunks), shown)
+    return b"".join(chunks)
 
 
 @contextlib.contextmanager

@@ -252,3 +252,74 @@ def test_an_invalid_convention_is_never_snapshotted(tmp_path: Path, monkeypatch:
         loaded = convention.load_convention(bad)
         assert loaded.convention is None and any(p.is_error for p in loaded.problems)
     assert not (tmp_path / "xdg" / "delegation" / "conventions").exists()
+
+
+# --------------------------------------------------------------------------------------
+# Report memos
+# --------------------------------------------------------------------------------------
+
+REPORT = ("report", "--month", "2021-05", "--format", "json")
+
+
+def memos() -> list[Path]:
+    return sorted(Path("mini.ledger.cache.d").glob("report-*"))
+
+
+def served_from_memo(cli: Cli, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    from delegation_cli import figures
+
+    with monkeypatch.context() as patch:
+        patch.setattr(figures, "monthly_report", lambda *a, **k: pytest.fail("the report was computed"))
+        return outcome(cli, *args)
+
+
+def test_a_report_is_served_again_while_what_it_depends_on_is_unchanged(
+        mini: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = same_with_and_without(mini, *REPORT)
+    assert first[0] == 0 and len(memos()) == 1
+    assert served_from_memo(mini, monkeypatch, *REPORT) == first
+    # Entries dated after the report's month change nothing in it.
+    assert mini("commit", "--team", "alpha", "20", "--date", "2021-06-03").exit_code == 0
+    assert served_from_memo(mini, monkeypatch, *REPORT) == first
+    assert outcome(mini, *REPORT, env=OFF) == first
+    # Other options are other reports.
+    for args in (("report", "--month", "2021-05", "--format", "csv"),
+                 ("report", "--month", "2021-05", "--format", "csv", "--dialect", "excel-fr"),
+                 ("report", "--month", "2021-05", "--format", "markdown", "--team", "beta"),
+                 ("report", "--month", "2021-05", "--format", "json", "--fail-on-alert")):
+        reference = same_with_and_without(mini, *args)
+        assert served_from_memo(mini, monkeypatch, *args) == reference
+    assert served_from_memo(mini, monkeypatch, *REPORT) == first
+
+
+@pytest.mark.parametrize("change", ["late entry", "edit", "unreadable line", "garbage memo", "short memo",
+                                    "convention"])
+def test_a_report_is_computed_anew_when_what_it_depends_on_changes(mini: Cli, change: str) -> None:
+    first = same_with_and_without(mini, *REPORT)
+    if change == "late entry":  # dated in the month reported, appended after it was reported
+        assert mini("commit", "--team", "beta", "15", "--date", "2021-05-20").exit_code == 0
+    elif change == "edit":
+        LEDGER.write_text(SCRIPT.replace("2021-05-02 forecast f-1 alpha 50.00", "2021-05-02 forecast f-1 alpha 55.00"),
+                          encoding="utf-8")
+    elif change == "unreadable line":  # after everything the report counted
+        with LEDGER.open("a", encoding="utf-8") as handle:
+            handle.write("2021-07-01 payment broken\n")
+    elif change == "garbage memo":
+        memos()[0].write_bytes(b"{}\nnot a report")
+    elif change == "short memo":
+        memos()[0].write_bytes(memos()[0].read_bytes()[:-10])
+    else:
+        Path("convention.yaml").write_text(MINI.replace("alert_thresholds: [80, 95]", "alert_thresholds: [50]"),
+                                           encoding="utf-8")
+    again = same_with_and_without(mini, *REPORT)
+    if change in ("garbage memo", "short memo"):
+        assert again == first
+    else:
+        assert again != first
+
+
+def test_memos_are_bounded(mini: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MEMO_LIMIT", 3)
+    for month in ("2021-03", "2021-04", "2021-05", "2021-06", "2021-07"):
+        assert mini("report", "--month", month, "--format", "json").exit_code == 0
+    assert len(memos()) == 3
