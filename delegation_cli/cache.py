@@ -92,16 +92,16 @@ class Unusable(Exception):
 
 
 def key_hash(text: str) -> int:
-    """The 64-bit hash under which an id or a reference is filed: two CRC-32 with different
-    seeds (fast; a collision only sends the command to the full read, never to a wrong
-    answer)."""
+    """The 64-bit hash under which an id or a reference is filed: the CRC-32 of its bytes and
+    of its bytes reversed (fast; a hash found in the cache only sends the command to the
+    full read, so a collision costs time, never a wrong answer)."""
     data = text.encode("utf-8")
-    return zlib.crc32(data) << 32 | zlib.crc32(data, 0x5BD1E995)
+    return zlib.crc32(data) << 32 | zlib.crc32(data[::-1])
 
 
 def _sorted_hashes(values: Iterable[str], also: Iterable[int] = ()) -> bytes:
-    crc, seed = zlib.crc32, 0x5BD1E995
-    merged = [crc(b) << 32 | crc(b, seed) for b in map(str.encode, values)]
+    crc = zlib.crc32
+    merged = [crc(b) << 32 | crc(b[::-1]) for b in map(str.encode, values)]
     merged.extend(also)
     merged.sort()
     return array("Q", merged).tobytes()
