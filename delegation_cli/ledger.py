@@ -525,12 +525,8 @@ def _parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerF
             shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
             f"the last line is incomplete (no newline: a write was interrupted); "
             f"run `delegation check --repair` to move its {len(data) - end} bytes to a side file"))
-    try:  # the whole file at once when it is valid UTF-8 (the usual case), else line by line
-        texts: list[str | bytes] = list(data[:end].decode("utf-8").split("\n")[:-1])
-    except UnicodeDecodeError:
-        texts = list(data[:end].split(b"\n")[:-1])
     entries = result.entries
-    for lineno, raw in enumerate(texts, start=first_line):
+    for lineno, raw in _numbered_lines(data, end, first_line):
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -585,6 +581,29 @@ def _parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerF
             result.problems.append(Problem(shown, lineno, exc.column, Severity.ERROR,
                                            "ledger-syntax", str(exc)))
     return result
+
+
+BLOCK = 1 << 22
+
+
+def _numbered_lines(data: bytes, end: int, first_line: int) -> Iterator[tuple[int, str | bytes]]:
+    """(line number, text) of each complete line of ``data[:end]``, decoded a block of about
+    4 MB at a time (the usual case, valid UTF-8), else line by line (``bytes`` for a line
+    that does not decode): the whole file is never held as text at once."""
+    lineno = first_line
+    position = 0
+    while position < end:
+        stop = data.find(b"\n", min(position + BLOCK, end) - 1) + 1
+        block = data[position:stop]
+        position = stop
+        try:
+            texts: list[str] | list[bytes] = block.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            texts = block.split(b"\n")
+        del block
+        for text in texts[:-1]:
+            yield lineno, text
+            lineno += 1
 
 
 def read_ledger(path: Path) -> LedgerFile:

@@ -207,3 +207,19 @@ def test_fast_path_never_accepts_what_the_full_parser_refuses(line: str, at: int
     fast = _parse_canonical_line(mutated, 1)
     if fast is not None:
         assert fast == _parse_line_fully(mutated, 1)
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 22])
+def test_a_file_is_read_the_same_whatever_the_size_of_the_blocks_it_is_decoded_in(
+        block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from delegation_cli import ledger
+
+    data = ("\n".join([header_line("c"), *EXAMPLES, "# comment", ""]).encode("utf-8")
+            + b"2020-03-03 note n-5 friches \"caf\xe9\"\n"  # not UTF-8
+            + "2020-03-04 note n-6 friches \"é\"\r\n".encode() + EXAMPLES[0].encode() + b"\n" + b"2020-03-05 torn")
+    reference = parse_ledger_bytes(data, "l")
+    monkeypatch.setattr(ledger, "BLOCK", block)
+    again = parse_ledger_bytes(data, "l")
+    assert again.entries == reference.entries and again.problems == reference.problems
+    assert [p.code for p in again.problems] == ["ledger-torn-line", "ledger-encoding", "ledger-crlf"]
+    assert [e.line for e in again.entries][-1] == len(EXAMPLES) + 5  # header, examples, comment, 2 notes
