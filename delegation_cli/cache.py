@@ -31,10 +31,11 @@ import json
 import mmap
 import os
 import struct
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -455,27 +456,91 @@ class Resumed:
     state: Replay
     tail: LedgerFile
     store: Store
-    hasher: Any  # the digest of the whole file read, to refresh the cache
+    digest: PrefixDigest  # of what the cache covers, to refresh it
     tail_lines: int
 
     def close(self) -> None:
         self.store.close()
 
 
-def _prefix_digest(fd: int, offset: int, *, count_lines: bool = False) -> tuple[Any, int] | None:
-    """(BLAKE2b of the first ``offset`` bytes, their number of lines if asked), or None if
-    the file is shorter."""
-    h = hashlib.blake2b(digest_size=32)
-    position = lines = 0
-    while position < offset:
-        chunk = os.pread(fd, min(CHUNK, offset - position), position)
-        if not chunk:
-            break
-        h.update(chunk)
-        if count_lines:
-            lines += chunk.count(b"\n")
-        position += len(chunk)
-    return (h, lines) if position == offset else None
+DIGEST_BLOCK = 4 << 20
+
+
+@dataclass(frozen=True)
+class PrefixDigest:
+    """The digest of a file's first ``length`` bytes: BLAKE2b of the length and of the
+    BLAKE2b of each 4 MB block (blocks are hashed on two threads: hashing releases the
+    interpreter lock, so validating a cache costs half the time on two cores)."""
+
+    length: int
+    blocks: tuple[bytes, ...]
+
+    def hexdigest(self) -> str:
+        return hashlib.blake2b(self.length.to_bytes(8, "little") + b"".join(self.blocks), digest_size=32).hexdigest()
+
+
+def _hash_blocks(read: Callable[[int, int], bytes], start: int, length: int) -> list[bytes] | None:
+    """Digests of the blocks of ``[start, length)`` (``start`` on a block boundary); None if
+    fewer bytes could be read."""
+    count = (length - start + DIGEST_BLOCK - 1) // DIGEST_BLOCK
+    blocks: list[bytes] = [b""] * count
+    short = [False]
+
+    def work(first: int) -> None:
+        for k in range(first, count, 2):
+            at = start + k * DIGEST_BLOCK
+            size = min(DIGEST_BLOCK, length - at)
+            data = read(at, size)
+            if len(data) != size:
+                short[0] = True
+                return
+            blocks[k] = hashlib.blake2b(data, digest_size=32).digest()
+
+    helper = threading.Thread(target=work, args=(1,)) if count > 1 else None
+    if helper is not None:
+        helper.start()
+    work(0)
+    if helper is not None:
+        helper.join()
+    return None if short[0] else blocks
+
+
+def _pread_all(fd: int) -> Callable[[int, int], bytes]:
+    def read(at: int, size: int) -> bytes:
+        first = os.pread(fd, size, at)
+        if len(first) == size or not first:
+            return first  # the usual case: one read, no copy
+        parts = [first]
+        at += len(first)
+        size -= len(first)
+        while size > 0:
+            chunk = os.pread(fd, size, at)
+            if not chunk:
+                break
+            parts.append(chunk)
+            at += len(chunk)
+            size -= len(chunk)
+        return b"".join(parts)
+
+    return read
+
+
+def prefix_digest(fd: int, length: int, since: PrefixDigest | None = None) -> PrefixDigest | None:
+    """The :class:`PrefixDigest` of the first ``length`` bytes of the file open on ``fd``,
+    reusing the whole blocks of ``since`` (a digest of fewer bytes of the same file); None
+    if the file is shorter."""
+    kept: tuple[bytes, ...] = ()
+    if since is not None and since.length <= length:
+        kept = since.blocks[: since.length // DIGEST_BLOCK]  # its last block, if partial, is hashed again
+    hashed = _hash_blocks(_pread_all(fd), len(kept) * DIGEST_BLOCK, length)
+    return None if hashed is None else PrefixDigest(length, kept + tuple(hashed))
+
+
+def bytes_digest(data: bytes) -> PrefixDigest:
+    """The :class:`PrefixDigest` of ``data`` itself."""
+    hashed = _hash_blocks(lambda at, size: data[at: at + size], 0, len(data))
+    assert hashed is not None
+    return PrefixDigest(len(data), tuple(hashed))
 
 
 def resume(ledger: Path, fd: int, key: str | None, state: Replay, *, with_problems: bool) -> Resumed | None:
@@ -495,11 +560,10 @@ def resume(ledger: Path, fd: int, key: str | None, state: Replay, *, with_proble
         info = header["covered"]
         size = os.fstat(fd).st_size
         offset = int(info["offset"])
-        digested = _prefix_digest(fd, offset) if offset <= size else None
-        if digested is None or digested[0].hexdigest() != info["digest"]:
+        digested = prefix_digest(fd, offset) if offset <= size else None
+        if digested is None or digested.hexdigest() != info["digest"]:
             store.close()
             return None
-        hasher = digested[0]
         shown = str(ledger)
         replay_problems, seal_problems = store.problems(shown) if with_problems else ([], [])
         covered = Covered(
@@ -515,11 +579,10 @@ def resume(ledger: Path, fd: int, key: str | None, state: Replay, *, with_proble
         state.ids = _BackedSet(store, "ids")
         state.dangling = _BackedSet(store, "dangling")
         tail_bytes = _read_from(fd, offset, size)
-        hasher.update(tail_bytes)
         tail = parse_ledger_bytes(tail_bytes, shown, first_line=covered.lines + 1)
         tail.size = size
         tail.has_header, tail.convention_id = covered.has_header, covered.convention_id
-        return Resumed(covered, state, tail, store, hasher, tail_bytes.count(b"\n"))
+        return Resumed(covered, state, tail, store, digested, tail_bytes.count(b"\n"))
     except (Unusable, OSError, ValueError, KeyError, TypeError, IndexError, json.JSONDecodeError):
         if store is not None:
             store.close()
@@ -640,7 +703,7 @@ def replayed(conv: Convention, ledger_path: Path, fd: int | None, key: str | Non
     resumed = resume(ledger_path, fd, key, Replay(conv, thresholds=False), with_problems=exact_check)
     if resumed is not None:
         try:
-            done = _from_cache(resumed, ledger_path, key, exact_check=exact_check)
+            done = _from_cache(resumed, ledger_path, fd, key, exact_check=exact_check)
         except Unusable:
             done = None
         if done is not None:
@@ -663,16 +726,17 @@ def _in_full(conv: Convention, ledger_path: Path, fd: int, key: str | None) -> R
     clean = (ledger.size > 0 and not ledger.problems and ledger.has_header
              and ledger.convention_id in (None, conv.id))
     if clean and key is not None and enabled():
-        digested = _prefix_digest(fd, ledger.size, count_lines=True)
+        digested = prefix_digest(fd, ledger.size)
         if digested is not None:
-            covered = Covered(ledger.size, digested[1], digested[0].hexdigest(), len(dates), last_date,
+            covered = Covered(ledger.size, ledger.lines, digested.hexdigest(), len(dates), last_date,
                               ledger.convention_id, ledger.has_header, problems, seal_problems, closed,
                               last_seal(entries))
             write_full(ledger_path, key, covered, state)
     return done
 
 
-def _from_cache(resumed: Resumed, ledger_path: Path, key: str | None, *, exact_check: bool) -> Replayed | None:
+def _from_cache(resumed: Resumed, ledger_path: Path, fd: int, key: str | None, *,
+                exact_check: bool) -> Replayed | None:
     covered, state, tail = resumed.covered, resumed.state, resumed.tail
     shown = str(ledger_path)
     if tail.problems:
@@ -702,10 +766,12 @@ def _from_cache(resumed: Resumed, ledger_path: Path, key: str | None, *, exact_c
     problems = covered.replay_problems + tail_problems
     seal_problems = covered.seal_problems + tail_seal_problems
     if len(new) > REFRESH_ENTRIES and not seals:
-        refreshed = Covered(tail.size, covered.lines + resumed.tail_lines, resumed.hasher.hexdigest(), entries,
-                            last_date, covered.convention_id, covered.has_header, problems, seal_problems,
-                            covered.closed, covered.last_seal)
-        write_resumed(ledger_path, key, resumed, refreshed)
+        whole = prefix_digest(fd, tail.size, since=resumed.digest)
+        if whole is not None:
+            refreshed = Covered(tail.size, covered.lines + resumed.tail_lines, whole.hexdigest(), entries,
+                                last_date, covered.convention_id, covered.has_header, problems, seal_problems,
+                                covered.closed, covered.last_seal)
+            write_resumed(ledger_path, key, resumed, refreshed)
     return Replayed(tail, state, problems, seal_problems, entries, last_date, closed, None)
 
 
@@ -763,8 +829,8 @@ def read_memo(path: Path | None, fd: int | None, as_of: dt.date) -> Memo | None:
         if header.get("as_of") != as_of.isoformat() or header.get("length") != length:
             return None
         offset, size = int(header["offset"]), os.fstat(fd).st_size
-        digested = _prefix_digest(fd, offset) if offset <= size else None
-        if digested is None or digested[0].hexdigest() != header["digest"]:
+        digested = prefix_digest(fd, offset) if offset <= size else None
+        if digested is None or digested.hexdigest() != header["digest"]:
             return None
         tail = parse_ledger_bytes(_read_from(fd, offset, size), str(path), first_line=int(header["lines"]) + 1)
         if tail.problems or any(e.date <= as_of for e in tail.entries):
@@ -779,8 +845,9 @@ def write_memo(path: Path | None, data: bytes, depends_on: bytes, as_of: dt.date
     the last line the report depended on."""
     if path is None:
         return
+    digest = bytes_digest(depends_on)
     header = {"as_of": as_of.isoformat(), "offset": len(depends_on), "lines": depends_on.count(b"\n"),
-              "digest": hashlib.blake2b(depends_on, digest_size=32).hexdigest(), "alerting": alerting,
+              "digest": digest.hexdigest(), "alerting": alerting,
               "length": len(data)}
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

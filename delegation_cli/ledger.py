@@ -484,6 +484,8 @@ class LedgerFile:
     torn: tuple[int, int] | None = None
     size: int = 0
     has_header: bool = False
+    lines: int = 0
+    """Complete lines read (each ends with a newline)."""
 
 
 @contextlib.contextmanager
@@ -526,6 +528,7 @@ def _parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerF
             f"the last line is incomplete (no newline: a write was interrupted); "
             f"run `delegation check --repair` to move its {len(data) - end} bytes to a side file"))
     entries = result.entries
+    result.lines = data.count(b"\n", 0, end)
     for lineno, raw in _numbered_lines(data, end, first_line):
         if isinstance(raw, bytes):
             try:

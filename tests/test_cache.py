@@ -323,3 +323,40 @@ def test_memos_are_bounded(mini: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     for month in ("2021-03", "2021-04", "2021-05", "2021-06", "2021-07"):
         assert mini("report", "--month", month, "--format", "json").exit_code == 0
     assert len(memos()) == 3
+
+
+@pytest.mark.parametrize("block", [1, 5, 16, 8 << 20])
+def test_the_digest_of_a_prefix_is_the_same_however_it_is_computed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    import os
+
+    monkeypatch.setattr(cache, "DIGEST_BLOCK", block)
+    data = b"".join(f"line {i}\n".encode() * (i % 3 + 1) for i in range(40))
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for length in (0, 1, 7, 16, 17, 100, len(data)):
+            direct = cache.prefix_digest(fd, length)
+            assert direct is not None and direct == cache.bytes_digest(data[:length])
+            for earlier in (0, 3, 16, length):
+                since = cache.prefix_digest(fd, earlier)
+                assert cache.prefix_digest(fd, length, since=since) == direct
+        assert cache.prefix_digest(fd, len(data) + 1) is None
+        assert cache.prefix_digest(fd, 10).hexdigest() != cache.prefix_digest(fd, 11).hexdigest()
+    finally:
+        os.close(fd)
+
+
+def test_a_long_tail_refreshes_the_cache_across_digest_blocks(mini: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "DIGEST_BLOCK", 64)
+    monkeypatch.setattr(cache, "REFRESH_ENTRIES", 2)
+    same_with_and_without(mini, "check")
+    for day in range(10, 16):
+        assert mini("note", "--team", "alpha", f"Point {day}", "--date", f"2022-01-{day}").exit_code == 0
+        assert same_with_and_without(mini, "check")[0] == 1
+    store = cache.Store(CACHE)
+    covered = store.header["covered"]
+    store.close()
+    assert covered["offset"] == LEDGER.stat().st_size
+    assert covered["lines"] == LEDGER.read_bytes().count(b"\n")
