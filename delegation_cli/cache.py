@@ -1,27 +1,34 @@
-"""The replay-state cache: what replaying the start of a ledger gave, kept beside it.
+"""The caches beside a ledger: what replaying its start gave, and rendered reports.
 
-This module owns ``<ledger>.cache``, an SQLite file that lets ``commit`` (and the other
-writing commands, their ``--dry-run``) and ``check`` read only what was appended to a
-ledger since it was last replayed, instead of the whole file.  It holds:
+This module owns two kinds of file next to a ledger, each an optimisation only:
 
-* what it covers: the byte offset (a whole number of lines), the number of lines, and the
-  BLAKE2b digest of those bytes; the digest of the convention file and of this program's
-  replay code; the ledger's header;
+``<ledger>.cache``, the replay-state cache, lets ``commit`` (and the other writing commands,
+their ``--dry-run``) and ``check`` read only what was appended to a ledger since it was last
+replayed, instead of the whole file.  One file, mapped in memory, holding:
+
+* what it covers: the byte offset (a whole number of lines), the number of lines and the
+  digest of those bytes (:class:`PrefixDigest`); the digest of the convention file and of
+  this program's replay code; the ledger's header; the seal state;
 * the replayed state at that offset: the per-year, per-team and envelope totals
-  (:class:`budget.Replay`'s figures), every commitment with its payments and releases,
-  every id and reference taken (indexed tables, read one row at a time: a command looks up
-  the few it needs, so memory stays flat in the size of the ledger);
-* what ``check`` found in those lines (replay and seal problems) and the seal state.
+  (:class:`budget.Replay`'s figures); every commitment with its payments and releases, as
+  fixed-size records sorted by the hash of its id (each with a CRC-32), and an index of
+  their references; the sorted 64-bit hashes of every id and payment reference.  A command
+  looks up the few it needs by binary search, so its memory stays flat in the ledger's size;
+* what ``check`` found in those lines (replay and seal problems).
 
-A cache is an optimisation only.  It is used when every key matches and the digest of the
-ledger's first ``offset`` bytes is the recorded one (recomputed on every run); otherwise —
-missing, stale, from another convention or version, corrupt, unreadable — it is ignored
-and the ledger is replayed in full, exactly as without it, and a new cache is written.
-Only a clean ledger is cached (every line readable, header of this convention).  A cache
-file is never modified in place: a new one is written next to it and renamed over it, so
-concurrent commands each see a whole cache or none.  ``DELEGATION_CACHE=off`` disables it.
+``<ledger>.cache.d/report-*``, the report memos, keep a rendered report with the digest of
+the ledger bytes it was computed from (:func:`read_memo`, :func:`write_memo`).
+
+A cache is used only when every key matches and the digest of the ledger bytes it covers
+is the recorded one, recomputed on every run; otherwise — missing, stale, from another
+convention or version, damaged, unreadable — it is ignored, the ledger is read in full
+exactly as without it, and a new one is written.  A hash found among the filed ids or
+references is never taken as proof: the command starts again without the cache
+(:class:`Unusable`).  Only a clean ledger is cached (every line readable, header of this
+convention).  Cache files are never modified in place: a new one is written next to it
+and renamed over it, so concurrent commands each see a whole file or none.
+``DELEGATION_CACHE=off`` disables every cache.
 """
-
 from __future__ import annotations
 
 import contextlib
