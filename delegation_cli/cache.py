@@ -839,12 +839,24 @@ def read_memo(path: Path | None, fd: int | None, as_of: dt.date) -> Memo | None:
         digested = prefix_digest(fd, offset) if offset <= size else None
         if digested is None or digested.hexdigest() != header["digest"]:
             return None
-        tail = parse_ledger_bytes(_read_from(fd, offset, size), str(path), first_line=int(header["lines"]) + 1)
-        if tail.problems or any(e.date <= as_of for e in tail.entries):
+        if not _all_after(_read_from(fd, offset, size), as_of):
             return None
         return Memo(path, start, length, bool(header["alerting"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _all_after(tail: bytes, as_of: dt.date) -> bool:
+    """Whether every line of ``tail`` is a well-formed entry (or a comment) dated after
+    ``as_of``; read about a megabyte at a time, keeping no entry."""
+    position = 0
+    while position < len(tail):
+        stop = tail.find(b"\n", min(position + CHUNK, len(tail)) - 1) + 1 or len(tail)
+        part = parse_ledger_bytes(tail[position:stop], "", first_line=2)
+        if part.problems or any(e.date <= as_of for e in part.entries):
+            return False
+        position = stop
+    return True
 
 
 def write_memo(path: Path | None, data: bytes, depends_on: bytes, as_of: dt.date, *, alerting: bool) -> None:
