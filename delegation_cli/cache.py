@@ -50,7 +50,7 @@ from typing import Any
 from .budget import CommitmentState, Issue, Replay, locate, replay
 from .errors import Problem, Severity
 from .fingerprint import caches_enabled, code_digest
-from .ledger import Entry, LedgerFile, bulk, parse_ledger_bytes, read_fd
+from .ledger import Entry, LedgerFile, bulk, parse_ledger_bytes, read_fd, read_range
 from .model import Convention
 from .seal import closed_through, last_seal, verify, written_after_close
 
@@ -512,26 +512,6 @@ def _hash_blocks(read: Callable[[int, int], bytes], start: int, length: int) -> 
     return None if short[0] else blocks
 
 
-def _pread_all(fd: int) -> Callable[[int, int], bytes]:
-    def read(at: int, size: int) -> bytes:
-        first = os.pread(fd, size, at)
-        if len(first) == size or not first:
-            return first  # the usual case: one read, no copy
-        parts = [first]
-        at += len(first)
-        size -= len(first)
-        while size > 0:
-            chunk = os.pread(fd, size, at)
-            if not chunk:
-                break
-            parts.append(chunk)
-            at += len(chunk)
-            size -= len(chunk)
-        return b"".join(parts)
-
-    return read
-
-
 def prefix_digest(fd: int, length: int, since: PrefixDigest | None = None) -> PrefixDigest | None:
     """The :class:`PrefixDigest` of the first ``length`` bytes of the file open on ``fd``,
     reusing the whole blocks of ``since`` (a digest of fewer bytes of the same file); None
@@ -539,7 +519,7 @@ def prefix_digest(fd: int, length: int, since: PrefixDigest | None = None) -> Pr
     kept: tuple[bytes, ...] = ()
     if since is not None and since.length <= length:
         kept = since.blocks[: since.length // DIGEST_BLOCK]  # its last block, if partial, is hashed again
-    hashed = _hash_blocks(_pread_all(fd), len(kept) * DIGEST_BLOCK, length)
+    hashed = _hash_blocks(lambda at, size: read_range(fd, at, at + size), len(kept) * DIGEST_BLOCK, length)
     return None if hashed is None else PrefixDigest(length, kept + tuple(hashed))
 
 
@@ -585,7 +565,7 @@ def resume(ledger: Path, fd: int, key: str | None, state: Replay, *, with_proble
         state.payment_refs = _BackedSet(store, "payment_refs")
         state.ids = _BackedSet(store, "ids")
         state.dangling = _BackedSet(store, "dangling")
-        tail_bytes = _read_from(fd, offset, size)
+        tail_bytes = read_range(fd, offset, size)
         tail = parse_ledger_bytes(tail_bytes, shown, first_line=covered.lines + 1)
         tail.size = size
         tail.has_header, tail.convention_id = covered.has_header, covered.convention_id
@@ -594,17 +574,6 @@ def resume(ledger: Path, fd: int, key: str | None, state: Replay, *, with_proble
         if store is not None:
             store.close()
         return None
-
-
-def _read_from(fd: int, offset: int, size: int) -> bytes:
-    chunks = []
-    while offset < size:
-        chunk = os.pread(fd, min(size - offset, 1 << 24), offset)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        offset += len(chunk)
-    return b"".join(chunks)
 
 
 def _header(key: str, covered: Covered, state: Replay, teams: list[str]) -> dict[str, Any]:
@@ -839,7 +808,7 @@ def read_memo(path: Path | None, fd: int | None, as_of: dt.date) -> Memo | None:
         digested = prefix_digest(fd, offset) if offset <= size else None
         if digested is None or digested.hexdigest() != header["digest"]:
             return None
-        if not _all_after(_read_from(fd, offset, size), as_of):
+        if not _all_after(read_range(fd, offset, size), as_of):
             return None
         return Memo(path, start, length, bool(header["alerting"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

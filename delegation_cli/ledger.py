@@ -633,18 +633,19 @@ def read_fd(fd: int | None, shown: str) -> LedgerFile:
 
 def read_bytes(fd: int | None) -> bytes:
     """The whole content of an open file (none for None)."""
-    if fd is None:
-        return b""
-    size = os.fstat(fd).st_size
+    return b"" if fd is None else read_range(fd, 0, os.fstat(fd).st_size)
+
+
+def read_range(fd: int, offset: int, end: int) -> bytes:
+    """Bytes ``[offset, end)`` of an open file (fewer if the file is shorter)."""
     chunks = []
-    offset = 0
-    while offset < size:
-        chunk = os.pread(fd, min(size - offset, 1 << 24), offset)
+    while offset < end:
+        chunk = os.pread(fd, min(end - offset, 1 << 24), offset)
         if not chunk:
             break
         chunks.append(chunk)
         offset += len(chunk)
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 @contextlib.contextmanager
