@@ -42,10 +42,10 @@ import threading
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .budget import CommitmentState, Issue, Replay, locate, replay
 from .errors import Problem, Severity
@@ -772,20 +772,19 @@ def memo_path(ledger: Path, key: str | None, options: dict[str, Any]) -> Path | 
 
 @dataclass(frozen=True)
 class Memo:
-    """A usable rendered report: the file, where its text starts, and whether it alerts."""
+    """A usable rendered report: the memo file, open (so that another command replacing or
+    removing it meanwhile changes nothing), where its text starts, and whether it alerts."""
 
-    path: Path
-    start: int
+    handle: BinaryIO
     length: int
     alerting: bool
 
-    def chunks(self) -> Iterable[bytes]:
-        with open(self.path, "rb") as handle:
-            handle.seek(self.start)
+    def chunks(self) -> Iterator[bytes]:
+        with self.handle:
             left = self.length
             while left > 0:
-                chunk = handle.read(min(CHUNK, left))
-                if not chunk:
+                chunk = self.handle.read(min(CHUNK, left))
+                if not chunk:  # cannot happen: memos are replaced, never changed in place
                     raise OSError("report memo shortened while read")
                 left -= len(chunk)
                 yield chunk
@@ -797,22 +796,22 @@ def read_memo(path: Path | None, fd: int | None, as_of: dt.date) -> Memo | None:
     dated after ``as_of`` (appended since, which the report ignores)."""
     if path is None or fd is None:
         return None
+    handle: BinaryIO | None = None
     try:
-        with open(path, "rb") as handle:
-            header = json.loads(handle.readline(65_536))
-            start = handle.tell()
-            length = os.fstat(handle.fileno()).st_size - start
-        if header.get("as_of") != as_of.isoformat() or header.get("length") != length:
-            return None
+        handle = open(path, "rb")  # noqa: SIM115 - kept open by the Memo returned
+        header = json.loads(handle.readline(65_536))
+        length = os.fstat(handle.fileno()).st_size - handle.tell()
         offset, size = int(header["offset"]), os.fstat(fd).st_size
-        digested = prefix_digest(fd, offset) if offset <= size else None
-        if digested is None or digested.hexdigest() != header["digest"]:
-            return None
-        if not _all_after(read_range(fd, offset, size), as_of):
-            return None
-        return Memo(path, start, length, bool(header["alerting"]))
+        usable = header.get("as_of") == as_of.isoformat() and header.get("length") == length and offset <= size
+        digested = prefix_digest(fd, offset) if usable else None
+        if digested is not None and digested.hexdigest() == header["digest"] \
+                and _all_after(read_range(fd, offset, size), as_of):
+            return Memo(handle, length, bool(header["alerting"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+        pass
+    if handle is not None:
+        handle.close()
+    return None
 
 
 def _all_after(tail: bytes, as_of: dt.date) -> bool:

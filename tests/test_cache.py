@@ -360,3 +360,18 @@ def test_a_long_tail_refreshes_the_cache_across_digest_blocks(mini: Cli, monkeyp
     store.close()
     assert covered["offset"] == LEDGER.stat().st_size
     assert covered["lines"] == LEDGER.read_bytes().count(b"\n")
+
+
+def test_a_memo_removed_while_it_is_served_is_served_whole(mini: Cli) -> None:
+    import datetime as dt
+    import os
+
+    first = same_with_and_without(mini, *REPORT)
+    fd = os.open(LEDGER, os.O_RDONLY)
+    try:
+        memo = cache.read_memo(memos()[0], fd, dt.date(2021, 5, 31))
+    finally:
+        os.close(fd)
+    assert memo is not None
+    memos()[0].unlink()  # another command trimming the memos, say
+    assert b"".join(memo.chunks()).decode() == first[1]
