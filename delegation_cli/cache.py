@@ -70,11 +70,12 @@ def cache_path(ledger: Path) -> Path:
 def convention_key(convention_file: Path) -> str | None:
     """What identifies the convention and the code a cached state was computed with: any
     change to either invalidates the cache."""
+    code = code_digest(*_CODE_MODULES)
     try:
         data = convention_file.read_bytes()
-        return f"{SCHEMA}-{hashlib.blake2b(data, digest_size=16).hexdigest()}-{code_digest(*_CODE_MODULES)}"
     except OSError:
         return None
+    return None if code is None else f"{SCHEMA}-{hashlib.blake2b(data, digest_size=16).hexdigest()}-{code}"
 
 
 # --------------------------------------------------------------------------------------
@@ -763,9 +764,10 @@ _REPORT_CODE = ("figures.py", "report.py", "actions.py")
 def memo_path(ledger: Path, key: str | None, options: dict[str, Any]) -> Path | None:
     """Where the rendered report for ``options`` (month, team, format...) is kept, or None
     when caches are off.  The name covers the convention, the code and the options."""
-    if key is None or not enabled():
+    code = code_digest(*_REPORT_CODE)
+    if key is None or code is None or not enabled():
         return None
-    name = json.dumps([key, code_digest(*_REPORT_CODE), options], sort_keys=True)
+    name = json.dumps([key, code, options], sort_keys=True)
     digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
     return ledger.with_name(ledger.name + ".cache.d") / f"report-{digest}"
 

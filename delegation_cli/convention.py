@@ -136,10 +136,11 @@ _SNAPSHOT_CODE = ("convention.py", "model.py", "money.py", "errors.py", "fingerp
 def _snapshot_path(text: str) -> Path | None:
     """Where the validated form of this exact text is kept (keyed by its digest and the
     code's), or None when caches are off."""
-    if not caches_enabled():
+    code = code_digest(*_SNAPSHOT_CODE)
+    if code is None or not caches_enabled():
         return None
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
-    return user_cache_dir() / "conventions" / f"{digest}-{code_digest(*_SNAPSHOT_CODE)[:16]}.pickle"
+    return user_cache_dir() / "conventions" / f"{digest}-{code[:16]}.pickle"
 
 
 def _read_snapshot(snapshot: Path | None, path: Path) -> LoadedConvention | None:

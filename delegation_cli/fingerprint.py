@@ -20,11 +20,15 @@ def caches_enabled() -> bool:
     return os.environ.get("DELEGATION_CACHE", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
-def code_digest(*modules: str) -> str:
-    """Digest of the Python version and of the named modules' source files."""
+def code_digest(*modules: str) -> str | None:
+    """Digest of the Python version and of the named modules' source files; None when they
+    cannot be read (an installation without sources): no cache is then used."""
     h = hashlib.blake2b(sys.version.encode(), digest_size=16)
-    for name in modules:
-        h.update(name.encode() + b"\0" + (HERE / name).read_bytes())
+    try:
+        for name in modules:
+            h.update(name.encode() + b"\0" + (HERE / name).read_bytes())
+    except OSError:
+        return None
     return h.hexdigest()
 
 

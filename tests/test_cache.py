@@ -375,3 +375,16 @@ def test_a_memo_removed_while_it_is_served_is_served_whole(mini: Cli) -> None:
     assert memo is not None
     memos()[0].unlink()  # another command trimming the memos, say
     assert b"".join(memo.chunks()).decode() == first[1]
+
+
+def test_without_the_sources_no_cache_is_used_and_nothing_changes(
+        mini: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from delegation_cli import fingerprint
+
+    reference = same_with_and_without(mini, "check")
+    report = same_with_and_without(mini, *REPORT)
+    monkeypatch.setattr(fingerprint, "HERE", tmp_path / "nowhere")
+    CACHE.unlink()
+    assert outcome(mini, "check") == reference
+    assert outcome(mini, *REPORT) == report
+    assert not CACHE.exists()
