@@ -33,6 +33,7 @@ from .ledger import (
     LedgerFile,
     format_entry,
     header_line,
+    line_blocks,
     locked_ledger,
     month_end,
     new_id,
@@ -343,15 +344,27 @@ def select_entries(ledger: LedgerFile, *, team: str | None, month: str | None,
 def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None,
                  team: str | None, final: bool, today: dt.date) -> MonthlyReport:
     """The monthly (or final) report of a convention's ledger."""
-    from .figures import default_month, monthly_report  # only the report needs it
+    conv, path, chosen = _report_request(loaded, ledger, month, team, final, today)
+    return _report_of(conv, path, read_ledger(path), chosen, team, final)
+
+
+def _report_request(loaded: LoadedConvention, ledger: str | None, month: str | None, team: str | None,
+                    final: bool, today: dt.date) -> tuple[Convention, Path, str]:
+    """(convention, ledger path, month reported) of a report command."""
+    from .figures import default_month  # only the report needs figures
     conv = loaded.convention
     assert conv is not None
-    _check_team(conv, team)
-    path = ledger_path_for(loaded, ledger)
-    state = read_ledger(path)
-    chosen = month or default_month(conv, today, final=final)
-    return monthly_report(conv, state.entries, chosen, ledger_path=str(path), team=team,
-                          final=final, file_problems=[p for p in state.problems if p.is_error])
+    if team is not None and team not in conv.team_ids:
+        raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
+                   f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
+    return conv, ledger_path_for(loaded, ledger), month or default_month(conv, today, final=final)
+
+
+def _report_of(conv: Convention, path: Path, state: LedgerFile, month: str, team: str | None,
+               final: bool) -> MonthlyReport:
+    from .figures import monthly_report
+    return monthly_report(conv, state.entries, month, ledger_path=str(path), team=team, final=final,
+                          file_problems=[p for p in state.problems if p.is_error])
 
 
 @dataclass
@@ -370,12 +383,8 @@ def report_text(loaded: LoadedConvention, *, ledger: str | None, month: str | No
     A rendered report is kept beside the ledger (``cache.memo_path``) and served again while
     the ledger holds exactly what it was computed from, followed only by entries dated after
     the report's date; anything else computes it anew."""
-    from .figures import alerting, default_month, monthly_report, report_as_of
-    conv = loaded.convention
-    assert conv is not None
-    _check_team(conv, team)
-    path = ledger_path_for(loaded, ledger)
-    chosen = month or default_month(conv, today, final=final)
+    from .figures import alerting, report_as_of
+    conv, path, chosen = _report_request(loaded, ledger, month, team, final, today)
     as_of = report_as_of(conv, chosen, final=final)
     memo = memo_path(path, convention_key(loaded.path),
                      {**options, "month": chosen, "team": team or "", "final": str(final), "ledger": str(path)})
@@ -385,8 +394,7 @@ def report_text(loaded: LoadedConvention, *, ledger: str | None, month: str | No
             return ReportText(kept.chunks(), kept.alerting)
         data = read_bytes(fd)
     state = parse_ledger_bytes(data, str(path))
-    report = monthly_report(conv, state.entries, chosen, ledger_path=str(path), team=team, final=final,
-                            file_problems=[p for p in state.problems if p.is_error])
+    report = _report_of(conv, path, state, chosen, team, final)
     text = render(report).encode("utf-8")
     if fd is not None:
         last = max([1, *(e.line for e in state.entries if e.date <= as_of), *(p.line or 1 for p in state.problems)])
@@ -395,19 +403,21 @@ def report_text(loaded: LoadedConvention, *, ledger: str | None, month: str | No
 
 
 def _end_of_line(data: bytes, line: int) -> int:
-    """Offset just after line ``line`` (1-based) of ``data``."""
-    position = -1
-    for _ in range(line):
+    """Offset just after line ``line`` (1-based) of ``data``: whole blocks counted at once,
+    then line by line."""
+    position, seen = 0, 0
+    for block in line_blocks(data, len(data)):
+        inside = block.count(b"\n")
+        if seen + inside >= line:
+            break
+        seen += inside
+        position += len(block)
+    else:
+        return len(data)
+    position -= 1
+    for _ in range(line - seen):
         position = data.find(b"\n", position + 1)
-        if position < 0:
-            return len(data)
     return position + 1
-
-
-def _check_team(conv: Convention, team: str | None) -> None:
-    if team is not None and team not in conv.team_ids:
-        raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
-                   f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
 
 
 # --------------------------------------------------------------------------------------

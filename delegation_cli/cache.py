@@ -50,7 +50,7 @@ from typing import Any, BinaryIO
 from .budget import CommitmentState, Issue, Replay, locate, replay
 from .errors import Problem, Severity
 from .fingerprint import caches_enabled, code_digest
-from .ledger import Entry, LedgerFile, bulk, parse_ledger_bytes, read_fd, read_range
+from .ledger import Entry, LedgerFile, bulk, line_blocks, parse_ledger_bytes, read_fd, read_range
 from .model import Convention
 from .seal import closed_through, last_seal, verify, written_after_close
 
@@ -60,7 +60,6 @@ REFRESH_ENTRIES = 1_000
 """A valid cache is rewritten when more than this many entries follow what it covers."""
 
 _CODE_MODULES = ("budget.py", "cache.py", "ledger.py", "model.py", "money.py", "seal.py", "errors.py")
-enabled = caches_enabled
 
 
 def cache_path(ledger: Path) -> Path:
@@ -535,7 +534,7 @@ def resume(ledger: Path, fd: int, key: str | None, state: Replay, *, with_proble
     """The ledger read from its cache onward, or None when there is no usable cache (the
     caller then reads the whole file).  ``state`` is a fresh :class:`Replay`, filled here;
     ``with_problems``: also load what ``check`` found in the lines the cache covers."""
-    if key is None or not enabled():
+    if key is None or not caches_enabled():
         return None
     path = cache_path(ledger)
     store: Store | None = None
@@ -594,7 +593,7 @@ def _problem_section(covered: Covered) -> bytes:
 def write_full(ledger: Path, key: str | None, covered: Covered, state: Replay) -> None:
     """Write a new cache for ``state``, the replay of the ledger's first ``covered.offset``
     bytes.  A failure to write is not an error: the cache is an optimisation."""
-    if key is None or not enabled():
+    if key is None or not caches_enabled():
         return
     with bulk():
         commitments, teams = _encode_commitments(_row_of(s) for s in state.commitments.values())
@@ -607,7 +606,7 @@ def write_full(ledger: Path, key: str | None, covered: Covered, state: Replay) -
 def write_resumed(ledger: Path, key: str | None, resumed: Resumed, covered: Covered) -> None:
     """Write a new cache covering the tail too: what the cache held, with what the tail
     changed (``resumed.state`` after the tail's replay)."""
-    if key is None or not enabled():
+    if key is None or not caches_enabled():
         return
     state, store = resumed.state, resumed.store
     commitments = state.commitments
@@ -655,11 +654,7 @@ class Replayed:
     entries: int
     last_date: dt.date | None
     closed: tuple[dt.date, Entry] | None
-    issues: list[Issue] | None  # the replay's issues (full read only)
-
-    @property
-    def from_cache(self) -> bool:
-        return self.issues is None
+    issues: list[Issue] | None  # the replay's issues (full read only): None means read through the cache
 
 
 def replayed(conv: Convention, ledger_path: Path, fd: int | None, key: str | None, *,
@@ -696,18 +691,19 @@ def _in_full(conv: Convention, ledger_path: Path, fd: int, key: str | None) -> R
     state, issues = replay(conv, entries)
     problems = locate(issues, shown)
     seal_problems = verify(entries, shown)
-    dates = [e.date for e in entries if e.kind != "seal"]
+    seals = [e for e in entries if e.kind == "seal"]
+    counted = len(entries) - len(seals)
     last_date = max((e.date for e in entries), default=None)
-    closed = closed_through(entries)
-    done = Replayed(ledger, state, problems, seal_problems, len(dates), last_date, closed, issues)
+    closed = closed_through(seals)
+    done = Replayed(ledger, state, problems, seal_problems, counted, last_date, closed, issues)
     clean = (ledger.size > 0 and not ledger.problems and ledger.has_header
              and ledger.convention_id in (None, conv.id))
-    if clean and key is not None and enabled():
+    if clean and key is not None and caches_enabled():
         digested = prefix_digest(fd, ledger.size)
         if digested is not None:
-            covered = Covered(ledger.size, ledger.lines, digested.hexdigest(), len(dates), last_date,
+            covered = Covered(ledger.size, ledger.lines, digested.hexdigest(), counted, last_date,
                               ledger.convention_id, ledger.has_header, problems, seal_problems, closed,
-                              last_seal(entries))
+                              last_seal(seals))
             write_full(ledger_path, key, covered, state)
     return done
 
@@ -738,11 +734,12 @@ def _from_cache(resumed: Resumed, ledger_path: Path, fd: int, key: str | None, *
         closed = closed_through(([closed[1]] if closed else []) + seals)
     entries = covered.entries + sum(e.kind != "seal" for e in new)
     last_date = max([e.date for e in new] + ([last] if last else []), default=None)
-    if not exact_check and len(new) > REFRESH_ENTRIES and not seals:
-        covered.replay_problems, covered.seal_problems = resumed.store.problems(shown)
-    problems = covered.replay_problems + tail_problems
-    seal_problems = covered.seal_problems + tail_seal_problems
-    if len(new) > REFRESH_ENTRIES and not seals:
+    refresh = len(new) > REFRESH_ENTRIES and not seals
+    before, sealed_before = (resumed.store.problems(shown) if refresh and not exact_check
+                             else (covered.replay_problems, covered.seal_problems))
+    problems = before + tail_problems
+    seal_problems = sealed_before + tail_seal_problems
+    if refresh:
         whole = prefix_digest(fd, tail.size, since=resumed.digest)
         if whole is not None:
             refreshed = Covered(tail.size, covered.lines + resumed.tail_lines, whole.hexdigest(), entries,
@@ -765,7 +762,7 @@ def memo_path(ledger: Path, key: str | None, options: dict[str, Any]) -> Path | 
     """Where the rendered report for ``options`` (month, team, format...) is kept, or None
     when caches are off.  The name covers the convention, the code and the options."""
     code = code_digest(*_REPORT_CODE)
-    if key is None or code is None or not enabled():
+    if key is None or code is None or not caches_enabled():
         return None
     name = json.dumps([key, code, options], sort_keys=True)
     digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
@@ -819,13 +816,10 @@ def read_memo(path: Path | None, fd: int | None, as_of: dt.date) -> Memo | None:
 def _all_after(tail: bytes, as_of: dt.date) -> bool:
     """Whether every line of ``tail`` is a well-formed entry (or a comment) dated after
     ``as_of``; read about a megabyte at a time, keeping no entry."""
-    position = 0
-    while position < len(tail):
-        stop = tail.find(b"\n", min(position + CHUNK, len(tail)) - 1) + 1 or len(tail)
-        part = parse_ledger_bytes(tail[position:stop], "", first_line=2)
+    for block in line_blocks(tail, len(tail), CHUNK):
+        part = parse_ledger_bytes(block, "", first_line=2)
         if part.problems or any(e.date <= as_of for e in part.entries):
             return False
-        position = stop
     return True
 
 

@@ -589,16 +589,22 @@ def _parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerF
 BLOCK = 1 << 22
 
 
+def line_blocks(data: bytes, end: int, size: int = BLOCK) -> Iterator[bytes]:
+    """``data[:end]`` in slices of about ``size`` bytes, each ending at the end of a line
+    (the last one may hold an incomplete line when ``end`` does not end one)."""
+    position = 0
+    while position < end:
+        stop = data.find(b"\n", min(position + size, end) - 1, end) + 1 or end
+        yield data[position:stop]
+        position = stop
+
+
 def _numbered_lines(data: bytes, end: int, first_line: int) -> Iterator[tuple[int, str | bytes]]:
     """(line number, text) of each complete line of ``data[:end]``, decoded a block of about
     4 MB at a time (the usual case, valid UTF-8), else line by line (``bytes`` for a line
     that does not decode): the whole file is never held as text at once."""
     lineno = first_line
-    position = 0
-    while position < end:
-        stop = data.find(b"\n", min(position + BLOCK, end) - 1) + 1
-        block = data[position:stop]
-        position = stop
+    for block in line_blocks(data, end):
         try:
             texts: list[str] | list[bytes] = block.decode("utf-8").split("\n")
         except UnicodeDecodeError:
@@ -611,17 +617,8 @@ def _numbered_lines(data: bytes, end: int, first_line: int) -> Iterator[tuple[in
 
 def read_ledger(path: Path) -> LedgerFile:
     """Read a ledger file; a missing file is an empty ledger."""
-    shown = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return LedgerFile(shown, exists=False)
-    except IsADirectoryError:
-        raise fail("is a directory (expected a ledger file)", code="file-is-directory",
-                   path=shown) from None
-    except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
-    return parse_ledger_bytes(data, shown)
+    with opened_for_reading(path) as fd:
+        return read_fd(fd, str(path))
 
 
 def read_fd(fd: int | None, shown: str) -> LedgerFile:
