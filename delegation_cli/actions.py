@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .budget import Availability, Replay, admit, admit_appended, carry_over_problems, check_entries
-from .cache import Unusable, convention_key, memo_path, read_memo, replayed, write_memo
 from .convention import LoadedConvention, load_convention
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
 from .ledger import (
@@ -87,6 +86,7 @@ class CheckResult:
 def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = False,
               now: dt.datetime | None = None) -> CheckResult:
     """Validate a convention file and, when it is valid, its ledger."""
+    from .cache import convention_key, replayed  # imported by the commands that use the caches only
     loaded = load_convention(path)
     result = CheckResult(path, list(loaded.problems))
     conv = loaded.convention
@@ -155,6 +155,7 @@ def with_ledger(conv: Convention, ledger_path: Path, *, dry_run: bool,
 
 def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_run: bool) -> Outcome:
     """Check a new entry against the whole ledger and append it if nothing forbids it."""
+    from .cache import Unusable, convention_key, replayed
     conv = loaded.convention
     assert conv is not None
 
@@ -383,6 +384,7 @@ def report_text(loaded: LoadedConvention, *, ledger: str | None, month: str | No
     A rendered report is kept beside the ledger (``cache.memo_path``) and served again while
     the ledger holds exactly what it was computed from, followed only by entries dated after
     the report's date; anything else computes it anew."""
+    from .cache import convention_key, memo_path, read_memo, write_memo
     from .figures import alerting, report_as_of
     conv, path, chosen = _report_request(loaded, ledger, month, team, final, today)
     as_of = report_as_of(conv, chosen, final=final)
