@@ -16,12 +16,12 @@ import contextlib
 import datetime as dt
 import getpass
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from .budget import Availability, Replay, admit, admit_appended, carry_over_problems, check_entries
+from .budget import Availability, Replay, admit, check_entries, replay
 from .convention import LoadedConvention, load_convention
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
 from .ledger import (
@@ -32,14 +32,11 @@ from .ledger import (
     LedgerFile,
     format_entry,
     header_line,
-    line_blocks,
     locked_ledger,
     month_end,
     new_id,
     now_stamp,
     opened_for_reading,
-    parse_ledger_bytes,
-    read_bytes,
     read_fd,
     read_ledger,
     repair,
@@ -49,7 +46,7 @@ from .model import Convention
 
 if TYPE_CHECKING:
     from .figures import MonthlyReport
-from .seal import make_seal, refuse_closed_at, verify
+from .seal import closed_through, make_seal, refuse_closed_at, verify
 
 
 def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:
@@ -86,7 +83,6 @@ class CheckResult:
 def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = False,
               now: dt.datetime | None = None) -> CheckResult:
     """Validate a convention file and, when it is valid, its ledger."""
-    from .cache import convention_key, replayed  # imported by the commands that use the caches only
     loaded = load_convention(path)
     result = CheckResult(path, list(loaded.problems))
     conv = loaded.convention
@@ -96,18 +92,15 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
     result.ledger_path = ledger_path
     if repair_torn:
         result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC))
-    with opened_for_reading(ledger_path) as fd:
-        done = replayed(conv, ledger_path, fd, convention_key(path), exact_check=True)
-    state = done.ledger
-    result.ledger_entries = done.entries
+    state = read_ledger(ledger_path)
+    result.ledger_entries = sum(e.kind != "seal" for e in state.entries)
     result.problems.extend(state.problems)
     if state.exists and state.size and state.has_header and state.convention_id not in (None, conv.id):
         result.problems.append(Problem(state.path, 1, None, Severity.ERROR, "ledger-other-convention",
                                        f"this ledger belongs to convention {state.convention_id!r}, "
                                        f"not {conv.id!r}"))
-    result.problems.extend(done.problems)
-    result.problems.extend(carry_over_problems(conv, done.state, state.path))
-    result.problems.extend(done.seal_problems)
+    result.problems.extend(check_entries(conv, state.entries, state.path))
+    result.problems.extend(verify(state.entries, state.path))
     return result
 
 
@@ -155,32 +148,17 @@ def with_ledger(conv: Convention, ledger_path: Path, *, dry_run: bool,
 
 def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_run: bool) -> Outcome:
     """Check a new entry against the whole ledger and append it if nothing forbids it."""
-    from .cache import Unusable, convention_key, replayed
     conv = loaded.convention
     assert conv is not None
-
-    key = convention_key(loaded.path)
     path = str(ledger_path)
 
     def work(fd: int | None, write: Writer | None) -> Outcome:
-        try:
-            return attempt(fd, write, key)
-        except Unusable:  # a damaged cache: from the ledger alone
-            return attempt(fd, write, None)
-
-    def attempt(fd: int | None, write: Writer | None, key: str | None) -> Outcome:
-        done = replayed(conv, ledger_path, fd, key, exact_check=False)
-        writable_state(done.ledger, conv.id)
-        state = done.state
+        ledger = read_fd(fd, path)
+        writable_state(ledger, conv.id)
+        state, issues = replay(conv, ledger.entries)
         entry = build(state, state.ids)
-        if done.issues is not None:  # the whole ledger was read
-            verdict = admit(conv, done.ledger.entries, [entry], path, baseline=(state, done.issues))
-        elif done.last_date is None or entry.date >= done.last_date:
-            verdict = admit_appended(state, [entry], path)
-        else:  # dated before the last entry: replayed with the whole ledger
-            assert fd is not None
-            verdict = admit(conv, read_fd(fd, path).entries, [entry], path)
-        closed = refuse_closed_at(entry, done.closed, path)
+        verdict = admit(conv, ledger.entries, [entry], path, baseline=(state, issues))
+        closed = refuse_closed_at(entry, closed_through(ledger.entries), path)
         errors = [closed, *verdict.errors] if closed else verdict.errors
         if errors:
             refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
@@ -366,60 +344,6 @@ def _report_of(conv: Convention, path: Path, state: LedgerFile, month: str, team
     from .figures import monthly_report
     return monthly_report(conv, state.entries, month, ledger_path=str(path), team=team, final=final,
                           file_problems=[p for p in state.problems if p.is_error])
-
-
-@dataclass
-class ReportText:
-    """A rendered report: its bytes (possibly read from a memo) and whether it alerts."""
-
-    chunks: Iterable[bytes]
-    alerting: bool
-
-
-def report_text(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,
-                final: bool, today: dt.date, options: dict[str, str],
-                render: Callable[[MonthlyReport], str]) -> ReportText:
-    """The report rendered by ``render`` (``options`` name the rendering: format, dialect).
-
-    A rendered report is kept beside the ledger (``cache.memo_path``) and served again while
-    the ledger holds exactly what it was computed from, followed only by entries dated after
-    the report's date; anything else computes it anew."""
-    from .cache import convention_key, memo_path, read_memo, write_memo
-    from .figures import alerting, report_as_of
-    conv, path, chosen = _report_request(loaded, ledger, month, team, final, today)
-    as_of = report_as_of(conv, chosen, final=final)
-    memo = memo_path(path, convention_key(loaded.path),
-                     {**options, "month": chosen, "team": team or "", "final": str(final), "ledger": str(path)})
-    with opened_for_reading(path) as fd:
-        kept = read_memo(memo, fd, as_of)
-        if kept is not None:
-            return ReportText(kept.chunks(), kept.alerting)
-        data = read_bytes(fd)
-    state = parse_ledger_bytes(data, str(path))
-    report = _report_of(conv, path, state, chosen, team, final)
-    text = render(report).encode("utf-8")
-    if fd is not None:
-        last = max([1, *(e.line for e in state.entries if e.date <= as_of), *(p.line or 1 for p in state.problems)])
-        write_memo(memo, text, data[:_end_of_line(data, last)], as_of, alerting=alerting(report))
-    return ReportText([text], alerting(report))
-
-
-def _end_of_line(data: bytes, line: int) -> int:
-    """Offset just after line ``line`` (1-based) of ``data``: whole blocks counted at once,
-    then line by line."""
-    position, seen = 0, 0
-    for block in line_blocks(data, len(data)):
-        inside = block.count(b"\n")
-        if seen + inside >= line:
-            break
-        seen += inside
-        position += len(block)
-    else:
-        return len(data)
-    position -= 1
-    for _ in range(line - seen):
-        position = data.find(b"\n", position + 1)
-    return position + 1
 
 
 # --------------------------------------------------------------------------------------

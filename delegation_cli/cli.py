@@ -421,32 +421,27 @@ def report(
     """
     import os
 
-    from .actions import build_report, report_text
+    from .actions import build_report
     from .convention import require_convention
     from .figures import MonthlyReport, alerting
     from .report import CsvDialect, report_csv, report_json, report_markdown, report_renderables
 
     loaded = require_convention(Path(convention))
-    today = dt.date.today()
+    result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today())
     if output is ReportFormat.table:
         from rich.console import Console
 
-        result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=today)
         width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
         console = Console(file=sys.stdout, highlight=False, width=width)
         for renderable in report_renderables(result):
             console.print(renderable, crop=False)
-        alerts = alerting(result)
     else:
         renderers: dict[ReportFormat, Callable[[MonthlyReport], str]] = {
             ReportFormat.json: report_json, ReportFormat.markdown: report_markdown,
             ReportFormat.csv: lambda r: report_csv(r, CsvDialect(dialect)),
         }
-        text = report_text(loaded, ledger=ledger, month=month, team=team, final=final, today=today,
-                           options={"format": output.value, "dialect": str(dialect)}, render=renderers[output])
-        for chunk in text.chunks:
-            typer.echo(chunk, nl=False)
-        alerts = text.alerting
+        typer.echo(renderers[output](result), nl=False)
+    alerts = alerting(result)
     if fail_on_alert and alerts:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 

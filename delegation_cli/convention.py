@@ -14,11 +14,6 @@ YAML numbers never pass through a binary float: the loader keeps their source te
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import hashlib
-import os
-import pickle
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors
-from .fingerprint import caches_enabled, code_digest, user_cache_dir
 from .model import Convention, Finding, Loc, YamlNumber, convention_findings
 
 if TYPE_CHECKING:
@@ -41,8 +35,7 @@ MAX_DEPTH = 50
 
 
 def _yaml() -> YAML:
-    """A round-trip YAML loader that keeps numbers as their source text (imported only when
-    a convention is parsed, not when its validated snapshot is reused)."""
+    """A round-trip YAML loader that keeps numbers as their source text."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import RoundTripConstructor
 
@@ -118,55 +111,7 @@ def load_convention(path: Path) -> LoadedConvention:
     schema holds.
     """
     text = read_text(path, max_bytes=MAX_BYTES, what="convention YAML file")
-    snapshot = _snapshot_path(text)
-    known = _read_snapshot(snapshot, path)
-    if known is not None:
-        return known
-    loaded = _load_text(text, path)
-    if loaded.convention is not None and snapshot is not None:
-        _write_snapshot(snapshot, loaded)
-    return loaded
-
-
-# Validated-convention snapshots -------------------------------------------------------
-
-_SNAPSHOT_CODE = ("convention.py", "model.py", "money.py", "errors.py", "fingerprint.py")
-
-
-def _snapshot_path(text: str) -> Path | None:
-    """Where the validated form of this exact text is kept (keyed by its digest and the
-    code's), or None when caches are off."""
-    code = code_digest(*_SNAPSHOT_CODE)
-    if code is None or not caches_enabled():
-        return None
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
-    return user_cache_dir() / "conventions" / f"{digest}-{code[:16]}.pickle"
-
-
-def _read_snapshot(snapshot: Path | None, path: Path) -> LoadedConvention | None:
-    if snapshot is None:
-        return None
-    try:
-        with open(snapshot, "rb") as handle:
-            conv, problems = pickle.load(handle)
-        if not isinstance(conv, Convention) or not all(isinstance(p, Problem) for p in problems):
-            return None
-    except Exception:  # noqa: BLE001 - a snapshot that cannot be read is ignored (rebuilt)
-        return None
-    shown = str(path)
-    return LoadedConvention(path, conv, [dataclasses.replace(p, path=shown) for p in problems])
-
-
-def _write_snapshot(snapshot: Path, loaded: LoadedConvention) -> None:
-    temporary = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.tmp")
-    try:
-        snapshot.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            pickle.dump((loaded.convention, loaded.problems), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, snapshot)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    return _load_text(text, path)
 
 
 def _load_text(text: str, path: Path) -> LoadedConvention:

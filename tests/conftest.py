@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,6 @@ EXAMPLES = ROOT / "examples"
 SEED = EXAMPLES / "fabrique-numerique-s3.yaml"
 SECOND = EXAMPLES / "incubateur-territoires.yaml"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
-
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Convention snapshots go to a folder of the test session, not the user's."""
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg"))
-
 
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
