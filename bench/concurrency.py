@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 WORKER = """
 import datetime as dt, sys
 from pathlib import Path
-from delegation_cli.actions import Stamp, commitment_builder, record
+from delegation_cli.actions import draft_commitment, record, stamp
 from delegation_cli.convention import require_convention
 from delegation_cli.errors import DelegationError
 
@@ -36,9 +36,9 @@ path = loaded.ledger_path()
 worker, count, amount = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 ok = refused = 0
 for i in range(count):
-    build = commitment_builder(loaded.convention, team="friches", amount=amount * 100,
+    build = draft_commitment(loaded.convention, team="friches", amount=amount * 100,
                                date=dt.date(2020, 3, 1), ref=f"BC-{worker}-{i}", marche=None,
-                               prestation=None, label="", stamp=Stamp.now(f"w{worker}"))
+                               prestation=None, label="", stamp=stamp(f"w{worker}"))
     try:
         record(loaded, path, build, dry_run=False)
         ok += 1

@@ -37,15 +37,15 @@ sys.path.insert(0, str(ROOT))
 WRITER = """
 import datetime as dt, sys
 from pathlib import Path
-from delegation_cli.actions import Stamp, commitment_builder, record
+from delegation_cli.actions import draft_commitment, record, stamp as stamp_of
 from delegation_cli.convention import require_convention
 
 loaded = require_convention(Path("convention.yaml"))
 path = loaded.ledger_path()
-stamp = Stamp.now("crash")
+stamp = stamp_of("crash")
 teams = [t.id for t in loaded.convention.teams]
 for i in range(int(sys.argv[1]), 10**9):
-    build = commitment_builder(loaded.convention, team=teams[i % len(teams)], amount=1,
+    build = draft_commitment(loaded.convention, team=teams[i % len(teams)], amount=1,
                                date=dt.date(2020, 3, 1), ref=f"BC-{i}", marche=None, prestation=None,
                                label="x" * (i % 300), stamp=stamp)
     record(loaded, path, build, dry_run=False)
@@ -72,6 +72,9 @@ def run(kills: int, min_appends: int, seed: int, workdir: Path, *, cut: bool = T
     start = 0
     started = time.monotonic()
     while rounds < kills or len(acknowledged) < min_appends:
+        if rounds >= 10 * (kills + min_appends):
+            failures.append(f"the writers made no progress in {rounds} rounds")
+            break
         rounds += 1
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(start)], cwd=workdir,
                                 stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})

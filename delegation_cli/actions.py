@@ -1,52 +1,39 @@
 """What each command does, between reading its arguments and rendering its result.
 
 This module owns the workflows that combine files and computation, so that ``cli.py``
-stays a thin layer of argument parsing and rendering:
+stays a thin layer of argument parsing and rendering.  Every one of them reads the ledger
+through the one read path, :func:`book.read_book`:
 
 * :func:`run_check` validates a convention and its ledger, every problem at once;
-* :func:`record` is the single write path: under the ledger's exclusive lock it re-reads
-  the ledger, builds the new entry from the replayed state, runs the availability
-  control (:func:`budget.admit`) and appends only when nothing forbids it;
-* small builders turn command arguments into :class:`ledger.Entry` values.
+* :func:`record` is the single write path for one entry: under the ledger's exclusive lock
+  it reads the ledger, refuses a ledger with errors, completes the command's
+  :class:`Draft` from the replayed state, runs the availability control
+  (:meth:`book.Book.admit`) and appends only when nothing forbids it;
+* :func:`build_report`, :func:`read_entries` and :func:`close_month` serve ``report``,
+  ``log``/``export`` and ``close``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import getpass
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from .budget import Availability, Replay, admit, check_entries, replay
+from .book import Book, Window, read_book
+from .budget import Replay
 from .convention import LoadedConvention, load_convention
+from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .ledger import (
-    MAX_LABEL,
-    TOKEN,
-    TOKEN_EXPECTED,
-    Entry,
-    LedgerFile,
-    format_entry,
-    header_line,
-    locked_ledger,
-    month_end,
-    new_id,
-    now_stamp,
-    opened_for_reading,
-    read_fd,
-    read_ledger,
-    repair,
-    writable_state,
-)
+from .ledger import format_entry, header_line, locked_ledger, opened_for_reading, repair, write_atomically
 from .model import Convention
+from .results import CheckResult, Outcome
 
 if TYPE_CHECKING:
     from .figures import MonthlyReport
-from .seal import closed_through, make_seal, refuse_closed_at, verify
 
 
 def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:
@@ -56,28 +43,23 @@ def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:
     return loaded.ledger_path()
 
 
+def _convention(loaded: LoadedConvention) -> Convention:
+    conv = loaded.convention
+    assert conv is not None, "require_convention returns a valid convention"
+    return conv
+
+
+def open_book(loaded: LoadedConvention, ledger: str | None, *, keep: bool = False,
+              window: Window | None = None) -> Book:
+    """The convention's ledger (or ``--ledger``) through the one read path, without the lock."""
+    path = ledger_path_for(loaded, ledger)
+    with opened_for_reading(path) as fd:
+        return read_book(_convention(loaded), fd, str(path), keep=keep, window=window)
+
+
 # --------------------------------------------------------------------------------------
 # check
 # --------------------------------------------------------------------------------------
-
-
-@dataclass
-class CheckResult:
-    """Everything ``delegation check`` found."""
-
-    convention_path: Path
-    problems: list[Problem]
-    ledger_path: Path | None = None
-    ledger_entries: int | None = None
-    repaired: str | None = None
-
-    @property
-    def errors(self) -> int:
-        return sum(p.severity is Severity.ERROR for p in self.problems)
-
-    @property
-    def warnings(self) -> int:
-        return sum(p.severity is Severity.WARNING for p in self.problems)
 
 
 def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = False,
@@ -85,22 +67,15 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
     """Validate a convention file and, when it is valid, its ledger."""
     loaded = load_convention(path)
     result = CheckResult(path, list(loaded.problems))
-    conv = loaded.convention
-    if conv is None or any(p.is_error for p in loaded.problems):
+    if loaded.convention is None or any(p.is_error for p in loaded.problems):
         return result
     ledger_path = ledger_path_for(loaded, ledger)
     result.ledger_path = ledger_path
     if repair_torn:
         result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC))
-    state = read_ledger(ledger_path)
-    result.ledger_entries = sum(e.kind != "seal" for e in state.entries)
-    result.problems.extend(state.problems)
-    if state.exists and state.size and state.has_header and state.convention_id not in (None, conv.id):
-        result.problems.append(Problem(state.path, 1, None, Severity.ERROR, "ledger-other-convention",
-                                       f"this ledger belongs to convention {state.convention_id!r}, "
-                                       f"not {conv.id!r}"))
-    result.problems.extend(check_entries(conv, state.entries, state.path))
-    result.problems.extend(verify(state.entries, state.path))
+    book = open_book(loaded, ledger)
+    result.ledger_entries = book.count
+    result.problems.extend(book.problems)
     return result
 
 
@@ -109,23 +84,7 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
 # --------------------------------------------------------------------------------------
 
 
-@dataclass
-class Outcome:
-    """The result of a writing command."""
-
-    entry: Entry
-    written: bool
-    ledger_path: Path
-    warnings: list[Problem] = field(default_factory=list)
-    availability: Availability | None = None
-
-
 T = TypeVar("T")
-
-Builder = Callable[[Replay, set[str]], Entry]
-"""Builds the new entry from the replayed state of the ledger and the ids already taken."""
-
-
 Writer = Callable[[list[str]], None]
 
 
@@ -146,24 +105,52 @@ def with_ledger(conv: Convention, ledger_path: Path, *, dry_run: bool,
         return work(locked.fd, write)
 
 
-def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_run: bool) -> Outcome:
+@dataclass(frozen=True)
+class Draft:
+    """A new entry as a command describes it, before the ledger is read.
+
+    ``entry`` has no id yet (one is drawn when the ledger's ids are known).  A payment or a
+    release names its commitment by ``target``, an id or a bon de commande reference,
+    resolved against the ledger (the entry then takes the commitment's id and team); a
+    release of amount 0 releases the commitment's whole reste à payer."""
+
+    entry: Entry
+    target: str | None = None
+
+
+def complete(draft: Draft, state: Replay) -> Entry:
+    """The entry a draft becomes on the replayed ledger."""
+    entry = draft.entry._replace(id=new_id(draft.entry.kind, state.ids))
+    if draft.target is None:
+        return entry
+    found = state.resolve(draft.target)
+    if found is None:
+        raise fail(f"unknown commitment {draft.target!r} (expected a commitment id or its bon de "
+                   "commande reference; `delegation log --kind commitment` lists them)",
+                   code="commitment-unknown", exit_code=ExitCode.PROBLEMS)
+    entry = entry._replace(commitment=found.id, team=found.team)
+    if entry.kind == "release" and entry.amount == 0:
+        if found.remaining <= 0:
+            raise fail(f"commitment {found.id} has nothing left to release (its reste à "
+                       "payer is 0,00\u00a0€)", code="release-nothing", exit_code=ExitCode.PROBLEMS)
+        entry = entry._replace(amount=found.remaining)
+    return entry
+
+
+def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run: bool) -> Outcome:
     """Check a new entry against the whole ledger and append it if nothing forbids it."""
-    conv = loaded.convention
-    assert conv is not None
+    conv = _convention(loaded)
     path = str(ledger_path)
 
     def work(fd: int | None, write: Writer | None) -> Outcome:
-        ledger = read_fd(fd, path)
-        writable_state(ledger, conv.id)
-        state, issues = replay(conv, ledger.entries)
-        entry = build(state, state.ids)
-        verdict = admit(conv, ledger.entries, [entry], path, baseline=(state, issues))
-        closed = refuse_closed_at(entry, closed_through(ledger.entries), path)
-        errors = [closed, *verdict.errors] if closed else verdict.errors
-        if errors:
-            refused = Problem(str(ledger_path), None, None, Severity.ERROR, "entry-refused",
+        book = read_book(conv, fd, path)
+        book.require_writable()
+        entry = complete(draft, book.state)
+        verdict = book.admit([entry])
+        if verdict.errors:
+            refused = Problem(path, None, None, Severity.ERROR, "entry-refused",
                               f"{entry.kind} refused; the ledger was not changed")
-            raise DelegationError([*errors, refused], ExitCode.PROBLEMS)
+            raise DelegationError([*verdict.errors, refused], ExitCode.PROBLEMS)
         if write is not None:
             write([format_entry(entry)])
         return Outcome(entry, write is not None, ledger_path, verdict.warnings,
@@ -173,7 +160,7 @@ def record(loaded: LoadedConvention, ledger_path: Path, build: Builder, *, dry_r
 
 
 # --------------------------------------------------------------------------------------
-# Entry builders (argument checks that need no ledger are done here, before the lock)
+# Drafts (argument checks that need no ledger are done here, before the lock)
 # --------------------------------------------------------------------------------------
 
 
@@ -186,6 +173,11 @@ def author_name(option: str | None) -> str:
         except (KeyError, OSError):
             name = os.environ.get("USER") or "unknown"
     return check_token(name, "--author")
+
+
+def stamp(author: str | None) -> Stamp:
+    """The recording stamp of a command run now by ``--author`` (else the login name)."""
+    return Stamp.now(author_name(author))
 
 
 def check_token(value: str, option: str) -> str:
@@ -203,116 +195,69 @@ def check_label(text: str | None, option: str = "--label") -> str:
     return label
 
 
-@dataclass(frozen=True)
-class Stamp:
-    """When and by whom an entry is recorded."""
-
-    at: str
-    by: str
-
-    @classmethod
-    def now(cls, author: str | None, now: dt.datetime | None = None) -> Stamp:
-        return cls(now_stamp(now or dt.datetime.now(dt.UTC)), author_name(author))
-
-
-def commitment_builder(conv: Convention, *, team: str, amount: int, date: dt.date,
-                       ref: str | None, marche: str | None, prestation: str | None,
-                       label: str, stamp: Stamp) -> Builder:
+def draft_commitment(conv: Convention, *, team: str, amount: int, date: dt.date, ref: str | None,
+                     marche: str | None, prestation: str | None, label: str, stamp: Stamp) -> Draft:
     if ref is not None:
         check_token(ref, "--ref")
     if marche is None and prestation is not None:
         marche = conv.marche_of_prestation.get(prestation)
-
-    def build(state: Replay, taken: set[str]) -> Entry:
-        return Entry(date=date, kind="commitment", id=new_id("commitment", taken), team=team,
-                     amount=amount, ref=ref, marche=marche, prestation=prestation,
-                     recorded_at=stamp.at, author=stamp.by, label=label)
-
-    return build
+    return Draft(Entry(date=date, kind="commitment", id="", team=team, amount=amount, ref=ref, marche=marche,
+                       prestation=prestation, recorded_at=stamp.at, author=stamp.by, label=label))
 
 
-def _resolve(state: Replay, key: str) -> Entry:
-    found = state.resolve(key)
-    if found is None:
-        raise fail(f"unknown commitment {key!r} (expected a commitment id or its bon de "
-                   "commande reference; `delegation log --kind commitment` lists them)",
-                   code="commitment-unknown", exit_code=ExitCode.PROBLEMS)
-    return found.entry
-
-
-def payment_builder(*, commitment: str, amount: int, date: dt.date,
-                    service_fait: dt.date | None, ref: str | None, label: str,
-                    stamp: Stamp) -> Builder:
+def draft_payment(*, commitment: str, amount: int, date: dt.date, service_fait: dt.date | None,
+                  ref: str | None, label: str, stamp: Stamp) -> Draft:
     if ref is not None:
         check_token(ref, "--ref")
-
-    def build(state: Replay, taken: set[str]) -> Entry:
-        target = _resolve(state, commitment)
-        return Entry(date=date, kind="payment", id=new_id("payment", taken), team=target.team,
-                     amount=amount, commitment=target.id, service_fait=service_fait, ref=ref,
-                     recorded_at=stamp.at, author=stamp.by, label=label)
-
-    return build
+    return Draft(Entry(date=date, kind="payment", id="", team="", amount=amount, service_fait=service_fait,
+                       ref=ref, recorded_at=stamp.at, author=stamp.by, label=label), target=commitment)
 
 
-def release_builder(*, commitment: str, amount: int | None, date: dt.date, label: str,
-                    stamp: Stamp) -> Builder:
-    def build(state: Replay, taken: set[str]) -> Entry:
-        target = _resolve(state, commitment)
-        value = amount
-        if value is None:
-            value = state.commitments[target.id].remaining
-            if value <= 0:
-                raise fail(f"commitment {target.id} has nothing left to release (its reste à "
-                           "payer is 0,00\u00a0€)", code="release-nothing",
-                           exit_code=ExitCode.PROBLEMS)
-        return Entry(date=date, kind="release", id=new_id("release", taken), team=target.team,
-                     amount=value, commitment=target.id, recorded_at=stamp.at, author=stamp.by,
-                     label=label)
-
-    return build
+def draft_release(*, commitment: str, amount: int | None, date: dt.date, label: str, stamp: Stamp) -> Draft:
+    return Draft(Entry(date=date, kind="release", id="", team="", amount=amount or 0, recorded_at=stamp.at,
+                       author=stamp.by, label=label), target=commitment)
 
 
-def forecast_builder(*, team: str, amount: int, month: str, forecast_type: str, date: dt.date,
-                     label: str, stamp: Stamp) -> Builder:
-    def build(state: Replay, taken: set[str]) -> Entry:
-        return Entry(date=date, kind="forecast", id=new_id("forecast", taken), team=team,
-                     amount=amount, month=month, forecast_type=forecast_type,
-                     recorded_at=stamp.at, author=stamp.by, label=label)
-
-    return build
+def draft_forecast(*, team: str, amount: int, month: str, forecast_type: str, date: dt.date, label: str,
+                   stamp: Stamp) -> Draft:
+    return Draft(Entry(date=date, kind="forecast", id="", team=team, amount=amount, month=month,
+                       forecast_type=forecast_type, recorded_at=stamp.at, author=stamp.by, label=label))
 
 
-def note_builder(*, team: str, text: str, date: dt.date, stamp: Stamp) -> Builder:
+def draft_note(*, team: str, text: str, date: dt.date, stamp: Stamp) -> Draft:
     if not text:
-        raise fail("the note is empty (expected the text of the progress note)",
-                   code="bad-argument")
-
-    def build(state: Replay, taken: set[str]) -> Entry:
-        return Entry(date=date, kind="note", id=new_id("note", taken), team=team,
-                     recorded_at=stamp.at, author=stamp.by, label=text)
-
-    return build
+        raise fail("the note is empty (expected the text of the progress note)", code="bad-argument")
+    return Draft(Entry(date=date, kind="note", id="", team=team, recorded_at=stamp.at, author=stamp.by,
+                       label=text))
 
 
 # --------------------------------------------------------------------------------------
-# log
+# log and export
 # --------------------------------------------------------------------------------------
 
 
-def select_entries(ledger: LedgerFile, *, team: str | None, month: str | None,
+def read_entries(loaded: LoadedConvention, ledger: str | None) -> tuple[Path, Book]:
+    """The ledger with every entry kept (``log``, ``export``)."""
+    return ledger_path_for(loaded, ledger), open_book(loaded, ledger, keep=True)
+
+
+def select_entries(entries: list[Entry], *, team: str | None, month: str | None,
                    kind: str | None) -> list[Entry]:
-    """Entries of the ledger (file order) matching every given filter."""
-    out = []
-    for entry in ledger.entries:
-        if team is not None and entry.team != team:
-            continue
-        if month is not None and entry.date.strftime("%Y-%m") != month:
-            continue
-        if kind is not None and entry.kind != kind:
-            continue
-        out.append(entry)
-    return out
+    """Entries (file order) matching every given filter."""
+    return [e for e in entries
+            if (team is None or e.team == team) and (kind is None or e.kind == kind)
+            and (month is None or e.date.strftime("%Y-%m") == month)]
+
+
+def write_output(path: Path, text: str, *, protected: Path) -> None:
+    """Write an export atomically; never over the ledger."""
+    if path.exists() and protected.exists() and path.resolve() == protected.resolve():
+        raise fail("--output names the ledger itself; choose another file", code="bad-argument",
+                   path=str(path))
+    if path.is_dir():
+        raise fail("is a directory (expected a file to write the export to)", code="bad-argument",
+                   path=str(path))
+    write_atomically(path, text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------------------
@@ -320,67 +265,20 @@ def select_entries(ledger: LedgerFile, *, team: str | None, month: str | None,
 # --------------------------------------------------------------------------------------
 
 
-def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None,
-                 team: str | None, final: bool, today: dt.date) -> MonthlyReport:
-    """The monthly (or final) report of a convention's ledger."""
-    conv, path, chosen = _report_request(loaded, ledger, month, team, final, today)
-    return _report_of(conv, path, read_ledger(path), chosen, team, final)
-
-
-def _report_request(loaded: LoadedConvention, ledger: str | None, month: str | None, team: str | None,
-                    final: bool, today: dt.date) -> tuple[Convention, Path, str]:
-    """(convention, ledger path, month reported) of a report command."""
-    from .figures import default_month  # only the report needs figures
-    conv = loaded.convention
-    assert conv is not None
+def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,
+                 final: bool, today: dt.date, allow_invalid: bool = False) -> MonthlyReport:
+    """The monthly (or final) report of a convention's ledger; refused (exit 1, with every
+    error) when the ledger has errors, unless ``allow_invalid``."""
+    from .figures import default_month, monthly_report, report_window  # only the report needs figures
+    conv = _convention(loaded)
     if team is not None and team not in conv.team_ids:
         raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
                    f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
-    return conv, ledger_path_for(loaded, ledger), month or default_month(conv, today, final=final)
-
-
-def _report_of(conv: Convention, path: Path, state: LedgerFile, month: str, team: str | None,
-               final: bool) -> MonthlyReport:
-    from .figures import monthly_report
-    return monthly_report(conv, state.entries, month, ledger_path=str(path), team=team, final=final,
-                          file_problems=[p for p in state.problems if p.is_error])
-
-
-# --------------------------------------------------------------------------------------
-# export
-# --------------------------------------------------------------------------------------
-
-
-def load_entries(loaded: LoadedConvention, ledger: str | None) -> tuple[Path, LedgerFile]:
-    """The ledger of a convention, refused when a line cannot be read (nothing is guessed)."""
-    path = ledger_path_for(loaded, ledger)
-    state = read_ledger(path)
-    unreadable = [p for p in state.problems if p.is_error]
-    if unreadable:
-        raise DelegationError(unreadable, ExitCode.PROBLEMS)
-    return path, state
-
-
-def write_output(path: Path, text: str, *, protected: Path) -> None:
-    """Write an export atomically (temporary file, fsync, rename); never over the ledger."""
-    if path.exists() and protected.exists() and path.resolve() == protected.resolve():
-        raise fail("--output names the ledger itself; choose another file", code="bad-argument",
-                   path=str(path))
-    if path.is_dir():
-        raise fail("is a directory (expected a file to write the export to)", code="bad-argument",
-                   path=str(path))
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise fail(f"cannot write: {exc.strerror}", code="write-failed", path=str(path),
-                   exit_code=ExitCode.WRITE_FAILED) from None
+    chosen = month or default_month(conv, today, final=final)
+    book = open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
+    if not allow_invalid:
+        book.require_valid()
+    return monthly_report(book, chosen, team=team, final=final)
 
 
 # --------------------------------------------------------------------------------------
@@ -391,32 +289,24 @@ def write_output(path: Path, text: str, *, protected: Path) -> None:
 def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, author: str,
                 today: dt.date, dry_run: bool) -> Entry:
     """Append the seal closing ``month``: refused if the month is not over, already closed,
-    or if the entries it would cover break a rule."""
-    conv = loaded.convention
-    assert conv is not None
+    or if the ledger has an error."""
+    conv = _convention(loaded)
     end = month_end(month)
     path = str(ledger_path)
 
     def work(fd: int | None, write: Writer | None) -> Entry:
-        ledger = read_fd(fd, path)
-        writable_state(ledger, conv.id)
+        book = read_book(conv, fd, path, keep_pending=True)
+        book.require_writable(f"cannot close {month} while the ledger has errors; correct them first")
         if end >= today:
             raise fail(f"{month} is not over (it ends on {end}); close it from {end + dt.timedelta(days=1)}",
                        code="close-early", path=path, exit_code=ExitCode.PROBLEMS)
-        previous = [e for e in ledger.entries if e.kind == "seal" and (e.month or "") >= month]
-        if previous:
-            raise fail(f"{month} is already closed by seal {previous[-1].id} (line {previous[-1].line}, "
-                       f"through {previous[-1].month})", code="close-again", path=path,
-                       exit_code=ExitCode.PROBLEMS)
-        blocking = [p for p in check_entries(conv, [e for e in ledger.entries if e.date <= end], path)
-                    if p.is_error] + verify(ledger.entries, path)
-        if blocking:
-            refused = Problem(path, None, None, Severity.ERROR, "close-refused",
-                              f"cannot close {month} while entries up to {end} break a rule; correct them first")
-            raise DelegationError([*blocking, refused], ExitCode.PROBLEMS)
-        stamp = Stamp.now(author)
-        seal = make_seal(ledger.entries, month, new_id("seal", {e.id for e in ledger.entries}), stamp.at,
-                         stamp.by)
+        closed = book.seals.closed
+        if closed is not None and closed[0] >= end:
+            last = closed[1]
+            raise fail(f"{month} is already closed by seal {last.id} (line {last.line}, through {last.month})",
+                       code="close-again", path=path, exit_code=ExitCode.PROBLEMS)
+        now = Stamp.now(author)
+        seal = book.seals.make_seal(month, new_id("seal", book.state.ids), now.at, now.by)
         if write is not None:
             write([format_entry(seal)])
         return seal

@@ -1,16 +1,21 @@
-"""Pure budget computation: replaying a ledger against its convention.
+"""Pure budget computation: replaying entries against their convention.
 
-This module owns the *contrôle de disponibilité*.  :class:`Replay` applies entries in date
-order (file order for equal dates) and keeps the running figures: AE consumed per year
-(commitments net of same-year releases), CP consumed per year, each team's net
-commitments, the envelope, each commitment's paid, released and *reste à payer*.  Before
-applying an entry it checks it against the limits in force on its date
-(:meth:`model.Convention.limits_at`) and returns what is wrong as values.
+This module owns the *contrôle de disponibilité*.  :class:`Replay` takes entries one at a
+time, in date order (file order for equal dates), and keeps the running figures: AE consumed
+per year (commitments net of same-year releases), CP consumed per year, each team's net
+commitments, the envelope, each commitment's paid, released and *reste à payer*, and the
+flows the State's RAP table needs.  Before applying an entry it checks it against the
+limits in force on its date (:meth:`model.Convention.limits_at`: avenants from their date
+on; credits an avenant carries out of a year never usable in it,
+:meth:`model.Convention.carried_out`) and records what is wrong as :class:`Issue` values: entries
+in, state and problems out.  Each rule is written once, here, and used by admission,
+``check``, the report and the exports.
 
-* :func:`check_entries` replays a whole ledger and returns every problem;
-* :func:`admit` decides whether new entries may be appended: it replays the ledger with
-  and without them and refuses when they bring any new hard problem, on themselves or on
-  a later entry they would invalidate.
+* :func:`replay` replays a sequence of entries (tests, bulk import);
+* :func:`check_entries` returns every problem of a sequence of entries;
+* :func:`admit_appended` and :func:`admit` decide whether new entries may be appended: they
+  are refused when they bring a new hard problem, on themselves or on a later entry they
+  would invalidate.
 
 It sees only model objects and entries: no paths, no files, no rendering.
 """
@@ -18,94 +23,131 @@ It sees only model objects and entries: no paths, no files, no rendering.
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
+from .entries import Entry, entry_name
 from .errors import Problem, Severity
-from .ledger import Entry, bulk
 from .model import Convention, Limits
 from .money import Cents, format_fr, format_percent, ratio_reached
 
-_Add = Callable[[Severity, str, str], None]
-"""The callback through which a check reports an issue on the entry being applied."""
+INFORM_NOW = "inform the délégant without delay (art. 5)"
+"""What art. 5 requires when credits run short or are about to."""
+INFORM = f"insufficient credits: {INFORM_NOW}"
+"""The end of a refusal for want of credits."""
+INFORM_UNUSED = "inform the délégant (art. 5)"
+"""What art. 5 requires when credits are likely to stay unused."""
 
-INFORM = "insufficient credits: inform the délégant without delay (art. 5)"
+_E, _W = Severity.ERROR, Severity.WARNING
+
+
+def cutoff_date(cutoff: str | None, year: int) -> dt.date | None:
+    """The year-end cut-off (``MM-DD`` in the convention's ``reporting.cutoffs``) of ``year``,
+    the 29th of February falling back to the 28th; None when there is none."""
+    if cutoff is None:
+        return None
+    month, day = int(cutoff[:2]), int(cutoff[3:])
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """A problem found on one entry during the replay (located later)."""
+    """A problem found on the entry of ``line`` during the replay (located later).  New
+    entries being admitted carry negative line numbers: -1 for the first, -2 …"""
 
-    entry: Entry
+    line: int
     severity: Severity
     code: str
     message: str
 
 
-@dataclass
 class CommitmentState:
-    """A commitment and what happened to it since."""
+    """A commitment and what happened to it since: the fields of its entry that the
+    figures need (its label is not kept), and its payments and releases."""
 
-    entry: Entry
-    paid: Cents = 0
-    released: Cents = 0
-    last_payment: dt.date | None = None
-    payments: int = 0
+    __slots__ = ("amount", "date", "id", "last_payment", "line", "marche", "paid", "payments", "prestation",
+                 "ref", "released", "team")
+    kind = "commitment"
+
+    def __init__(self, entry: Entry):
+        self.id, self.date, self.team, self.amount = entry.id, entry.date, entry.team, entry.amount
+        self.ref, self.marche, self.prestation, self.line = entry.ref, entry.marche, entry.prestation, entry.line
+        self.paid: Cents = 0
+        self.released: Cents = 0
+        self.last_payment: dt.date | None = None
+        self.payments = 0
 
     @property
     def net(self) -> Cents:
-        return self.entry.amount - self.released
+        return self.amount - self.released
 
     @property
     def remaining(self) -> Cents:
         """*Reste à payer*: committed − released − paid."""
-        return self.entry.amount - self.released - self.paid
+        return self.amount - self.released - self.paid
+
+    def copy(self) -> CommitmentState:
+        return copy.copy(self)
 
 
-@dataclass
+def _counter() -> defaultdict[int, Cents]:
+    return defaultdict(int)
+
+
 class Replay:
-    """Running figures of a ledger replayed in date order.
+    """Running figures of entries replayed in date order.
 
     Attributes:
         conv: the convention.
+        thresholds: whether crossing an alert threshold is a warning (for new entries).
+        issues: every issue found so far, in replay order.
         ae_used: per year, commitments dated that year net of same-year releases.
         cp_used: per year, payments dated that year.
         team_net: per team, commitments net of all releases (what counts against the cap).
         team_year: per (team, year), commitments dated that year net of same-year releases.
         team_paid: per team, payments.
         total_net: all commitments net of all releases (what counts against the envelope).
+        total_paid: all payments.
         released_other_year: per year of the release, releases of earlier years'
             commitments (they restore no AE, GBCP art. 160).
+        committed_in: per year, commitments dated that year (gross).
+        paid_on, released_on: per (commitment's year, year), payments and releases.
         commitments: per id, the commitment and its payments and releases.
+        last_date: the date of the last entry applied.
     """
 
-    conv: Convention
-    thresholds: bool = True
-    ae_used: dict[int, Cents] = field(default_factory=lambda: defaultdict(int))
-    cp_used: dict[int, Cents] = field(default_factory=lambda: defaultdict(int))
-    team_net: dict[str, Cents] = field(default_factory=lambda: defaultdict(int))
-    team_year: dict[tuple[str, int], Cents] = field(default_factory=lambda: defaultdict(int))
-    team_paid: dict[str, Cents] = field(default_factory=lambda: defaultdict(int))
-    total_net: Cents = 0
-    total_paid: Cents = 0
-    released_other_year: dict[int, Cents] = field(default_factory=lambda: defaultdict(int))
-    commitments: dict[str, CommitmentState] = field(default_factory=dict)
-    commitment_refs: dict[str, str] = field(default_factory=dict)
-    payment_refs: set[str] = field(default_factory=set)
-    ids: set[str] = field(default_factory=set)
-    later_commitments: dict[str, Entry] = field(default_factory=dict)
-    """Every commitment of the ledger, to name one that a payment or release precedes."""
-    dangling: set[str] = field(default_factory=set)
-    """Commitment ids that a payment or release named before any such commitment was applied."""
+    def __init__(self, conv: Convention, *, thresholds: bool = False):
+        self.conv = conv
+        self.thresholds = thresholds
+        self.issues: list[Issue] = []
+        self.ae_used = _counter()
+        self.cp_used = _counter()
+        self.team_net: defaultdict[str, Cents] = defaultdict(int)
+        self.team_year: defaultdict[tuple[str, int], Cents] = defaultdict(int)
+        self.team_paid: defaultdict[str, Cents] = defaultdict(int)
+        self.total_net: Cents = 0
+        self.total_paid: Cents = 0
+        self.released_other_year = _counter()
+        self.committed_in = _counter()
+        self.paid_on: defaultdict[tuple[int, int], Cents] = defaultdict(int)
+        self.released_on: defaultdict[tuple[int, int], Cents] = defaultdict(int)
+        self.commitments: dict[str, CommitmentState] = {}
+        self.commitment_refs: dict[str, str] = {}
+        self.payment_refs: set[str] = set()
+        self.ids: set[str] = set()
+        self.last_date: dt.date | None = None
+        self._waiting: dict[str, list[Entry]] = {}
+        """Payments and releases naming a commitment not applied (yet)."""
+        self._start, self._end, self._pay_end = conv.effective_date, conv.period.end, conv.payments_until
+        self._team_ids = conv.team_ids
+        self._months = (conv.effective_date.strftime("%Y-%m"), conv.period.end.strftime("%Y-%m"))
+        self._limits: dict[dt.date, Limits] = {}
 
     # ---------------------------------------------------------------------------------
-
-    def carried(self, kind: str, year: int) -> Cents:
-        """AE or CP of ``year`` that avenants carry over to the next year (no longer usable in it)."""
-        return self._carried.get((kind, year), 0)
 
     def resolve(self, key: str) -> CommitmentState | None:
         """A commitment by id, or by its bon de commande reference."""
@@ -114,183 +156,170 @@ class Replay:
             found = self.commitments[self.commitment_refs[key]]
         return found
 
-    def __post_init__(self) -> None:
-        conv = self.conv
-        self._start, self._end, self._pay_end = conv.effective_date, conv.period.end, conv.payments_until
-        self._team_ids = conv.team_ids
-        self._handlers: dict[str, Callable[[Entry, Limits, _Add], None]] = {
-            "commitment": self._commitment, "payment": self._payment, "release": self._release,
-            "forecast": self._forecast,
-        }
-        self._limits = conv.limits_at
-        self._carried = {(kind, year): conv.carried_out(kind, year) for kind in ("ae", "cp") for year in conv.years}
-        self._months = (conv.effective_date.strftime("%Y-%m"), conv.period.end.strftime("%Y-%m"))
+    def limits_at(self, day: dt.date) -> Limits:
+        limits = self._limits.get(day)
+        if limits is None:
+            limits = self._limits[day] = self.conv.limits_at(day)
+        return limits
 
-    def apply(self, entry: Entry) -> list[Issue]:
+    def _issue(self, entry: Entry, severity: Severity, code: str, message: str) -> None:
+        self.issues.append(Issue(entry.line, severity, code, message))
+
+    def apply(self, entry: Entry) -> None:
         """Check ``entry`` against the state and the limits of its date, then apply it."""
-        issues: list[Issue] = []
-
-        def add(severity: Severity, code: str, message: str) -> None:
-            issues.append(Issue(entry, severity, code, message))
-
-        E = Severity.ERROR
-        ids = self.ids
-        if entry.id in ids:
-            add(E, "id-duplicate", f"id {entry.id} is already used by another entry "
-                                   "(expected unique ids)")
-        ids.add(entry.id)
+        if entry.id in self.ids:
+            self._issue(entry, _E, "id-duplicate", f"id {entry.id} is already used by another entry "
+                                                   "(expected unique ids)")
+        self.ids.add(entry.id)
+        self.last_date = entry.date
         kind = entry.kind
-        if kind == "seal":  # seals consume nothing; seal.verify checks them
-            return issues
+        if kind == "seal":  # seals consume nothing; seal.py checks them
+            return
         if entry.team not in self._team_ids:
-            add(E, "team-unknown", f"unknown team {entry.team!r} (expected one of: "
-                                   f"{', '.join(t.id for t in self.conv.teams)})")
-        # A forecast is recorded any day; its month must lie in the period (checked below).
-        if kind != "forecast":
-            start, end = self._start, self._pay_end if kind == "payment" else self._end
-            if not start <= entry.date <= end:
-                add(E, "date-outside-period",
-                    f"{kind} dated {entry.date} is outside the convention's period "
-                    f"{start} – {end} (the convention takes effect on {start})")
-        handler = self._handlers.get(kind)
-        if handler is not None:
-            handler(entry, self._limits(entry.date), add)
-        return issues
+            self._issue(entry, _E, "team-unknown", f"unknown team {entry.team!r} (expected one of: "
+                                                   f"{', '.join(t.id for t in self.conv.teams)})")
+        start, end = self._start, self._pay_end if kind == "payment" else self._end
+        if not start <= entry.date <= end and kind != "forecast":  # a forecast: its month (below)
+            self._issue(entry, _E, "date-outside-period",
+                        f"{kind} dated {entry.date} is outside the convention's period "
+                        f"{start} – {end} (the convention takes effect on {start})")
+        if kind == "commitment":
+            self._commitment(entry, self.limits_at(entry.date))
+        elif kind == "payment":
+            self._payment(entry, self.limits_at(entry.date))
+        elif kind == "release":
+            self._release(entry)
+        elif kind == "forecast":
+            self._forecast(entry)
+
+    def finish(self) -> None:
+        """Once every entry is applied: payments and releases whose commitment never came."""
+        for entries in self._waiting.values():
+            for entry in entries:
+                self._issue(entry, _E, "commitment-unknown",
+                            f"{entry.kind} refers to commitment {entry.commitment}, which is not "
+                            "recorded (expected the id of a commitment)")
+        self._waiting.clear()
 
     # ---------------------------------------------------------------------------------
 
-    def _commitment(self, entry: Entry, limits: Limits, add: _Add) -> None:
+    def _commitment(self, entry: Entry, limits: Limits) -> None:
         conv = self.conv
-        E, W = Severity.ERROR, Severity.WARNING
         if entry.marche is not None and entry.marche not in conv.marche_ids:
-            add(E, "marche-unknown", f"unknown marché {entry.marche!r} (expected one of: "
-                                     f"{', '.join(sorted(conv.marche_ids)) or 'none declared'})")
+            self._issue(entry, _E, "marche-unknown",
+                        f"unknown marché {entry.marche!r} (expected one of: "
+                        f"{', '.join(sorted(conv.marche_ids)) or 'none declared'})")
         if entry.prestation is not None:
             owner = conv.marche_of_prestation.get(entry.prestation)
             if owner is None:
-                add(E, "prestation-unknown",
-                    f"unknown prestation kind {entry.prestation!r} (expected one of: "
-                    f"{', '.join(sorted(conv.marche_of_prestation)) or 'none declared'})")
+                self._issue(entry, _E, "prestation-unknown",
+                            f"unknown prestation kind {entry.prestation!r} (expected one of: "
+                            f"{', '.join(sorted(conv.marche_of_prestation)) or 'none declared'})")
             elif entry.marche is not None and owner != entry.marche:
-                add(E, "prestation-marche-mismatch",
-                    f"prestation {entry.prestation!r} is bought on marché {owner!r}, not "
-                    f"{entry.marche!r}")
-        if entry.ref is not None:
-            if entry.ref in self.commitment_refs:
-                add(E, "ref-duplicate", f"bon de commande {entry.ref} is already recorded "
-                                        f"(commitment {self.commitment_refs[entry.ref]})")
+                self._issue(entry, _E, "prestation-marche-mismatch",
+                            f"prestation {entry.prestation!r} is bought on marché {owner!r}, not {entry.marche!r}")
+        if entry.ref is not None and entry.ref in self.commitment_refs:
+            self._issue(entry, _E, "ref-duplicate", f"bon de commande {entry.ref} is already recorded "
+                                                    f"(commitment {self.commitment_refs[entry.ref]})")
         year, amount, team = entry.date.year, entry.amount, entry.team
-        who = _Who(team, amount)  # formatted only when a message needs it
         cap = limits.team_cap
-        after = self.team_net[team] + amount
-        if team in conv.team_ids and after > cap:
-            add(E, "team-cap-exceeded",
-                f"{who} takes the team to {format_fr(after)}, above its cap of "
-                f"{format_fr(cap)} (available {format_fr(max(cap - self.team_net[team], 0))}, "
-                f"asked {format_fr(amount)}); {INFORM}")
+        team_before = self.team_net[team]
+        after = team_before + amount
+        if after > cap and team in self._team_ids:
+            self._issue(entry, _E, "team-cap-exceeded",
+                        f"{team}: commitment of {format_fr(amount)} takes the team to {format_fr(after)}, above "
+                        f"its cap of {format_fr(cap)} (available {format_fr(max(cap - team_before, 0))}, "
+                        f"asked {format_fr(amount)}); {INFORM}")
         opened = limits.ae.get(year, 0)
-        carried = self.carried("ae", year)
-        ae_after = self.ae_used[year] + amount
+        carried = conv.carried_out("ae", year)
+        ae_before = self.ae_used[year]
+        ae_after = ae_before + amount
         if ae_after > opened - carried:
-            add(E, "ae-exceeded",
-                f"{who} takes AE {year} to {format_fr(ae_after)}, above the "
-                f"{format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
-                f"{format_fr(max(opened - carried - self.ae_used[year], 0))}, asked {format_fr(amount)}); "
-                f"{INFORM}")
+            self._issue(entry, _E, "ae-exceeded",
+                        f"{team}: commitment of {format_fr(amount)} takes AE {year} to {format_fr(ae_after)}, "
+                        f"above the {format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
+                        f"{format_fr(max(opened - carried - ae_before, 0))}, asked {format_fr(amount)}); {INFORM}")
         total_after = self.total_net + amount
         if total_after > limits.total:
-            add(E, "envelope-exceeded",
-                f"{who} takes the convention to {format_fr(total_after)}, above its envelope of "
-                f"{format_fr(limits.total)} (available "
-                f"{format_fr(max(limits.total - self.total_net, 0))}, asked {format_fr(amount)}); "
-                f"{INFORM}")
+            self._issue(entry, _E, "envelope-exceeded",
+                        f"{team}: commitment of {format_fr(amount)} takes the convention to "
+                        f"{format_fr(total_after)}, above its envelope of {format_fr(limits.total)} (available "
+                        f"{format_fr(max(limits.total - self.total_net, 0))}, asked {format_fr(amount)}); {INFORM}")
         share_year = conv.schedule_by_year.get(year)
         share = share_year.ae_per_team if share_year else None
         ty_before = self.team_year[(team, year)]
         if share is not None and ty_before <= share < ty_before + amount:
-            add(W, "share-exceeded",
-                f"{team} commits {format_fr(ty_before + amount)} in {year}, above its indicative "
-                f"share of {format_fr(share)} for the year")
+            self._issue(entry, _W, "share-exceeded",
+                        f"{team} commits {format_fr(ty_before + amount)} in {year}, above its indicative "
+                        f"share of {format_fr(share)} for the year")
         if self.thresholds:
-            self._thresholds(add, f"{team} cap", self.team_net[team], after, cap)
-            self._thresholds(add, f"AE {year}", self.ae_used[year], ae_after, opened - carried)
-            self._thresholds(add, "envelope", self.total_net, total_after, limits.total)
-        self._cutoff(entry, conv.reporting.cutoffs.commitments, "commitments", add)
+            self._threshold(entry, f"{team} cap", team_before, after, cap)
+            self._threshold(entry, f"AE {year}", ae_before, ae_after, opened - carried)
+            self._threshold(entry, "envelope", self.total_net, total_after, limits.total)
+        self._cutoff(entry, conv.reporting.cutoffs.commitments, "commitments")
         # apply
         self.team_net[team] = after
         self.team_year[(team, year)] = ty_before + amount
         self.ae_used[year] = ae_after
+        self.committed_in[year] += amount
         self.total_net = total_after
-        self.commitments.setdefault(entry.id, CommitmentState(entry))  # a duplicate id keeps the first
+        if entry.id not in self.commitments:  # a duplicate id keeps the first
+            state = self.commitments[entry.id] = CommitmentState(entry)
+            for early in self._waiting.pop(entry.id, ()):
+                self._issue(early, _E, f"{early.kind}-before-commitment",
+                            f"{early.kind} dated {early.date} precedes its commitment {entry_name(entry)} "
+                            f"dated {state.date}")
         if entry.ref is not None and entry.ref not in self.commitment_refs:
             self.commitment_refs[entry.ref] = entry.id
 
-    def _linked(self, entry: Entry, add: _Add) -> CommitmentState | None:
-        assert entry.commitment is not None
-        state = self.commitments.get(entry.commitment)
-        E = Severity.ERROR
+    def _linked(self, entry: Entry) -> CommitmentState | None:
+        key = entry.commitment or ""
+        state = self.commitments.get(key)
         if state is None:
-            self.dangling.add(entry.commitment)
-            later = self.later_commitments.get(entry.commitment)
-            if later is not None:
-                add(E, f"{entry.kind}-before-commitment",
-                    f"{entry.kind} dated {entry.date} precedes its commitment {entry_name(later)} "
-                    f"dated {later.date}")
-            else:
-                add(E, "commitment-unknown",
-                    f"{entry.kind} refers to commitment {entry.commitment}, which is not "
-                    "recorded (expected the id of a commitment)")
+            self._waiting.setdefault(key, []).append(entry)
             return None
-        if state.entry.team != entry.team:
-            add(E, "team-mismatch", f"{entry.kind} is charged to {entry.team} but commitment "
-                                    f"{entry.commitment} belongs to {state.entry.team}")
-        if entry.date < state.entry.date:
-            add(E, f"{entry.kind}-before-commitment",
-                f"{entry.kind} dated {entry.date} precedes its commitment "
-                f"{entry_name(state.entry)} dated {state.entry.date}")
+        if state.team != entry.team:
+            self._issue(entry, _E, "team-mismatch", f"{entry.kind} is charged to {entry.team} but commitment "
+                                                    f"{entry.commitment} belongs to {state.team}")
         return state
 
-    def _payment(self, entry: Entry, limits: Limits, add: _Add) -> None:
-        E, W = Severity.ERROR, Severity.WARNING
-        state = self._linked(entry, add)
-        year, amount = entry.year, entry.amount
+    def _payment(self, entry: Entry, limits: Limits) -> None:
+        state = self._linked(entry)
+        year, amount, sf = entry.date.year, entry.amount, entry.service_fait
         if state is not None:
-            if amount > state.remaining:
-                add(E, "payment-exceeds-remaining",
-                    f"payment of {format_fr(amount)} on {entry_name(state.entry)} exceeds its reste à "
-                    f"payer of {format_fr(state.remaining)} (committed "
-                    f"{format_fr(state.entry.amount)}, released {format_fr(state.released)}, "
-                    f"paid {format_fr(state.paid)}; {format_fr(amount - state.remaining)} too "
-                    "much)")
-            sf = entry.service_fait
-            if sf is not None and sf < state.entry.date:
-                add(E, "service-fait-before-commitment",
-                    f"service fait on {sf} precedes the commitment {entry_name(state.entry)} dated "
-                    f"{state.entry.date}")
-        sf = entry.service_fait
-        if sf is not None and sf > entry.date:
-            add(E, "service-fait-after-payment",
-                f"service fait on {sf} is after the payment dated {entry.date} (a payment "
-                "follows the service fait)")
+            remaining = state.remaining
+            if amount > remaining:
+                self._issue(entry, _E, "payment-exceeds-remaining",
+                            f"payment of {format_fr(amount)} on {entry_name(state)} exceeds its reste à payer of "
+                            f"{format_fr(remaining)} (committed {format_fr(state.amount)}, released "
+                            f"{format_fr(state.released)}, paid {format_fr(state.paid)}; "
+                            f"{format_fr(amount - remaining)} too much)")
+            if sf is not None and sf < state.date:
+                self._issue(entry, _E, "service-fait-before-commitment",
+                            f"service fait on {sf} precedes the commitment {entry_name(state)} dated {state.date}")
         if sf is None:
-            add(W, "payment-without-service-fait",
-                f"payment of {format_fr(amount)} has no service fait date (--service-fait)")
+            self._issue(entry, _W, "payment-without-service-fait",
+                        f"payment of {format_fr(amount)} has no service fait date (--service-fait)")
+        elif sf > entry.date:
+            self._issue(entry, _E, "service-fait-after-payment",
+                        f"service fait on {sf} is after the payment dated {entry.date} (a payment "
+                        "follows the service fait)")
         if entry.ref is not None:
             if entry.ref in self.payment_refs:
-                add(E, "ref-duplicate", f"demande de paiement {entry.ref} is already recorded")
+                self._issue(entry, _E, "ref-duplicate", f"demande de paiement {entry.ref} is already recorded")
             self.payment_refs.add(entry.ref)
         opened = limits.cp.get(year, 0)
-        carried = self.carried("cp", year)
-        cp_after = self.cp_used[year] + amount
+        carried = self.conv.carried_out("cp", year)
+        cp_before = self.cp_used[year]
+        cp_after = cp_before + amount
         if cp_after > opened - carried:
-            add(E, "cp-exceeded",
-                f"payment of {format_fr(amount)} takes CP {year} to {format_fr(cp_after)}, above "
-                f"the {format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
-                f"{format_fr(max(opened - carried - self.cp_used[year], 0))}, asked {format_fr(amount)}); "
-                f"{INFORM}")
+            self._issue(entry, _E, "cp-exceeded",
+                        f"payment of {format_fr(amount)} takes CP {year} to {format_fr(cp_after)}, above "
+                        f"the {format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
+                        f"{format_fr(max(opened - carried - cp_before, 0))}, asked {format_fr(amount)}); {INFORM}")
         if self.thresholds:
-            self._thresholds(add, f"CP {year}", self.cp_used[year], cp_after, opened - carried)
-        self._cutoff(entry, self.conv.reporting.cutoffs.payments, "payments", add)
+            self._threshold(entry, f"CP {year}", cp_before, cp_after, opened - carried)
+        self._cutoff(entry, self.conv.reporting.cutoffs.payments, "payments")
         self.cp_used[year] = cp_after
         self.team_paid[entry.team] += amount
         self.total_paid += amount
@@ -298,79 +327,71 @@ class Replay:
             state.paid += amount
             state.payments += 1
             state.last_payment = entry.date
+            self.paid_on[(state.date.year, year)] += amount
 
-    def _release(self, entry: Entry, limits: Limits, add: _Add) -> None:
-        state = self._linked(entry, add)
+    def _release(self, entry: Entry) -> None:
+        state = self._linked(entry)
         if state is None:
             return
         amount = entry.amount
         if amount > state.remaining:
-            add(Severity.ERROR, "release-exceeds-remaining",
-                f"release of {format_fr(amount)} on {entry_name(state.entry)} exceeds its reste à "
-                f"payer of {format_fr(state.remaining)} (committed {format_fr(state.entry.amount)}, "
-                f"released {format_fr(state.released)}, paid {format_fr(state.paid)})")
+            self._issue(entry, _E, "release-exceeds-remaining",
+                        f"release of {format_fr(amount)} on {entry_name(state)} exceeds its reste à payer of "
+                        f"{format_fr(state.remaining)} (committed {format_fr(state.amount)}, released "
+                        f"{format_fr(state.released)}, paid {format_fr(state.paid)})")
         state.released += amount
-        self.team_net[state.entry.team] -= amount
+        self.team_net[state.team] -= amount
         self.total_net -= amount
-        if entry.year == state.entry.year:
-            self.ae_used[entry.year] -= amount
-            self.team_year[(state.entry.team, entry.year)] -= amount
+        year, committed_year = entry.date.year, state.date.year
+        self.released_on[(committed_year, year)] += amount
+        if year == committed_year:
+            self.ae_used[year] -= amount
+            self.team_year[(state.team, year)] -= amount
         else:
-            self.released_other_year[entry.year] += amount
+            self.released_other_year[year] += amount
 
-    def _forecast(self, entry: Entry, limits: Limits, add: _Add) -> None:
-        assert entry.month is not None
+    def _forecast(self, entry: Entry) -> None:
         first, last = self._months
-        if not first <= entry.month <= last:
-            add(Severity.ERROR, "forecast-outside-period",
-                f"forecast for {entry.month} is outside the convention's months {first} – {last}")
+        if not first <= (entry.month or "") <= last:
+            self._issue(entry, _E, "forecast-outside-period",
+                        f"forecast for {entry.month} is outside the convention's months {first} – {last}")
 
-    def _thresholds(self, add: _Add, what: str, before: Cents, after: Cents, limit: Cents) -> None:
+    def _threshold(self, entry: Entry, what: str, before: Cents, after: Cents, limit: Cents) -> None:
         if limit <= 0:
             return
         for pct in sorted(self.conv.reporting.alert_thresholds, reverse=True):
             if ratio_reached(after, limit, pct) and not ratio_reached(before, limit, pct):
-                add(Severity.WARNING, "threshold-crossed",
-                    f"{what} reaches {format_percent(after, limit)} "
-                    f"({format_fr(after)} of {format_fr(limit)}), past the {percent_label(pct)} threshold")
+                self._issue(entry, _W, "threshold-crossed",
+                            f"{what} reaches {format_percent(after, limit)} ({format_fr(after)} of "
+                            f"{format_fr(limit)}), past the {percent_label(pct)} threshold")
                 return
 
-    def _cutoff(self, entry: Entry, cutoff: str | None, what: str, add: _Add) -> None:
-        if cutoff is None:
-            return
-        month, day = int(cutoff[:2]), int(cutoff[3:])
-        limit = dt.date(entry.year, month, min(day, calendar.monthrange(entry.year, month)[1]))
-        if entry.date > limit:
-            add(Severity.WARNING, "after-cutoff",
-                f"{entry.kind} dated {entry.date} is after the {what} cut-off of {limit} for "
-                f"{entry.year}; it may not be processed this year")
+    def _cutoff(self, entry: Entry, cutoff: str | None, what: str) -> None:
+        limit = cutoff_date(cutoff, entry.date.year)
+        if limit is not None and entry.date > limit:
+            self._issue(entry, _W, "after-cutoff",
+                        f"{entry.kind} dated {entry.date} is after the {what} cut-off of {limit} for "
+                        f"{entry.date.year}; it may not be processed this year")
 
     # Figures -------------------------------------------------------------------------
 
     def availability(self, day: dt.date) -> Availability:
-        limits = self.conv.limits_at(day)
-        return Availability(limits, self)
+        return Availability(self.limits_at(day), self)
 
-
-class _Who:
-    """``friches: commitment of 20 000,00 €``, built only when printed."""
-
-    __slots__ = ("amount", "team")
-
-    def __init__(self, team: str, amount: Cents):
-        self.team, self.amount = team, amount
-
-    def __str__(self) -> str:
-        return f"{self.team}: commitment of {format_fr(self.amount)}"
+    def snapshot(self) -> Replay:
+        """A copy of the figures as they stand, for reading (the report's "as of" day)
+        while the replay goes on; ids and references are shared, not copied."""
+        other = copy.copy(self)
+        for name in ("ae_used", "cp_used", "team_net", "team_year", "team_paid", "released_other_year",
+                     "committed_in", "paid_on", "released_on"):
+            setattr(other, name, copy.copy(getattr(self, name)))
+        other.commitments = {key: state.copy() for key, state in self.commitments.items()}
+        other.issues = list(self.issues)
+        return other
 
 
 def _carry_note(carried: Cents, year: int) -> str:
     return f", less {format_fr(carried)} carried over to {year + 1} by avenant" if carried else ""
-
-
-def entry_name(entry: Entry) -> str:
-    """``c-3f9a1b2c (BC-1)``: an entry's id with its reference."""
-    return f"{entry.id} ({entry.ref})" if entry.ref else entry.id
 
 
 def percent_label(value: Decimal) -> str:
@@ -381,7 +402,8 @@ def percent_label(value: Decimal) -> str:
 
 @dataclass(frozen=True)
 class Availability:
-    """What remains under each limit after a replay, with the limits of a given day."""
+    """What remains under each limit after a replay, with the limits of a given day: the
+    same arithmetic as the rules above (AE and CP net of what avenants in force carry over)."""
 
     limits: Limits
     replay: Replay
@@ -395,12 +417,12 @@ class Availability:
         """(opened, committed, available); available is net of AE carried over to the next year."""
         used = self.replay.ae_used.get(year, 0)
         opened = self.limits.ae.get(year, 0)
-        return opened, used, opened - self.replay.carried("ae", year) - used
+        return opened, used, opened - self.replay.conv.carried_out("ae", year) - used
 
     def cp(self, year: int) -> tuple[Cents, Cents, Cents]:
         used = self.replay.cp_used.get(year, 0)
         opened = self.limits.cp.get(year, 0)
-        return opened, used, opened - self.replay.carried("cp", year) - used
+        return opened, used, opened - self.replay.conv.carried_out("cp", year) - used
 
     def envelope(self) -> tuple[Cents, Cents, Cents]:
         return self.limits.total, self.replay.total_net, self.limits.total - self.replay.total_net
@@ -411,24 +433,16 @@ def in_date_order(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: e.date)
 
 
-def replay(conv: Convention, entries: Sequence[Entry], *, thresholds: bool = False) -> tuple[Replay, list[Issue]]:
-    """Replay entries (given in file order) in date order; return the state and issues."""
-    return replay_ordered(conv, in_date_order(entries), thresholds=thresholds)
-
-
-def replay_ordered(conv: Convention, ordered: Sequence[Entry], *,
-                   thresholds: bool = False) -> tuple[Replay, list[Issue]]:
-    """:func:`replay` for entries already in date order (as the report needs them too)."""
+def replay(conv: Convention, entries: Iterable[Entry], *, thresholds: bool = False) -> Replay:
+    """Replay entries (given in file order) in date order; the state holds the issues."""
     state = Replay(conv, thresholds=thresholds)
-    state.later_commitments = {e.id: e for e in ordered if e.kind == "commitment"}
-    issues: list[Issue] = []
-    with bulk():
-        for entry in ordered:
-            issues.extend(state.apply(entry))
-    return state, issues
+    for entry in in_date_order(entries):
+        state.apply(entry)
+    state.finish()
+    return state
 
 
-def forecasts_in_force(ordered: Sequence[Entry]) -> tuple[list[Entry], dict[int, Entry]]:
+def forecasts_in_force(ordered: Iterable[Entry]) -> tuple[list[Entry], dict[int, Entry]]:
     """The forecast rule: for one team, month and type, a later forecast (in date order, file
     order for equal dates) replaces the earlier one.  Returns the forecasts in force and, for
     each forecast that replaced another (keyed by ``id(entry)``), the one it replaced."""
@@ -445,20 +459,21 @@ def forecasts_in_force(ordered: Sequence[Entry]) -> tuple[list[Entry], dict[int,
 
 def locate(issues: Iterable[Issue], path: str) -> list[Problem]:
     """Turn replay issues into problems located at their ledger line."""
-    return [
-        Problem(path, i.entry.line or None, None, i.severity, i.code, i.message) for i in issues
-    ]
+    return [Problem(path, i.line if i.line > 0 else None, None, i.severity, i.code, i.message) for i in issues]
 
 
 def check_entries(conv: Convention, entries: Sequence[Entry], path: str) -> list[Problem]:
-    """Every problem of a whole ledger against its convention (``delegation check``)."""
-    state, issues = replay(conv, entries)
-    problems = locate(issues, path)
-    problems.extend(carry_over_problems(conv, state, path))
-    return problems
+    """Every problem of a sequence of entries against their convention, by line."""
+    state = replay(conv, entries)
+    return sorted(locate(state.issues, path), key=_by_line) + carry_over_problems(conv, state, path)
+
+
+def _by_line(problem: Problem) -> int:
+    return problem.line or 0
 
 
 def carry_over_problems(conv: Convention, state: Replay, path: str) -> list[Problem]:
+    """Each carry-over must be no larger than what its year left unused."""
     out = []
     for av in conv.avenants_in_order:
         for carry in av.carry_overs:
@@ -469,7 +484,7 @@ def carry_over_problems(conv: Convention, state: Replay, path: str) -> list[Prob
                 ("CP", limits.cp.get(year, 0), state.cp_used.get(year, 0), carry.cp),
             ):
                 unused = opened - used
-                if amount > unused:
+                if amount and amount > unused:
                     out.append(Problem(
                         path, None, None, Severity.ERROR, "carry-over-above-unused",
                         f"avenant n° {av.number} carries {format_fr(amount)} of {kind} over "
@@ -487,60 +502,53 @@ class Admission:
     state: Replay
 
 
-def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], path: str,
-          sources: Mapping[int, tuple[str, int]] | None = None,
-          baseline: tuple[Replay, list[Issue]] | None = None) -> Admission:
-    """Decide whether ``new`` entries may be appended after ``existing`` ones.
-
-    The ledger is replayed in date order with and without them; they are refused when
-    they bring a hard problem that the ledger did not already have: on themselves, or on
-    a later entry they would invalidate (an earlier-dated commitment that leaves no AE for
-    one already recorded).  Problems the ledger already had do not block: corrections
-    are new entries and must stay possible.  ``sources`` maps ``id(entry)`` of new entries
-    to the (file, row) they come from, so that their problems name it (bulk import).
-    ``baseline`` is ``replay(conv, existing)`` when the caller has it already; it is
-    consumed (the new entries are applied to it).
-
-    When every new entry is dated on or after the last existing one — the usual case,
-    entries being recorded as they happen — no existing entry comes after them in date
-    order, so they are simply applied to the replayed state: one replay instead of two.
-    """
-    state, before = baseline if baseline is not None else replay(conv, existing)
-    last = max((e.date for e in existing), default=None)
-    if last is None or all(e.date >= last for e in new):
-        return admit_appended(state, new, path, sources)
-    known = {(i.entry.line, i.code) for i in before}
-    state, after = replay(conv, [*existing, *new], thresholds=True)
-    return _verdict(after, known, {id(e) for e in new}, path, sources, state)
+Sources = Sequence[tuple[str, int]]
+"""For each new entry, in order, the (file, row) it comes from (bulk import)."""
 
 
-def admit_appended(state: Replay, new: Sequence[Entry], path: str,
-                   sources: Mapping[int, tuple[str, int]] | None = None) -> Admission:
-    """:func:`admit` when every new entry is dated on or after every entry replayed into
-    ``state`` (which is consumed): they are applied to it, in date order."""
+def numbered(new: Sequence[Entry]) -> list[Entry]:
+    """New entries with the negative line numbers that tell them apart in a replay."""
+    return [entry._replace(line=-index) for index, entry in enumerate(new, 1)]
+
+
+def admit_appended(state: Replay, new: Sequence[Entry], path: str, sources: Sources | None = None) -> Admission:
+    """Decide on ``new`` entries dated on or after every entry replayed into ``state`` (the
+    usual case: entries are recorded as they happen): no recorded entry comes after them in
+    date order, so they are applied to the state (consumed) in date order."""
     state.thresholds = True
-    state.later_commitments.update((e.id, e) for e in new if e.kind == "commitment")
-    after = [issue for entry in sorted(new, key=lambda e: e.date) for issue in state.apply(entry)]
-    return _verdict(after, set(), {id(e) for e in new}, path, sources, state)
+    mark = len(state.issues)
+    for entry in in_date_order(numbered(new)):
+        state.apply(entry)
+    state.finish()
+    return _verdict(state.issues[mark:], set(), path, sources, state)
 
 
-def _verdict(after: list[Issue], known: set[tuple[int, str]], new_ids: set[int], path: str,
-             sources: Mapping[int, tuple[str, int]] | None, state: Replay) -> Admission:
+def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], path: str,
+          sources: Sources | None = None) -> Admission:
+    """Decide on ``new`` entries that may be dated before recorded ones: the ledger is
+    replayed with and without them, and they are refused when they bring a hard problem
+    the ledger did not already have — on themselves, or on a later entry they would
+    invalidate (an earlier-dated commitment that leaves no AE for one already recorded)."""
+    known = {(i.line, i.code) for i in replay(conv, existing).issues}
+    state = replay(conv, [*existing, *numbered(new)], thresholds=True)
+    return _verdict(state.issues, known, path, sources, state)
+
+
+def _verdict(issues: Iterable[Issue], known: set[tuple[int, str]], path: str, sources: Sources | None,
+             state: Replay) -> Admission:
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    for issue in after:
-        mine = id(issue.entry) in new_ids
-        if not mine and (issue.entry.line, issue.code) in known:
-            continue
-        if not mine and issue.severity is not Severity.ERROR:
+    for issue in issues:
+        mine = issue.line < 0
+        if not mine and (issue.severity is not Severity.ERROR or (issue.line, issue.code) in known):
             continue
         message = issue.message
         where, line = path, None
         if not mine:
-            line = issue.entry.line
+            line = issue.line
             message = f"this entry would make line {line} invalid: {message}"
-        elif sources and id(issue.entry) in sources:
-            where, line = sources[id(issue.entry)]
+        elif sources:
+            where, line = sources[-issue.line - 1]
         problem = Problem(where, line, None, issue.severity, issue.code, message)
         (errors if issue.severity is Severity.ERROR else warnings).append(problem)
     return Admission(errors, warnings, state)

@@ -21,6 +21,7 @@ import typer
 from . import __version__
 from .errors import DelegationError, ExitCode
 from .money import AmountError, parse_amount
+from .report import CsvDialect
 
 app = typer.Typer(
     name="delegation",
@@ -66,7 +67,7 @@ def _amount(text: str) -> int:
 
 
 def _date(text: str) -> dt.date:
-    from .ledger import parse_date
+    from .entries import parse_date
 
     try:
         return parse_date(text)
@@ -75,7 +76,7 @@ def _date(text: str) -> dt.date:
 
 
 def _month(text: str) -> str:
-    from .ledger import parse_month
+    from .entries import parse_month
 
     try:
         return parse_month(text)
@@ -185,7 +186,7 @@ def check(
 # writing commands ------------------------------------------------------------------------
 
 
-def _record(convention: str, ledger: str | None, build_for: Callable[..., Any], dry_run: bool,
+def _record(convention: str, ledger: str | None, draft_for: Callable[..., Any], dry_run: bool,
             as_json: bool) -> None:
     from .actions import ledger_path_for, record
     from .convention import require_convention
@@ -193,8 +194,8 @@ def _record(convention: str, ledger: str | None, build_for: Callable[..., Any], 
 
     loaded = require_convention(Path(convention))
     assert loaded.convention is not None
-    build = build_for(loaded.convention)
-    outcome = record(loaded, ledger_path_for(loaded, ledger), build, dry_run=dry_run)
+    draft = draft_for(loaded.convention)
+    outcome = record(loaded, ledger_path_for(loaded, ledger), draft, dry_run=dry_run)
     if as_json:
         typer.echo(outcome_json(outcome), nl=False)
     else:
@@ -223,13 +224,13 @@ def commit(
 
     Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1
     """
-    from .actions import Stamp, check_label, commitment_builder
+    from .actions import check_label, draft_commitment, stamp
 
-    stamp = Stamp.now(author)
+    now = stamp(author)
     text = check_label(label)
-    _record(convention, ledger, lambda conv: commitment_builder(
+    _record(convention, ledger, lambda conv: draft_commitment(
         conv, team=team, amount=amount, date=date or dt.date.today(), ref=ref, marche=marche,
-        prestation=kind, label=text, stamp=stamp), dry_run, as_json)
+        prestation=kind, label=text, stamp=now), dry_run, as_json)
 
 
 @app.command()
@@ -254,13 +255,13 @@ def pay(
 
     Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27
     """
-    from .actions import Stamp, check_label, payment_builder
+    from .actions import check_label, draft_payment, stamp
 
-    stamp = Stamp.now(author)
+    now = stamp(author)
     text = check_label(label)
-    _record(convention, ledger, lambda conv: payment_builder(
+    _record(convention, ledger, lambda conv: draft_payment(
         commitment=commitment, amount=amount, date=date or dt.date.today(),
-        service_fait=service_fait, ref=ref, label=text, stamp=stamp), dry_run, as_json)
+        service_fait=service_fait, ref=ref, label=text, stamp=now), dry_run, as_json)
 
 
 @app.command()
@@ -284,13 +285,13 @@ def release(
 
     Example: delegation release BC-1 2500 --date 2020-06-30
     """
-    from .actions import Stamp, check_label, release_builder
+    from .actions import check_label, draft_release, stamp
 
-    stamp = Stamp.now(author)
+    now = stamp(author)
     text = check_label(label)
-    _record(convention, ledger, lambda conv: release_builder(
+    _record(convention, ledger, lambda conv: draft_release(
         commitment=commitment, amount=amount, date=date or dt.date.today(), label=text,
-        stamp=stamp), dry_run, as_json)
+        stamp=now), dry_run, as_json)
 
 
 @app.command()
@@ -313,13 +314,13 @@ def forecast(
 
     Example: delegation forecast --team friches 30000 --month 2020-04 --type ae
     """
-    from .actions import Stamp, check_label, forecast_builder
+    from .actions import check_label, draft_forecast, stamp
 
-    stamp = Stamp.now(author)
+    now = stamp(author)
     text = check_label(label)
-    _record(convention, ledger, lambda conv: forecast_builder(
+    _record(convention, ledger, lambda conv: draft_forecast(
         team=team, amount=amount, month=month, forecast_type=forecast_type.value,
-        date=date or dt.date.today(), label=text, stamp=stamp), dry_run, as_json)
+        date=date or dt.date.today(), label=text, stamp=now), dry_run, as_json)
 
 
 @app.command()
@@ -338,12 +339,12 @@ def note(
 
     Example: delegation note --team friches "Comité d'investissement le 15 juin"
     """
-    from .actions import Stamp, check_label, note_builder
+    from .actions import check_label, draft_note, stamp
 
-    stamp = Stamp.now(author)
+    now = stamp(author)
     body = check_label(text, "TEXT")
-    _record(convention, ledger, lambda conv: note_builder(
-        team=team, text=body, date=date or dt.date.today(), stamp=stamp), dry_run, as_json)
+    _record(convention, ledger, lambda conv: draft_note(
+        team=team, text=body, date=date or dt.date.today(), stamp=now), dry_run, as_json)
 
 
 # log -------------------------------------------------------------------------------------
@@ -357,34 +358,34 @@ def log(
                                               help="Only entries dated in this month.")] = None,
     kind: Annotated[EntryKind | None, typer.Option("--kind", help="Only this kind of entry.")] = None,
     output: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
-    dialect: DialectOpt = "rfc4180",  # type: ignore[assignment]
+    dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
 ) -> None:
-    """List the ledger's entries, in file order.
+    """List the ledger's entries, in file order; the lines that cannot be read (or break a
+    rule) are printed on stderr, and the exit code is then 1.
 
     Example: delegation log --team friches --kind payment --format csv
     """
-    from .actions import ledger_path_for, select_entries
+    from .actions import read_entries, select_entries
     from .convention import require_convention
-    from .ledger import read_ledger
     from .report import log_csv, log_json, log_table, problems_text
 
     loaded = require_convention(Path(convention))
-    state = read_ledger(ledger_path_for(loaded, ledger))
-    entries = select_entries(state, team=team, month=month, kind=kind.value if kind else None)
-    if state.problems:
-        typer.echo(problems_text(state.problems), err=True, nl=False)
+    _, book = read_entries(loaded, ledger)
+    entries = select_entries(book.entries or [], team=team, month=month, kind=kind.value if kind else None)
+    if book.problems:
+        typer.echo(problems_text(book.problems), err=True, nl=False)
     if output is Format.json:
         typer.echo(log_json(entries), nl=False)
     elif output is Format.csv:
-        from .report import CsvDialect
-
-        typer.echo(log_csv(entries, CsvDialect(dialect)), nl=False)
+        typer.echo(log_csv(entries, dialect), nl=False)
     else:
         from rich.console import Console
 
         Console(file=sys.stdout, highlight=False).print(log_table(entries))
+    if book.errors:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
 # report ----------------------------------------------------------------------------------
@@ -409,7 +410,10 @@ def report(
     ),
     fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert",
                                                 help="Exit 1 on an alert of severity warning or error.")] = False,
-    dialect: DialectOpt = "rfc4180",  # type: ignore[assignment]
+    allow_invalid: Annotated[bool, typer.Option("--allow-invalid",
+                                                help="Render the report even when the ledger has errors "
+                                                "(they come first).")] = False,
+    dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
 ) -> None:
@@ -424,10 +428,11 @@ def report(
     from .actions import build_report
     from .convention import require_convention
     from .figures import MonthlyReport, alerting
-    from .report import CsvDialect, report_csv, report_json, report_markdown, report_renderables
+    from .report import report_csv, report_json, report_markdown, report_renderables
 
     loaded = require_convention(Path(convention))
-    result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today())
+    result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today(),
+                          allow_invalid=allow_invalid)
     if output is ReportFormat.table:
         from rich.console import Console
 
@@ -438,7 +443,7 @@ def report(
     else:
         renderers: dict[ReportFormat, Callable[[MonthlyReport], str]] = {
             ReportFormat.json: report_json, ReportFormat.markdown: report_markdown,
-            ReportFormat.csv: lambda r: report_csv(r, CsvDialect(dialect)),
+            ReportFormat.csv: lambda r: report_csv(r, dialect),
         }
         typer.echo(renderers[output](result), nl=False)
     alerts = alerting(result)
@@ -495,14 +500,14 @@ def import_(
 
     Example: delegation import suivi-2020.csv --dry-run
     """
-    from .actions import author_name, ledger_path_for
+    from .actions import ledger_path_for, stamp
     from .convention import require_convention
-    from .importer import import_csv, stamp_now
+    from .importer import import_csv
     from .report import import_text, problems_text
 
     loaded = require_convention(Path(convention))
     result = import_csv(loaded, ledger_path_for(loaded, ledger), Path(source), dry_run=dry_run,
-                        stamp=stamp_now(author_name(author)))
+                        stamp=stamp(author))
     if result.duplicates or result.warnings:
         typer.echo(problems_text([*result.duplicates, *result.warnings]), err=True, nl=False)
     typer.echo(import_text(result), nl=False)
@@ -518,12 +523,7 @@ class ExportFormat(enum.StrEnum):
     json = "json"
 
 
-class Dialect(enum.StrEnum):
-    rfc4180 = "rfc4180"
-    excel_fr = "excel-fr"
-
-
-DialectOpt = Annotated[Dialect, typer.Option("--csv-dialect", help="rfc4180 (comma, decimal point) or excel-fr "
+DialectOpt = Annotated[CsvDialect, typer.Option("--csv-dialect", help="rfc4180 (comma, decimal point) or excel-fr "
                                              "(semicolon, decimal comma, BOM).")]
 
 
@@ -535,7 +535,7 @@ def export(
                                                help="Write to FILE (atomically) instead of stdout.")] = None,
     until: Annotated[dt.date | None, typer.Option("--until", parser=_date, metavar="YYYY-MM-DD",
                                                   help="Only entries dated up to this day.")] = None,
-    dialect: DialectOpt = Dialect.rfc4180,
+    dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
 ) -> None:
@@ -545,14 +545,15 @@ def export(
 
     Example: delegation export --format hledger | hledger -f - balance
     """
-    from .actions import load_entries, write_output
+    from .actions import read_entries, write_output
     from .convention import require_convention
 
     loaded = require_convention(Path(convention))
     conv = loaded.convention
     assert conv is not None
-    path, state = load_entries(loaded, ledger)
-    entries = [e for e in state.entries if until is None or e.date <= until]
+    path, book = read_entries(loaded, ledger)
+    book.require_valid()
+    entries = [e for e in book.entries or [] if until is None or e.date <= until]
     if output_format is ExportFormat.hledger:
         from .export import to_hledger
 
@@ -562,9 +563,9 @@ def export(
 
         text = to_beancount(conv, entries, source=str(path), until=until)
     elif output_format is ExportFormat.csv:
-        from .report import CsvDialect, log_csv
+        from .report import log_csv
 
-        text = log_csv(entries, CsvDialect(dialect.value))
+        text = log_csv(entries, dialect)
     else:
         from .report import export_json
 

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .budget import forecasts_in_force, in_date_order
-from .ledger import Entry
+from .entries import Entry
 from .model import Convention
 from .money import Cents, format_signed
 
@@ -66,14 +66,21 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
             for kind, amount in (("ae", change.ae), ("cp", change.cp)):
                 if amount:
                     postings += [Posting((kind, y, "available"), amount), Posting((kind, y, "opened"), -amount)]
+        reserved = []
         for carry in av.carry_overs:
             y, source = str(carry.to_year), str(carry.from_year)
             for kind, amount in (("ae", carry.ae), ("cp", carry.cp)):
-                if amount:  # the credits leave the year they come from and open in the next
+                if amount:  # the credits open in the next year from the avenant's date …
                     postings += [Posting((kind, y, "available"), amount),
-                                 Posting((kind, y, "opened", "carry-over"), -amount),
-                                 Posting((kind, source, "available"), -amount),
+                                 Posting((kind, y, "opened", "carry-over"), -amount)]
+                    # … and leave their own year whatever its date (Convention.carried_out)
+                    reserved += [Posting((kind, source, "available"), -amount),
                                  Posting((kind, source, "carried-over"), amount)]
+        if reserved:
+            day = conv.effective_date
+            out.append((day, 0, 10_000 + av.number, Transaction(
+                day, conv.id, f"Avenant n° {av.number}: credits carried over to the next year",
+                (("kind", "carry-over"), ("avenant", str(av.number))), tuple(reserved))))
         out.append((av.date, 1, av.number, Transaction(
             av.date, conv.id, f"Avenant n° {av.number}" + (f": {av.object}" if av.object else ""),
             (("kind", "avenant"), ("avenant", str(av.number))), tuple(postings))))

@@ -16,23 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .budget import (
-    Issue,
-    Replay,
-    carry_over_problems,
-    entry_name,
-    forecasts_in_force,
-    in_date_order,
-    locate,
-    percent_label,
-    replay_ordered,
-)
+from .book import Book, Seen, Window
+from .budget import INFORM_NOW, INFORM_UNUSED, CommitmentState, Replay, cutoff_date, percent_label
+from .entries import Entry, entry_name, month_end
 from .errors import Problem, Severity
-from .ledger import Entry, month_end
 from .model import Convention, Limits
 from .money import Cents, format_fr, format_percent, ratio_reached
 
@@ -40,6 +30,8 @@ STALE_MONTHS = 4
 BURN_WINDOW_DAYS = 90
 BURN_HORIZON_DAYS = 45
 END_WARNING_DAYS = 60
+SEAL_CODES = ("seal-", "sealed-", "closed-month")
+"""Codes of the problems that break the chain of seals (``seal.py``)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +118,7 @@ class YearLine:
 
     @property
     def ae_usable(self) -> Cents:
-        """Opened, less what an avenant in force carried over to the next year."""
+        """Opened, less what an avenant carries over to the next year (:meth:`Convention.carried_out`)."""
         return self.ae_open - self.ae_carried_out
 
     @property
@@ -172,7 +164,7 @@ class Split:
 
 @dataclass(frozen=True)
 class OpenCommitment:
-    entry: Entry
+    entry: CommitmentState
     paid: Cents
     released: Cents
     remaining: Cents
@@ -260,7 +252,10 @@ class MonthlyReport:
     alerts: tuple[Alert, ...]
     last_seal: Entry | None = None
     """The seal of the last month closed on or before the report's date, if any: its hash,
-    sent with the report, anchors the ledger's history outside the file."""
+    sent with the report, anchors the ledger's history outside the file.  None when the seal
+    chain is broken: nothing is then claimed closed."""
+    invalid: tuple[Problem, ...] = ()
+    """The ledger's errors, when it is rendered anyway (``--allow-invalid``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -282,12 +277,6 @@ def default_month(conv: Convention, today: dt.date, *, final: bool) -> str:
     return min(max(today.strftime("%Y-%m"), first), last)
 
 
-def latest_forecasts(ordered: Sequence[Entry]) -> list[Entry]:
-    """The forecasts in force (:func:`budget.forecasts_in_force`), by month, team and type."""
-    in_force, _ = forecasts_in_force(ordered)
-    return sorted(in_force, key=lambda e: (e.month or "", e.team, e.forecast_type or ""))
-
-
 def report_as_of(conv: Convention, month: str, *, final: bool) -> dt.date:
     """The day a report's figures are as of: the month's last day (for the final report, not
     before the last day payments are allowed)."""
@@ -300,36 +289,40 @@ def alerting(report: MonthlyReport) -> bool:
     return any(a.severity in (Severity.WARNING, Severity.ERROR) for a in report.alerts)
 
 
-def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, ledger_path: str,
-                   team: str | None = None, final: bool = False,
-                   file_problems: Sequence[Problem] = ()) -> MonthlyReport:
-    """Compute the report of ``month`` (figures as of its last day) from file-order entries.
-
-    ``file_problems`` are the ledger's unreadable lines: they become error alerts, since
-    figures computed without them may be wrong.
-    """
+def report_window(conv: Convention, month: str, *, final: bool) -> Window:
+    """What the report of ``month`` needs from the read pass: the figures as of its day, and
+    the entries of the month and of the burn-rate window before it."""
     as_of = report_as_of(conv, month, final=final)
-    counted = [e for e in entries if e.date <= as_of]
-    ordered = in_date_order(counted)
-    state, issues = replay_ordered(conv, ordered)
+    first_day = month_end(month).replace(day=1)
+    return Window(as_of, min(first_day, as_of - dt.timedelta(days=BURN_WINDOW_DAYS - 1)))
+
+
+def monthly_report(book: Book, month: str, *, team: str | None = None, final: bool = False) -> MonthlyReport:
+    """Compute the report of ``month`` (figures as of its last day) from a ledger read with
+    :func:`report_window`.  The ledger's errors, if it has any (``--allow-invalid``), come
+    first among the alerts."""
+    conv = book.conv
+    seen = book.seen
+    assert seen is not None, "the book was read with the report's window"
+    as_of = report_as_of(conv, month, final=final)
+    state = seen.state
     limits = conv.limits_at(as_of)
     last_day = month_end(month)
-    in_month = [e for e in ordered if last_day.replace(day=1) <= e.date <= last_day]
-    forecasts = latest_forecasts(ordered)
+    in_month = [e for e in seen.recent if last_day.replace(day=1) <= e.date <= last_day]
+    forecasts = sorted(seen.forecasts.values(), key=lambda e: (e.month or "", e.team, e.forecast_type or ""))
 
     def keep(t: str) -> bool:
         return team is None or t == team
 
     remaining_by_team: dict[str, Cents] = defaultdict(int)
     for c in state.commitments.values():
-        remaining_by_team[c.entry.team] += c.remaining
+        remaining_by_team[c.team] += c.remaining
     teams = tuple(_team_line(conv, state, limits, t.id, t.name, in_month, as_of, remaining_by_team[t.id])
                   for t in conv.teams if keep(t.id))
-    flows = _year_flows(ordered, state)
-    years = tuple(_year_line(state, limits, y, flows, forecasts) for y in conv.years)
+    years = tuple(_year_line(state, limits, y, forecasts) for y in conv.years)
     remaining = sum(c.remaining for c in state.commitments.values())
     totals = Totals(limits.total, state.total_net, state.total_paid, remaining)
-    marches, prestations = _splits(conv, state, ordered, team)
+    marches, prestations = _splits(conv, state, team)
     movements = tuple(e for e in in_month if e.kind in ("commitment", "payment", "release") and keep(e.team))
     notes = tuple(e for e in in_month if e.kind == "note" and keep(e.team))
     coming = tuple(f for f in forecasts if (f.month or "") > month and keep(f.team))
@@ -341,19 +334,19 @@ def monthly_report(conv: Convention, entries: Sequence[Entry], month: str, *, le
                     sum(f.amount for f in coming if f.team == t.team and f.forecast_type == "cp"))
         for t in teams)
     open_commitments = tuple(
-        OpenCommitment(c.entry, c.paid, c.released, c.remaining, (as_of - c.entry.date).days)
-        for c in sorted(state.commitments.values(), key=lambda c: (c.entry.date, c.entry.line))
-        if c.remaining > 0 and keep(c.entry.team))
+        OpenCommitment(c, c.paid, c.released, c.remaining, (as_of - c.date).days)
+        for c in sorted(state.commitments.values(), key=lambda c: (c.date, c.line))
+        if c.remaining > 0 and keep(c.team))
     unused = tuple(Unused(y.year, y.ae_available, y.cp_available) for y in years)
-    alerts = tuple(Alert(Severity.ERROR, f"ledger-{p.code}", p.render()) for p in file_problems)
-    alerts += _alerts(conv, ordered, state, issues, limits, as_of, teams, years, totals, year_landings,
-                      team_landings, month, ledger_path, team)
-    seals = [e for e in counted if e.kind == "seal"]
-    last_seal = max(seals, key=lambda e: e.month or "") if seals else None
-    counted_entries = sum(e.kind != "seal" for e in counted)
-    return MonthlyReport(conv, month, as_of, final, team, counted_entries, limits, teams, years,
+    context = _Context(conv, state, seen, book.errors, limits, as_of, month, team, teams, years, totals,
+                       year_landings, team_landings)
+    alerts = tuple(alert for rule in ALERTS for alert in rule(context))
+    errors = tuple(book.errors)
+    seals_broken = any(p.code.startswith(SEAL_CODES) for p in errors)
+    return MonthlyReport(conv, month, as_of, final, team, seen.counted, limits, teams, years,
                          totals, marches, prestations, movements, notes, coming, year_landings,
-                         team_landings, open_commitments, unused, alerts, last_seal)
+                         team_landings, open_commitments, unused, alerts,
+                         None if seals_broken else seen.last_seal, errors)
 
 
 def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name: str,
@@ -368,40 +361,14 @@ def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name:
                     schedule.ae_per_team if schedule else None, state.team_year.get((team, year), 0))
 
 
-@dataclass
-class _Flows:
-    """What the CP-on-AE table needs, gathered in one pass over the entries.
-
-    ``committed[cy]``: commitments dated cy; ``paid[(cy, y)]`` and ``released[(cy, y)]``:
-    payments and releases dated y on commitments dated cy.
-    """
-
-    committed: dict[int, Cents]
-    paid: dict[tuple[int, int], Cents]
-    released: dict[tuple[int, int], Cents]
-
-
-def _year_flows(ordered: list[Entry], state: Replay) -> _Flows:
-    flows = _Flows(defaultdict(int), defaultdict(int), defaultdict(int))
-    for entry in ordered:
-        kind = entry.kind
-        if kind == "commitment":
-            flows.committed[entry.date.year] += entry.amount
-        elif kind == "payment" or kind == "release":
-            target = state.commitments.get(entry.commitment or "")
-            if target is not None:
-                book = flows.paid if kind == "payment" else flows.released
-                book[(target.entry.date.year, entry.date.year)] += entry.amount
-    return flows
-
-
-def _year_line(state: Replay, limits: Limits, year: int, flows: _Flows, forecasts: list[Entry]) -> YearLine:
+def _year_line(state: Replay, limits: Limits, year: int, forecasts: list[Entry]) -> YearLine:
     p2 = state.cp_used.get(year, 0)
-    p4 = flows.paid.get((year, year), 0)
-    r2 = -sum(amount for (cy, y), amount in flows.released.items() if y == year and cy < year)
+    p4 = state.paid_on.get((year, year), 0)
+    r2 = -sum(amount for (cy, y), amount in state.released_on.items() if y == year and cy < year)
     # Earlier years' commitments not covered at 31 December of the previous year.
-    r1 = sum(amount for cy, amount in flows.committed.items() if cy < year)
-    r1 -= sum(amount for (cy, y), amount in (*flows.paid.items(), *flows.released.items()) if cy < year and y < year)
+    r1 = sum(amount for cy, amount in state.committed_in.items() if cy < year)
+    r1 -= sum(amount for (cy, y), amount in (*state.paid_on.items(), *state.released_on.items())
+              if cy < year and y < year)
     e2 = state.ae_used.get(year, 0)
     p3 = p2 - p4
     r3 = r1 + r2
@@ -411,19 +378,18 @@ def _year_line(state: Replay, limits: Limits, year: int, flows: _Flows, forecast
     cp_on_ae = CpOnAe(limits.ae.get(year, 0), e2, limits.cp.get(year, 0), p2, p3, p4, r1, r2, r3,
                       r4, r5, r4 + r5, p5)
     return YearLine(year, limits.ae.get(year, 0), e2, state.released_other_year.get(year, 0),
-                    limits.cp.get(year, 0), p2, cp_on_ae, limits.carried_out_ae.get(year, 0),
-                    limits.carried_out_cp.get(year, 0))
+                    limits.cp.get(year, 0), p2, cp_on_ae, state.conv.carried_out("ae", year),
+                    state.conv.carried_out("cp", year))
 
 
-def _splits(conv: Convention, state: Replay, ordered: list[Entry],
-            team: str | None) -> tuple[tuple[Split, ...], tuple[Split, ...]]:
+def _splits(conv: Convention, state: Replay, team: str | None) -> tuple[tuple[Split, ...], tuple[Split, ...]]:
     by_marche: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_prestation: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for c in state.commitments.values():
-        if team is not None and c.entry.team != team:
+        if team is not None and c.team != team:
             continue
-        m = c.entry.marche or ""
-        p = c.entry.prestation or ""
+        m = c.marche or ""
+        p = c.prestation or ""
         by_marche[m][0] += c.net
         by_marche[m][1] += c.paid
         by_prestation[p][0] += c.net
@@ -447,154 +413,190 @@ def _year_landing(year: YearLine, forecasts: list[Entry], month: str) -> YearLan
 
 
 # --------------------------------------------------------------------------------------
-# Alerts
+# Alerts: one small rule each, in the order they are listed
 # --------------------------------------------------------------------------------------
 
 
-def _alerts(conv: Convention, ordered: list[Entry], state: Replay, issues: list[Issue], limits: Limits,
-            as_of: dt.date, teams: tuple[TeamLine, ...], years: tuple[YearLine, ...],
-            totals: Totals, landings: tuple[YearLanding, ...],
-            team_landings: tuple[TeamLanding, ...], month: str, ledger_path: str,
-            team: str | None) -> tuple[Alert, ...]:
-    E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+@dataclass(frozen=True)
+class _Context:
+    """What the alert rules read: the report's figures and what the read pass saw."""
+
+    conv: Convention
+    state: Replay
+    seen: Seen
+    errors: list[Problem]
+    limits: Limits
+    as_of: dt.date
+    month: str
+    team: str | None
+    teams: tuple[TeamLine, ...]
+    years: tuple[YearLine, ...]
+    totals: Totals
+    landings: tuple[YearLanding, ...]
+    team_landings: tuple[TeamLanding, ...]
+
+    @property
+    def current(self) -> YearLine | None:
+        return next((y for y in self.years if y.year == self.as_of.year), None)
+
+    def mine(self, team: str) -> bool:
+        return self.team is None or team == self.team
+
+    @property
+    def days_left(self) -> int:
+        return (self.conv.period.end - self.as_of).days
+
+    def open_commitments(self) -> list[CommitmentState]:
+        return sorted((c for c in self.state.commitments.values() if c.remaining > 0 and self.mine(c.team)),
+                      key=lambda c: (c.date, c.line))
+
+
+_E, _W, _INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+fr = format_fr
+
+
+def ledger_errors(r: _Context) -> list[Alert]:
+    """A ledger that breaks a rule (shown with ``--allow-invalid``): figures may be wrong."""
+    return [Alert(_E, f"ledger-{p.code}", p.render()) for p in r.errors]
+
+
+def thresholds_reached(r: _Context) -> list[Alert]:
+    """A team's cap, the year's AE or CP, or the envelope consumed past a threshold."""
     out: list[Alert] = []
-    fr = format_fr
-
-    # A hard limit broken in the ledger (a hand edit).
-    ledger_problems = locate(issues, ledger_path) + carry_over_problems(conv, state, ledger_path)
-    for problem in ledger_problems:
-        if problem.severity is Severity.ERROR:
-            out.append(Alert(E, f"ledger-{problem.code}", problem.render()))
-
-    # Thresholds.
-    thresholds = sorted(conv.reporting.alert_thresholds)
+    thresholds = sorted(r.conv.reporting.alert_thresholds)
 
     def threshold(what: str, used: Cents, limit: Cents) -> None:
         reached = [t for t in thresholds if ratio_reached(used, limit, t)]
         if not reached or limit <= 0:
             return
         top = reached[-1]
-        severity = W if top == thresholds[-1] else INFO
-        out.append(Alert(severity, "threshold", f"{what}: {format_percent(used, limit)} consumed "
-                                                f"({fr(used)} of {fr(limit)}), past the "
-                                                f"{percent_label(top)} threshold"))
+        out.append(Alert(_W if top == thresholds[-1] else _INFO, "threshold",
+                         f"{what}: {format_percent(used, limit)} consumed ({fr(used)} of {fr(limit)}), past the "
+                         f"{percent_label(top)} threshold"))
 
-    for t in teams:
+    for t in r.teams:
         threshold(f"team {t.team} cap", t.ae_committed, t.cap)
-    year = as_of.year
-    current = next((y for y in years if y.year == year), None)
+    current = r.current
     if current is not None:
-        threshold(f"AE {year}", current.ae_committed, current.ae_usable)
-        threshold(f"CP {year}", current.cp_paid, current.cp_usable)
-    threshold("envelope", totals.committed, totals.envelope)
+        threshold(f"AE {current.year}", current.ae_committed, current.ae_usable)
+        threshold(f"CP {current.year}", current.cp_paid, current.cp_usable)
+    threshold("envelope", r.totals.committed, r.totals.envelope)
+    return out
 
-    # Forecasts beyond what is available.
-    inform_now = "inform the délégant without delay (art. 5)"
-    for landing, line in zip(landings, years, strict=True):
-        if landing.year < year:
+
+def forecasts_beyond_credits(r: _Context) -> list[Alert]:
+    """Forecast orders or payments above what is still available: credits will run short."""
+    out: list[Alert] = []
+    for landing, line in zip(r.landings, r.years, strict=True):
+        if landing.year < r.as_of.year:
             continue
-        if landing.ae_forecast > line.ae_available:
-            out.append(Alert(W, "forecast-exceeds-ae",
-                             f"forecast orders of {fr(landing.ae_forecast)} in {landing.year} "
-                             f"exceed the {fr(max(line.ae_available, 0))} of AE {landing.year} still "
-                             f"available ({fr(landing.ae_forecast - max(line.ae_available, 0))} short): "
-                             f"{inform_now}"))
-        if landing.cp_forecast > line.cp_available:
-            out.append(Alert(W, "forecast-exceeds-cp",
-                             f"forecast payments of {fr(landing.cp_forecast)} in {landing.year} "
-                             f"exceed the {fr(max(line.cp_available, 0))} of CP {landing.year} still "
-                             f"available ({fr(landing.cp_forecast - max(line.cp_available, 0))} short): "
-                             f"{inform_now}"))
-    for tl in team_landings:
+        for kind, forecast, available, what in (
+            ("ae", landing.ae_forecast, line.ae_available, "orders"),
+            ("cp", landing.cp_forecast, line.cp_available, "payments"),
+        ):
+            if forecast > available:
+                left = max(available, 0)
+                out.append(Alert(_W, f"forecast-exceeds-{kind}",
+                                 f"forecast {what} of {fr(forecast)} in {landing.year} exceed the {fr(left)} of "
+                                 f"{kind.upper()} {landing.year} still available ({fr(forecast - left)} short): "
+                                 f"{INFORM_NOW}"))
+    for tl in r.team_landings:
         headroom = tl.cap - tl.committed
         if tl.ae_forecast > headroom:
-            out.append(Alert(W, "forecast-exceeds-cap",
-                             f"team {tl.team}: forecast orders of {fr(tl.ae_forecast)} exceed its "
-                             f"{fr(max(headroom, 0))} left under the cap ({fr(tl.ae_forecast - max(headroom, 0))} "
-                             f"short): {inform_now}"))
+            left = max(headroom, 0)
+            out.append(Alert(_W, "forecast-exceeds-cap",
+                             f"team {tl.team}: forecast orders of {fr(tl.ae_forecast)} exceed its {fr(left)} left "
+                             f"under the cap ({fr(tl.ae_forecast - left)} short): {INFORM_NOW}"))
+    return out
 
-    # Credits likely unconsumed at year end or at the convention's end.
-    inform = "inform the délégant (art. 5)"
-    cutoffs = conv.reporting.cutoffs
+
+def credits_likely_unused(r: _Context) -> list[Alert]:
+    """Late in the year (or after a cut-off), AE or CP the forecasts will not consume; near
+    the convention's end, an envelope not committed."""
+    out: list[Alert] = []
+    current, as_of, cutoffs = r.current, r.as_of, r.conv.reporting.cutoffs
     if current is not None:
-        landing = next(la for la in landings if la.year == year)
+        landing = next(la for la in r.landings if la.year == current.year)
         late = as_of.month >= 11
-        ae_late = late or _after(as_of, cutoffs.commitments)
-        cp_late = late or _after(as_of, cutoffs.payments)
-        ae_unused = current.ae_usable - landing.ae_landing
-        cp_unused = current.cp_usable - landing.cp_landing
-        if ae_late and ae_unused > 0:
-            out.append(Alert(W, "unused-ae",
-                             f"{fr(ae_unused)} of AE {year} are likely to remain unconsumed at year "
-                             f"end ({fr(current.ae_usable)} opened, {fr(current.ae_committed)} committed, "
-                             f"{fr(landing.ae_forecast)} forecast): {inform}"))
-        if cp_late and cp_unused > 0:
-            out.append(Alert(W, "unused-cp",
-                             f"{fr(cp_unused)} of CP {year} are likely to remain unconsumed at year "
-                             f"end ({fr(current.cp_usable)} opened, {fr(current.cp_paid)} paid, "
-                             f"{fr(landing.cp_forecast)} forecast): {inform}"))
-    days_left = (conv.period.end - as_of).days
-    if days_left <= END_WARNING_DAYS and totals.ae_available > 0:
-        when = "at the convention's end" if days_left <= 0 else f"by the convention's end on {conv.period.end}"
-        out.append(Alert(W, "unused-envelope",
-                         f"{fr(totals.ae_available)} of the {fr(totals.envelope)} envelope are not "
-                         f"committed {when}: {inform}"))
+        for kind, usable, consumed, forecast, cutoff, done in (
+            ("ae", current.ae_usable, current.ae_committed, landing.ae_forecast, cutoffs.commitments, "committed"),
+            ("cp", current.cp_usable, current.cp_paid, landing.cp_forecast, cutoffs.payments, "paid"),
+        ):
+            unused = usable - consumed - forecast
+            limit = cutoff_date(cutoff, as_of.year)
+            if (late or (limit is not None and as_of > limit)) and unused > 0:
+                out.append(Alert(_W, f"unused-{kind}",
+                                 f"{fr(unused)} of {kind.upper()} {current.year} are likely to remain unconsumed at "
+                                 f"year end ({fr(usable)} opened, {fr(consumed)} {done}, {fr(forecast)} forecast): "
+                                 f"{INFORM_UNUSED}"))
+    days_left = r.days_left
+    if days_left <= END_WARNING_DAYS and r.totals.ae_available > 0:
+        when = "at the convention's end" if days_left <= 0 else f"by the convention's end on {r.conv.period.end}"
+        out.append(Alert(_W, "unused-envelope",
+                         f"{fr(r.totals.ae_available)} of the {fr(r.totals.envelope)} envelope are not committed "
+                         f"{when}: {INFORM_UNUSED}"))
+    return out
 
-    # Commitments without payment for more than four months.
-    stale_before = add_months(as_of, -STALE_MONTHS)
-    for c in sorted(state.commitments.values(), key=lambda c: (c.entry.date, c.entry.line)):
-        if c.remaining <= 0 or (team is not None and c.entry.team != team):
-            continue
-        last = c.last_payment or c.entry.date
+
+def stale_commitments(r: _Context) -> list[Alert]:
+    """Commitments without a payment for more than four months."""
+    stale_before = add_months(r.as_of, -STALE_MONTHS)
+    out: list[Alert] = []
+    for c in r.open_commitments():
+        last = c.last_payment or c.date
         if last < stale_before:
             since = "paid last" if c.last_payment else "committed"
-            out.append(Alert(W, "stale-commitment",
-                             f"commitment {entry_name(c.entry)} ({c.entry.team}) {since} on {last}: no "
-                             f"payment for more than {STALE_MONTHS} months, {fr(c.remaining)} still to pay"))
+            out.append(Alert(_W, "stale-commitment",
+                             f"commitment {entry_name(c)} ({c.team}) {since} on {last}: no payment for more than "
+                             f"{STALE_MONTHS} months, {fr(c.remaining)} still to pay"))
+    return out
 
-    # Payments without service fait.
-    for e in ordered:
-        if e.kind == "payment" and e.service_fait is None and (team is None or e.team == team):
-            out.append(Alert(W, "payment-without-service-fait",
-                             f"payment {e.id} of {fr(e.amount)} on {e.date} ({e.team}) has no "
-                             "service fait date"))
 
-    # Burn rate: the cap runs out within 45 days at the pace of the last 90 days.
-    window_start = as_of - dt.timedelta(days=BURN_WINDOW_DAYS)
+def payments_without_service_fait(r: _Context) -> list[Alert]:
+    """Payments recorded without a service fait date."""
+    return [Alert(_W, "payment-without-service-fait",
+                  f"payment {e.id} of {fr(e.amount)} on {e.date} ({e.team}) has no service fait date")
+            for e in r.seen.unsupported if r.mine(e.team)]
+
+
+def burn_rate(r: _Context) -> list[Alert]:
+    """At the pace of the last 90 days, a team's cap runs out within 45 days."""
+    window_start = r.as_of - dt.timedelta(days=BURN_WINDOW_DAYS)
     recent_by_team: dict[str, Cents] = defaultdict(int)
-    for e in ordered:
+    for e in r.seen.recent:
         if e.kind == "commitment" and window_start < e.date:
             recent_by_team[e.team] += e.amount
-    for t in teams:
-        recent = recent_by_team[t.team]
-        headroom = t.available
+    out: list[Alert] = []
+    for t in r.teams:
+        recent, headroom = recent_by_team[t.team], t.available
         if recent > 0 and headroom > 0:
             days = Decimal(headroom) * BURN_WINDOW_DAYS / Decimal(recent)
             if days <= BURN_HORIZON_DAYS:
-                out.append(Alert(W, "burn-rate",
-                                 f"team {t.team} committed {fr(recent)} in the last {BURN_WINDOW_DAYS} "
-                                 f"days; at that pace its {fr(headroom)} left under the cap last about "
-                                 f"{int(days)} days: time to prepare the investment committee"))
-
-    # The end approaching with open commitments.
-    open_total = sum(c.remaining for c in state.commitments.values()
-                     if team is None or c.entry.team == team)
-    if 0 <= days_left <= END_WARNING_DAYS and open_total > 0:
-        count = sum(1 for c in state.commitments.values() if c.remaining > 0
-                    and (team is None or c.entry.team == team))
-        out.append(Alert(W, "end-approaching",
-                         f"the convention ends on {conv.period.end}, in {days_left} days, with "
-                         f"{fr(open_total)} still to pay on {count} open commitment{'s' * (count != 1)}"))
-    if days_left < 0 and open_total > 0:
-        out.append(Alert(E, "ended-with-open-commitments",
-                         f"the convention ended on {conv.period.end} with {fr(open_total)} still to pay"))
-    return tuple(out)
+                out.append(Alert(_W, "burn-rate",
+                                 f"team {t.team} committed {fr(recent)} in the last {BURN_WINDOW_DAYS} days; at that "
+                                 f"pace its {fr(headroom)} left under the cap last about {int(days)} days: time to "
+                                 "prepare the investment committee"))
+    return out
 
 
-def _after(day: dt.date, cutoff: str | None) -> bool:
-    if cutoff is None:
-        return False
-    month, dom = int(cutoff[:2]), int(cutoff[3:])
-    limit = dt.date(day.year, month, min(dom, month_end(f"{day.year:04d}-{month:02d}").day))
-    return day > limit
+def end_with_open_commitments(r: _Context) -> list[Alert]:
+    """The convention's end approaching, or past, with commitments still to pay."""
+    open_now = r.open_commitments()
+    open_total = sum(c.remaining for c in open_now)
+    days_left, end = r.days_left, r.conv.period.end
+    if open_total <= 0:
+        return []
+    if 0 <= days_left <= END_WARNING_DAYS:
+        count = len(open_now)
+        return [Alert(_W, "end-approaching",
+                      f"the convention ends on {end}, in {days_left} days, with {fr(open_total)} still to pay on "
+                      f"{count} open commitment{'s' * (count != 1)}")]
+    if days_left < 0:
+        return [Alert(_E, "ended-with-open-commitments",
+                      f"the convention ended on {end} with {fr(open_total)} still to pay")]
+    return []
 
+
+ALERTS = (ledger_errors, thresholds_reached, forecasts_beyond_credits, credits_likely_unused, stale_commitments,
+          payments_without_service_fait, burn_rate, end_with_open_commitments)
+"""The alert rules of the report, in the order their alerts are listed."""

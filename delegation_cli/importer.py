@@ -16,48 +16,23 @@ commitment imported in the same file), ``marche``, ``prestation``, ``service_fai
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .actions import Writer, with_ledger
-from .budget import admit, replay
+from .book import read_book
 from .convention import LoadedConvention, read_text
+from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
 from .errors import DelegationError, ExitCode, Problem, Severity
-from .ledger import (
-    KINDS,
-    MAX_LABEL,
-    TOKEN,
-    TOKEN_EXPECTED,
-    Entry,
-    format_entry,
-    new_id,
-    parse_date,
-    parse_month,
-    read_fd,
-    writable_state,
-)
+from .ledger import format_entry
 from .money import AmountError, parse_amount
-from .seal import refuse_closed
+from .results import ImportResult
 
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
            "service_fait", "month", "type", "label", "author", "line")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-
-
-@dataclass
-class ImportResult:
-    """What an import did (or would do, with ``--dry-run``)."""
-
-    source: str
-    ledger: Path
-    entries: list[Entry]
-    duplicates: list[Problem]
-    warnings: list[Problem] = field(default_factory=list)
-    written: bool = False
-    """False for a dry run."""
 
 
 @dataclass
@@ -111,7 +86,7 @@ def _unguard(cell: str) -> str:
     return cell[1:] if cell.startswith(_FORMULA_GUARD) else cell
 
 
-def _draft(row: _Row, shown: str, stamp: tuple[str, str]) -> tuple[Entry | None, list[Problem]]:
+def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Problem]]:
     v = row.values
     problems: list[Problem] = []
 
@@ -166,7 +141,7 @@ def _draft(row: _Row, shown: str, stamp: tuple[str, str]) -> tuple[Entry | None,
         ref=v.get("ref") or None, marche=v.get("marche") or None, prestation=v.get("prestation") or None,
         commitment=v.get("commitment") or None, service_fait=service_fait, month=month,
         forecast_type=v.get("type") or None if kind == "forecast" else None,
-        recorded_at=stamp[0], author=v.get("author") or stamp[1], label=label,
+        recorded_at=stamp.at, author=v.get("author") or stamp.by, label=label,
     )
     return entry, problems
 
@@ -176,7 +151,7 @@ def _fact(e: Entry) -> tuple[object, ...]:
 
 
 def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry_run: bool,
-               stamp: tuple[str, str]) -> ImportResult:
+               stamp: Stamp) -> ImportResult:
     """Validate every row, then append all new ones (or none).  See the module docstring."""
     conv = loaded.convention
     assert conv is not None
@@ -192,10 +167,10 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
         raise DelegationError(problems, ExitCode.PROBLEMS)
 
     def work(fd: int | None, write: Writer | None) -> ImportResult:
-        ledger = read_fd(fd, str(ledger_path))
-        writable_state(ledger, conv.id)
-        existing = ledger.entries
-        state, _ = replay(conv, existing)
+        ledger = read_book(conv, fd, str(ledger_path), keep=True)
+        ledger.require_writable()
+        existing = ledger.entries or []
+        state = ledger.state
         by_id = {e.id: e for e in existing}
         by_ref = {(e.kind, e.ref): e for e in existing if e.ref}
         by_fact = {_fact(e): e for e in existing}
@@ -209,7 +184,7 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
             if entry.kind in ("payment", "release"):
                 key = entry.commitment or ""
                 target = state.resolve(key)
-                target_entry = target.entry if target else new_commitments.get(key)
+                target_entry = target or new_commitments.get(key)
                 if target_entry is None:
                     errors.append(Problem(shown, row.number, None, Severity.ERROR, "commitment-unknown",
                                           f"unknown commitment {key!r} (expected the id or bon de commande "
@@ -237,14 +212,9 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                 if entry.ref:
                     new_commitments.setdefault(entry.ref, entry)
             accepted.append((row, entry))
-        for row, entry in accepted:
-            closed = refuse_closed(entry, existing, str(ledger_path))
-            if closed is not None:
-                errors.append(replace(closed, path=shown, line=row.number))
         accepted.sort(key=lambda pair: pair[0].number)
         new = [entry for _, entry in accepted]
-        sources = {id(entry): (shown, row.number) for row, entry in accepted}
-        verdict = admit(conv, existing, new, str(ledger_path), sources)
+        verdict = ledger.admit(new, [(shown, row.number) for row, _ in accepted])
         errors.extend(verdict.errors)
         if errors:
             refused = Problem(str(ledger_path), None, None, Severity.ERROR, "import-refused",
@@ -261,9 +231,3 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
 
 def _row_order(problem: Problem) -> tuple[int, int]:
     return (0 if problem.line is not None else 1, problem.line or 0)
-
-
-def stamp_now(author: str, now: dt.datetime | None = None) -> tuple[str, str]:
-    from .ledger import now_stamp
-
-    return now_stamp(now or dt.datetime.now(dt.UTC)), author

@@ -2,16 +2,19 @@
 
 This module owns the ledger file (grammar in ``docs/ledger-format.md``):
 
-* :class:`Entry`, one immutable entry with the line it was read from;
 * :func:`format_entry` and :func:`parse_line`, exact inverses of each other;
-* :func:`read_ledger`, which reads a whole file into entries and problems (unreadable
-  lines, a missing header, a torn last line) with their line numbers;
+* :class:`LedgerReader`, which streams a file's entries a block at a time and collects its
+  problems (unreadable lines, a missing header, a torn last line) with their line numbers;
+  canonical lines take one regular expression each;
 * :func:`locked_ledger`, the only way to write: an exclusive lock held while the caller
   re-reads, checks and appends; each append is one ``write`` of complete lines followed
   by ``fsync``; a failed write is rolled back to the previous size;
+* :func:`write_atomically`, the one way to replace a whole file (exports);
 * :func:`repair`, which moves a torn last line to a side file.
 
-It knows nothing of budgets: checking entries against a convention is ``budget.py``'s.
+The entry model itself is ``entries.py``'s.  This module knows nothing of budgets:
+checking entries against a convention is ``budget.py``'s, reading a ledger with its
+problems ``book.py``'s.
 """
 
 from __future__ import annotations
@@ -28,16 +31,21 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
-from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .money import AmountError, Cents, format_canonical, parse_canonical
+from .entries import (
+    AMOUNT_KINDS,
+    KINDS,
+    TOKEN,
+    TOKEN_EXPECTED,
+    Entry,
+    parse_date,
+    parse_month,
+)
+from .errors import ExitCode, Problem, Severity, fail
+from .money import AmountError, format_canonical, parse_canonical
 
 FORMAT_VERSION = 1
 HEADER_PREFIX = "# delegation-ledger v"
-KINDS = ("commitment", "payment", "release", "forecast", "note", "seal")
-AMOUNT_KINDS = frozenset(("commitment", "payment", "release", "forecast"))
-ID_PREFIX = {"commitment": "c", "payment": "p", "release": "r", "forecast": "f", "note": "n", "seal": "s"}
 
 # Key of each optional field in the file, in canonical order, per kind.
 _KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -54,89 +62,7 @@ MAX_LINE = 65_536
 MAX_SEAL_LINE = 4_000_000  # a seal lists 9 bytes per entry it covers
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _DIGEST = re.compile(r"[0-9a-f]{8}")
-MAX_LABEL = 2_000
-TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}")
-TOKEN_EXPECTED = "1 to 64 letters, digits or . _ / : + -, starting with a letter or digit"
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-
-
-class Entry(NamedTuple):
-    """One line of the ledger: an immutable value (a named tuple, as beancount's directives:
-    building one costs a microsecond, which matters at a million entries).
-
-    Attributes:
-        date: the date of the operation (the budget year is its year).
-        kind: commitment, payment, release, forecast or note.
-        id: unique id (``c-3f9a1b2c``); payments and releases name their commitment by it.
-        team: the team charged.
-        amount: in cents (0 for a note).
-        ref: commitment: bon de commande / EJ number; payment: demande de paiement number.
-        marche: commitment: the marché ordered on.
-        prestation: commitment: the prestation kind (annexe 3).
-        commitment: payment and release: the id of the commitment.
-        service_fait: payment: the date the service was certified.
-        month: forecast: the month planned (``YYYY-MM``).
-        forecast_type: forecast: ``ae`` (an order) or ``cp`` (a payment).
-        recorded_at: when the entry was recorded (UTC, ``YYYY-MM-DDTHH:MM:SSZ``).
-        author: who recorded it.
-        label: free text (the note's text for a note).
-        sha256: seal: the hash chaining the entries it covers to the previous seal.
-        prev: seal: the previous seal's hash (64 zeros for the first seal).
-        digests: seal: a short digest of each entry it covers, in file order.
-        line: the line it was read from (0 for an entry not yet written).
-    """
-
-    date: dt.date
-    kind: str
-    id: str
-    team: str
-    amount: Cents = 0
-    ref: str | None = None
-    marche: str | None = None
-    prestation: str | None = None
-    commitment: str | None = None
-    service_fait: dt.date | None = None
-    month: str | None = None
-    forecast_type: str | None = None
-    recorded_at: str | None = None
-    author: str | None = None
-    label: str = ""
-    sha256: str | None = None
-    prev: str | None = None
-    digests: tuple[str, ...] = ()
-    line: int = 0
-
-    @property
-    def year(self) -> int:
-        return self.date.year
-
-    def as_json(self) -> dict[str, object]:
-        """The entry as a JSON-ready mapping (amounts as ``"20000.00"`` strings)."""
-        out: dict[str, object] = {
-            "id": self.id,
-            "date": self.date.isoformat(),
-            "kind": self.kind,
-            "team": self.team,
-        }
-        if self.kind in AMOUNT_KINDS:
-            out["amount"] = format_canonical(self.amount)
-        for key, value in (
-            ("ref", self.ref), ("marche", self.marche), ("prestation", self.prestation),
-            ("commitment", self.commitment),
-            ("service_fait", self.service_fait.isoformat() if self.service_fait else None),
-            ("month", self.month), ("type", self.forecast_type),
-            ("recorded_at", self.recorded_at), ("author", self.author),
-            ("sha256", self.sha256), ("prev", self.prev),
-        ):
-            if value is not None:
-                out[key] = value
-        out["label"] = self.label
-        if self.kind == "seal":
-            out["entries"] = len(self.digests)
-        if self.line:
-            out["line"] = self.line
-        return out
 
 
 def header_line(convention_id: str) -> str:
@@ -253,40 +179,6 @@ class LineError(ValueError):
     def __init__(self, message: str, column: int | None = None):
         super().__init__(message)
         self.column = column
-
-
-_date_cache: dict[str, dt.date] = {}
-
-
-def parse_date(text: str) -> dt.date:
-    """Strict ``YYYY-MM-DD`` (``2020-02-30``, ``20-01-01`` and ``20200101`` are refused)."""
-    cached = _date_cache.get(text)
-    if cached is not None:
-        return cached
-    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not (
-        text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit() and text.isascii()
-    ):
-        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD, such as 2020-02-01)")
-    try:
-        value = dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
-    except ValueError:
-        raise ValueError(f"{text!r} is not a calendar date (expected YYYY-MM-DD)") from None
-    if len(_date_cache) < 100_000:
-        _date_cache[text] = value
-    return value
-
-
-def parse_month(text: str) -> str:
-    """Strict ``YYYY-MM``."""
-    if _MONTH.fullmatch(text) is None:
-        raise ValueError(f"{text!r} is not a month (expected YYYY-MM, such as 2020-03)")
-    return text
-
-
-def month_end(month: str) -> dt.date:
-    """The last day of a ``YYYY-MM`` month."""
-    year, mon = int(month[:4]), int(month[5:7])
-    return dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def _column_of(line: str, token_index: int, tokens: list[str]) -> int:
@@ -458,22 +350,25 @@ def _parse_line_fully(line: str, lineno: int) -> Entry:
 
 
 # --------------------------------------------------------------------------------------
-# Reading a whole file
+# Reading: one streaming pass
 # --------------------------------------------------------------------------------------
 
 
 @dataclass
 class LedgerFile:
-    """What :func:`read_ledger` found in a ledger file.
+    """What reading a ledger file found, besides its entries.
 
     Attributes:
         path: the file as named by the user.
-        entries: the entries that parse, in file order.
+        entries: the entries that parse, in file order — filled by :func:`read_ledger` and
+            :func:`parse_ledger_bytes` only; :class:`LedgerReader` streams them instead.
         problems: unreadable lines, header problems, a torn last line.
         exists: False when the file does not exist yet (an empty ledger).
         convention_id: the convention named in the header, if any.
         torn: (line number, byte offset where it starts) of a torn last line, if any.
         size: the file's size in bytes.
+        has_header: whether the first line is a ledger header.
+        lines: complete lines read (each ends with a newline).
     """
 
     path: str
@@ -485,13 +380,13 @@ class LedgerFile:
     size: int = 0
     has_header: bool = False
     lines: int = 0
-    """Complete lines read (each ends with a newline)."""
 
 
 @contextlib.contextmanager
 def bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects (entries):
-    its repeated full passes over a growing heap cost ~20 % at a million entries."""
+    """Pause the cyclic garbage collector while building many acyclic objects (entries and
+    per-commitment states): its repeated full passes over a growing heap cost ~20 % at a
+    million entries."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -501,148 +396,209 @@ def bulk() -> Iterator[None]:
             gc.enable()
 
 
-def parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerFile:
-    """Parse the bytes of a ledger file: entries, and every problem with its line.
-
-    ``first_line`` > 1 parses the tail of a file whose first ``first_line - 1`` lines were
-    read before (the replay-state cache): no header is expected, lines are numbered on."""
-    with bulk():
-        return _parse_ledger_bytes(data, shown, first_line)
+BLOCK = 1 << 22
+"""Bytes read (and decoded) at a time: the file is never held whole, as bytes or text."""
 
 
-def _parse_ledger_bytes(data: bytes, shown: str, first_line: int = 1) -> LedgerFile:
-    result = LedgerFile(shown, size=len(data))
-    if not data:
-        return result
-    if first_line == 1 and data.startswith(b"\xef\xbb\xbf"):
-        result.problems.append(Problem(shown, 1, 1, Severity.ERROR, "ledger-bom",
-                                       "the file starts with a byte-order mark (expected plain "
-                                       "UTF-8 without BOM)"))
-        data = data[3:]
-    end = data.rfind(b"\n") + 1
-    if end < len(data):
-        lineno = data.count(b"\n") + first_line
-        result.torn = (lineno, end)
-        result.problems.append(Problem(
-            shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
-            f"the last line is incomplete (no newline: a write was interrupted); "
-            f"run `delegation check --repair` to move its {len(data) - end} bytes to a side file"))
-    entries = result.entries
-    result.lines = data.count(b"\n", 0, end)
-    for lineno, raw in _numbered_lines(data, end, first_line):
-        if isinstance(raw, bytes):
+_BOM = b"\xef\xbb\xbf"
+
+
+def _fd_blocks(fd: int, size: int | None = None) -> Iterator[bytes]:
+    size = size or BLOCK
+    offset = 0
+    while True:
+        chunk = os.pread(fd, size, offset)
+        if not chunk:
+            return
+        offset += len(chunk)
+        yield chunk
+
+
+def bytes_blocks(data: bytes, size: int | None = None) -> Iterator[bytes]:
+    size = size or BLOCK
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+_SEAL_LINE = re.compile(rb"(?m)^\d{4}-\d\d-\d\d seal ")
+
+
+class LedgerReader:
+    """The entries of a ledger, streamed in file order from an open descriptor (None: no
+    file, an empty ledger), a block of about 4 MB at a time.
+
+    Iterating yields each entry that parses; everything else — a byte-order mark, a missing
+    or unsupported header, CR LF endings, invalid UTF-8, raw control characters, a line
+    that breaks the grammar, a torn last line — is appended to ``info.problems`` with its
+    line and column.  Right after an entry is yielded, ``text`` is its line when that line
+    is canonical (exactly as :func:`format_entry` writes it), else None: a seal's digest
+    can then hash it without formatting the entry again.
+    """
+
+    def __init__(self, fd: int | None, shown: str, *, data: bytes | None = None):
+        self.info = LedgerFile(shown, exists=fd is not None or data is not None)
+        self.text: str | None = None
+        self._fd = fd
+        self._data = data
+
+    def _blocks(self) -> Iterator[bytes]:
+        if self._data is not None:
+            return bytes_blocks(self._data)
+        return _fd_blocks(self._fd) if self._fd is not None else iter(())
+
+    def seal_lines(self) -> int:
+        """How many lines look like seals (a fast scan of the file, no parsing): a reader of
+        seals needs to keep the entries they cover only while seals lie ahead."""
+        count = 0
+        carry = b""
+        for chunk in self._blocks():
+            block = carry + chunk
+            cut = block.rfind(b"\n") + 1
+            if b" seal " in block[:cut]:
+                count += len(_SEAL_LINE.findall(block, 0, cut))
+            carry = block[cut:]
+        return count
+
+    def __iter__(self) -> Iterator[Entry]:
+        info = self.info
+        blocks = self._blocks()
+        shown = info.path
+        problems = info.problems
+        fast_parse = _parse_canonical_line
+        lineno = 0
+        carry = b""
+        first = True
+        for chunk in blocks:
+            info.size += len(chunk)
+            block = carry + chunk if carry else chunk
+            cut = block.rfind(b"\n") + 1
+            if not cut:
+                carry = block
+                continue
+            if first:
+                first = False
+                if block.startswith(_BOM):
+                    self._bom()
+                    block, cut = block[3:], cut - 3
+            carry = block[cut:]
             try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                result.problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR,
-                                               "ledger-encoding",
-                                               f"invalid UTF-8 byte 0x{raw[exc.start]:02x} "
-                                               "(expected UTF-8 text)"))
-                continue
-        else:
-            text = raw
+                texts: list[str] | list[bytes] = block[:cut - 1].decode("utf-8").split("\n")
+            except UnicodeDecodeError:
+                texts = block[:cut - 1].split(b"\n")
+            del block
+            for raw in texts:
+                lineno += 1
+                if isinstance(raw, bytes):
+                    try:
+                        text = raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR, "ledger-encoding",
+                                                f"invalid UTF-8 byte 0x{raw[exc.start]:02x} (expected UTF-8 text)"))
+                        continue
+                else:
+                    text = raw
+                if lineno == 1:
+                    if text.endswith("\r"):
+                        problems.append(Problem(shown, 1, len(text.encode("utf-8")), Severity.ERROR, "ledger-crlf",
+                                                "line ends with CR LF (expected LF line endings)"))
+                        text = text[:-1]
+                    if not self._header(text):
+                        info.lines = lineno
+                        return
+                    continue
+                if len(text) <= MAX_LINE:  # a canonical line is printable by construction
+                    entry = fast_parse(text, lineno)
+                    if entry is not None:
+                        self.text = text
+                        yield entry
+                        continue
+                entry = self._slow(text, lineno)
+                if entry is not None:
+                    self.text = None
+                    yield entry
+        info.lines = lineno
+        if first and carry.startswith(_BOM):
+            self._bom()
+            carry = carry[3:]
+        if carry:
+            lineno += 1
+            offset = info.size - len(carry)
+            info.torn = (lineno, offset)
+            problems.append(Problem(
+                shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
+                f"the last line is incomplete (no newline: a write was interrupted); "
+                f"run `delegation check --repair` to move its {len(carry)} bytes to a side file"))
+
+    def _bom(self) -> None:
+        self.info.problems.append(Problem(self.info.path, 1, 1, Severity.ERROR, "ledger-bom",
+                                          "the file starts with a byte-order mark (expected plain UTF-8 without BOM)"))
+
+    def _header(self, text: str) -> bool:
+        """Read the first line; False when the file is not a ledger this version reads."""
+        info = self.info
+        if text.startswith(HEADER_PREFIX):
+            version, _, rest = text[len(HEADER_PREFIX):].partition(" ")
+            if version != str(FORMAT_VERSION):
+                info.problems.append(Problem(
+                    info.path, 1, len(HEADER_PREFIX) + 1, Severity.ERROR, "ledger-version",
+                    f"ledger format version {version!r} is not supported (expected {FORMAT_VERSION})"))
+                return False
+            info.has_header = True
+            if rest.startswith("convention="):
+                info.convention_id = rest[len("convention="):].strip()
+            return True
+        info.problems.append(Problem(
+            info.path, 1, 1, Severity.ERROR, "ledger-header",
+            f"not a ledger: the first line is not the header ({header_line('<id>')!r} expected)"))
+        return False
+
+    def _slow(self, text: str, lineno: int) -> Entry | None:
+        """A line the one-regex path did not take: a comment, a blank line, an entry written
+        otherwise than canonically, or an error."""
+        shown, problems = self.info.path, self.info.problems
         if text.endswith("\r"):
-            result.problems.append(Problem(shown, lineno, len(text.encode("utf-8")), Severity.ERROR,
-                                           "ledger-crlf", "line ends with CR LF (expected LF line endings)"))
+            problems.append(Problem(shown, lineno, len(text.encode("utf-8")), Severity.ERROR,
+                                    "ledger-crlf", "line ends with CR LF (expected LF line endings)"))
             text = text[:-1]
-        if lineno == 1:
-            if text.startswith(HEADER_PREFIX):
-                version, _, rest = text[len(HEADER_PREFIX):].partition(" ")
-                if version != str(FORMAT_VERSION):
-                    result.problems.append(Problem(
-                        shown, 1, len(HEADER_PREFIX) + 1, Severity.ERROR, "ledger-version",
-                        f"ledger format version {version!r} is not supported (expected "
-                        f"{FORMAT_VERSION})"))
-                    return result
-                result.has_header = True
-                if rest.startswith("convention="):
-                    result.convention_id = rest[len("convention="):].strip()
-                continue
-            result.problems.append(Problem(
-                shown, 1, 1, Severity.ERROR, "ledger-header",
-                f"not a ledger: the first line is not the header "
-                f"({header_line('<id>')!r} expected)"))
-            return result
         if not text or text[0] == "#" or text.isspace():
-            continue
-        if len(text) <= MAX_LINE:  # a canonical line is printable by construction
-            fast = _parse_canonical_line(text, lineno)
-            if fast is not None:
-                entries.append(fast)
-                continue
+            return None
         bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
                     and c != "\t"), None) if not text.isprintable() else None
         if bad is not None:
-            col = text.index(bad) + 1
-            result.problems.append(Problem(shown, lineno, col, Severity.ERROR, "ledger-control",
-                                           f"raw control or format character U+{ord(bad):04X} "
-                                           "(expected it escaped inside a label)"))
-            continue
+            problems.append(Problem(shown, lineno, text.index(bad) + 1, Severity.ERROR, "ledger-control",
+                                    f"raw control or format character U+{ord(bad):04X} "
+                                    "(expected it escaped inside a label)"))
+            return None
         try:
-            entries.append(_parse_line_fully(text, lineno))
+            return _parse_line_fully(text, lineno)
         except LineError as exc:
-            result.problems.append(Problem(shown, lineno, exc.column, Severity.ERROR,
-                                           "ledger-syntax", str(exc)))
-    return result
+            problems.append(Problem(shown, lineno, exc.column, Severity.ERROR, "ledger-syntax", str(exc)))
+            return None
 
 
-BLOCK = 1 << 22
+def scan(fd: int | None, shown: str) -> LedgerFile:
+    """Read a ledger through, keeping no entry: what :class:`LedgerReader` found."""
+    reader = LedgerReader(fd, shown)
+    for _ in reader:
+        pass
+    return reader.info
 
 
-def line_blocks(data: bytes, end: int, size: int = BLOCK) -> Iterator[bytes]:
-    """``data[:end]`` in slices of about ``size`` bytes, each ending at the end of a line
-    (the last one may hold an incomplete line when ``end`` does not end one)."""
-    position = 0
-    while position < end:
-        stop = data.find(b"\n", min(position + size, end) - 1, end) + 1 or end
-        yield data[position:stop]
-        position = stop
-
-
-def _numbered_lines(data: bytes, end: int, first_line: int) -> Iterator[tuple[int, str | bytes]]:
-    """(line number, text) of each complete line of ``data[:end]``, decoded a block of about
-    4 MB at a time (the usual case, valid UTF-8), else line by line (``bytes`` for a line
-    that does not decode): the whole file is never held as text at once."""
-    lineno = first_line
-    for block in line_blocks(data, end):
-        try:
-            texts: list[str] | list[bytes] = block.decode("utf-8").split("\n")
-        except UnicodeDecodeError:
-            texts = block.split(b"\n")
-        del block
-        for text in texts[:-1]:
-            yield lineno, text
-            lineno += 1
+def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
+    """Parse the bytes of a whole ledger file: entries (kept), and every problem with its line."""
+    reader = LedgerReader(None, shown, data=data)
+    with bulk():
+        reader.info.entries = list(reader)
+    return reader.info
 
 
 def read_ledger(path: Path) -> LedgerFile:
-    """Read a ledger file; a missing file is an empty ledger."""
+    """Read a ledger file with its entries kept in a list; a missing file is an empty ledger."""
     with opened_for_reading(path) as fd:
-        return read_fd(fd, str(path))
-
-
-def read_fd(fd: int | None, shown: str) -> LedgerFile:
-    """Read a whole ledger from an open file descriptor (None: no file, an empty ledger)."""
-    if fd is None:
-        return LedgerFile(shown, exists=False)
-    return parse_ledger_bytes(read_bytes(fd), shown)
-
-
-def read_bytes(fd: int | None) -> bytes:
-    """The whole content of an open file (none for None)."""
-    return b"" if fd is None else read_range(fd, 0, os.fstat(fd).st_size)
-
-
-def read_range(fd: int, offset: int, end: int) -> bytes:
-    """Bytes ``[offset, end)`` of an open file (fewer if the file is shorter)."""
-    chunks = []
-    while offset < end:
-        chunk = os.pread(fd, min(end - offset, 1 << 24), offset)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        offset += len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        reader = LedgerReader(fd, str(path))
+        with bulk():
+            reader.info.entries = list(reader)
+        return reader.info
 
 
 @contextlib.contextmanager
@@ -678,9 +634,6 @@ class LockedLedger:
         self.path = path
         self.fd = fd
         self.appended = False
-
-    def read(self) -> LedgerFile:
-        return read_fd(self.fd, str(self.path))
 
     def append(self, lines: list[str], *, header: str | None = None) -> None:
         """Append complete lines in one write, then fsync; roll back on failure."""
@@ -766,6 +719,29 @@ def locked_ledger(path: Path) -> Iterator[LockedLedger]:
             _remove_dirs(created_dirs)
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` all at once: written to a temporary file beside it,
+    fsynced, renamed over it, the folder fsynced.  A reader sees the old file or the new,
+    never a part; on failure the old one is left as it was."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise fail(f"cannot write: {exc.strerror}", code="write-failed", path=str(path),
+                   exit_code=ExitCode.WRITE_FAILED) from None
+
+
 def _remove_dirs(dirs: list[Path]) -> None:
     for folder in dirs:
         with contextlib.suppress(OSError):
@@ -781,42 +757,15 @@ def _fsync_dir(folder: Path) -> None:
             os.close(dfd)
 
 
-def writable_state(ledger: LedgerFile, convention_id: str) -> None:
-    """Refuse to append to a file that is not a clean ledger of this convention."""
-    if ledger.size == 0:
-        return
-    if ledger.torn is not None:
-        torn = [p for p in ledger.problems if p.code == "ledger-torn-line"]
-        raise DelegationError(torn + [Problem(
-            ledger.path, None, None, Severity.ERROR, "ledger-needs-repair",
-            "refusing to append after an incomplete line; run `delegation check --repair` first")])
-    blocking = [p for p in ledger.problems if p.code in ("ledger-header", "ledger-version", "ledger-bom")]
-    if blocking:
-        raise DelegationError(blocking + [Problem(
-            ledger.path, None, None, Severity.ERROR, "ledger-not-writable",
-            "refusing to append to a file that is not a ledger")])
-    if ledger.convention_id is not None and ledger.convention_id != convention_id:
-        raise fail(f"this ledger belongs to convention {ledger.convention_id!r}, not "
-                   f"{convention_id!r}", code="ledger-other-convention", path=ledger.path, line=1,
-                   exit_code=ExitCode.PROBLEMS)
-    unreadable = [p for p in ledger.problems if p.is_error]
-    if unreadable:
-        raise DelegationError(unreadable + [Problem(
-            ledger.path, None, None, Severity.ERROR, "ledger-not-writable",
-            "refusing to append while lines cannot be read; fix them, then retry")])
-
-
 def repair(path: Path, now: dt.datetime) -> str | None:
     """Move a torn last line to ``<ledger>.torn-<time>``; return a message, or None."""
     if not path.exists():
         return None
     with locked_ledger(path) as locked:
-        state = locked.read()
+        state = scan(locked.fd, str(path))
         if state.torn is None:
             return None
         _, offset = state.torn
-        bom = 3 if os.pread(locked.fd, 3, 0) == b"\xef\xbb\xbf" else 0
-        offset += bom
         size = os.fstat(locked.fd).st_size
         torn = os.pread(locked.fd, size - offset, offset)
         side = path.with_name(f"{path.name}.torn-{now.strftime('%Y%m%dT%H%M%S')}")
@@ -831,16 +780,3 @@ def repair(path: Path, now: dt.datetime) -> str | None:
         _fsync_dir(path.parent)
         return (f"{path}:{state.torn[0]}: moved the incomplete last line ({len(torn)} bytes) "
                 f"to {side}")
-
-
-def new_id(kind: str, taken: set[str]) -> str:
-    """A fresh random id for an entry of ``kind`` (``c-3f9a1b2c``), unique in ``taken``."""
-    while True:
-        ident = f"{ID_PREFIX[kind]}-{os.urandom(4).hex()}"
-        if ident not in taken:
-            return ident
-
-
-def now_stamp(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-

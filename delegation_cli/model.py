@@ -5,7 +5,10 @@ This module owns what a convention *is*, independent of any file:
 * the frozen pydantic models (unknown keys are rejected, amounts are exact integer cents);
 * :func:`convention_findings`, the rules that tie fields of one convention together
   (Σ AE = Σ CP = envelope, codes coherent with the programme, avenants inside the period…),
-  returned as values with the location of the field they concern;
+  returned as values with the location of the field they concern.  Each rule is a small
+  function ``rule(conv)`` yielding findings, listed in order in :data:`CONVENTION_RULES`
+  (avenants go through :data:`AVENANT_RULES` in file order, then through
+  :data:`AVENANT_STEP_RULES` as they apply in date order);
 * :class:`Limits` and :meth:`Convention.limits_at`, the amounts in force on a given day
   once the avenants dated up to that day are applied in date order.
 
@@ -16,8 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -307,9 +310,9 @@ class Avenant(Frozen):
 class Limits:
     """The amounts in force on a given day (schedule + avenants applied so far).
 
-    ``ae``/``cp`` map each year to what is opened for it, carry-overs into it included;
-    ``carried_out_ae``/``carried_out_cp`` map each year to what avenants in force carried
-    out of it to the next year; ``avenants`` lists the numbers of the avenants in force.
+    ``ae``/``cp`` map each year to what is opened for it, carry-overs *into* it included
+    from the avenant's date; ``avenants`` lists the numbers of the avenants in force.  What
+    an avenant carries *out* of a year is :meth:`Convention.carried_out`, whatever its date.
     """
 
     team_cap: Cents
@@ -317,8 +320,6 @@ class Limits:
     ae: dict[Year, Cents]
     cp: dict[Year, Cents]
     avenants: tuple[int, ...] = ()
-    carried_out_ae: dict[Year, Cents] = field(default_factory=dict)
-    carried_out_cp: dict[Year, Cents] = field(default_factory=dict)
 
 
 class Convention(Frozen):
@@ -411,8 +412,6 @@ class Convention(Frozen):
     def _iter_limits(self) -> Iterator[tuple[dt.date | None, Limits]]:
         ae = {y.year: y.ae for y in self.budget.schedule}
         cp = {y.year: y.cp for y in self.budget.schedule}
-        carried_ae: dict[int, int] = {}  # keyed by the year the credits leave
-        carried_cp: dict[int, int] = {}
         cap, total = self.budget.team_cap, self.budget.total
         numbers: tuple[int, ...] = ()
         yield None, Limits(cap, total, dict(ae), dict(cp), numbers)
@@ -425,12 +424,8 @@ class Convention(Frozen):
             for carry in av.carry_overs:
                 ae[carry.to_year] = ae.get(carry.to_year, 0) + carry.ae
                 cp[carry.to_year] = cp.get(carry.to_year, 0) + carry.cp
-                carried_ae[carry.from_year] = carried_ae.get(carry.from_year, 0) + carry.ae
-                carried_cp[carry.from_year] = carried_cp.get(carry.from_year, 0) + carry.cp
             numbers = (*numbers, av.number)
-            yield av.date, Limits(
-                cap, total, dict(ae), dict(cp), numbers, dict(carried_ae), dict(carried_cp)
-            )
+            yield av.date, Limits(cap, total, dict(ae), dict(cp), numbers)
 
     def limits_at(self, day: dt.date) -> Limits:
         """The limits in force on ``day``: avenants dated on or before it apply."""
@@ -443,10 +438,20 @@ class Convention(Frozen):
         return current
 
     def carried_out(self, kind: Literal["ae", "cp"], year: int) -> Cents:
-        """AE or CP of ``year`` carried over to the next year by any avenant: whatever the
-        avenant's date, those credits are counted in the next year and cannot be used in
-        ``year`` too."""
-        return sum(getattr(c, kind) for a in self.avenants for c in a.carry_overs if c.from_year == year)
+        """The carry-over rule: AE or CP of ``year`` that an avenant carries over to the next
+        year.  Whatever the avenant's date, they can never be used in ``year``: the avenant
+        states they were left unused (they open in the next year from its date).  Used by
+        admission, ``check``, the report and the exports alike."""
+        return self._carried_out.get((kind, year), 0)
+
+    @cached_property
+    def _carried_out(self) -> dict[tuple[str, int], Cents]:
+        out: dict[tuple[str, int], Cents] = {}
+        for carry in (c for a in self.avenants for c in a.carry_overs):
+            for kind in ("ae", "cp"):
+                key = (kind, carry.from_year)
+                out[key] = out.get(key, 0) + getattr(carry, kind)
+        return out
 
 
 # --------------------------------------------------------------------------------------
@@ -468,211 +473,394 @@ def _fr(cents: Cents) -> str:
     return format_fr(cents)
 
 
-def convention_findings(conv: Convention) -> list[Finding]:
-    """Every rule of ``delegation check`` that ties fields of one convention together.
+Rule = Callable[[Convention], Iterable[Finding]]
+"""A convention rule: the findings of one check, in document order."""
 
-    Schema problems (types, formats, unknown keys) are pydantic's; these are the rules
-    that need several fields: envelope identities, period, codes coherent with the
-    programme, unique ids, avenants.
-    """
-    out: list[Finding] = []
-    E, W = Severity.ERROR, Severity.WARNING
-    budget, period = conv.budget, conv.period
 
-    # Period and signature --------------------------------------------------------
+def _repeats(keys: Iterable[object]) -> frozenset[int]:
+    """The positions of the keys already met earlier in ``keys``."""
+    seen: set[object] = set()
+    repeated: set[int] = set()
+    for i, key in enumerate(keys):
+        if key in seen:
+            repeated.add(i)
+        seen.add(key)
+    return frozenset(repeated)
+
+
+def _unique_ids(items: Iterable[tuple[Loc, str]], code: str, what: str) -> Iterator[Finding]:
+    """A finding at each id that repeats an earlier one."""
+    located = list(items)
+    for i in sorted(_repeats(ident for _, ident in located)):
+        loc, ident = located[i]
+        yield Finding(loc, Severity.ERROR, code, f"{what} id {ident!r} is used twice (expected unique ids)")
+
+
+def _above_caps(loc: Loc, total: Cents, n_teams: int, cap: Cents, prefix: str = "") -> Iterator[Finding]:
+    """``envelope-above-caps`` when ``total`` exceeds ``n_teams`` × ``cap``."""
+    if total > n_teams * cap:
+        yield Finding(loc, Severity.ERROR, "envelope-above-caps",
+                      f"{prefix}the envelope {_fr(total)} exceeds {n_teams} teams × {_fr(cap)} = "
+                      f"{_fr(n_teams * cap)} (expected envelope ≤ teams × cap)")
+
+
+def _programme4(conv: Convention) -> str:
+    """The programme on four digits, as Chorus codes start with it."""
+    return conv.imputation.programme.zfill(4)
+
+
+def _starts_with_programme(conv: Convention, key: Literal["domaine_fonctionnel", "activite"],
+                           code: str, label: str, expected: str) -> Iterator[Finding]:
+    """``code`` when the Chorus code ``key`` does not start with the programme."""
+    value: str = getattr(conv.imputation.chorus, key)
+    if value[:4] != _programme4(conv):
+        yield Finding(("imputation", "chorus", key), Severity.ERROR, code,
+                      f"{label} {value} does not start with the programme (expected {expected})")
+
+
+# Period and signature ----------------------------------------------------------------
+
+
+def check_period_order(conv: Convention) -> Iterator[Finding]:
+    """The period starts on or before the day it ends."""
+    period = conv.period
     if period.start > period.end:
-        out.append(Finding(("period", "end"), E, "period-order",
-                           f"period ends on {period.end} before it starts on {period.start} "
-                           "(expected start ≤ end)"))
-    if conv.signed > period.end:
-        out.append(Finding(("signed",), E, "signature-after-period",
-                           f"signed on {conv.signed}, after the period ends on {period.end} "
-                           "(expected a signature inside or before the period)"))
-    if period.payments_until is not None and period.payments_until < period.start:
-        out.append(Finding(("period", "payments_until"), E, "payments-until-order",
-                           f"payments allowed until {period.payments_until}, before the period "
-                           f"starts on {period.start} (expected a date on or after the start)"))
+        yield Finding(("period", "end"), Severity.ERROR, "period-order",
+                      f"period ends on {period.end} before it starts on {period.start} (expected start ≤ end)")
 
-    # Schedule --------------------------------------------------------------------
-    seen_years: set[int] = set()
-    for i, yb in enumerate(budget.schedule):
-        if yb.year in seen_years:
-            out.append(Finding(("budget", "schedule", i, "year"), E, "year-duplicate",
-                               f"year {yb.year} appears twice in the schedule "
-                               "(expected each year once)"))
-        seen_years.add(yb.year)
+
+def check_signature_date(conv: Convention) -> Iterator[Finding]:
+    """The convention is signed on or before the last day of the period."""
+    if conv.signed > conv.period.end:
+        yield Finding(("signed",), Severity.ERROR, "signature-after-period",
+                      f"signed on {conv.signed}, after the period ends on {conv.period.end} "
+                      "(expected a signature inside or before the period)")
+
+
+def check_payments_until(conv: Convention) -> Iterator[Finding]:
+    """The last payment date, when given, is not before the period starts."""
+    period = conv.period
+    if period.payments_until is not None and period.payments_until < period.start:
+        yield Finding(("period", "payments_until"), Severity.ERROR, "payments-until-order",
+                      f"payments allowed until {period.payments_until}, before the period "
+                      f"starts on {period.start} (expected a date on or after the start)")
+
+
+# Schedule ----------------------------------------------------------------------------
+
+
+def check_schedule_years(conv: Convention) -> Iterator[Finding]:
+    """Each schedule year appears once and falls inside the period."""
+    period, schedule = conv.period, conv.budget.schedule
+    repeated = _repeats(yb.year for yb in schedule)
+    for i, yb in enumerate(schedule):
+        loc: Loc = ("budget", "schedule", i, "year")
+        if i in repeated:
+            yield Finding(loc, Severity.ERROR, "year-duplicate",
+                          f"year {yb.year} appears twice in the schedule (expected each year once)")
         if not period.start.year <= yb.year <= period.end.year:
-            out.append(Finding(("budget", "schedule", i, "year"), E, "year-outside-period",
-                               f"year {yb.year} is outside the period {period.start} – "
-                               f"{period.end} (expected a year from {period.start.year} "
-                               f"to {period.end.year})"))
+            yield Finding(loc, Severity.ERROR, "year-outside-period",
+                          f"year {yb.year} is outside the period {period.start} – {period.end} "
+                          f"(expected a year from {period.start.year} to {period.end.year})")
+
+
+def check_schedule_sums(conv: Convention) -> Iterator[Finding]:
+    """The schedule's AE, then its CP, add up to the envelope."""
+    budget = conv.budget
     for kind in ("ae", "cp"):
         amounts = [(y.year, getattr(y, kind)) for y in budget.schedule]
         opened = sum(a for _, a in amounts)
         if opened != budget.total:
             detail = ", ".join(f"{year}: {_fr(a)}" for year, a in amounts)
-            out.append(Finding(("budget", "total"), E, f"{kind}-sum-mismatch",
-                               f"the schedule opens {_fr(opened)} of {kind.upper()} ({detail}) "
-                               f"but the envelope is {_fr(budget.total)} (expected Σ "
-                               f"{kind.upper()} = envelope)"))
-    n_teams = len(conv.teams)
+            yield Finding(("budget", "total"), Severity.ERROR, f"{kind}-sum-mismatch",
+                          f"the schedule opens {_fr(opened)} of {kind.upper()} ({detail}) "
+                          f"but the envelope is {_fr(budget.total)} (expected Σ {kind.upper()} = envelope)")
+
+
+def check_team_caps(conv: Convention) -> Iterator[Finding]:
+    """The envelope is at most, and preferably exactly, teams × per-team cap."""
+    budget, n_teams = conv.budget, len(conv.teams)
+    loc: Loc = ("budget", "team_cap")
     if budget.total > n_teams * budget.team_cap:
-        out.append(Finding(("budget", "team_cap"), E, "envelope-above-caps",
-                           f"the envelope {_fr(budget.total)} exceeds {n_teams} teams × "
-                           f"{_fr(budget.team_cap)} = {_fr(n_teams * budget.team_cap)} "
-                           "(expected envelope ≤ teams × cap)"))
+        yield from _above_caps(loc, budget.total, n_teams, budget.team_cap)
     elif budget.total != n_teams * budget.team_cap:
-        out.append(Finding(("budget", "team_cap"), W, "envelope-below-caps",
-                           f"{n_teams} teams × {_fr(budget.team_cap)} = "
-                           f"{_fr(n_teams * budget.team_cap)} differs from the envelope "
-                           f"{_fr(budget.total)} (expected teams × cap = envelope)"))
-    for i, yb in enumerate(budget.schedule):
+        yield Finding(loc, Severity.WARNING, "envelope-below-caps",
+                      f"{n_teams} teams × {_fr(budget.team_cap)} = {_fr(n_teams * budget.team_cap)} "
+                      f"differs from the envelope {_fr(budget.total)} (expected teams × cap = envelope)")
+
+
+def check_team_shares(conv: Convention) -> Iterator[Finding]:
+    """Each year's indicative per-team AE and CP shares, times the teams, give the year's amount."""
+    n_teams = len(conv.teams)
+    for i, yb in enumerate(conv.budget.schedule):
         for kind, share, amount in (("AE", yb.ae_per_team, yb.ae), ("CP", yb.cp_per_team, yb.cp)):
             if share is not None and share * n_teams != amount:
-                out.append(Finding(("budget", "schedule", i, kind.lower()), W, "share-mismatch",
-                                   f"{yb.year}: {n_teams} teams × {_fr(share)} = "
-                                   f"{_fr(share * n_teams)} differs from the year's {kind} "
-                                   f"{_fr(amount)} (expected shares × teams = year's {kind})"))
+                yield Finding(("budget", "schedule", i, kind.lower()), Severity.WARNING, "share-mismatch",
+                              f"{yb.year}: {n_teams} teams × {_fr(share)} = {_fr(share * n_teams)} differs "
+                              f"from the year's {kind} {_fr(amount)} (expected shares × teams = year's {kind})")
+
+
+def check_cp_behind_ae(conv: Convention) -> Iterator[Finding]:
+    """By the end of each year, the CP opened so far do not exceed the AE opened so far."""
     cum_ae = cum_cp = 0
-    by_year = sorted(enumerate(budget.schedule), key=lambda p: p[1].year)
-    for i, yb in by_year:
+    for i, yb in sorted(enumerate(conv.budget.schedule), key=lambda p: p[1].year):
         cum_ae += yb.ae
         cum_cp += yb.cp
         if cum_cp > cum_ae:
-            out.append(Finding(("budget", "schedule", i, "cp"), W, "cp-ahead-of-ae",
-                               f"by the end of {yb.year}, {_fr(cum_cp)} of CP are opened for "
-                               f"only {_fr(cum_ae)} of AE (expected cumulative CP ≤ "
-                               "cumulative AE: one cannot pay what was not committed)"))
+            yield Finding(("budget", "schedule", i, "cp"), Severity.WARNING, "cp-ahead-of-ae",
+                          f"by the end of {yb.year}, {_fr(cum_cp)} of CP are opened for only "
+                          f"{_fr(cum_ae)} of AE (expected cumulative CP ≤ cumulative AE: one cannot "
+                          "pay what was not committed)")
 
-    # Imputation ------------------------------------------------------------------
+
+# Imputation --------------------------------------------------------------------------
+
+
+def check_centre_financier(conv: Convention) -> Iterator[Finding]:
+    """The centre financier reads programme-BOP-UO."""
     imp = conv.imputation
-    prog4 = imp.programme.zfill(4)
-    expected_cf = f"{prog4}-{imp.bop}-{imp.uo}"
-    if imp.chorus.centre_financier != expected_cf:
-        out.append(Finding(("imputation", "chorus", "centre_financier"), E,
-                           "centre-financier-mismatch",
-                           f"centre financier {imp.chorus.centre_financier} does not match "
-                           f"programme-BOP-UO (expected {expected_cf})"))
-    if imp.chorus.domaine_fonctionnel[:4] != prog4:
-        out.append(Finding(("imputation", "chorus", "domaine_fonctionnel"), E,
-                           "domaine-fonctionnel-programme",
-                           f"domaine fonctionnel {imp.chorus.domaine_fonctionnel} does not "
-                           f"start with the programme (expected {prog4}-…)"))
-    if imp.chorus.activite[:4] != prog4:
-        out.append(Finding(("imputation", "chorus", "activite"), E, "activite-programme",
-                           f"activité {imp.chorus.activite} does not start with the "
-                           f"programme (expected {prog4}…)"))
-
-    # Unique ids ------------------------------------------------------------------
-    def unique(items: list[tuple[Loc, str]], code: str, what: str) -> None:
-        seen: set[str] = set()
-        for loc, ident in items:
-            if ident in seen:
-                out.append(Finding(loc, E, code,
-                                   f"{what} id {ident!r} is used twice (expected unique ids)"))
-            seen.add(ident)
-
-    unique([(("teams", i, "id"), t.id) for i, t in enumerate(conv.teams)], "team-duplicate", "team")
-    unique([(("marches", i, "id"), m.id) for i, m in enumerate(conv.marches)],
-           "marche-duplicate", "marché")
-    unique([(("marches", i, "prestations", j, "id"), p.id)
-            for i, m in enumerate(conv.marches) for j, p in enumerate(m.prestations)],
-           "prestation-duplicate", "prestation")
-
-    # Ledger path -----------------------------------------------------------------
-    if conv.ledger is not None:
-        parts = conv.ledger.replace("\\", "/").split("/")
-        if conv.ledger.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            out.append(Finding(("ledger",), E, "ledger-outside",
-                               f"ledger path {conv.ledger!r} leaves the convention's folder "
-                               "(expected a relative path inside it, such as "
-                               f"ledgers/{conv.id}.ledger)"))
-
-    out.extend(_avenant_findings(conv))
-    return out
+    expected = f"{_programme4(conv)}-{imp.bop}-{imp.uo}"
+    if imp.chorus.centre_financier != expected:
+        yield Finding(("imputation", "chorus", "centre_financier"), Severity.ERROR, "centre-financier-mismatch",
+                      f"centre financier {imp.chorus.centre_financier} does not match "
+                      f"programme-BOP-UO (expected {expected})")
 
 
-def _avenant_findings(conv: Convention) -> list[Finding]:
-    out: list[Finding] = []
-    E = Severity.ERROR
+def check_domaine_fonctionnel(conv: Convention) -> Iterator[Finding]:
+    """The domaine fonctionnel starts with the programme."""
+    return _starts_with_programme(conv, "domaine_fonctionnel", "domaine-fonctionnel-programme",
+                                  "domaine fonctionnel", f"{_programme4(conv)}-…")
+
+
+def check_activite(conv: Convention) -> Iterator[Finding]:
+    """The activité starts with the programme."""
+    return _starts_with_programme(conv, "activite", "activite-programme", "activité", f"{_programme4(conv)}…")
+
+
+# Unique ids and ledger path ----------------------------------------------------------
+
+
+def check_team_ids(conv: Convention) -> Iterator[Finding]:
+    """No two teams share an id."""
+    return _unique_ids(((("teams", i, "id"), t.id) for i, t in enumerate(conv.teams)), "team-duplicate", "team")
+
+
+def check_marche_ids(conv: Convention) -> Iterator[Finding]:
+    """No two marchés share an id."""
+    return _unique_ids(((("marches", i, "id"), m.id) for i, m in enumerate(conv.marches)),
+                       "marche-duplicate", "marché")
+
+
+def check_prestation_ids(conv: Convention) -> Iterator[Finding]:
+    """No two prestations share an id, across all marchés."""
+    return _unique_ids(((("marches", i, "prestations", j, "id"), p.id)
+                        for i, m in enumerate(conv.marches) for j, p in enumerate(m.prestations)),
+                       "prestation-duplicate", "prestation")
+
+
+def check_ledger_path(conv: Convention) -> Iterator[Finding]:
+    """The ledger path, when given, stays inside the convention's folder."""
+    if conv.ledger is None:
+        return
+    parts = conv.ledger.replace("\\", "/").split("/")
+    if conv.ledger.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        yield Finding(("ledger",), Severity.ERROR, "ledger-outside",
+                      f"ledger path {conv.ledger!r} leaves the convention's folder (expected a relative "
+                      f"path inside it, such as ledgers/{conv.id}.ledger)")
+
+
+# Avenants, one by one in file order --------------------------------------------------
+
+AvenantRule = Callable[[Convention, int, Avenant], Iterable[Finding]]
+"""A rule on one avenant on its own: the convention, the avenant's index, the avenant."""
+
+
+def check_avenant_number(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
+    """No earlier avenant has the same number."""
+    if i in _repeats(a.number for a in conv.avenants):
+        yield Finding(("avenants", i, "number"), Severity.ERROR, "avenant-duplicate",
+                      f"avenant n° {av.number} appears twice (expected unique numbers)")
+
+
+def check_avenant_date(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
+    """The avenant is dated inside the period, on or after the signature."""
     period = conv.period
-    index = {id(a): i for i, a in enumerate(conv.avenants)}
-    seen_numbers: set[int] = set()
-    for i, av in enumerate(conv.avenants):
-        if av.number in seen_numbers:
-            out.append(Finding(("avenants", i, "number"), E, "avenant-duplicate",
-                               f"avenant n° {av.number} appears twice (expected unique numbers)"))
-        seen_numbers.add(av.number)
-        if not max(period.start, conv.signed) <= av.date <= period.end:
-            out.append(Finding(("avenants", i, "date"), E, "avenant-outside-period",
-                               f"avenant n° {av.number} is dated {av.date}, outside the "
-                               f"period {conv.effective_date} – {period.end} (expected a date "
-                               "inside it, on or after the signature)"))
-        for j, change in enumerate(av.years):
-            if change.year not in conv.schedule_by_year:
-                out.append(Finding(("avenants", i, "years", j, "year"), E, "avenant-unknown-year",
-                                   f"avenant n° {av.number} changes year {change.year}, which "
-                                   f"is not in the schedule (expected one of "
-                                   f"{', '.join(map(str, conv.years))})"))
-        for j, carry in enumerate(av.carry_overs):
-            for key, year in (("from_year", carry.from_year), ("from_year", carry.to_year)):
-                if year not in conv.schedule_by_year:
-                    out.append(Finding(("avenants", i, "carry_overs", j, key), E,
-                                       "carry-over-unknown-year",
-                                       f"avenant n° {av.number} carries over from "
-                                       f"{carry.from_year} to {carry.to_year}, but {year} is not "
-                                       "in the schedule (expected two consecutive schedule years)"))
-                    break
+    if not max(period.start, conv.signed) <= av.date <= period.end:
+        yield Finding(("avenants", i, "date"), Severity.ERROR, "avenant-outside-period",
+                      f"avenant n° {av.number} is dated {av.date}, outside the period {conv.effective_date} – "
+                      f"{period.end} (expected a date inside it, on or after the signature)")
 
-    # Apply in date order: nothing below zero, carry-overs within their year, envelope.
+
+def check_avenant_years(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
+    """Every year the avenant changes is a schedule year."""
+    for j, change in enumerate(av.years):
+        if change.year not in conv.schedule_by_year:
+            yield Finding(("avenants", i, "years", j, "year"), Severity.ERROR, "avenant-unknown-year",
+                          f"avenant n° {av.number} changes year {change.year}, which is not in the schedule "
+                          f"(expected one of {', '.join(map(str, conv.years))})")
+
+
+def check_avenant_carry_years(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
+    """Every carry-over goes from a schedule year to the next, also a schedule year."""
+    for j, carry in enumerate(av.carry_overs):
+        missing = [y for y in (carry.from_year, carry.to_year) if y not in conv.schedule_by_year]
+        if missing:  # to_year is derived, not written: the finding points at from_year
+            yield Finding(("avenants", i, "carry_overs", j, "from_year"), Severity.ERROR, "carry-over-unknown-year",
+                          f"avenant n° {av.number} carries over from {carry.from_year} to {carry.to_year}, "
+                          f"but {missing[0]} is not in the schedule (expected two consecutive schedule years)")
+
+
+AVENANT_RULES: tuple[AvenantRule, ...] = (
+    check_avenant_number,
+    check_avenant_date,
+    check_avenant_years,
+    check_avenant_carry_years,
+)
+
+
+def check_avenants(conv: Convention) -> Iterator[Finding]:
+    """Each avenant, in file order, against every rule of AVENANT_RULES."""
+    for i, av in enumerate(conv.avenants):
+        for rule in AVENANT_RULES:
+            yield from rule(conv, i, av)
+
+
+# Avenants applied in date order ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _AvenantStep:
+    """One avenant applied in date order on top of those before it.
+
+    ``team_cap``, ``total``, ``ae`` and ``cp`` are the amounts once it applies, carry-overs
+    aside (they move credits between years); ``changed`` holds, for each of its ``years``
+    changes to a schedule year, the change's index, the year, and the year's AE and CP just
+    after that change.
+    """
+
+    index: int
+    avenant: Avenant
+    team_cap: Cents
+    total: Cents
+    ae: dict[Year, Cents]
+    cp: dict[Year, Cents]
+    changed: tuple[tuple[int, Year, Cents, Cents], ...]
+
+
+def _avenant_steps(conv: Convention) -> Iterator[_AvenantStep]:
+    """The avenants applied one by one in date order; changes to unknown years are skipped."""
+    index = {id(a): i for i, a in enumerate(conv.avenants)}
     ae = {y.year: y.ae for y in conv.budget.schedule}
     cp = {y.year: y.cp for y in conv.budget.schedule}
     cap, total = conv.budget.team_cap, conv.budget.total
     for av in conv.avenants_in_order:
-        i = index[id(av)]
         cap += av.team_cap
         total += av.total
-        if cap < 0:
-            out.append(Finding(("avenants", i, "team_cap"), E, "avenant-negative",
-                               f"avenant n° {av.number} lowers the team cap to {_fr(cap)} "
-                               "(expected an amount ≥ 0)"))
-        if total < 0:
-            out.append(Finding(("avenants", i, "total"), E, "avenant-negative",
-                               f"avenant n° {av.number} lowers the envelope to {_fr(total)} "
-                               "(expected an amount ≥ 0)"))
+        changed: list[tuple[int, Year, Cents, Cents]] = []
         for j, change in enumerate(av.years):
-            if change.year not in ae:
-                continue
-            ae[change.year] += change.ae
-            cp[change.year] += change.cp
-            for kind, book in (("AE", ae), ("CP", cp)):
-                if book[change.year] < 0:
-                    out.append(Finding(("avenants", i, "years", j, kind.lower()), E,
-                                       "avenant-negative",
-                                       f"avenant n° {av.number} lowers {kind} {change.year} to "
-                                       f"{_fr(book[change.year])} (expected an amount ≥ 0)"))
-        for j, carry in enumerate(av.carry_overs):
-            if carry.from_year not in ae or carry.to_year not in ae:
-                continue
-            for kind, book, amount in (("AE", ae, carry.ae), ("CP", cp, carry.cp)):
-                if amount > book[carry.from_year]:
-                    out.append(Finding(("avenants", i, "carry_overs", j, kind.lower()), E,
-                                       "carry-over-too-large",
-                                       f"avenant n° {av.number} carries {_fr(amount)} of {kind} "
-                                       f"over from {carry.from_year}, which opens only "
-                                       f"{_fr(book[carry.from_year])} (expected at most what "
-                                       "the year opens)"))
-        # Carry-overs move credits between years: the envelope identity ignores them.
-        if conv.avenants and (sum(ae.values()) != total or sum(cp.values()) != total):
-            out.append(Finding(("avenants", i), E, "avenant-envelope-mismatch",
-                               f"after avenant n° {av.number}, the schedule opens "
-                               f"{_fr(sum(ae.values()))} of AE and {_fr(sum(cp.values()))} of CP "
-                               f"for an envelope of {_fr(total)} (expected Σ AE = Σ CP = "
-                               "envelope; change the envelope with the years)"))
-        n_teams = len(conv.teams)
-        if total > n_teams * cap:
-            out.append(Finding(("avenants", i), E, "envelope-above-caps",
-                               f"after avenant n° {av.number}, the envelope {_fr(total)} exceeds "
-                               f"{n_teams} teams × {_fr(cap)} = {_fr(n_teams * cap)} "
-                               "(expected envelope ≤ teams × cap)"))
-    return out
+            if change.year in ae:
+                ae[change.year] += change.ae
+                cp[change.year] += change.cp
+                changed.append((j, change.year, ae[change.year], cp[change.year]))
+        yield _AvenantStep(index[id(av)], av, cap, total, dict(ae), dict(cp), tuple(changed))
+
+
+StepRule = Callable[[Convention, _AvenantStep], Iterable[Finding]]
+"""A rule on the amounts in force once one more avenant applies."""
+
+
+def _negative(loc: Loc, av: Avenant, what: str, amount: Cents) -> Iterator[Finding]:
+    """``avenant-negative`` when the avenant takes ``what`` below zero."""
+    if amount < 0:
+        yield Finding(loc, Severity.ERROR, "avenant-negative",
+                      f"avenant n° {av.number} lowers {what} to {_fr(amount)} (expected an amount ≥ 0)")
+
+
+def check_step_non_negative(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
+    """The avenant leaves the team cap, the envelope and each year's AE and CP at zero or above."""
+    i, av = step.index, step.avenant
+    yield from _negative(("avenants", i, "team_cap"), av, "the team cap", step.team_cap)
+    yield from _negative(("avenants", i, "total"), av, "the envelope", step.total)
+    for j, year, ae, cp in step.changed:
+        yield from _negative(("avenants", i, "years", j, "ae"), av, f"AE {year}", ae)
+        yield from _negative(("avenants", i, "years", j, "cp"), av, f"CP {year}", cp)
+
+
+def check_step_carry_overs(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
+    """Each carry-over moves at most the AE and CP its year opens."""
+    av = step.avenant
+    for j, carry in enumerate(av.carry_overs):
+        if carry.from_year not in step.ae or carry.to_year not in step.ae:
+            continue
+        for kind, book, amount in (("AE", step.ae, carry.ae), ("CP", step.cp, carry.cp)):
+            if amount > book[carry.from_year]:
+                yield Finding(("avenants", step.index, "carry_overs", j, kind.lower()), Severity.ERROR,
+                              "carry-over-too-large",
+                              f"avenant n° {av.number} carries {_fr(amount)} of {kind} over from "
+                              f"{carry.from_year}, which opens only {_fr(book[carry.from_year])} "
+                              "(expected at most what the year opens)")
+
+
+def check_step_envelope(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
+    """After the avenant, Σ AE = Σ CP = envelope still holds."""
+    ae, cp = sum(step.ae.values()), sum(step.cp.values())
+    if ae != step.total or cp != step.total:
+        yield Finding(("avenants", step.index), Severity.ERROR, "avenant-envelope-mismatch",
+                      f"after avenant n° {step.avenant.number}, the schedule opens {_fr(ae)} of AE and "
+                      f"{_fr(cp)} of CP for an envelope of {_fr(step.total)} (expected Σ AE = Σ CP = "
+                      "envelope; change the envelope with the years)")
+
+
+def check_step_team_caps(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
+    """After the avenant, the envelope is at most teams × per-team cap."""
+    return _above_caps(("avenants", step.index), step.total, len(conv.teams), step.team_cap,
+                       prefix=f"after avenant n° {step.avenant.number}, ")
+
+
+AVENANT_STEP_RULES: tuple[StepRule, ...] = (
+    check_step_non_negative,
+    check_step_carry_overs,
+    check_step_envelope,
+    check_step_team_caps,
+)
+
+
+def check_avenant_steps(conv: Convention) -> Iterator[Finding]:
+    """The avenants applied in date order, each step against every rule of AVENANT_STEP_RULES."""
+    for step in _avenant_steps(conv):
+        for rule in AVENANT_STEP_RULES:
+            yield from rule(conv, step)
+
+
+# All of them -------------------------------------------------------------------------
+
+CONVENTION_RULES: tuple[Rule, ...] = (
+    check_period_order,
+    check_signature_date,
+    check_payments_until,
+    check_schedule_years,
+    check_schedule_sums,
+    check_team_caps,
+    check_team_shares,
+    check_cp_behind_ae,
+    check_centre_financier,
+    check_domaine_fonctionnel,
+    check_activite,
+    check_team_ids,
+    check_marche_ids,
+    check_prestation_ids,
+    check_ledger_path,
+    check_avenants,
+    check_avenant_steps,
+)
+
+
+def convention_findings(conv: Convention) -> list[Finding]:
+    """Every rule of ``delegation check`` that ties fields of one convention together.
+
+    Schema problems (types, formats, unknown keys) are pydantic's; these are the rules
+    that need several fields: envelope identities, period, codes coherent with the
+    programme, unique ids, avenants.  They are the rules of :data:`CONVENTION_RULES`,
+    run in order, each returning its findings in document order.
+    """
+    return [finding for rule in CONVENTION_RULES for finding in rule(conv)]

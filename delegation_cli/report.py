@@ -19,17 +19,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .actions import CheckResult, Outcome
+from .entries import AMOUNT_KINDS, Entry
 from .errors import Problem
-from .ledger import AMOUNT_KINDS, Entry, format_entry
+from .ledger import format_entry
 from .money import format_canonical, format_fr, format_percent, format_signed
+from .results import CheckResult, ImportResult, Outcome
 
 if TYPE_CHECKING:  # rich is imported only by the functions that build tables (start-up time)
     from rich.console import RenderableType
     from rich.table import Table
 
     from .figures import MonthlyReport
-    from .importer import ImportResult
 
 STYLE_HEADER = "bold"
 STYLE_TITLE = "bold underline"
@@ -124,7 +124,7 @@ def outcome_text(outcome: Outcome) -> str:
     if entry.kind in ("commitment", "release") or entry.forecast_type == "ae":
         text += _row(f"team {entry.team}", avail.team(entry.team), "committed")
         text += _row(f"AE {year}", avail.ae(year), "committed")
-        carried = avail.replay.carried("ae", year)
+        carried = avail.replay.conv.carried_out("ae", year)
         if carried:
             text += f"  {'':16} less {format_fr(carried)} carried over to {year + 1} by avenant\n"
         text += _row("envelope", avail.envelope(), "committed")
@@ -133,7 +133,7 @@ def outcome_text(outcome: Outcome) -> str:
     if entry.commitment:
         state = avail.replay.commitments.get(entry.commitment)
         if state is not None:
-            text += (f"  commitment {state.entry.id}: committed {format_fr(state.entry.amount)}, "
+            text += (f"  commitment {state.id}: committed {format_fr(state.amount)}, "
                      f"released {format_fr(state.released)}, paid {format_fr(state.paid)}, "
                      f"reste à payer {format_fr(state.remaining)}\n")
     return text
@@ -415,12 +415,24 @@ def _plain(value: object, kind: str) -> str:
     return str(value)
 
 
+def invalid_lines(r: MonthlyReport) -> list[str]:
+    """The block every rendering of a report on an invalid ledger opens with."""
+    if not r.invalid:
+        return []
+    count = len(r.invalid)
+    return [f"LEDGER INVALID: the ledger breaks {count} rule{'s' * (count != 1)}; the figures below may be wrong "
+            "and no month is claimed closed (`delegation check` lists the problems)",
+            *(p.render() for p in r.invalid)]
+
+
 def report_renderables(r: MonthlyReport) -> list[RenderableType]:
     """The report as rich renderables for a terminal."""
     from rich.table import Table
     from rich.text import Text
 
-    out: list[RenderableType] = []
+    out: list[RenderableType] = [Text(line, style=STYLE_ERROR) for line in invalid_lines(r)]
+    if out:
+        out.append(Text(""))
     sections = report_sections(r)
     head = sections[0]
     out.append(Text(head.title, style=STYLE_TITLE))
@@ -457,7 +469,9 @@ def report_markdown(r: MonthlyReport) -> str:
     """The report as Markdown, ready to paste into a message to the délégant."""
     sections = report_sections(r)
     head = sections[0]
-    lines = [f"# {head.title}", ""]
+    invalid = invalid_lines(r)
+    lines = [f"**{_md_cell(invalid[0])}**", "", *(f"- {_md_cell(line)}" for line in invalid[1:]), ""] if invalid else []
+    lines += [f"# {head.title}", ""]
     lines += [f"- **{k}**: {_md_cell(str(v))}" for k, v in head.rows]
     for section in sections[1:]:
         lines += ["", f"## {section.title}", ""]
@@ -476,6 +490,9 @@ def report_markdown(r: MonthlyReport) -> str:
 def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> str:
     """One block per section (a title row, a header row, the rows), plain amounts."""
     rows: list[list[str]] = []
+    invalid = invalid_lines(r)
+    if invalid:
+        rows += [["# invalid"], *([csv_safe(line)] for line in invalid), []]
     for index, section in enumerate(report_sections(r)):
         if index:
             rows.append([])
@@ -504,6 +521,7 @@ def report_json(r: MonthlyReport) -> str:
     s = format_signed
     data: dict[str, Any] = {
         "schema": "delegation-report/1",
+        "invalid": [p.as_json() for p in r.invalid],
         "convention": {
             "id": conv.id,
             "title": conv.title,

@@ -7,12 +7,14 @@ This module owns the seal algebra (design in ``docs/ledger-format.md``, "Seals")
 * it lists a short digest of each covered entry (the first 8 hexadecimal digits of the
   SHA-256 of its canonical line), in file order, and ``sha256``, the SHA-256 of the previous
   seal's hash followed by those canonical lines — so seals form a chain;
-* :func:`verify` recomputes every seal and says, with line numbers, which covered entry was
-  modified, deleted, inserted or moved, and which entry is dated in a closed month;
-* :func:`closed_through` tells the last day of the last closed month: nothing may be dated
-  on or before it any more.
+* :class:`SealCheck` verifies every seal in one pass over the entries in file order (the
+  ledger's one read path feeds it) and says, with line numbers, which covered entry was
+  modified, deleted, inserted or moved, and which entry is dated in a closed month; it
+  tells the last day of the last closed month (nothing may be dated on or before it any
+  more) and makes the seal closing a month;
+* :func:`verify` and :func:`make_seal` do the same over a sequence of entries.
 
-Pure functions over entries; no file access.
+No file access.
 """
 
 from __future__ import annotations
@@ -20,18 +22,24 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
+from .entries import Entry, month_end
 from .errors import Problem, Severity
-from .ledger import Entry, format_entry, month_end
+from .ledger import format_entry
 
 GENESIS = "0" * 64
 
 
 def digest(entry: Entry) -> str:
     """The short digest of an entry: 8 hex digits of the SHA-256 of its canonical line."""
-    return hashlib.sha256(format_entry(entry).encode("utf-8")).hexdigest()[:8]
+    return line_digest(format_entry(entry))
+
+
+def line_digest(line: str) -> str:
+    """The short digest of a canonical line."""
+    return hashlib.sha256(line.encode("utf-8")).hexdigest()[:8]
 
 
 def _head(seal: Entry) -> str:
@@ -40,96 +48,121 @@ def _head(seal: Entry) -> str:
     return f"{seal.date.isoformat()} seal {seal.id} month={seal.month} at={seal.recorded_at} by={seal.author}"
 
 
-def chain(seal: Entry, entries: Sequence[Entry]) -> str:
+def chain(seal: Entry, lines: Iterable[str]) -> str:
     """SHA-256 of the previous seal's hash, the seal's own head and the covered canonical
     lines, one per line."""
     h = hashlib.sha256(f"{seal.prev}\n{_head(seal)}\n".encode())
-    for entry in entries:
-        h.update(format_entry(entry).encode("utf-8") + b"\n")
+    for line in lines:
+        h.update(line.encode("utf-8") + b"\n")
     return h.hexdigest()
 
 
-def closed_through(entries: Sequence[Entry]) -> tuple[dt.date, Entry] | None:
-    """The last day of the last closed month and its seal, if any month is closed."""
-    last = None
-    for entry in entries:
-        if entry.kind == "seal" and entry.month and (last is None or entry.month > (last.month or "")):
-            last = entry
-    return (month_end(last.month), last) if last is not None and last.month else None
+class Covered(NamedTuple):
+    """An entry no seal covers yet, with its canonical line."""
 
-
-def _split(pending: list[Entry], end: dt.date) -> tuple[list[Entry], list[Entry]]:
-    """(entries a seal through ``end`` covers, entries still pending), file order kept."""
-    return [e for e in pending if e.date <= end], [e for e in pending if e.date > end]
-
-
-def covered_by_next_seal(entries: Sequence[Entry], month: str) -> tuple[str, list[Entry]]:
-    """(previous hash, entries) that a seal appended now for ``month`` would cover.
-
-    One pass in file order: ``pending`` holds the entries no seal covers yet."""
-    prev = GENESIS
-    pending: list[Entry] = []
-    for entry in entries:
-        if entry.kind != "seal":
-            pending.append(entry)
-            continue
-        _, pending = _split(pending, month_end(entry.month or "0001-01"))
-        prev = entry.sha256 or prev
-    covered, _ = _split(pending, month_end(month))
-    return prev, covered
-
-
-def make_seal(entries: Sequence[Entry], month: str, ident: str, recorded_at: str, author: str) -> Entry:
-    """The seal closing ``month`` after ``entries`` (the whole ledger, in file order)."""
-    prev, pending = covered_by_next_seal(entries, month)
-    seal = Entry(date=month_end(month), kind="seal", id=ident, team="", month=month, prev=prev,
-                 digests=tuple(digest(e) for e in pending), recorded_at=recorded_at, author=author)
-    return seal._replace(sha256=chain(seal, pending))
-
-
-@dataclass(frozen=True)
-class _Covered:
     entry: Entry
-    digest: str
+    line: str
+
+
+class SealCheck:
+    """The seals of a ledger verified in one pass, entry by entry in file order.
+
+    Feed it every entry with :meth:`entry` (with its line when it is canonical, else None)
+    and every seal with :meth:`seal`; ``problems`` then says, with line numbers, which
+    covered entry was modified, deleted, inserted or moved, which seal was altered or
+    reordered, and which entry is dated in a month closed before it was written.  Entries
+    are kept (``pending``) only while a seal may still cover them: while ``seals_ahead``
+    seals remain to be read, or always with ``keep_pending`` (to close a month).
+    """
+
+    def __init__(self, path: str, *, seals_ahead: int, keep_pending: bool = False):
+        self.path = path
+        self.problems: list[Problem] = []
+        self.pending: list[Covered] = []
+        self.prev = GENESIS
+        self.closed: tuple[dt.date, Entry] | None = None
+        """(last day closed, the last seal in file order): what later entries are checked against."""
+        self.latest: Entry | None = None
+        """The seal closing the latest month."""
+        self._last_month = ""
+        self._ahead = seals_ahead
+        self._keep = keep_pending
+        self._tracking = keep_pending or seals_ahead > 0
+        self.active = self._tracking
+        """Whether entries must be fed at all: kept for a seal ahead, or checked against a closed month."""
+
+    def entry(self, entry: Entry, line: str | None) -> None:
+        closed = self.closed
+        if closed is not None and entry.date <= closed[0]:
+            self.problems.append(written_after_close(entry, closed[1], self.path))
+        if self._tracking:
+            self.pending.append(Covered(entry, line if line is not None else format_entry(entry)))
+
+    def seal(self, seal: Entry) -> None:
+        month = seal.month or ""
+        if month <= self._last_month:
+            self._add(seal.line, "seal-order", f"seal {seal.id} closes {month}, not after {self._last_month} "
+                                               "closed earlier")
+        end = month_end(month)
+        expected = [c for c in self.pending if c.entry.date <= end]
+        self.pending = [c for c in self.pending if c.entry.date > end]
+        if seal.prev != self.prev:
+            self._add(seal.line, "seal-chain", f"seal {seal.id} does not follow the previous seal (prev "
+                                               f"{(seal.prev or '')[:12]}…, expected {self.prev[:12]}…): a seal "
+                                               "was removed, replaced or reordered")
+        found = [line_digest(c.line) for c in expected]
+        if found != list(seal.digests):
+            self.problems.extend(_locate(expected, found, seal, self.path))
+        elif seal.date != end or chain(seal, (c.line for c in expected)) != seal.sha256:
+            self._add(seal.line, "seal-hash", f"seal {seal.id} (through {month}) does not match the "
+                                              f"{len(expected)} entries it covers: the seal line itself was altered")
+        self.prev = seal.sha256 or self.prev
+        self._last_month = max(self._last_month, month)
+        self.closed = (month_end(self._last_month), seal)
+        if self.latest is None or month > (self.latest.month or ""):
+            self.latest = seal
+        self._ahead -= 1
+        self._tracking = self._keep or self._ahead > 0
+        if not self._tracking:
+            self.pending = []
+        self.active = True
+
+    def closed_through(self) -> tuple[dt.date, Entry] | None:
+        """The last day of the latest closed month and its seal, if any month is closed."""
+        latest = self.latest
+        return (month_end(latest.month), latest) if latest is not None and latest.month else None
+
+    def make_seal(self, month: str, ident: str, recorded_at: str, author: str) -> Entry:
+        """The seal closing ``month`` after every entry fed so far (needs ``keep_pending``)."""
+        end = month_end(month)
+        covered = [c for c in self.pending if c.entry.date <= end]
+        seal = Entry(date=end, kind="seal", id=ident, team="", month=month, prev=self.prev,
+                     digests=tuple(line_digest(c.line) for c in covered), recorded_at=recorded_at, author=author)
+        return seal._replace(sha256=chain(seal, (c.line for c in covered)))
+
+    def _add(self, line: int, code: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line or None, None, Severity.ERROR, code, message))
+
+
+def check_seals(entries: Sequence[Entry], path: str, *, keep_pending: bool = False) -> SealCheck:
+    """:class:`SealCheck` fed with a whole sequence of entries (file order)."""
+    check = SealCheck(path, seals_ahead=sum(e.kind == "seal" for e in entries), keep_pending=keep_pending)
+    for entry in entries:
+        if entry.kind == "seal":
+            check.seal(entry)
+        else:
+            check.entry(entry, None)
+    return check
 
 
 def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
     """Check every seal of a ledger; every discrepancy with its line number."""
-    problems: list[Problem] = []
-    E = Severity.ERROR
+    return check_seals(entries, path).problems
 
-    def add(line: int | None, code: str, message: str) -> None:
-        problems.append(Problem(path, line or None, None, E, code, message))
 
-    pending: list[Entry] = []  # entries no seal covers yet, in file order
-    prev = GENESIS
-    last_month = ""
-    closed: tuple[dt.date, Entry] | None = None
-    for entry in entries:
-        if entry.kind != "seal":
-            pending.append(entry)
-            if closed is not None and entry.date <= closed[0]:
-                problems.append(written_after_close(entry, closed[1], path))
-            continue
-        seal = entry
-        month = seal.month or ""
-        if month <= last_month:
-            add(seal.line, "seal-order", f"seal {seal.id} closes {month}, not after {last_month} closed earlier")
-        expected, pending = _split(pending, month_end(month))
-        if seal.prev != prev:
-            add(seal.line, "seal-chain", f"seal {seal.id} does not follow the previous seal (prev "
-                                         f"{(seal.prev or '')[:12]}…, expected {prev[:12]}…): a seal was removed, "
-                                         "replaced or reordered")
-        actual = [_Covered(e, digest(e)) for e in expected]
-        if [c.digest for c in actual] != list(seal.digests):
-            problems.extend(_locate(actual, seal, path))
-        elif seal.date != month_end(month) or chain(seal, expected) != seal.sha256:
-            add(seal.line, "seal-hash", f"seal {seal.id} (through {month}) does not match the {len(expected)} "
-                                        "entries it covers: the seal line itself was altered")
-        prev = seal.sha256 or prev
-        last_month = max(last_month, month)
-        closed = (month_end(last_month), seal)
-    return problems
+def make_seal(entries: Sequence[Entry], month: str, ident: str, recorded_at: str, author: str) -> Entry:
+    """The seal closing ``month`` after ``entries`` (the whole ledger, in file order)."""
+    return check_seals(entries, "", keep_pending=True).make_seal(month, ident, recorded_at, author)
 
 
 def written_after_close(entry: Entry, seal: Entry, path: str) -> Problem:
@@ -139,22 +172,12 @@ def written_after_close(entry: Entry, seal: Entry, path: str) -> Problem:
                    f"(line {seal.line}, through {seal.month}) but written after it")
 
 
-def last_seal(entries: Sequence[Entry]) -> tuple[dt.date, Entry] | None:
-    """The month closed and the seal against which :func:`verify` checks later entries:
-    the last seal in file order, with the latest month any seal closed."""
-    last_month, seal = "", None
-    for entry in entries:
-        if entry.kind == "seal":
-            last_month, seal = max(last_month, entry.month or ""), entry
-    return (month_end(last_month), seal) if seal is not None else None
-
-
-def _locate(actual: list[_Covered], seal: Entry, path: str) -> list[Problem]:
-    """Align what a seal lists with what the file holds, and name each difference."""
+def _locate(actual: list[Covered], found: list[str], seal: Entry, path: str) -> list[Problem]:
+    """Align what a seal lists with the digests of what the file holds (``found``, one per
+    entry of ``actual``), and name each difference."""
     out: list[Problem] = []
     E = Severity.ERROR
     listed = list(seal.digests)
-    found = [c.digest for c in actual]
     where = f"seal {seal.id} (line {seal.line}, through {seal.month})"
     moved_from = {d: i for i, d in enumerate(listed)}
     matcher = difflib.SequenceMatcher(a=listed, b=found, autojunk=False)
@@ -164,11 +187,11 @@ def _locate(actual: list[_Covered], seal: Entry, path: str) -> list[Problem]:
         one_for_one = op == "replace" and a1 - a0 == b1 - b0  # same count: changed in place
         for k in range(b0, b1):
             c = actual[k]
-            if c.digest in moved_from:
+            if found[k] in moved_from:
                 at = f", not {k + 1}" if one_for_one else ""
                 out.append(Problem(path, c.entry.line, None, E, "sealed-reordered",
                                    f"{c.entry.kind} {c.entry.id} was moved: {where} lists it at position "
-                                   f"{moved_from[c.digest] + 1}{at}"))
+                                   f"{moved_from[found[k]] + 1}{at}"))
             elif one_for_one:
                 out.append(Problem(path, c.entry.line, None, E, "sealed-modified",
                                    f"{c.entry.kind} {c.entry.id} was modified after {where} closed it"))
@@ -189,13 +212,9 @@ def _locate(actual: list[_Covered], seal: Entry, path: str) -> list[Problem]:
     return out
 
 
-def refuse_closed(entry: Entry, entries: Sequence[Entry], path: str) -> Problem | None:
-    """The problem of a new entry dated in a closed month, if it is."""
-    return refuse_closed_at(entry, closed_through(entries), path)
-
-
 def refuse_closed_at(entry: Entry, closed: tuple[dt.date, Entry] | None, path: str) -> Problem | None:
-    """:func:`refuse_closed` given the ledger's :func:`closed_through`."""
+    """The problem of a new entry dated in a closed month (``closed``: the ledger's
+    :meth:`SealCheck.closed_through`), if it is."""
     if closed is None or entry.date > closed[0]:
         return None
     day, seal = closed

@@ -1,17 +1,22 @@
 """The benchmark script works (short version: 1 000 and 10 000 entries, one round).
 
 Timings are never asserted: only that every command ran and exited as expected, and that
-the figures are printed.
+the figures and the targets (met or not) are printed and written.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from .conftest import ROOT
+
+SIZE_ROWS = {"report", "check", "commit --dry-run", "commit", "hledger balance", "ledger balance"}
+STARTUP_ROWS = {"python -c 'import typer'", "minimal Typer command", "Typer, commit's 12 params", "delegation --help",
+                "seed: check", "seed: report", "seed: report --format json", "seed: commit --dry-run"}
 
 
 def test_bench_run_short_version(tmp_path: Path) -> None:
@@ -22,12 +27,28 @@ def test_bench_run_short_version(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text())
     assert set(figures["sizes"]) == {"1000", "10000"}
+    missing_peers = {peer for peer in ("hledger", "ledger") if shutil.which(peer) is None}
     for rows in figures["sizes"].values():
-        assert {"report", "check",
-                "commit --dry-run", "commit"} <= set(rows)
-        assert all(row["exit_codes"] == [0] for row in rows.values()), rows
-    assert {"python -c 'import typer'", "minimal Typer command", "seed: report", "seed: commit --dry-run"} <= set(
-        figures["startup"])
+        assert set(rows) == {row for row in SIZE_ROWS if row.split()[0] not in missing_peers}
+        assert not any("cache" in name for name in rows)
+        assert all(row["exit_codes"] == [0] and row["runs"] == 1 for row in rows.values()), rows
+    assert set(figures["startup"]) == STARTUP_ROWS
     assert all(row["exit_codes"] == [0] for row in figures["startup"].values()), figures["startup"]
-    rows = [line.split() for line in result.stdout.splitlines()]
+
+    # Targets: the start-up ones only, since 100 000 and 1 000 000 are not in --sizes.
+    targets = figures["targets"]
+    assert [t["name"] for t in targets] == [
+        f"start-up: seed: {row} / Typer, commit's 12 params"
+        for row in ("check", "report --format json", "commit --dry-run", "report")]
+    assert [t["limit"] for t in targets] == [1.3, 1.3, 1.3, 1.5]
+    for t in targets:
+        assert {"name", "value", "limit", "met"} <= set(t)
+        assert isinstance(t["value"], float) and t["value"] > 0
+        assert t["met"] is (t["value"] <= t["limit"])  # consistent, whichever way it went
+
+    lines = result.stdout.splitlines()
+    rows = [line.split() for line in lines]
     assert ["1000", "report"] in [row[:2] for row in rows] and ["10000", "check"] in [row[:2] for row in rows]
+    block = lines[lines.index("targets (this run):") + 1:]
+    assert len(block) == len(targets)
+    assert all(line.split()[0] in {"met", "NOT"} and "(limit x" in line for line in block), block

@@ -19,11 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from delegation_cli.book import read_book_bytes
 from delegation_cli.budget import admit, check_entries
 from delegation_cli.convention import load_convention
 from delegation_cli.errors import DelegationError
-from delegation_cli.figures import monthly_report
-from delegation_cli.ledger import Entry, LineError, parse_date, parse_line
+from delegation_cli.figures import monthly_report, report_window
+from delegation_cli.ledger import Entry, LineError, format_entry, header_line, parse_date, parse_line
 from delegation_cli.model import Convention
 from delegation_cli.money import AmountError, format_canonical, format_fr, parse_amount
 
@@ -172,7 +173,10 @@ def test_accepted_sequences_never_break_a_limit_and_totals_add_up(ops: list[tupl
             ledger.append(entry)
     for k in range(len(ledger) + 1):
         assert [p.render() for p in check_entries(conv, ledger[:k], "l") if p.is_error] == []
-    report = monthly_report(conv, ledger, "2022-12", ledger_path="l", final=True)
+    text = "".join(f"{format_entry(e)}\n" for e in ledger)
+    book = read_book_bytes(conv, f"{header_line(conv.id)}\n{text}".encode(), "l",
+                           window=report_window(conv, "2022-12", final=True))
+    report = monthly_report(book, "2022-12", final=True)
     commitments = sum(e.amount for e in ledger if e.kind == "commitment")
     releases = sum(e.amount for e in ledger if e.kind == "release")
     payments = sum(e.amount for e in ledger if e.kind == "payment")

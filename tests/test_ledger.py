@@ -153,13 +153,13 @@ def test_file_problems_with_lines() -> None:
         "2020-01-03 commitment c-3 friches 2.00",
     ]).encode() + b"\n2020-01-04 commitment c-4 fri"
     assert render(data) == [
-        "l.ledger:9:1: error: the last line is incomplete (no newline: a write was "
-        "interrupted); run `delegation check --repair` to move its 29 bytes to a side file",
         "l.ledger:5:35: error: '1,00' is not a ledger amount (expected digits, a dot and 2 "
         "decimals, like 20000.00)",
         "l.ledger:6:31: error: raw control or format character U+202E (expected it escaped "
         "inside a label)",
         "l.ledger:7:33: error: line ends with CR LF (expected LF line endings)",
+        "l.ledger:9:1: error: the last line is incomplete (no newline: a write was "
+        "interrupted); run `delegation check --repair` to move its 29 bytes to a side file",
     ]
     parsed = parse_ledger_bytes(data, "l.ledger")
     assert [e.id for e in parsed.entries] == ["c-1", "n-2", "c-3"]
@@ -221,5 +221,5 @@ def test_a_file_is_read_the_same_whatever_the_size_of_the_blocks_it_is_decoded_i
     monkeypatch.setattr(ledger, "BLOCK", block)
     again = parse_ledger_bytes(data, "l")
     assert again.entries == reference.entries and again.problems == reference.problems
-    assert [p.code for p in again.problems] == ["ledger-torn-line", "ledger-encoding", "ledger-crlf"]
+    assert [p.code for p in again.problems] == ["ledger-encoding", "ledger-crlf", "ledger-torn-line"]
     assert [e.line for e in again.entries][-1] == len(EXAMPLES) + 5  # header, examples, comment, 2 notes

@@ -119,8 +119,8 @@ def test_close_refusals(sealed: Cli) -> None:
     LEDGER.write_text(LEDGER.read_text().replace("alpha 60.00", "alpha 600.00"))  # over c-a1's 200
     broken = sealed("close", "2021-04")
     assert broken.exit_code == 1
-    assert broken.stderr.splitlines()[-1] == ("mini.ledger: error: cannot close 2021-04 while entries up to "
-                                              "2021-04-30 break a rule; correct them first")
+    assert broken.stderr.splitlines()[-1] == ("mini.ledger: error: cannot close 2021-04 while the ledger has "
+                                              "errors; correct them first")
 
 
 def test_two_copies_appended_after_the_last_seal_merge_as_plain_lines(sealed: Cli, tmp_path: Path) -> None:

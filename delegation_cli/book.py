@@ -1,0 +1,270 @@
+"""The one read path: a ledger read once, streaming, with every problem.
+
+:func:`read_book` is to every command what beancount's ``loader.load_file`` is to
+bean-check, bean-query and fava: it reads the ledger once, a block of about 4 MB at a time
+— header and convention id, every line parsed, the seals verified, the replay with every
+hard rule — and returns the state *and* the problems together, as a :class:`Book`.  Each
+command decides what the problems mean for it: ``check`` prints them; ``report`` and
+``export`` refuse when there is an error (``report --allow-invalid`` renders anyway, saying
+why first); ``log`` lists what it can read and exits 1; writing commands refuse to append
+to a ledger with an error (:meth:`Book.require_writable`; ``check --repair`` is the way out
+of a torn line).  Warnings never block.
+
+Nothing is kept that nothing needs: entries stream through the replay and are dropped,
+unless a command asks for them (``log``, ``export``); a report asks for a :class:`Window`,
+the few entries and the figures "as of" its date.  Entries are replayed in date order: a
+file written in date order (the usual case) is replayed as it is read; one that is not is
+read again, its entries sorted (stably, by date), then replayed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from .budget import Admission, Replay, Sources, admit, admit_appended, carry_over_problems, locate
+from .entries import Entry
+from .errors import DelegationError, ExitCode, Problem, Severity
+from .ledger import LedgerFile, LedgerReader, bulk
+from .model import Convention
+from .seal import SealCheck, refuse_closed_at
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a report needs from the pass besides the final figures: the figures as they
+    stood on ``as_of`` (later entries are ignored), and the entries dated from
+    ``keep_from`` to ``as_of`` (the month's movements and notes, the recent pace)."""
+
+    as_of: dt.date
+    keep_from: dt.date
+
+
+ForecastKey = tuple[str, str | None, str | None]
+
+
+@dataclass
+class Seen:
+    """What a :class:`Window` saw: the figures on its day and the entries it keeps.
+
+    Attributes:
+        state: the replay as it stood on ``as_of``.
+        recent: entries dated from ``keep_from`` to ``as_of``, in date order.
+        forecasts: per (team, month, type), the forecast in force on ``as_of`` (a later
+            forecast replaces an earlier one).
+        unsupported: payments dated up to ``as_of`` without a service fait date.
+        counted: entries (seals apart) dated up to ``as_of``.
+        last_seal: the seal closing the latest month, among those dated up to ``as_of``.
+    """
+
+    state: Replay
+    recent: list[Entry] = field(default_factory=list)
+    forecasts: dict[ForecastKey, Entry] = field(default_factory=dict)
+    unsupported: list[Entry] = field(default_factory=list)
+    counted: int = 0
+    last_seal: Entry | None = None
+
+
+@dataclass
+class Book:
+    """A ledger as the one read path found it.
+
+    Attributes:
+        conv: the convention it was checked against.
+        file: what reading the file found (header, size, torn line, file problems).
+        state: the replay of every entry.
+        problems: every problem, file problems first, then by line; seal and carry-over
+            problems after.
+        seals: the seal verification (closed months, pending entries when kept).
+        entries: every entry in file order, when asked for.
+        count: entries read, seals apart.
+        seen: what the report's window saw, when one was asked for.
+    """
+
+    conv: Convention
+    file: LedgerFile
+    state: Replay
+    problems: list[Problem]
+    seals: SealCheck
+    entries: list[Entry] | None
+    count: int
+    seen: Seen | None
+    _fd: int | None = None
+
+    @property
+    def path(self) -> str:
+        return self.file.path
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def require_valid(self) -> None:
+        """Refuse (exit 1) a ledger with an error, with every error."""
+        errors = self.errors
+        if errors:
+            raise DelegationError(errors, ExitCode.PROBLEMS)
+
+    def require_writable(self, refusal: str | None = None) -> None:
+        """Refuse to append to a ledger with an error: the problems, then why nothing was
+        written (``refusal``, or a general reason)."""
+        errors = self.errors
+        if not errors:
+            return
+        if self.file.torn is not None:
+            why = "refusing to append after an incomplete line; run `delegation check --repair` first"
+        elif any(p.code in ("ledger-header", "ledger-version", "ledger-bom") for p in errors):
+            why = "refusing to append to a file that is not a ledger"
+        else:
+            why = refusal or "refusing to append to a ledger with errors; correct the lines named above, then retry"
+        raise DelegationError([*errors, Problem(self.path, None, None, Severity.ERROR, "ledger-not-writable", why)],
+                              ExitCode.PROBLEMS)
+
+    def admit(self, new: Sequence[Entry], sources: Sources | None = None) -> Admission:
+        """The verdict on appending ``new`` entries (the state is consumed).
+
+        Entries dated on or after the last one recorded — the usual case — are applied to
+        the replayed state; an earlier-dated one is replayed with the whole ledger, which
+        is read again.  An entry dated in a closed month is refused, and so is one that
+        would leave a carry-over larger than what its year left unused."""
+        carried = {p.message for p in carry_over_problems(self.conv, self.state, self.path)}
+        last = self.state.last_date
+        if last is None or all(e.date >= last for e in new):
+            verdict = admit_appended(self.state, new, self.path, sources)
+        else:
+            entries = self.entries if self.entries is not None else _entries_of(self._fd, self.path)
+            verdict = admit(self.conv, entries, new, self.path, sources)
+        if not verdict.errors:  # a backstop: the limits above already keep carried-over credits
+            verdict.errors.extend(replace(p, message=f"{p.message}: the entry would consume credits the avenant "
+                                                     "states were left unused")
+                                  for p in carry_over_problems(self.conv, verdict.state, self.path)
+                                  if p.message not in carried)
+        closed = self.seals.closed_through()
+        for index, entry in enumerate(new):
+            problem = refuse_closed_at(entry, closed, self.path)
+            if problem is not None:
+                where = (problem.path, None) if not sources else sources[index]
+                verdict.errors.insert(0, replace(problem, path=where[0], line=where[1]))
+        return verdict
+
+
+class _OutOfOrder(Exception):
+    """An entry dated before one read earlier: the ledger must be sorted to be replayed."""
+
+
+def read_book(conv: Convention, fd: int | None, shown: str, *, keep: bool = False,
+              window: Window | None = None, keep_pending: bool = False) -> Book:
+    """Read and check the ledger open on ``fd`` (None: no file, an empty ledger) against
+    ``conv``, in one streaming pass.
+
+    ``keep`` keeps every entry (``Book.entries``); ``window`` keeps what a report needs;
+    ``keep_pending`` keeps the entries no seal covers yet (to close a month)."""
+    return _read_with(conv, lambda: LedgerReader(fd, shown), fd, shown, keep=keep, window=window,
+                      keep_pending=keep_pending)
+
+
+def read_book_bytes(conv: Convention, data: bytes, shown: str, *, keep: bool = False,
+                    window: Window | None = None) -> Book:
+    """:func:`read_book` on the bytes of a ledger file (tests, tools)."""
+    return _read_with(conv, lambda: LedgerReader(None, shown, data=data), None, shown, keep=keep,
+                      window=window, keep_pending=False)
+
+
+def _read_with(conv: Convention, open_reader: Callable[[], LedgerReader], fd: int | None, shown: str, *,
+               keep: bool, window: Window | None, keep_pending: bool) -> Book:
+    with bulk():
+        try:
+            return _read(conv, open_reader(), fd, keep=keep, window=window, keep_pending=keep_pending,
+                         in_order=True)
+        except _OutOfOrder:
+            return _read(conv, open_reader(), fd, keep=keep, window=window, keep_pending=keep_pending,
+                         in_order=False)
+
+
+def _entries_of(fd: int | None, shown: str) -> list[Entry]:
+    with bulk():
+        return list(LedgerReader(fd, shown))
+
+
+class _Replayer:
+    """Applies entries in date order to the replay, and keeps what the window asks for."""
+
+    def __init__(self, conv: Convention, window: Window | None):
+        self.state = Replay(conv)
+        self.window = window
+        self.seen: Seen | None = None
+        if window is not None:
+            self.seen = Seen(self.state)
+
+    def apply(self, entry: Entry) -> None:
+        window, seen = self.window, self.seen
+        if window is None or seen is None:
+            self.state.apply(entry)
+            return
+        if entry.date > window.as_of:
+            if seen.state is self.state:  # the first entry after the window's day: keep the figures
+                seen.state = self.state.snapshot()
+            self.state.apply(entry)
+            return
+        self.state.apply(entry)
+        kind = entry.kind
+        if kind == "seal":
+            if seen.last_seal is None or (entry.month or "") > (seen.last_seal.month or ""):
+                seen.last_seal = entry
+            return
+        seen.counted += 1
+        if entry.date >= window.keep_from:
+            seen.recent.append(entry)
+        if kind == "forecast":
+            seen.forecasts[(entry.team, entry.month, entry.forecast_type)] = entry
+        elif kind == "payment" and entry.service_fait is None:
+            seen.unsupported.append(entry)
+
+
+def _read(conv: Convention, reader: LedgerReader, fd: int | None, *, keep: bool, window: Window | None,
+          keep_pending: bool, in_order: bool) -> Book:
+    shown = reader.info.path
+    seals = SealCheck(shown, seals_ahead=reader.seal_lines(), keep_pending=keep_pending)
+    replayer = _Replayer(conv, window)
+    apply = replayer.apply
+    entries: list[Entry] = []
+    kept = keep or not in_order
+    count = 0
+    last: dt.date | None = None
+    for entry in reader:
+        if entry.kind == "seal":
+            seals.seal(entry)
+        else:
+            count += 1
+            if seals.active:
+                seals.entry(entry, reader.text)
+        if kept:
+            entries.append(entry)
+        if in_order:
+            if last is not None and entry.date < last:
+                raise _OutOfOrder
+            last = entry.date
+            apply(entry)
+    if not in_order:
+        for entry in sorted(entries, key=_date):
+            apply(entry)
+    state = replayer.state
+    state.finish()
+    info = reader.info
+    problems = list(info.problems)
+    if info.has_header and info.convention_id not in (None, conv.id):
+        problems.append(Problem(shown, 1, None, Severity.ERROR, "ledger-other-convention",
+                                f"this ledger belongs to convention {info.convention_id!r}, not {conv.id!r}"))
+    problems.extend(sorted(locate(state.issues, shown), key=_line))
+    problems.extend(carry_over_problems(conv, state, shown))
+    problems.extend(seals.problems)
+    return Book(conv, info, state, problems, seals, entries if keep else None, count, replayer.seen, fd)
+
+
+def _date(entry: Entry) -> dt.date:
+    return entry.date
+
+
+def _line(problem: Problem) -> int:
+    return problem.line or 0

@@ -1,0 +1,58 @@
+"""What the commands found or did, as plain values between the core and the rendering.
+
+This module owns the result types that ``actions`` and ``importer`` return and ``report``
+renders — :class:`CheckResult`, :class:`Outcome`, :class:`ImportResult` — so that the
+rendering depends on values, not on the workflows that produce them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .budget import Availability
+from .entries import Entry
+from .errors import Problem, Severity
+
+
+@dataclass
+class CheckResult:
+    """Everything ``delegation check`` found."""
+
+    convention_path: Path
+    problems: list[Problem]
+    ledger_path: Path | None = None
+    ledger_entries: int | None = None
+    repaired: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity is Severity.ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity is Severity.WARNING for p in self.problems)
+
+
+@dataclass
+class Outcome:
+    """The result of a writing command."""
+
+    entry: Entry
+    written: bool
+    ledger_path: Path
+    warnings: list[Problem] = field(default_factory=list)
+    availability: Availability | None = None
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do, with ``--dry-run``)."""
+
+    source: str
+    ledger: Path
+    entries: list[Entry]
+    duplicates: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
+    written: bool = False
+    """False for a dry run."""
