@@ -70,12 +70,13 @@ class CommitmentState:
     figures need (its label is not kept), and its payments and releases."""
 
     __slots__ = ("amount", "date", "id", "last_payment", "line", "marche", "paid", "payments", "prestation",
-                 "ref", "released", "team")
+                 "ref", "released", "team", "year")
     kind = "commitment"
 
     def __init__(self, entry: Entry):
         self.id, self.date, self.team, self.amount = entry.id, entry.date, entry.team, entry.amount
         self.ref, self.marche, self.prestation, self.line = entry.ref, entry.marche, entry.prestation, entry.line
+        self.year = entry.date.year
         self.paid: Cents = 0
         self.released: Cents = 0
         self.last_payment: dt.date | None = None
@@ -146,6 +147,13 @@ class Replay:
         self._team_ids = conv.team_ids
         self._months = (conv.effective_date.strftime("%Y-%m"), conv.period.end.strftime("%Y-%m"))
         self._limits: dict[dt.date, Limits] = {}
+        self._day: dt.date | None = None
+        self._day_limits = conv.limits_at(conv.effective_date)
+        self._in_period = self._in_payments = False
+        self._marche_ids = conv.marche_ids
+        self._marche_of = conv.marche_of_prestation
+        self._shares = {year: y.ae_per_team for year, y in conv.schedule_by_year.items()}
+        self._cutoffs = conv.reporting.cutoffs
 
     # ---------------------------------------------------------------------------------
 
@@ -166,31 +174,47 @@ class Replay:
         self.issues.append(Issue(entry.line, severity, code, message))
 
     def apply(self, entry: Entry) -> None:
-        """Check ``entry`` against the state and the limits of its date, then apply it."""
-        if entry.id in self.ids:
-            self._issue(entry, _E, "id-duplicate", f"id {entry.id} is already used by another entry "
+        """Check ``entry`` against the state and the limits of its date, then apply it.
+        (Run once per line of every ledger read: written for speed.)"""
+        date, kind, ident, team = entry[0], entry[1], entry[2], entry[3]
+        ids = self.ids
+        known = len(ids)
+        ids.add(ident)
+        if len(ids) == known:
+            self._issue(entry, _E, "id-duplicate", f"id {ident} is already used by another entry "
                                                    "(expected unique ids)")
-        self.ids.add(entry.id)
-        self.last_date = entry.date
-        kind = entry.kind
+        self.last_date = date
         if kind == "seal":  # seals consume nothing; seal.py checks them
             return
-        if entry.team not in self._team_ids:
-            self._issue(entry, _E, "team-unknown", f"unknown team {entry.team!r} (expected one of: "
+        if team not in self._team_ids:
+            self._issue(entry, _E, "team-unknown", f"unknown team {team!r} (expected one of: "
                                                    f"{', '.join(t.id for t in self.conv.teams)})")
-        start, end = self._start, self._pay_end if kind == "payment" else self._end
-        if not start <= entry.date <= end and kind != "forecast":  # a forecast: its month (below)
-            self._issue(entry, _E, "date-outside-period",
-                        f"{kind} dated {entry.date} is outside the convention's period "
-                        f"{start} – {end} (the convention takes effect on {start})")
-        if kind == "commitment":
-            self._commitment(entry, self.limits_at(entry.date))
-        elif kind == "payment":
-            self._payment(entry, self.limits_at(entry.date))
-        elif kind == "release":
-            self._release(entry)
-        elif kind == "forecast":
+        if date != self._day:  # the limits and the period of a day, worked out once per day
+            self._day = date
+            self._day_limits = self.limits_at(date)
+            self._in_period = self._start <= date <= self._end
+            self._in_payments = self._start <= date <= self._pay_end
+        if kind == "payment":
+            if not self._in_payments:
+                self._outside(entry, self._pay_end)
+            self._payment(entry, self._day_limits)
+        elif kind == "commitment":
+            if not self._in_period:
+                self._outside(entry, self._end)
+            self._commitment(entry, self._day_limits)
+        elif kind == "forecast":  # a forecast is recorded any day; its month must lie in the period
             self._forecast(entry)
+        else:
+            if not self._in_period:
+                self._outside(entry, self._end)
+            if kind == "release":
+                self._release(entry)
+
+    def _outside(self, entry: Entry, end: dt.date) -> None:
+        start = self._start
+        self._issue(entry, _E, "date-outside-period",
+                    f"{entry.kind} dated {entry.date} is outside the convention's period "
+                    f"{start} – {end} (the convention takes effect on {start})")
 
     def finish(self) -> None:
         """Once every entry is applied: payments and releases whose commitment never came."""
@@ -204,24 +228,26 @@ class Replay:
     # ---------------------------------------------------------------------------------
 
     def _commitment(self, entry: Entry, limits: Limits) -> None:
-        conv = self.conv
-        if entry.marche is not None and entry.marche not in conv.marche_ids:
+        date, _, ident, team, amount, ref, marche, prestation = entry[:8]
+        if marche is not None and marche not in self._marche_ids:
             self._issue(entry, _E, "marche-unknown",
-                        f"unknown marché {entry.marche!r} (expected one of: "
-                        f"{', '.join(sorted(conv.marche_ids)) or 'none declared'})")
-        if entry.prestation is not None:
-            owner = conv.marche_of_prestation.get(entry.prestation)
+                        f"unknown marché {marche!r} (expected one of: "
+                        f"{', '.join(sorted(self._marche_ids)) or 'none declared'})")
+        if prestation is not None:
+            owner = self._marche_of.get(prestation)
             if owner is None:
                 self._issue(entry, _E, "prestation-unknown",
-                            f"unknown prestation kind {entry.prestation!r} (expected one of: "
-                            f"{', '.join(sorted(conv.marche_of_prestation)) or 'none declared'})")
-            elif entry.marche is not None and owner != entry.marche:
+                            f"unknown prestation kind {prestation!r} (expected one of: "
+                            f"{', '.join(sorted(self._marche_of)) or 'none declared'})")
+            elif marche is not None and owner != marche:
                 self._issue(entry, _E, "prestation-marche-mismatch",
-                            f"prestation {entry.prestation!r} is bought on marché {owner!r}, not {entry.marche!r}")
-        if entry.ref is not None and entry.ref in self.commitment_refs:
-            self._issue(entry, _E, "ref-duplicate", f"bon de commande {entry.ref} is already recorded "
-                                                    f"(commitment {self.commitment_refs[entry.ref]})")
-        year, amount, team = entry.date.year, entry.amount, entry.team
+                            f"prestation {prestation!r} is bought on marché {owner!r}, not {marche!r}")
+        if ref is not None:
+            owner = self.commitment_refs.setdefault(ref, ident)  # the first commitment keeps the reference
+            if owner is not ident:
+                self._issue(entry, _E, "ref-duplicate", f"bon de commande {ref} is already recorded "
+                                                        f"(commitment {owner})")
+        year = date.year
         cap = limits.team_cap
         team_before = self.team_net[team]
         after = team_before + amount
@@ -231,7 +257,7 @@ class Replay:
                         f"its cap of {format_fr(cap)} (available {format_fr(max(cap - team_before, 0))}, "
                         f"asked {format_fr(amount)}); {INFORM}")
         opened = limits.ae.get(year, 0)
-        carried = conv.carried_out("ae", year)
+        carried = self.conv.carried_out("ae", year)
         ae_before = self.ae_used[year]
         ae_after = ae_before + amount
         if ae_after > opened - carried:
@@ -239,15 +265,16 @@ class Replay:
                         f"{team}: commitment of {format_fr(amount)} takes AE {year} to {format_fr(ae_after)}, "
                         f"above the {format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
                         f"{format_fr(max(opened - carried - ae_before, 0))}, asked {format_fr(amount)}); {INFORM}")
-        total_after = self.total_net + amount
+        total_before = self.total_net
+        total_after = total_before + amount
         if total_after > limits.total:
             self._issue(entry, _E, "envelope-exceeded",
                         f"{team}: commitment of {format_fr(amount)} takes the convention to "
                         f"{format_fr(total_after)}, above its envelope of {format_fr(limits.total)} (available "
-                        f"{format_fr(max(limits.total - self.total_net, 0))}, asked {format_fr(amount)}); {INFORM}")
-        share_year = conv.schedule_by_year.get(year)
-        share = share_year.ae_per_team if share_year else None
-        ty_before = self.team_year[(team, year)]
+                        f"{format_fr(max(limits.total - total_before, 0))}, asked {format_fr(amount)}); {INFORM}")
+        share = self._shares.get(year)
+        key = (team, year)
+        ty_before = self.team_year[key]
         if share is not None and ty_before <= share < ty_before + amount:
             self._issue(entry, _W, "share-exceeded",
                         f"{team} commits {format_fr(ty_before + amount)} in {year}, above its indicative "
@@ -255,39 +282,39 @@ class Replay:
         if self.thresholds:
             self._threshold(entry, f"{team} cap", team_before, after, cap)
             self._threshold(entry, f"AE {year}", ae_before, ae_after, opened - carried)
-            self._threshold(entry, "envelope", self.total_net, total_after, limits.total)
-        self._cutoff(entry, conv.reporting.cutoffs.commitments, "commitments")
+            self._threshold(entry, "envelope", total_before, total_after, limits.total)
+        if self._cutoffs.commitments is not None:
+            self._cutoff(entry, self._cutoffs.commitments, "commitments")
         # apply
         self.team_net[team] = after
-        self.team_year[(team, year)] = ty_before + amount
+        self.team_year[key] = ty_before + amount
         self.ae_used[year] = ae_after
         self.committed_in[year] += amount
         self.total_net = total_after
-        if entry.id not in self.commitments:  # a duplicate id keeps the first
-            state = self.commitments[entry.id] = CommitmentState(entry)
-            for early in self._waiting.pop(entry.id, ()):
+        state = CommitmentState(entry)
+        if self.commitments.setdefault(ident, state) is state and self._waiting:  # a duplicate id keeps the first
+            for early in self._waiting.pop(ident, ()):
                 self._issue(early, _E, f"{early.kind}-before-commitment",
                             f"{early.kind} dated {early.date} precedes its commitment {entry_name(entry)} "
                             f"dated {state.date}")
-        if entry.ref is not None and entry.ref not in self.commitment_refs:
-            self.commitment_refs[entry.ref] = entry.id
 
     def _linked(self, entry: Entry) -> CommitmentState | None:
-        key = entry.commitment or ""
+        key = entry[8] or ""
         state = self.commitments.get(key)
         if state is None:
             self._waiting.setdefault(key, []).append(entry)
             return None
-        if state.team != entry.team:
+        if state.team != entry[3]:
             self._issue(entry, _E, "team-mismatch", f"{entry.kind} is charged to {entry.team} but commitment "
                                                     f"{entry.commitment} belongs to {state.team}")
         return state
 
     def _payment(self, entry: Entry, limits: Limits) -> None:
         state = self._linked(entry)
-        year, amount, sf = entry.date.year, entry.amount, entry.service_fait
+        date, amount, ref, sf = entry[0], entry[4], entry[5], entry[9]
+        year = date.year
         if state is not None:
-            remaining = state.remaining
+            remaining = state.amount - state.released - state.paid
             if amount > remaining:
                 self._issue(entry, _E, "payment-exceeds-remaining",
                             f"payment of {format_fr(amount)} on {entry_name(state)} exceeds its reste à payer of "
@@ -300,14 +327,16 @@ class Replay:
         if sf is None:
             self._issue(entry, _W, "payment-without-service-fait",
                         f"payment of {format_fr(amount)} has no service fait date (--service-fait)")
-        elif sf > entry.date:
+        elif sf > date:
             self._issue(entry, _E, "service-fait-after-payment",
-                        f"service fait on {sf} is after the payment dated {entry.date} (a payment "
+                        f"service fait on {sf} is after the payment dated {date} (a payment "
                         "follows the service fait)")
-        if entry.ref is not None:
-            if entry.ref in self.payment_refs:
-                self._issue(entry, _E, "ref-duplicate", f"demande de paiement {entry.ref} is already recorded")
-            self.payment_refs.add(entry.ref)
+        if ref is not None:
+            refs = self.payment_refs
+            known = len(refs)
+            refs.add(ref)
+            if len(refs) == known:
+                self._issue(entry, _E, "ref-duplicate", f"demande de paiement {ref} is already recorded")
         opened = limits.cp.get(year, 0)
         carried = self.conv.carried_out("cp", year)
         cp_before = self.cp_used[year]
@@ -319,15 +348,16 @@ class Replay:
                         f"{format_fr(max(opened - carried - cp_before, 0))}, asked {format_fr(amount)}); {INFORM}")
         if self.thresholds:
             self._threshold(entry, f"CP {year}", cp_before, cp_after, opened - carried)
-        self._cutoff(entry, self.conv.reporting.cutoffs.payments, "payments")
+        if self._cutoffs.payments is not None:
+            self._cutoff(entry, self._cutoffs.payments, "payments")
         self.cp_used[year] = cp_after
-        self.team_paid[entry.team] += amount
+        self.team_paid[entry[3]] += amount
         self.total_paid += amount
         if state is not None:
             state.paid += amount
             state.payments += 1
-            state.last_payment = entry.date
-            self.paid_on[(state.date.year, year)] += amount
+            state.last_payment = date
+            self.paid_on[(state.year, year)] += amount
 
     def _release(self, entry: Entry) -> None:
         state = self._linked(entry)
@@ -342,7 +372,7 @@ class Replay:
         state.released += amount
         self.team_net[state.team] -= amount
         self.total_net -= amount
-        year, committed_year = entry.date.year, state.date.year
+        year, committed_year = entry.date.year, state.year
         self.released_on[(committed_year, year)] += amount
         if year == committed_year:
             self.ae_used[year] -= amount

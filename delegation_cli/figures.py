@@ -494,16 +494,15 @@ def forecasts_beyond_credits(r: _Context) -> list[Alert]:
             ("ae", landing.ae_forecast, line.ae_available, "orders"),
             ("cp", landing.cp_forecast, line.cp_available, "payments"),
         ):
-            if forecast > available:
-                left = max(available, 0)
+            left = max(available, 0)
+            if forecast > left:
                 out.append(Alert(_W, f"forecast-exceeds-{kind}",
                                  f"forecast {what} of {fr(forecast)} in {landing.year} exceed the {fr(left)} of "
                                  f"{kind.upper()} {landing.year} still available ({fr(forecast - left)} short): "
                                  f"{INFORM_NOW}"))
     for tl in r.team_landings:
-        headroom = tl.cap - tl.committed
-        if tl.ae_forecast > headroom:
-            left = max(headroom, 0)
+        left = max(tl.cap - tl.committed, 0)
+        if tl.ae_forecast > left:
             out.append(Alert(_W, "forecast-exceeds-cap",
                              f"team {tl.team}: forecast orders of {fr(tl.ae_forecast)} exceed its {fr(left)} left "
                              f"under the cap ({fr(tl.ae_forecast - left)} short): {INFORM_NOW}"))

@@ -38,6 +38,7 @@ from .entries import (
     TOKEN,
     TOKEN_EXPECTED,
     Entry,
+    _date_cache,
     parse_date,
     parse_month,
 )
@@ -201,50 +202,63 @@ _FAST = {
 }
 
 
-_FAST_KINDS = {kind: (kind, pattern) for kind, pattern in _FAST.items()}
-_SHARED = sys.intern  # teams and authors repeat on every line: one string each, not millions
-
-
-def _shared(value: str | None) -> str | None:
-    return None if value is None else _SHARED(value)
+_FAST_KINDS = {kind[0]: (kind, pattern.fullmatch) for kind, pattern in _FAST.items()}
+"""By the first letter of the kind (column 12 of a canonical line): its name and its pattern."""
+_SHARED = sys.intern  # teams, marchés and authors repeat on every line: one string each, not millions
+_NEW = tuple.__new__  # builds an Entry from its 19 fields without the named tuple's keyword handling
+_DATES = _date_cache
 
 
 def _parse_canonical_line(line: str, lineno: int) -> Entry | None:
     """The common case in one regular expression per kind: a line exactly as
     :func:`format_entry` writes it, with a label that needs no unescaping.  Anything else
     (or anything doubtful) returns None and goes through :func:`parse_line`'s full path,
-    which gives the same entry or the exact error."""
-    found = _FAST_KINDS.get(line[11:line.find(" ", 11)] if len(line) > 11 else "")
+    which gives the same entry or the exact error.  (The hot path of every read: written
+    for speed.)"""
+    found = _FAST_KINDS.get(line[11:12])
     if found is None:
         return None
-    kind, pattern = found  # the kind's own string object, shared by every entry
-    match = pattern.fullmatch(line)
+    kind, fullmatch = found  # the kind's own string object, shared by every entry
+    match = fullmatch(line)
     if match is None:
         return None
     g = match.groups()
     label = g[-1]
-    if label is not None and (not label or not label.isprintable()):
+    if label is None:
+        label = ""
+    elif not label or not label.isprintable():
         return None
+    day = g[0]
+    date = _DATES.get(day)
     try:
-        date = parse_date(g[0])
+        if date is None:
+            date = parse_date(day)
         if kind == "note":
-            return Entry(date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, None, None, None, g[3],
-                         _shared(g[4]), label or "", None, None, (), lineno)
+            by = g[4]
+            return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, None, None, None, g[3],
+                                by and _SHARED(by), label, None, None, (), lineno))
         amount = int(g[3]) * 100 + int(g[4])
         if amount == 0:
             return None
         if kind == "commitment":
-            return Entry(date, kind, g[1], _SHARED(g[2]), amount, g[5], _shared(g[6]), _shared(g[7]), None, None,
-                         None, None, g[8], _shared(g[9]), label or "", None, None, (), lineno)
+            marche, prestation, by = g[6], g[7], g[9]
+            return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, g[5], marche and _SHARED(marche),
+                                prestation and _SHARED(prestation), None, None, None, None, g[8], by and _SHARED(by),
+                                label, None, None, (), lineno))
         if kind == "payment":
-            sf = parse_date(g[6]) if g[6] else None
-            return Entry(date, kind, g[1], _SHARED(g[2]), amount, g[7], None, None, g[5], sf, None, None, g[8],
-                         _shared(g[9]), label or "", None, None, (), lineno)
+            sf = g[6]
+            if sf is not None:
+                sf = _DATES.get(sf) or parse_date(sf)
+            by = g[9]
+            return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, g[7], None, None, g[5], sf, None, None, g[8],
+                                by and _SHARED(by), label, None, None, (), lineno))
         if kind == "release":
-            return Entry(date, kind, g[1], _SHARED(g[2]), amount, None, None, None, g[5], None, None, None, g[6],
-                         _shared(g[7]), label or "", None, None, (), lineno)
-        return Entry(date, kind, g[1], _SHARED(g[2]), amount, None, None, None, None, None, g[5], g[6], g[7],
-                     _shared(g[8]), label or "", None, None, (), lineno)
+            by = g[7]
+            return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, None, None, None, g[5], None, None, None,
+                                g[6], by and _SHARED(by), label, None, None, (), lineno))
+        by = g[8]
+        return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, None, None, None, None, None, g[5], g[6], g[7],
+                            by and _SHARED(by), label, None, None, (), lineno))
     except ValueError:
         return None
 

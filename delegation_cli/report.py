@@ -130,6 +130,9 @@ def outcome_text(outcome: Outcome) -> str:
         text += _row("envelope", avail.envelope(), "committed")
     else:
         text += _row(f"CP {year}", avail.cp(year), "paid     ")
+        carried = avail.replay.conv.carried_out("cp", year)
+        if carried:
+            text += f"  {'':16} less {format_fr(carried)} carried over to {year + 1} by avenant\n"
     if entry.commitment:
         state = avail.replay.commitments.get(entry.commitment)
         if state is not None:

@@ -4,6 +4,12 @@ The convention is conftest's MINI (2 teams capped at 600 €, envelope 1 000 €
 / CP 100 €, AE 2022 600 € / CP 900 €, avenant n° 1 on 2022-01-10 carrying 50 € of AE from
 2021 to 2022, thresholds 80 % and 95 %).  The ledger below tells what happened; each
 expected figure is worked out in the comments next to it.
+
+The carry-over rule (``Convention.carried_out``): the 50 € the avenant carries out of 2021
+can never be used in 2021, whatever the avenant's date (it states they were left unused),
+so AE 2021 offers 400 − 50 = 350 € all year long, even before 2022-01-10; they open in 2022
+only from the avenant's date (AE 2022 = 600 € before it, 650 € from it).  Rates, landings
+and thresholds of 2021 are computed against those 350 €.
 """
 
 from __future__ import annotations
@@ -74,14 +80,20 @@ def test_month_before_any_payment(scripted: Cli) -> None:
         "alpha": ("600.00", "200.00", "200.00", "400.00", "0.00", "0.00", "200.00", "200.00", "200.00"),
         "beta": ("600.00", "120.00", "120.00", "480.00", "0.00", "0.00", "120.00", "200.00", "120.00"),
     }
-    # 2021: 320 of 400 committed (80.0 %); 2022 untouched.
+    # The 50 € carried out of 2021 are subtracted although avenant n° 1 (2022-01-10) is not in
+    # force yet; 2022 carries nothing out.
+    assert [(y["ae_carried_over"], y["cp_carried_over"]) for y in data["years"]] == [
+        ("50.00", "0.00"), ("0.00", "0.00")]
+    # 2021: 400 opened − 50 carried over − 320 committed = 30 available; rate 320 / (400 − 50)
+    # = 91.43 % -> 91.4.  2022 untouched, and not yet credited with the 50 (avenant not in force).
     assert years(data) == {
-        2021: ("400.00", "320.00", "80.00", "80.0", "0.00", "100.00", "0.00", "100.00", "0.0"),
+        2021: ("400.00", "320.00", "30.00", "91.4", "0.00", "100.00", "0.00", "100.00", "0.0"),
         2022: ("600.00", "0.00", "600.00", "0.0", "0.00", "900.00", "0.00", "900.00", "0.0"),
     }
     assert data["totals"] == {"envelope": "1000.00", "ae_committed": "320.00", "ae_available": "680.00",
                               "cp_paid": "0.00", "cp_available": "1000.00", "remaining_to_pay": "320.00"}
-    # E1 E2 P1 P2 P3 P4 R1 R2 R3 R4 R5 R6 P5; 2022's R1 = the 320 of 2021 not yet paid.
+    # E1 E2 P1 P2 P3 P4 R1 R2 R3 R4 R5 R6 P5 (E1 = AE opened, carry-overs not subtracted);
+    # 2022's R1 = the 320 of 2021 not yet paid.
     assert cp_on_ae(data, 2021) == ["400.00", "320.00", "100.00", "0.00", "0.00", "0.00", "0.00", "0.00",
                                     "0.00", "0.00", "320.00", "320.00", "0.00"]
     assert cp_on_ae(data, 2022) == ["600.00", "0.00", "900.00", "0.00", "0.00", "0.00", "320.00", "0.00",
@@ -95,9 +107,11 @@ def test_month_before_any_payment(scripted: Cli) -> None:
     assert data["forecasts"] == []
     assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
         ("c-a1", "200.00", 30), ("c-b1", "120.00", 16)]
+    # AE 2021: 320 / (400 − 50) = 91,4 %: past 80 %, not 95 %, so info.  Teams 200/600 and
+    # 120/600, envelope 320/1 000, CP 0/100: below every threshold.
     assert data["alerts"] == [{
         "severity": "info", "code": "threshold",
-        "message": f"AE 2021: 80,0\u00a0% consumed ({eur('320,00 €')} of {eur('400,00 €')}), past the "
+        "message": f"AE 2021: 91,4\u00a0% consumed ({eur('320,00 €')} of {eur('350,00 €')}), past the "
                    "80\u00a0% threshold"}]
 
 
@@ -109,7 +123,9 @@ def test_month_with_payments_releases_and_forecasts(scripted: Cli) -> None:
         "alpha": ("600.00", "0.00", "200.00", "400.00", "0.00", "60.00", "140.00", "200.00", "200.00"),
         "beta": ("600.00", "-20.00", "100.00", "500.00", "40.00", "40.00", "60.00", "200.00", "100.00"),
     }
-    assert years(data)[2021] == ("400.00", "300.00", "100.00", "75.0", "0.00", "100.00", "100.00", "0.00",
+    # AE 2021: 200 + 120 − 20 released = 300 committed; 400 − 50 carried over − 300 = 50
+    # available; rate 300 / 350 = 85.71 % -> 85.7.  CP 2021: 60 + 40 = 100 of 100 paid.
+    assert years(data)[2021] == ("400.00", "300.00", "50.00", "85.7", "0.00", "100.00", "100.00", "0.00",
                                  "100.0")
     assert data["totals"]["remaining_to_pay"] == "200.00"
     # P4 = 60 + 40 paid in 2021 on 2021 commitments; R5 = 300 - 100; P5 = f-2, 100 of CP in 2022.
@@ -119,18 +135,25 @@ def test_month_with_payments_releases_and_forecasts(scripted: Cli) -> None:
     assert cp_on_ae(data, 2022)[6:9] == ["200.00", "0.00", "200.00"]
     assert [(f["id"], f["month"], f["type"], f["amount"]) for f in data["forecasts"]] == [
         ("f-1", "2021-06", "ae", "30.00"), ("f-2", "2022-02", "cp", "100.00")]
+    # Landing 2021: AE open 400 − 50 carried over = 350; landing 300 committed + 30 (f-1) = 330;
+    # unused 350 − 330 = 20.  CP 100 − 100 paid − 0 forecast = 0.
     landing = {la["year"]: la for la in data["landing"]["years"]}
-    assert (landing[2021]["ae_landing"], landing[2021]["ae_unused"], landing[2021]["cp_unused"]) == (
-        "330.00", "70.00", "0.00")
+    assert (landing[2021]["ae_open"], landing[2021]["ae_landing"], landing[2021]["ae_unused"],
+            landing[2021]["cp_unused"]) == ("350.00", "330.00", "20.00", "0.00")
     assert (landing[2022]["cp_forecast"], landing[2022]["cp_landing"], landing[2022]["cp_unused"]) == (
         "100.00", "100.00", "800.00")
     assert [(t["team"], t["ae_landing"], t["cp_landing"]) for t in data["landing"]["teams"]] == [
         ("alpha", "200.00", "160.00"), ("beta", "130.00", "40.00")]
     assert [m["id"] for m in data["movements"]] == ["p-2", "r-1"]
-    assert data["alerts"] == [{
-        "severity": "warning", "code": "threshold",
-        "message": f"CP 2021: 100,0\u00a0% consumed ({eur('100,00 €')} of {eur('100,00 €')}), past the "
-                   "95\u00a0% threshold"}]
+    # AE 2021: 300 / 350 = 85,7 % (past 80 %: info); CP 2021: 100 / 100 (past 95 %: warning).
+    # The 30 of f-1 fit in the 50 of AE 2021 left: no forecast alert.
+    assert data["alerts"] == [
+        {"severity": "info", "code": "threshold",
+         "message": f"AE 2021: 85,7\u00a0% consumed ({eur('300,00 €')} of {eur('350,00 €')}), past the "
+                    "80\u00a0% threshold"},
+        {"severity": "warning", "code": "threshold",
+         "message": f"CP 2021: 100,0\u00a0% consumed ({eur('100,00 €')} of {eur('100,00 €')}), past the "
+                    "95\u00a0% threshold"}]
 
 
 def test_a_later_forecast_replaces_an_earlier_one(scripted: Cli) -> None:
@@ -238,16 +261,42 @@ def test_forecasts_beyond_what_is_available(scripted: Cli, tmp_path: Path) -> No
     ]
 
 
-def test_a_hand_edited_ledger_raises_an_error_alert(scripted: Cli, tmp_path: Path) -> None:
+def test_a_hand_edited_ledger_is_refused_unless_allowed(scripted: Cli, tmp_path: Path) -> None:
+    # c-a2 (line 13 of the file: the header, then 12 entries before it) raised from 300 to 450:
+    # alpha had 200 (c-a1), 200 + 450 = 650 > the 600 cap (available 600 − 200 = 400).  Nothing
+    # else breaks: AE 2022 450 ≤ 600 + 50 carried in (avenant in force since 2022-01-10);
+    # envelope 200 + 120 − 20 − 30 + 450 = 720 ≤ 1 000; AE 2021 300 ≤ 400 − 50.
     edited = LEDGER.replace("commitment c-a2 alpha 300.00", "commitment c-a2 alpha 450.00")
     (tmp_path / "mini.ledger").write_text(edited, encoding="utf-8")
-    data = report(scripted, "--month", "2022-03")
-    errors = [a for a in data["alerts"] if a["severity"] == "error"]
-    assert errors == [{
-        "severity": "error", "code": "ledger-team-cap-exceeded",
-        "message": f"mini.ledger:13: error: alpha: commitment of {eur('450,00 €')} takes the team to "
-                   f"{eur('650,00 €')}, above its cap of {eur('600,00 €')} (available {eur('400,00 €')}, asked "
-                   f"{eur('450,00 €')}); insufficient credits: inform the délégant without delay (art. 5)"}]
+    problem = (f"alpha: commitment of {eur('450,00 €')} takes the team to {eur('650,00 €')}, above its cap of "
+               f"{eur('600,00 €')} (available {eur('400,00 €')}, asked {eur('450,00 €')}); insufficient credits: "
+               "inform the délégant without delay (art. 5)")
+    rendered = f"mini.ledger:13: error: {problem}"
+
+    # (a) Without --allow-invalid: refused, nothing on stdout, the errors `check` prints on stderr.
+    for fmt in ("table", "json", "csv", "markdown"):
+        refused = scripted("report", "--month", "2022-03", "--format", fmt)
+        assert (refused.exit_code, refused.stdout) == (1, ""), fmt
+        assert refused.stderr == f"{rendered}\n", fmt
+    checked = scripted("check")
+    assert checked.exit_code == 1
+    assert [line for line in checked.stderr.splitlines() if ": error: " in line] == [rendered]
+
+    # (b) With --allow-invalid: rendered, the ledger's errors first among the alerts.
+    allowed = scripted("report", "--month", "2022-03", "--allow-invalid", "--format", "json")
+    assert (allowed.exit_code, allowed.stderr) == (0, "")
+    data = json.loads(allowed.stdout)
+    assert data["alerts"][0] == {"severity": "error", "code": "ledger-team-cap-exceeded", "message": rendered}
+    assert [a for a in data["alerts"] if a["code"].startswith("ledger-")] == data["alerts"][:1]
+    assert data["invalid"] == [{"file": "mini.ledger", "line": 13, "column": None, "severity": "error",
+                                "code": "team-cap-exceeded", "message": problem}]
+    table = scripted("report", "--month", "2022-03", "--allow-invalid", env={"NO_COLOR": "1"})
+    assert table.exit_code == 0
+    assert table.stdout.startswith("LEDGER INVALID")
+    # A valid ledger: nothing invalid, and the flag changes nothing.
+    (tmp_path / "mini.ledger").write_text(LEDGER, encoding="utf-8")
+    assert report(scripted, "--month", "2022-03")["invalid"] == []
+    assert report(scripted, "--month", "2022-03", "--allow-invalid") == report(scripted, "--month", "2022-03")
 
 
 def test_team_filter(scripted: Cli) -> None:
@@ -262,10 +311,13 @@ def test_team_filter(scripted: Cli) -> None:
 
 
 def test_fail_on_alert(scripted: Cli) -> None:
+    # 2021-03: only AE 2021 at 320 / 350 = 91,4 %, past 80 % but not 95 %: info.
     assert scripted("report", "--month", "2021-03", "--fail-on-alert").exit_code == 0  # info only
     failing = scripted("report", "--month", "2021-05", "--fail-on-alert", "--format", "json")
     assert failing.exit_code == 1
-    assert json.loads(failing.stdout)["alerts"][0]["severity"] == "warning"
+    # 2021-05: AE 2021 300 / 350 = 85,7 % (info), CP 2021 100 / 100 (warning: the failure).
+    assert [(a["severity"], a["message"][:7]) for a in json.loads(failing.stdout)["alerts"]] == [
+        ("info", "AE 2021"), ("warning", "CP 2021")]
     assert scripted("report", "--month", "2021-05").exit_code == 0
 
 
@@ -288,7 +340,10 @@ def test_csv_sections_and_formula_neutralisation(scripted: Cli) -> None:
     assert rows[teams_at + 2] == ["alpha", "600.00", "200.00", "200.00", "400.00", "33.3"]
     assert rows[teams_at + 3] == ["beta", "600.00", "120.00", "120.00", "480.00", "20.0"]
     years_at = rows.index(["# years_ae"])
-    assert rows[years_at + 2] == ["2021", "400.00", "320.00", "80.00", "80.0", "0.00"]
+    assert rows[years_at + 1] == ["Year", "Opened", "Carried over", "Committed", "Available", "Rate",
+                                  "Released, earlier years"]
+    # 400 opened, 50 carried over to 2022, 320 committed: 400 − 50 − 320 = 30; 320 / 350 = 91.4 %.
+    assert rows[years_at + 2] == ["2021", "400.00", "50.00", "320.00", "30.00", "91.4", "0.00"]
     movement = next(r for r in rows if r and r[0] == "2021-03-01")
     assert movement[-1] == "'=cmd|' /C calc'!A0"  # neutralised: a spreadsheet shows it as text
 
