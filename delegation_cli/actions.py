@@ -18,17 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from .book import Book, Window, read_book
 from .budget import Replay
 from .convention import LoadedConvention, load_convention
 from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .ledger import format_entry, header_line, locked_ledger, opened_for_reading, repair, write_atomically
+from .ledger import Writer, format_entry, header_line, opened_for_reading, repair, with_ledger, write_atomically
 from .model import Convention
 from .results import CheckResult, Outcome
 
@@ -84,27 +83,6 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
 # --------------------------------------------------------------------------------------
 
 
-T = TypeVar("T")
-Writer = Callable[[list[str]], None]
-
-
-def with_ledger(conv: Convention, ledger_path: Path, *, dry_run: bool,
-                work: Callable[[int | None, Writer | None], T]) -> T:
-    """Run ``work`` on the ledger open on a descriptor (None: no file yet): under its
-    exclusive lock with a writer (the header is added to a new file), or read-only without
-    one for a dry run."""
-    if dry_run:
-        with opened_for_reading(ledger_path) as fd:
-            return work(fd, None)
-    with locked_ledger(ledger_path) as locked:
-        header = header_line(conv.id) if os.fstat(locked.fd).st_size == 0 else None
-
-        def write(lines: list[str]) -> None:
-            locked.append(lines, header=header)
-
-        return work(locked.fd, write)
-
-
 @dataclass(frozen=True)
 class Draft:
     """A new entry as a command describes it, before the ledger is read.
@@ -156,7 +134,7 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
         return Outcome(entry, write is not None, ledger_path, verdict.warnings,
                        verdict.state.availability(entry.date))
 
-    return with_ledger(conv, ledger_path, dry_run=dry_run, work=work)
+    return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)
 
 
 # --------------------------------------------------------------------------------------
@@ -311,4 +289,4 @@ def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, auth
             write([format_entry(seal)])
         return seal
 
-    return with_ledger(conv, ledger_path, dry_run=dry_run, work=work)
+    return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)

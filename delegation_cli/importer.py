@@ -20,12 +20,11 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .actions import Writer, with_ledger
 from .book import read_book
 from .convention import LoadedConvention, read_text
 from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
 from .errors import DelegationError, ExitCode, Problem, Severity
-from .ledger import format_entry
+from .ledger import Writer, format_entry, header_line, with_ledger
 from .money import AmountError, parse_amount
 from .results import ImportResult
 
@@ -226,7 +225,7 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
             write([format_entry(e) for e in new])
         return result
 
-    return with_ledger(conv, ledger_path, dry_run=dry_run, work=work)
+    return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)
 
 
 def _row_order(problem: Problem) -> tuple[int, int]:

@@ -28,9 +28,10 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .entries import (
     AMOUNT_KINDS,
@@ -731,6 +732,27 @@ def locked_ledger(path: Path) -> Iterator[LockedLedger]:
         os.close(fd)  # releases the lock
         if not locked.appended:
             _remove_dirs(created_dirs)
+
+
+T = TypeVar("T")
+Writer = Callable[[list[str]], None]
+"""Appends complete lines to a ledger held under its lock."""
+
+
+def with_ledger(path: Path, header: str, *, dry_run: bool, work: Callable[[int | None, Writer | None], T]) -> T:
+    """Run ``work`` on the ledger open on a descriptor (None: no file yet): under its
+    exclusive lock with a writer (``header`` is written first to a new file), or read-only
+    without one for a dry run."""
+    if dry_run:
+        with opened_for_reading(path) as fd:
+            return work(fd, None)
+    with locked_ledger(path) as locked:
+        first = header if os.fstat(locked.fd).st_size == 0 else None
+
+        def write(lines: list[str]) -> None:
+            locked.append(lines, header=first)
+
+        return work(locked.fd, write)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -422,10 +422,11 @@ def invalid_lines(r: MonthlyReport) -> list[str]:
     """The block every rendering of a report on an invalid ledger opens with."""
     if not r.invalid:
         return []
+    from .figures import SEAL_CODES
     count = len(r.invalid)
-    return [f"LEDGER INVALID: the ledger breaks {count} rule{'s' * (count != 1)}; the figures below may be wrong "
-            "and no month is claimed closed (`delegation check` lists the problems)",
-            *(p.render() for p in r.invalid)]
+    unsealed = " and no month is claimed closed" if any(p.code.startswith(SEAL_CODES) for p in r.invalid) else ""
+    return [f"LEDGER INVALID: the ledger breaks {count} rule{'s' * (count != 1)}; the figures below may be wrong"
+            f"{unsealed} (`delegation check` lists the problems)", *(p.render() for p in r.invalid)]
 
 
 def report_renderables(r: MonthlyReport) -> list[RenderableType]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,33 @@ def test_the_seal_covers_who_closed_the_month_and_when(sealed: Cli) -> None:
     assert (result.exit_code, result.stderr) == (1, (
         f"mini.ledger:6: error: seal {seal_id()} (through 2021-03) does not match the 3 entries it covers: "
         "the seal line itself was altered\n"))
+
+
+def test_a_tampered_sealed_line_stops_every_command_but_check(sealed: Cli) -> None:
+    """The report, the exports, log and every writer see what `check` sees."""
+    LEDGER.write_text(LEDGER.read_text().replace("beta 120.00", "beta 12.00"))
+    before = sha(LEDGER)
+    problem = (f"mini.ledger:3: error: commitment c-b1 was modified after seal {seal_id()} "
+               "(line 6, through 2021-03) closed it\n")
+    for args in (("report", "--month", "2021-04"), ("report", "--month", "2021-04", "--format", "json"),
+                 ("export", "--format", "hledger")):
+        result = sealed(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (1, "", problem), args
+    logged = sealed("log", "--format", "json")
+    assert (logged.exit_code, logged.stderr) == (1, problem)
+    assert len(json.loads(logged.stdout)) == 5  # every line it can read, the seal included
+    commit = sealed("commit", "--team", "alpha", "10", "--date", "2021-04-20")
+    assert (commit.exit_code, commit.stdout) == (1, "")
+    assert commit.stderr == problem + ("mini.ledger: error: refusing to append to a ledger with errors; correct the "
+                                       "lines named above, then retry\n")
+    assert sha(LEDGER) == before
+    shown = sealed("report", "--month", "2021-04", "--allow-invalid")
+    assert shown.exit_code == 0 and shown.stderr == ""
+    assert shown.stdout.splitlines()[:2] == [
+        "LEDGER INVALID: the ledger breaks 1 rule; the figures below may be wrong and no month is claimed closed "
+        "(`delegation check` lists the problems)", problem.rstrip("\n")]
+    assert "Closed through: no month closed" in shown.stdout
+    data = json.loads(sealed("report", "--month", "2021-04", "--allow-invalid", "--format", "json").stdout)
+    assert data["convention"]["closed_through"] is None
+    assert [p["code"] for p in data["invalid"]] == ["sealed-modified"]
+    assert data["alerts"][0]["code"] == "ledger-sealed-modified"
