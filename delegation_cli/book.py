@@ -23,7 +23,17 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .budget import Admission, Replay, Sources, admit, admit_appended, carry_over_problems, locate
+from .budget import (
+    Admission,
+    ForecastKey,
+    Replay,
+    Sources,
+    admit,
+    admit_appended,
+    carry_over_problems,
+    forecast_key,
+    locate,
+)
 from .entries import Entry
 from .errors import DelegationError, ExitCode, Problem, Severity
 from .ledger import LedgerFile, LedgerReader, bulk
@@ -39,9 +49,6 @@ class Window:
 
     as_of: dt.date
     keep_from: dt.date
-
-
-ForecastKey = tuple[str, str | None, str | None]
 
 
 @dataclass
@@ -217,7 +224,7 @@ class _Replayer:
         if entry.date >= window.keep_from:
             seen.recent.append(entry)
         if kind == "forecast":
-            seen.forecasts[(entry.team, entry.month, entry.forecast_type)] = entry
+            seen.forecasts[forecast_key(entry)] = entry  # in date order: the later one replaces
         elif kind == "payment" and entry.service_fait is None:
             seen.unsupported.append(entry)
 

@@ -472,15 +472,24 @@ def replay(conv: Convention, entries: Iterable[Entry], *, thresholds: bool = Fal
     return state
 
 
+ForecastKey = tuple[str, str | None, str | None]
+
+
+def forecast_key(entry: Entry) -> ForecastKey:
+    """What a forecast forecasts — team, month, type (ae/cp): a later forecast with the same
+    key replaces the earlier one."""
+    return entry.team, entry.month, entry.forecast_type
+
+
 def forecasts_in_force(ordered: Iterable[Entry]) -> tuple[list[Entry], dict[int, Entry]]:
     """The forecast rule: for one team, month and type, a later forecast (in date order, file
     order for equal dates) replaces the earlier one.  Returns the forecasts in force and, for
     each forecast that replaced another (keyed by ``id(entry)``), the one it replaced."""
-    current: dict[tuple[str, str | None, str | None], Entry] = {}
+    current: dict[ForecastKey, Entry] = {}
     replaced: dict[int, Entry] = {}
     for entry in ordered:
         if entry.kind == "forecast":
-            key = (entry.team, entry.month, entry.forecast_type)
+            key = forecast_key(entry)
             if key in current:
                 replaced[id(entry)] = current[key]
             current[key] = entry

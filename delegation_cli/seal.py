@@ -12,7 +12,6 @@ This module owns the seal algebra (design in ``docs/ledger-format.md``, "Seals")
   modified, deleted, inserted or moved, and which entry is dated in a closed month; it
   tells the last day of the last closed month (nothing may be dated on or before it any
   more) and makes the seal closing a month;
-* :func:`verify` and :func:`make_seal` do the same over a sequence of entries.
 
 No file access.
 """
@@ -22,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from .entries import Entry, month_end
@@ -142,27 +141,6 @@ class SealCheck:
 
     def _add(self, line: int, code: str, message: str) -> None:
         self.problems.append(Problem(self.path, line or None, None, Severity.ERROR, code, message))
-
-
-def check_seals(entries: Sequence[Entry], path: str, *, keep_pending: bool = False) -> SealCheck:
-    """:class:`SealCheck` fed with a whole sequence of entries (file order)."""
-    check = SealCheck(path, seals_ahead=sum(e.kind == "seal" for e in entries), keep_pending=keep_pending)
-    for entry in entries:
-        if entry.kind == "seal":
-            check.seal(entry)
-        else:
-            check.entry(entry, None)
-    return check
-
-
-def verify(entries: Sequence[Entry], path: str) -> list[Problem]:
-    """Check every seal of a ledger; every discrepancy with its line number."""
-    return check_seals(entries, path).problems
-
-
-def make_seal(entries: Sequence[Entry], month: str, ident: str, recorded_at: str, author: str) -> Entry:
-    """The seal closing ``month`` after ``entries`` (the whole ledger, in file order)."""
-    return check_seals(entries, "", keep_pending=True).make_seal(month, ident, recorded_at, author)
 
 
 def written_after_close(entry: Entry, seal: Entry, path: str) -> Problem:
