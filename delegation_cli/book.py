@@ -234,7 +234,7 @@ def _read(conv: Convention, reader: LedgerReader, fd: int | None, *, keep: bool,
     shown = reader.info.path
     seals = SealCheck(shown, seals_ahead=reader.seal_lines(), keep_pending=keep_pending)
     replayer = _Replayer(conv, window)
-    apply = replayer.apply
+    apply = replayer.apply if window is not None else replayer.state.apply
     entries: list[Entry] = []
     kept = keep or not in_order
     count = 0
@@ -258,6 +258,7 @@ def _read(conv: Convention, reader: LedgerReader, fd: int | None, *, keep: bool,
             apply(entry)
     state = replayer.state
     state.finish()
+    state.settle()
     info = reader.info
     problems = list(info.problems)
     if info.has_header and info.convention_id not in (None, conv.id):

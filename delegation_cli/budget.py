@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -154,6 +155,9 @@ class Replay:
         self._marche_of = conv.marche_of_prestation
         self._shares = {year: y.ae_per_team for year, y in conv.schedule_by_year.items()}
         self._cutoffs = conv.reporting.cutoffs
+        self._kept: dict[str, CommitmentState] | None = None
+        """After a snapshot, the state each commitment had then, for those changed since."""
+        self._snapshots: list[tuple[Replay, int]] = []
 
     # ---------------------------------------------------------------------------------
 
@@ -354,6 +358,8 @@ class Replay:
         self.team_paid[entry[3]] += amount
         self.total_paid += amount
         if state is not None:
+            if self._kept is not None:
+                self._keep(state)
             state.paid += amount
             state.payments += 1
             state.last_payment = date
@@ -369,6 +375,8 @@ class Replay:
                         f"release of {format_fr(amount)} on {entry_name(state)} exceeds its reste à payer of "
                         f"{format_fr(state.remaining)} (committed {format_fr(state.amount)}, released "
                         f"{format_fr(state.released)}, paid {format_fr(state.paid)})")
+        if self._kept is not None:
+            self._keep(state)
         state.released += amount
         self.team_net[state.team] -= amount
         self.total_net -= amount
@@ -409,15 +417,34 @@ class Replay:
         return Availability(self.limits_at(day), self)
 
     def snapshot(self) -> Replay:
-        """A copy of the figures as they stand, for reading (the report's "as of" day)
-        while the replay goes on; ids and references are shared, not copied."""
+        """The figures as they stand, kept for reading (the report's "as of" day) while the
+        replay goes on: the running totals are copied now; the commitments are kept copy on
+        write — a commitment's state is copied only when a later entry changes it — and the
+        snapshot's ``commitments`` are complete once :meth:`settle` is called.  Ids and
+        references are shared, not copied."""
         other = copy.copy(self)
         for name in ("ae_used", "cp_used", "team_net", "team_year", "team_paid", "released_other_year",
                      "committed_in", "paid_on", "released_on"):
             setattr(other, name, copy.copy(getattr(self, name)))
-        other.commitments = {key: state.copy() for key, state in self.commitments.items()}
         other.issues = list(self.issues)
+        other.commitments, other._snapshots = {}, []
+        self._kept = {}
+        self._snapshots.append((other, len(self.commitments)))
         return other
+
+    def _keep(self, state: CommitmentState) -> None:
+        """Before a change to ``state`` after a snapshot: keep its state as it was."""
+        kept = self._kept
+        if kept is not None and state.id not in kept:
+            kept[state.id] = state.copy()
+
+    def settle(self) -> None:
+        """Complete the snapshots' commitments: the ones recorded by then, as they were."""
+        kept = self._kept or {}
+        for other, count in self._snapshots:
+            other.commitments = {key: kept.get(key, state)
+                                 for key, state in itertools.islice(self.commitments.items(), count)}
+        self._snapshots.clear()
 
 
 def _carry_note(carried: Cents, year: int) -> str:
