@@ -276,7 +276,7 @@ def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, auth
         book = read_book(conv, fd, path, keep_pending=True)
         book.require_writable(f"cannot close {month} while the ledger has errors; correct them first")
         if end >= today:
-            raise fail(f"{month} is not over (it ends on {end}); close it from {end + dt.timedelta(days=1)}",
+            raise fail(f"{month} is not over (it ends on {end}); close it after that day",
                        code="close-early", path=path, exit_code=ExitCode.PROBLEMS)
         closed = book.seals.closed
         if closed is not None and closed[0] >= end:

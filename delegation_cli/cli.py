@@ -586,6 +586,14 @@ def main() -> None:
 
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    for index, arg in enumerate(sys.argv[1:], 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:  # bytes the locale could not decode (kept as surrogates)
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            typer.echo(f"error: argument {index} ({shown}) is not valid UTF-8 text at character "
+                       f"{exc.start + 1} (expected UTF-8)", err=True)
+            raise SystemExit(int(ExitCode.USAGE))
     app()
 
 

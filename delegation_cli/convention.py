@@ -35,7 +35,7 @@ MAX_DEPTH = 50
 
 
 def _yaml() -> YAML:
-    """A round-trip YAML loader that keeps numbers as their source text."""
+    """A round-trip YAML loader that keeps numbers and dates as their source text."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import RoundTripConstructor
 
@@ -46,8 +46,14 @@ def _yaml() -> YAML:
         def construct_yaml_float(self, node: Any) -> Any:
             return YamlNumber(node.value.replace("_", ""))
 
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            # Kept as text: the model checks the date (2019-02-30, month 13) and the problem
+            # is located like any other, instead of ruamel raising a bare ValueError.
+            return node.value
+
     _ExactConstructor.add_constructor("tag:yaml.org,2002:int", _ExactConstructor.construct_yaml_int)
     _ExactConstructor.add_constructor("tag:yaml.org,2002:float", _ExactConstructor.construct_yaml_float)
+    _ExactConstructor.add_constructor("tag:yaml.org,2002:timestamp", _ExactConstructor.construct_yaml_timestamp)
     yaml = YAML(typ="rt")
     yaml.Constructor = _ExactConstructor
     yaml.allow_duplicate_keys = False

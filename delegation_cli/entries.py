@@ -144,16 +144,18 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_month(text: str) -> str:
-    """Strict ``YYYY-MM``."""
-    if _MONTH.fullmatch(text) is None:
+    """Strict ``YYYY-MM``, year 0001 to 9999 (``0000-01`` has no calendar)."""
+    if _MONTH.fullmatch(text) is None or text.startswith("0000"):
         raise ValueError(f"{text!r} is not a month (expected YYYY-MM, such as 2020-03)")
     return text
 
 
 def month_end(month: str) -> dt.date:
-    """The last day of a ``YYYY-MM`` month."""
+    """The last day of a ``YYYY-MM`` month (``9999-12`` included)."""
     year, mon = int(month[:4]), int(month[5:7])
-    return dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)
+    if mon == 12:
+        return dt.date(year, 12, 31)
+    return dt.date(year, mon + 1, 1) - dt.timedelta(days=1)
 
 
 def new_id(kind: str, taken: set[str]) -> str:

@@ -199,3 +199,17 @@ def _remaining_at_year_end(ledger: list[Entry], year: int) -> int:
             settled = sum(e.amount for e in ledger if e.commitment == c.id and e.year <= year)
             total += c.amount - settled
     return total
+
+
+def test_the_command_line_end_to_end_under_random_commands() -> None:
+    """bench/fuzz.py --cli, short: no traceback, documented exit codes, a refused command
+    changes no file, an accepted entry keeps `check` valid and reads back as typed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_fuzz", Path(__file__).parent.parent / "bench" / "fuzz.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures = module.run_cli(250, seed=20191209)
+    assert figures["failures"] == []
+    assert figures["cases"] == 250 and figures["accepted_writes"] > 0
