@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +28,16 @@ from .budget import Replay
 from .convention import LoadedConvention, load_convention
 from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .ledger import Writer, format_entry, header_line, opened_for_reading, repair, with_ledger, write_atomically
+from .ledger import (
+    HEADER_PREFIX,
+    Writer,
+    format_entry,
+    header_line,
+    opened_for_reading,
+    repair,
+    with_ledger,
+    write_atomically,
+)
 from .model import Convention
 from .results import CheckResult, Outcome
 
@@ -63,7 +73,9 @@ def open_book(loaded: LoadedConvention, ledger: str | None, *, keep: bool = Fals
 
 def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = False,
               now: dt.datetime | None = None) -> CheckResult:
-    """Validate a convention file and, when it is valid, its ledger."""
+    """Validate a convention file and, when it is valid, its ledger; with ``repair_torn``,
+    first repair a last line that lacks its newline (:func:`ledger.repair`, which acts only
+    on a ledger of this convention)."""
     loaded = load_convention(path)
     result = CheckResult(path, list(loaded.problems))
     if loaded.convention is None or any(p.is_error for p in loaded.problems):
@@ -71,7 +83,7 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
     ledger_path = ledger_path_for(loaded, ledger)
     result.ledger_path = ledger_path
     if repair_torn:
-        result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC))
+        result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC), loaded.convention.id)
     book = open_book(loaded, ledger)
     result.ledger_entries = book.count
     result.problems.extend(book.problems)
@@ -159,17 +171,28 @@ def stamp(author: str | None) -> Stamp:
 
 
 def check_token(value: str, option: str) -> str:
+    """A reference or an author as typed, if it is a token (``TOKEN``); else refused (exit 2)
+    with a one-line reason that shows at most 64 characters of it, escaped."""
     if TOKEN.fullmatch(value) is None:
-        raise fail(f"{option} {value!r} is not valid (expected {TOKEN_EXPECTED})",
+        shown = value if len(value) <= 64 else f"{value[:64]}..."
+        raise fail(f"{option} {shown!r} is not valid (expected {TOKEN_EXPECTED})",
                    code="bad-argument")
     return value
 
 
 def check_label(text: str | None, option: str = "--label") -> str:
-    label = (text or "").strip()
+    """A label or a note's text exactly as typed — never stripped nor normalised, the ledger
+    gives it back identical — or refused (exit 2) when longer than ``MAX_LABEL`` characters
+    or when it is not text (a surrogate: bytes that were not UTF-8)."""
+    label = text or ""
     if len(label) > MAX_LABEL:
         raise fail(f"{option} is {len(label)} characters long (at most {MAX_LABEL})",
                    code="bad-argument")
+    if not label.isprintable():
+        bad = next((i for i, c in enumerate(label) if "\ud800" <= c <= "\udfff"), None)
+        if bad is not None:
+            raise fail(f"{option} is not valid UTF-8 text at character {bad + 1} (expected UTF-8)",
+                       code="bad-argument")
     return label
 
 
@@ -227,15 +250,60 @@ def select_entries(entries: list[Entry], *, team: str | None, month: str | None,
             and (month is None or e.date.strftime("%Y-%m") == month)]
 
 
-def write_output(path: Path, text: str, *, protected: Path) -> None:
-    """Write an export atomically; never over the ledger."""
-    if path.exists() and protected.exists() and path.resolve() == protected.resolve():
-        raise fail("--output names the ledger itself; choose another file", code="bad-argument",
-                   path=str(path))
-    if path.is_dir():
-        raise fail("is a directory (expected a file to write the export to)", code="bad-argument",
-                   path=str(path))
+def write_output(path: Path, text: str, *, protected: Path, convention: Path | None = None) -> None:
+    """Write an export atomically (:func:`ledger.write_atomically`), refused (exit 2) over the
+    ledger ``protected`` or the ``convention`` file (the same file by any name: resolved
+    paths, ``os.path.samefile`` when both exist), over any existing ledger (its first line
+    is a ledger header) or YAML file (``.yaml``/``.yml``: a convention), and where what
+    exists is not a regular file."""
+    shown = str(path)
+    for other, what in ((protected, "the ledger"), (convention, "the convention file")):
+        if other is not None and _same_file(path, other):
+            raise fail(f"--output names {what} itself; choose another file", code="bad-argument", path=shown)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # nothing there yet (or unreachable: the write will say why)
+        mode = None
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            raise fail("is a directory (expected a file to write the export to)", code="bad-argument", path=shown)
+        if not stat.S_ISREG(mode):
+            kind = ("is a named pipe (FIFO), not a file" if stat.S_ISFIFO(mode)
+                    else "is a socket, not a file" if stat.S_ISSOCK(mode)
+                    else "is a device, not a file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "is not a regular file")
+            raise fail(f"{kind} (expected a file to write the export to)", code="bad-argument", path=shown)
+        if path.suffix.lower() in (".yaml", ".yml"):
+            raise fail("is a YAML file (a convention?); an export never replaces one; choose another file",
+                       code="bad-argument", path=shown)
+        if _starts_as_ledger(path):
+            raise fail("is a ledger; an export never replaces one; choose another file", code="bad-argument",
+                       path=shown)
     write_atomically(path, text.encode("utf-8"))
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether two names lead to the same file: ``os.path.samefile`` when both exist (hard
+    links included), else their resolved paths (a file yet to be created)."""
+    try:
+        if path.exists() and other.exists():
+            return os.path.samefile(path, other)
+        return path.resolve() == other.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _starts_as_ledger(path: Path) -> bool:
+    """Whether the regular file ``path`` begins with a ledger header (read without blocking)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.pread(fd, 64, 0).removeprefix(
+            b"\xef\xbb\xbf").startswith(HEADER_PREFIX.encode("ascii"))
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------------------

@@ -161,7 +161,8 @@ def check(
         CheckFormat.text
     ),
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
-    repair: Annotated[bool, typer.Option("--repair", help="Move an incomplete last line to a side file.")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Mend a torn last line: add the missing newline to a "
+                                         "complete entry, or move a partial line to a side file.")] = False,
 ) -> None:
     """Validate a convention file and its ledger; report every problem at once.
 
@@ -383,7 +384,7 @@ def log(
     else:
         from rich.console import Console
 
-        Console(file=sys.stdout, highlight=False).print(log_table(entries))
+        Console(file=sys.stdout, highlight=False, markup=False, emoji=False).print(log_table(entries))
     if book.errors:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -437,7 +438,7 @@ def report(
         from rich.console import Console
 
         width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-        console = Console(file=sys.stdout, highlight=False, width=width)
+        console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, width=width)
         for renderable in report_renderables(result):
             console.print(renderable, crop=False)
     else:
@@ -571,7 +572,7 @@ def export(
 
         text = export_json(conv.id, str(path), until, entries)
     if output:
-        write_output(Path(output), text, protected=path)
+        write_output(Path(output), text, protected=path, convention=loaded.path)
     else:
         typer.echo(text, nl=False)
 
@@ -593,7 +594,7 @@ def main() -> None:
             shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
             typer.echo(f"error: argument {index} ({shown}) is not valid UTF-8 text at character "
                        f"{exc.start + 1} (expected UTF-8)", err=True)
-            raise SystemExit(int(ExitCode.USAGE))
+            raise SystemExit(int(ExitCode.USAGE)) from None
     app()
 
 

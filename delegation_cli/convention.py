@@ -14,6 +14,8 @@ YAML numbers never pass through a binary float: the loader keeps their source te
 
 from __future__ import annotations
 
+import os
+import stat
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -73,28 +75,43 @@ class LoadedConvention:
         return self.path.parent
 
     def ledger_path(self) -> Path:
+        """The convention's ledger (``ledger:``, relative to the YAML file's folder).
+
+        Resolved, symbolic links included, it must stay inside the convention's folder
+        (resolved too): a convention cannot make the tool read or write a file elsewhere
+        through a link (exit 2).  ``..`` and absolute paths are already refused as a rule of
+        the convention (``ledger-outside``)."""
         assert self.convention is not None
-        return self.folder / self.convention.ledger_path
+        declared = self.convention.ledger_path
+        path = self.folder / declared
+        _require_inside(path, self.folder, declared, str(self.path))
+        return path
+
+
+def _require_inside(path: Path, folder: Path, declared: str, shown: str) -> None:
+    """Refuse (exit 2) a ledger path that, resolved, leaves the resolved ``folder``."""
+    try:
+        home = folder.resolve()
+        target = path.resolve()
+    except (OSError, RuntimeError) as exc:  # a symbolic link loop
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a loop of symbolic links"
+        raise fail(f"ledger path {declared!r} cannot be resolved: {reason}", code="ledger-unresolvable",
+                   path=shown) from None
+    if not target.is_relative_to(home):
+        raise fail(f"ledger path {declared!r} resolves to {target}, outside the convention's folder {home} "
+                   "(a symbolic link leads out of it; expected the ledger inside the folder)",
+                   code="ledger-outside", path=shown)
 
 
 def read_text(path: Path, *, max_bytes: int, what: str) -> str:
-    """Read a small UTF-8 text file, or raise a one-line error (exit 2)."""
+    """Read a small UTF-8 text file, or raise a one-line error (exit 2).
+
+    The file is checked before anything is read: opened without blocking (a named pipe
+    then opens at once), it must be a regular file — a FIFO, a device (``/dev/zero``), a
+    directory or a socket is refused at once.  At most ``max_bytes`` are read, whatever
+    size the file reports (a ``/proc`` file reports 0)."""
     shown = str(path)
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise fail(f"no such file (expected a {what})", code="file-missing", path=shown) from None
-    except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
-    if path.is_dir():
-        raise fail(f"is a directory (expected a {what})", code="file-is-directory", path=shown)
-    if st.st_size > max_bytes:
-        raise fail(f"file is {st.st_size} bytes, too large for a {what} (at most {max_bytes})",
-                   code="file-too-large", path=shown)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+    data = _read_regular(path, max_bytes=max_bytes, what=what)
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise fail(f"contains a NUL byte: binary data (expected a {what} in UTF-8 text)",
@@ -107,6 +124,71 @@ def read_text(path: Path, *, max_bytes: int, what: str) -> str:
         raise fail(f"invalid UTF-8 byte 0x{data[exc.start]:02x} (expected a {what} in UTF-8 text)",
                    code="file-encoding", path=shown, line=line, column=col) from None
     return text
+
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
+_CHUNK = 1 << 20
+
+
+def _read_regular(path: Path, *, max_bytes: int, what: str) -> bytes:
+    """The bytes of a regular file, at most ``max_bytes`` of them (else exit 2)."""
+    shown = str(path)
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except FileNotFoundError:
+        raise fail(f"no such file (expected a {what})", code="file-missing", path=shown) from None
+    except OSError as exc:  # a socket cannot be opened (ENXIO): say what it is
+        raise _open_error(path, exc, what) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_a_file(st.st_mode, shown, what)
+        os.set_blocking(fd, True)
+        if st.st_size > max_bytes:
+            raise fail(f"file is {st.st_size} bytes, too large for a {what} (at most {max_bytes})",
+                       code="file-too-large", path=shown)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_bytes:  # the limit holds while reading: st_size may be 0 (/proc) or stale
+            chunk = os.read(fd, min(_CHUNK, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:
+            raise fail(f"file is more than {max_bytes} bytes, too large for a {what} (at most {max_bytes})",
+                       code="file-too-large", path=shown)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+    finally:
+        os.close(fd)
+
+
+def not_a_file(mode: int, shown: str, what: str) -> DelegationError:
+    """The error (exit 2) for a path that is not a regular file, saying what it is."""
+    if stat.S_ISDIR(mode):
+        return fail(f"is a directory (expected a {what})", code="file-is-directory", path=shown)
+    if stat.S_ISFIFO(mode):
+        kind, code = "is a named pipe (FIFO), not a file", "file-is-fifo"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind, code = "is a device, not a file", "file-is-device"
+    elif stat.S_ISSOCK(mode):
+        kind, code = "is a socket, not a file", "file-is-socket"
+    else:
+        kind, code = "is not a regular file", "file-not-regular"
+    return fail(f"{kind} (expected a {what})", code=code, path=shown)
+
+
+def _open_error(path: Path, exc: OSError, what: str) -> DelegationError:
+    shown = str(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode):
+        return not_a_file(mode, shown, what)
+    return fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown)
 
 
 def load_convention(path: Path) -> LoadedConvention:

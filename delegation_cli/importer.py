@@ -31,7 +31,7 @@ from .results import ImportResult
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
            "service_fait", "month", "type", "label", "author", "line")
-_FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+_FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r", "'\n")
 
 
 @dataclass

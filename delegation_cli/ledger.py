@@ -26,6 +26,7 @@ import gc
 import json
 import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -43,7 +44,7 @@ from .entries import (
     parse_date,
     parse_month,
 )
-from .errors import ExitCode, Problem, Severity, fail
+from .errors import DelegationError, ExitCode, Problem, Severity, fail
 from .money import AmountError, format_canonical, parse_canonical
 
 FORMAT_VERSION = 1
@@ -77,19 +78,46 @@ def header_line(convention_id: str) -> str:
 # --------------------------------------------------------------------------------------
 
 _UNSAFE_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+"""Characters a label is written with as ``\\uXXXX``: controls (C0, DEL, C1), format
+characters (bidi controls, tags, zero-width ones...), surrogates, private-use and unassigned
+code points, line and paragraph separators."""
+_RAW_FORBIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp"))
+"""Of those, what a reader refuses raw in a line.  Raw private-use and unassigned code points
+are read: a newer Python (a newer Unicode) writes raw what this one may not know yet."""
+_MAYBE_UNSAFE = re.compile("[^\n -~\u00a0-\u00ac\u00ae-\u036f\u2010-\u2027\u2030-\u205e\u20a0-\u20bf]")
+"""Characters worth looking up: all but LF and the printable ASCII, Latin, combining, punctuation
+and currency blocks in which every code point is assigned and neither a control nor a format
+character (``tests/test_text.py`` checks it); the others are looked up one by one."""
+
+
+def _escape_unsafe_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if unicodedata.category(char) not in _UNSAFE_CATEGORIES:
+        return char
+    code = ord(char)
+    if code > 0xFFFF:  # JSON escapes beyond the BMP as a UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def escape_unsafe(json_text: str) -> str:
+    """JSON text (as ``json.dumps(..., ensure_ascii=False)`` writes it) with every character
+    of :data:`_UNSAFE_CATEGORIES` written as ``\\uXXXX`` (a surrogate pair ``\\udXXX\\udXXX``
+    beyond U+FFFF): the same value once decoded, but nothing in it can break a line, move a
+    terminal's cursor or reorder text.  ``json.dumps`` writes such characters only inside
+    strings, where the escape is valid; the line feeds of an indented document are kept."""
+    if json_text.isprintable():
+        return json_text
+    return _MAYBE_UNSAFE.sub(_escape_unsafe_char, json_text)
 
 
 def quote_label(text: str) -> str:
-    """JSON string literal, with every control, format (bidi) or separator character
-    escaped as ``\\uXXXX`` so that a label can never break a line or hide text."""
-    body = json.dumps(text, ensure_ascii=False)
-    if body.isascii() or not any(unicodedata.category(c) in _UNSAFE_CATEGORIES for c in body):
-        return body
-    return "".join(
-        f"\\u{ord(c):04x}" if ord(c) > 0x7F and unicodedata.category(c) in _UNSAFE_CATEGORIES
-        and ord(c) <= 0xFFFF else c
-        for c in body
-    )
+    """JSON string literal, with every control, format (bidi), separator, surrogate,
+    private-use or unassigned character escaped as ``\\uXXXX`` (surrogate pairs beyond the
+    BMP), so that a label can never break a line or hide text; the reader gives back the
+    identical string."""
+    return escape_unsafe(json.dumps(text, ensure_ascii=False))
 
 
 def _field_values(entry: Entry) -> dict[str, str | None]:
@@ -227,8 +255,8 @@ def _parse_canonical_line(line: str, lineno: int) -> Entry | None:
     label = g[-1]
     if label is None:
         label = ""
-    elif not label or not label.isprintable():
-        return None
+    elif not label or (not label.isprintable() and escape_unsafe(label) != label):
+        return None  # raw, a character quote_label escapes: not canonical (or refused, by the full path)
     day = g[0]
     date = _DATES.get(day)
     try:
@@ -264,6 +292,15 @@ def _parse_canonical_line(line: str, lineno: int) -> Entry | None:
         return None
 
 
+def _raw_forbidden(text: str) -> int | None:
+    """Index of the first character that may not appear raw in a line (a control, tab
+    included, a format character such as a bidi override, a line or paragraph separator),
+    or None."""
+    if text.isprintable():
+        return None
+    return next((i for i, c in enumerate(text) if unicodedata.category(c) in _RAW_FORBIDDEN), None)
+
+
 def parse_line(line: str, lineno: int = 0) -> Entry:
     """Parse one entry line (without its newline); raise :class:`LineError` if malformed."""
     fast = _parse_canonical_line(line, lineno) if len(line) <= MAX_LINE else None
@@ -281,7 +318,13 @@ def _parse_line_fully(line: str, lineno: int) -> Entry:
         if quote == 0 or line[quote - 1] != " ":
             raise LineError("a label must be preceded by a space", quote + 1)
         body = line[quote + 1:-1]
-        if len(line) > quote + 1 and line[-1] == '"' and "\\" not in body and '"' not in body and body.isprintable():
+        if len(line) == quote + 1 or line[-1] != '"':  # json.loads would allow spaces after it
+            raise LineError("the label is not a well-formed double-quoted string", quote + 1)
+        bad = _raw_forbidden(body)
+        if bad is not None:
+            raise LineError(f"raw control or format character U+{ord(body[bad]):04X} "
+                            "(expected it escaped inside a label)", quote + 2 + bad)
+        if "\\" not in body and '"' not in body:
             label = body  # no escape: the common case needs no JSON decoding
         else:
             try:
@@ -577,11 +620,10 @@ class LedgerReader:
             text = text[:-1]
         if not text or text[0] == "#" or text.isspace():
             return None
-        bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
-                    and c != "\t"), None) if not text.isprintable() else None
+        bad = _raw_forbidden(text)
         if bad is not None:
-            problems.append(Problem(shown, lineno, text.index(bad) + 1, Severity.ERROR, "ledger-control",
-                                    f"raw control or format character U+{ord(bad):04X} "
+            problems.append(Problem(shown, lineno, bad + 1, Severity.ERROR, "ledger-control",
+                                    f"raw control or format character U+{ord(text[bad]):04X} "
                                     "(expected it escaped inside a label)"))
             return None
         try:
@@ -618,21 +660,97 @@ def read_ledger(path: Path) -> LedgerFile:
 
 @contextlib.contextmanager
 def opened_for_reading(path: Path) -> Iterator[int | None]:
-    """An open descriptor on a ledger to read without the lock, None if it does not exist."""
+    """An open descriptor on a ledger to read without the lock, None if it does not exist.
+
+    Nothing is read before the file is known to be a ledger file (:func:`_require_ledger_file`):
+    it is opened without blocking, so that a named pipe opens at once, and refused (exit 2)
+    unless it is a regular file of at most :data:`MAX_LEDGER_BYTES`."""
     shown = str(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, _PROBE_FLAGS)
     except FileNotFoundError:
         yield None
         return
-    except IsADirectoryError:
-        raise fail("is a directory (expected a ledger file)", code="file-is-directory", path=shown) from None
     except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+        raise _unopenable(path, exc) from None
     try:
-        if not os.path.isfile(path):
-            raise fail("is a directory (expected a ledger file)", code="file-is-directory", path=shown)
+        _require_ledger_file(fd, shown)
         yield fd
+    finally:
+        os.close(fd)
+
+
+MAX_LEDGER_BYTES = 1 << 32
+"""4 GiB: the largest ledger any command reads or appends to (a million entries take about
+130 MB).  Checked on the open file before anything is read or written."""
+_PROBE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
+_WRITE_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+
+
+def _not_a_file(mode: int, shown: str) -> DelegationError:
+    """The error (exit 2) for a ledger path that is not a regular file, saying what it is."""
+    if stat.S_ISDIR(mode):
+        return fail("is a directory (expected a ledger file)", code="file-is-directory", path=shown)
+    if stat.S_ISFIFO(mode):
+        kind, code = "is a named pipe (FIFO), not a file", "file-is-fifo"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind, code = "is a device, not a file", "file-is-device"
+    elif stat.S_ISSOCK(mode):
+        kind, code = "is a socket, not a file", "file-is-socket"
+    else:
+        kind, code = "is not a regular file", "file-not-regular"
+    return fail(f"{kind} (expected a ledger file)", code=code, path=shown)
+
+
+def _unopenable(path: Path, exc: OSError) -> DelegationError:
+    """Why ``path`` could not be opened for reading: what it is when it is no file (a socket
+    cannot be opened at all), else the system's reason."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = stat.S_IFREG
+    if not stat.S_ISREG(mode):
+        return _not_a_file(mode, str(path))
+    return fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=str(path))
+
+
+def _require_ledger_file(fd: int, shown: str) -> None:
+    """Refuse (exit 2), before anything is read, what is open on ``fd`` unless it is a regular
+    file of at most :data:`MAX_LEDGER_BYTES` bytes; then make its reads blocking again.
+
+    A regular file that reports 0 bytes but has contents is a kernel pseudo-file (``/proc``,
+    ``/sys``): its size says nothing of what a read returns, so it is refused too (one byte
+    is read to tell)."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_a_file(st.st_mode, shown)
+    os.set_blocking(fd, True)
+    if st.st_size > MAX_LEDGER_BYTES:
+        raise fail(f"file is {st.st_size} bytes, too large for a ledger (at most {MAX_LEDGER_BYTES})",
+                   code="file-too-large", path=shown)
+    if st.st_size == 0 and os.pread(fd, 1, 0):
+        raise fail("reports a size of 0 bytes but has contents: a kernel pseudo-file (such as /proc/...), "
+                   "not a ledger file", code="file-pseudo", path=shown)
+
+
+def _refuse_special(path: Path) -> None:
+    """Refuse (exit 2) an existing ``path`` that is not a ledger file, looked at read-only and
+    without blocking, before it is ever opened for writing (opening some devices for writing
+    acts on them)."""
+    try:
+        fd = os.open(path, _PROBE_FLAGS)
+    except FileNotFoundError:
+        return
+    except OSError:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return
+        if not stat.S_ISREG(mode):
+            raise _not_a_file(mode, str(path)) from None
+        return  # unreadable: opening it for writing will say why
+    try:
+        _require_ledger_file(fd, str(path))
     finally:
         os.close(fd)
 
@@ -672,15 +790,21 @@ class LockedLedger:
 
 
 def _open_locked(path: Path) -> tuple[int, bool]:
-    """Open (creating if needed) and lock ``path``; retry if it was replaced meanwhile."""
+    """Open (creating if needed) and lock ``path``; retry if it was replaced meanwhile.
+
+    An existing path that is not a ledger file (a FIFO, a device, a directory, a socket, a
+    pseudo-file, a file above :data:`MAX_LEDGER_BYTES`) is refused (exit 2) before it is
+    opened for writing, and what was opened is checked again (it may have been replaced)."""
     while True:
         created = False
+        _refuse_special(path)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            fd = os.open(path, _WRITE_FLAGS | os.O_CREAT | os.O_EXCL, 0o644)
             created = True
         except FileExistsError:
-            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+            fd = os.open(path, _WRITE_FLAGS)
         try:
+            _require_ledger_file(fd, str(path))
             fcntl.flock(fd, fcntl.LOCK_EX)
             st = os.fstat(fd)
             try:
@@ -698,11 +822,15 @@ def _open_locked(path: Path) -> tuple[int, bool]:
 
 
 @contextlib.contextmanager
-def locked_ledger(path: Path) -> Iterator[LockedLedger]:
+def locked_ledger(path: Path, *, require_header: bool = True) -> Iterator[LockedLedger]:
     """Hold the ledger under an exclusive lock while the caller reads, checks, appends.
 
     The file (and its folder) is created if missing; if the caller appends nothing, what
-    was created is removed again, so a refused command leaves no trace.
+    was created is removed again, so a refused command leaves no trace.  A path that is
+    not a regular file is refused before anything is read or written (exit 2), and so is
+    an existing non-empty file whose first line is not a ledger header (exit 1; unless
+    ``require_header`` is False, for :func:`repair`, which checks the header itself).  An
+    existing empty file is taken as a new ledger: the caller writes the header first.
     """
     created_dirs: list[Path] = []
     parent = path.parent
@@ -712,14 +840,20 @@ def locked_ledger(path: Path) -> Iterator[LockedLedger]:
     try:
         for folder in reversed(created_dirs):
             folder.mkdir()
-        if path.exists() and not path.is_file():
-            raise fail("is not a regular file (expected a ledger file)", code="file-not-ledger",
-                       path=str(path))
         fd, created = _open_locked(path)
     except OSError as exc:
         _remove_dirs(created_dirs)
         raise fail(f"cannot open for writing: {exc.strerror}", code="write-failed",
                    path=str(path), exit_code=ExitCode.WRITE_FAILED) from None
+    except DelegationError:
+        _remove_dirs(created_dirs)
+        raise
+    if require_header and not created:
+        try:
+            _require_header(fd, str(path))
+        except BaseException:
+            os.close(fd)
+            raise
     locked = LockedLedger(path, fd)
     try:
         yield locked
@@ -732,6 +866,22 @@ def locked_ledger(path: Path) -> Iterator[LockedLedger]:
         os.close(fd)  # releases the lock
         if not locked.appended:
             _remove_dirs(created_dirs)
+
+
+def _require_header(fd: int, shown: str) -> None:
+    """Refuse (exit 1) to append to a non-empty file that does not start with a ledger
+    header (after a byte-order mark, which the reader names): a mistyped ``--ledger`` never
+    damages another file.  Only the first bytes are read."""
+    head = os.pread(fd, len(_BOM) + len(HEADER_PREFIX), 0).removeprefix(_BOM)
+    prefix = HEADER_PREFIX.encode("ascii")
+    if head.startswith(prefix) or prefix.startswith(head):  # a header, or one torn (the reader says so)
+        return
+    raise DelegationError([
+        Problem(shown, 1, 1, Severity.ERROR, "ledger-header",
+                f"not a ledger: the first line is not the header ({header_line('<id>')!r} expected)"),
+        Problem(shown, None, None, Severity.ERROR, "ledger-not-writable",
+                "refusing to append to a file that is not a ledger"),
+    ], ExitCode.PROBLEMS)
 
 
 T = TypeVar("T")
@@ -793,26 +943,130 @@ def _fsync_dir(folder: Path) -> None:
             os.close(dfd)
 
 
-def repair(path: Path, now: dt.datetime) -> str | None:
-    """Move a torn last line to ``<ledger>.torn-<time>``; return a message, or None."""
+def repair(path: Path, now: dt.datetime, convention_id: str) -> str | None:
+    """Make whole a ledger of convention ``convention_id`` whose last line lacks its newline;
+    return what was done, or None when there is nothing to repair (or no file).
+
+    Only a file whose first line is this convention's header is touched: anything else (a
+    YAML file, an image, another convention's ledger) is refused (exit 1), unchanged, and so
+    is what is not a regular file (exit 2).  A last line that lacks only its final newline
+    but reads as a complete entry (:func:`parse_line`) is kept: the newline is appended and
+    fsynced.  A truly partial line is moved to ``<ledger>.torn-YYYYMMDDTHHMMSS`` and the
+    ledger cut back to its last complete line.  Nothing else is ever changed."""
     if not path.exists():
         return None
-    with locked_ledger(path) as locked:
-        state = scan(locked.fd, str(path))
+    shown = str(path)
+    with locked_ledger(path, require_header=False) as locked:
+        fd = locked.fd
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return None
+        head = os.pread(fd, _HEADER_PROBE, 0)
+        end = head.find(b"\n")
+        first = head[:end] if end >= 0 else head if len(head) == size else b"\n"
+        first = first.removeprefix(_BOM)
+        expected = header_line(convention_id)
+        whole_header = _header_of(first) == convention_id
+        torn_header = end < 0 and first.startswith(HEADER_PREFIX.encode("ascii")) \
+            and expected.encode("utf-8").startswith(first)
+        if not whole_header and not torn_header:
+            raise _not_this_ledger(first, convention_id, shown)
+        state = scan(fd, shown)
         if state.torn is None:
             return None
-        _, offset = state.torn
-        size = os.fstat(locked.fd).st_size
-        torn = os.pread(locked.fd, size - offset, offset)
-        side = path.with_name(f"{path.name}.torn-{now.strftime('%Y%m%dT%H%M%S')}")
-        fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        try:
-            os.write(fd, torn)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.ftruncate(locked.fd, offset)
-        os.fsync(locked.fd)
-        _fsync_dir(path.parent)
-        return (f"{path}:{state.torn[0]}: moved the incomplete last line ({len(torn)} bytes) "
-                f"to {side}")
+        lineno, offset = state.torn
+        if end < 0 and whole_header:
+            _append_newline(fd, shown)
+            return f"{shown}:1: kept the header line, which lacked only its final newline; the newline was added"
+        entry = None if end < 0 else _complete_entry(fd, offset, size - offset, lineno)
+        if entry is not None:
+            _append_newline(fd, shown)
+            return (f"{shown}:{lineno}: kept the last line, a complete {entry.kind} ({entry.id}) that lacked "
+                    "only its final newline; the newline was added")
+        moved = size - offset
+        side = _move_aside(path, fd, offset, size, now)
+        return f"{shown}:{lineno}: moved the incomplete last line ({moved} bytes) to {side}"
+
+
+_HEADER_PROBE = 4096
+"""Bytes read to find the first line: a header is far shorter."""
+
+
+def _header_of(first: bytes) -> str | None:
+    """The convention id named by a first line (bytes, without its newline) that is a header
+    this version reads, as the reader takes it; else None."""
+    try:
+        text = first.decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError:
+        return None
+    if not text.startswith(HEADER_PREFIX):
+        return None
+    version, _, rest = text[len(HEADER_PREFIX):].partition(" ")
+    if version != str(FORMAT_VERSION) or not rest.startswith("convention="):
+        return None
+    return rest[len("convention="):].strip()
+
+
+def _not_this_ledger(first: bytes, convention_id: str, shown: str) -> DelegationError:
+    expected = header_line(convention_id)
+    other = _header_of(first)
+    if other is not None:
+        why = f"not a ledger of convention {convention_id}: its header names convention {other!r}"
+    else:
+        why = "not a ledger: the first line is not the header"
+    return fail(f"{why} ({expected!r} expected); --repair changes nothing in it", code="repair-refused",
+                path=shown, line=1, exit_code=ExitCode.PROBLEMS)
+
+
+def _complete_entry(fd: int, offset: int, length: int, lineno: int) -> Entry | None:
+    """The last line (from ``offset``, without a newline) if it reads as a complete entry."""
+    if length > MAX_SEAL_LINE:
+        return None
+    try:
+        text = os.pread(fd, length, offset).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text or text[0] == "#" or text.isspace() or any(
+            unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text if not c.isprintable()):
+        return None
+    try:
+        return parse_line(text, lineno)
+    except LineError:
+        return None
+
+
+def _append_newline(fd: int, shown: str) -> None:
+    """Append the missing final newline (the file is open in append mode), then fsync."""
+    before = os.fstat(fd).st_size
+    try:
+        while os.write(fd, b"\n") != 1:
+            pass
+        os.fsync(fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, before)
+        raise fail(f"cannot write: {exc.strerror}; the ledger was left as it was", code="write-failed",
+                   path=shown, exit_code=ExitCode.WRITE_FAILED) from None
+
+
+def _move_aside(path: Path, fd: int, offset: int, size: int, now: dt.datetime) -> Path:
+    """Copy the bytes from ``offset`` to a new side file (fsynced), then cut the ledger there."""
+    side = path.with_name(f"{path.name}.torn-{now.strftime('%Y%m%dT%H%M%S')}")
+    out = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        at = offset
+        while at < size:
+            chunk = os.pread(fd, min(BLOCK, size - at), at)
+            if not chunk:
+                break
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(out, view):]
+            at += len(chunk)
+        os.fsync(out)
+    finally:
+        os.close(out)
+    _fsync_dir(path.parent)
+    os.ftruncate(fd, offset)
+    os.fsync(fd)
+    return side

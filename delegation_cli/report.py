@@ -5,6 +5,13 @@ with the resulting availability, the summary of ``check``, spreadsheet-safe CSV.
 functions return text or rich renderables and never print: ``cli.py`` owns the consoles.
 Amounts use the French human form (``125 000,00 €``) except in machine formats (JSON,
 CSV), which use the plain form (``125000.00``).
+
+Text read from a ledger (labels, notes) or a convention is inert in every rendering: the
+terminal tables take it as rich ``Text`` (never markup) with its control, bidi and separator
+characters shown as escapes (:func:`visible`); Markdown cells escape what Markdown or HTML
+would act on (:func:`md_cell`); JSON escapes what the ledger escapes (``ledger.escape_unsafe``);
+CSV cells keep the exact text (tabs and line breaks included) but for the characters the
+terminal escapes, and never start like a formula (:func:`csv_safe`).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import datetime as dt
 import enum
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,13 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from .entries import AMOUNT_KINDS, Entry
 from .errors import Problem
-from .ledger import format_entry
+from .ledger import escape_unsafe, format_entry
 from .money import format_canonical, format_fr, format_percent, format_signed
 from .results import CheckResult, ImportResult, Outcome
 
 if TYPE_CHECKING:  # rich is imported only by the functions that build tables (start-up time)
     from rich.console import RenderableType
     from rich.table import Table
+    from rich.text import Text
 
     from .figures import MonthlyReport
 
@@ -36,7 +45,8 @@ STYLE_TITLE = "bold underline"
 STYLE_ERROR = "bold red"
 STYLE_WARNING = "yellow"
 
-CSV_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""What a text cell may not start with: a spreadsheet would run it as a formula."""
 
 
 class CsvDialect(enum.StrEnum):
@@ -48,8 +58,67 @@ class CsvDialect(enum.StrEnum):
 
 
 def csv_safe(cell: str) -> str:
-    """Neutralise a text cell a spreadsheet would run as a formula (prefix ``'``)."""
+    """A text cell as a spreadsheet or a terminal may show it: the exact text, except that
+    the characters :func:`visible` escapes are escaped too, tabs and line breaks apart (a
+    quoted CSV cell holds them), and that a cell a spreadsheet would run as a formula — one
+    that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed — is
+    neutralised with a leading ``'``."""
+    if not cell.isprintable():
+        cell = _CSV_ACTIVE.sub(_escaped, cell)
     return f"'{cell}" if cell.startswith(CSV_UNSAFE_START) else cell
+
+
+# --------------------------------------------------------------------------------------
+# Inert text
+# --------------------------------------------------------------------------------------
+
+_ACTIVE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What a terminal would act on or a reader not see: C0 (ESC included), DEL and C1 controls,
+the bidirectional controls (ALM, LRM, RLM, LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI), the
+line and paragraph separators, lone surrogates."""
+_CSV_ACTIVE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+                         "\ud800-\udfff]")
+"""The same but tab, LF and CR, which CSV quotes."""
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def visible(text: str) -> str:
+    """``text`` shown, never acting: each character of :data:`_ACTIVE` becomes its Python
+    escape (``\\t``, ``\\n``, ``\\r``, ``\\x1b``, ``\\x7f``, ``\\x85``, ``\\u202e``); everything
+    else, backslashes included, is left as it is."""
+    return text if text.isprintable() else _ACTIVE.sub(_escaped, text)
+
+
+def _text(value: str) -> Text:
+    """A terminal cell: rich ``Text`` (so ``[red]`` is never markup), visible characters."""
+    from rich.text import Text
+
+    return Text(visible(value))
+
+
+_MD_BREAK = re.compile("\r\n|[\r\n]")
+_MD_ESCAPES = str.maketrans({"\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
+                             "~": "\\~", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;"})
+
+
+def md_cell(text: str) -> str:
+    """Text for a Markdown table cell or list item, shown literally by any Markdown or HTML
+    renderer: line breaks (CR LF, CR, LF) become spaces, other control and bidi characters
+    :func:`visible` escapes, ``\\ ` * _ [ ] ~ |`` are backslash-escaped, ``< > &`` written
+    as HTML entities, and a leading ``#`` escaped."""
+    cell = visible(_MD_BREAK.sub(" ", text)).translate(_MD_ESCAPES)
+    return f"\\{cell}" if cell.startswith("#") else cell
+
+
+def _json(data: object) -> str:
+    """Indented JSON, UTF-8, with the characters the ledger escapes written as ``\\uXXXX``."""
+    return escape_unsafe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
 def _csv_number(plain: str, dialect: CsvDialect) -> str:
@@ -68,11 +137,11 @@ def csv_text(rows: Iterable[Sequence[str]], dialect: CsvDialect) -> str:
 
 def problems_text(problems: Iterable[Problem]) -> str:
     """One line per problem, ``FILE:LINE:COL: severity: message``."""
-    return "".join(f"{p.render()}\n" for p in problems)
+    return "".join(f"{visible(p.render())}\n" for p in problems)
 
 
 def problems_json(problems: Sequence[Problem]) -> str:
-    return json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=2) + "\n"
+    return _json([p.as_json() for p in problems])
 
 
 def check_summary(result: CheckResult) -> str:
@@ -147,7 +216,7 @@ def outcome_json(outcome: Outcome) -> str:
     data["written"] = outcome.written
     data["ledger"] = str(outcome.ledger_path)
     data["warnings"] = [p.as_json() for p in outcome.warnings]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _json(data)
 
 
 def import_text(result: ImportResult) -> str:
@@ -202,9 +271,9 @@ def log_table(entries: Sequence[Entry]) -> Table:
             ref = f"→ {e.commitment}" + (f" {e.ref}" if e.ref else "")
         if e.kind == "forecast":
             ref = f"{e.forecast_type} {e.month}"
-        table.add_row(str(e.line), e.date.isoformat(), e.kind, e.id, e.team,
-                      format_fr(e.amount) if e.kind in AMOUNT_KINDS else "",
-                      ref, e.label, style=None)
+        cells = (str(e.line), e.date.isoformat(), e.kind, e.id, e.team,
+                 format_fr(e.amount) if e.kind in AMOUNT_KINDS else "", ref, e.label)
+        table.add_row(*(_text(cell) for cell in cells), style=None)
     return table
 
 
@@ -212,11 +281,11 @@ def export_json(convention_id: str, ledger: str, until: dt.date | None, entries:
     """The whole ledger as one JSON document (``delegation export --format json``)."""
     data = {"schema": "delegation-export/1", "convention": convention_id, "ledger": ledger,
             "until": until.isoformat() if until else None, "entries": [e.as_json() for e in entries]}
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _json(data)
 
 
 def log_json(entries: Sequence[Entry]) -> str:
-    return json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=2) + "\n"
+    return _json([e.as_json() for e in entries])
 
 
 def log_csv(entries: Sequence[Entry], dialect: CsvDialect = CsvDialect.RFC4180) -> str:
@@ -431,42 +500,40 @@ def invalid_lines(r: MonthlyReport) -> list[str]:
 
 def report_renderables(r: MonthlyReport) -> list[RenderableType]:
     """The report as rich renderables for a terminal."""
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
-    out: list[RenderableType] = [Text(line, style=STYLE_ERROR) for line in invalid_lines(r)]
+    out: list[RenderableType] = [Text(visible(line), style=STYLE_ERROR) for line in invalid_lines(r)]
     if out:
         out.append(Text(""))
     sections = report_sections(r)
     head = sections[0]
-    out.append(Text(head.title, style=STYLE_TITLE))
+    out.append(Text(visible(head.title), style=STYLE_TITLE))
     for field_name, value in head.rows:
-        out.append(Text.assemble((f"{field_name}: ", STYLE_HEADER), str(value)))
+        out.append(Text.assemble((f"{field_name}: ", STYLE_HEADER), visible(str(value))))
     for section in sections[1:]:
         out.append(Text(""))
-        out.append(Text(section.title, style=STYLE_TITLE))
+        out.append(Text(visible(section.title), style=STYLE_TITLE))
         if not section.rows:
             out.append(Text(f"  {section.empty}"))
             continue
         table = Table(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
-        rows = [[_human(v, c.kind) for v, c in zip(row, section.columns, strict=True)] for row in section.rows]
+        rows = [[visible(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)]
+                for row in section.rows]
         for index, col in enumerate(section.columns):
             numeric = col.kind in ("money", "percent", "int")
             fixed = col.kind != "text"  # only free text folds: figures, ids and dates are never cut
-            width = max([len(col.name), *(len(cells[index]) for cells in rows)]) if fixed else None
-            table.add_column(col.name, justify="right" if numeric else "left", no_wrap=fixed,
+            width = max([cell_len(col.name), *(cell_len(cells[index]) for cells in rows)]) if fixed else None
+            table.add_column(Text(col.name), justify="right" if numeric else "left", no_wrap=fixed,
                              overflow="fold", min_width=width, ratio=None if fixed else 1)
         for row, cells in zip(section.rows, rows, strict=True):
             style = None
             if section.key == "alerts":
                 style = {"error": STYLE_ERROR, "warning": STYLE_WARNING}.get(str(row[0]))
-            table.add_row(*cells, style=style)
+            table.add_row(*(Text(cell) for cell in cells), style=style)
         out.append(table)
     return out
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def report_markdown(r: MonthlyReport) -> str:
@@ -474,19 +541,19 @@ def report_markdown(r: MonthlyReport) -> str:
     sections = report_sections(r)
     head = sections[0]
     invalid = invalid_lines(r)
-    lines = [f"**{_md_cell(invalid[0])}**", "", *(f"- {_md_cell(line)}" for line in invalid[1:]), ""] if invalid else []
-    lines += [f"# {head.title}", ""]
-    lines += [f"- **{k}**: {_md_cell(str(v))}" for k, v in head.rows]
+    lines = [f"**{md_cell(invalid[0])}**", "", *(f"- {md_cell(line)}" for line in invalid[1:]), ""] if invalid else []
+    lines += [f"# {md_cell(head.title)}", ""]
+    lines += [f"- **{k}**: {md_cell(str(v))}" for k, v in head.rows]
     for section in sections[1:]:
-        lines += ["", f"## {section.title}", ""]
+        lines += ["", f"## {md_cell(section.title)}", ""]
         if not section.rows:
             lines.append(f"_{section.empty}_")
             continue
-        lines.append("| " + " | ".join(c.name for c in section.columns) + " |")
+        lines.append("| " + " | ".join(md_cell(c.name) for c in section.columns) + " |")
         lines.append("|" + "|".join("---:" if c.kind in ("money", "percent", "int") else "---"
                                     for c in section.columns) + "|")
         for row in section.rows:
-            cells = [_md_cell(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)]
+            cells = [md_cell(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -597,4 +664,4 @@ def report_json(r: MonthlyReport) -> str:
         "unused": [{"year": u.year, "ae": s(u.ae), "cp": s(u.cp)} for u in r.unused],
         "alerts": [{"severity": a.severity.value, "code": a.code, "message": a.message} for a in r.alerts],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _json(data)

@@ -14,9 +14,17 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from delegation_cli.ledger import parse_ledger_bytes
+from delegation_cli.ledger import LineError, parse_ledger_bytes, parse_line
 
 from .conftest import ROOT, Cli
+
+
+def _complete(line: bytes) -> bool:
+    try:
+        parse_line(line.decode("utf-8"))
+    except (UnicodeDecodeError, LineError):
+        return False
+    return True
 
 
 def _bench(name: str):  # type: ignore[no-untyped-def]
@@ -58,4 +66,6 @@ def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli, seed_cop
         for side in ledger.parent.glob("seed.ledger.torn-*"):
             side.unlink()
         assert cli("check", "--repair").exit_code == 0
-        assert ledger.read_bytes() == complete
+        # A cut that still reads as a complete entry (the line ends after its amount or a whole
+        # field) is kept, its newline added; anything else is moved aside.
+        assert ledger.read_bytes() == (full[:cut] + b"\n" if _complete(full[len(complete):cut]) else complete)
