@@ -60,9 +60,16 @@ def _convention(loaded: LoadedConvention) -> Convention:
 
 def open_book(loaded: LoadedConvention, ledger: str | None, *, keep: bool = False,
               window: Window | None = None) -> Book:
-    """The convention's ledger (or ``--ledger``) through the one read path, without the lock."""
+    """The convention's ledger (or ``--ledger``) through the one read path, without the lock.
+
+    The convention's own ledger not created yet reads as an empty ledger; a ledger named
+    with ``--ledger`` must exist (exit 2, nothing created): reading commands never guess
+    that a mistyped name is a new, empty ledger."""
     path = ledger_path_for(loaded, ledger)
     with opened_for_reading(path) as fd:
+        if fd is None and ledger:
+            raise fail("no such ledger (expected an existing ledger file; without --ledger the convention's "
+                       "own ledger is used)", code="ledger-missing", path=str(path))
         return read_book(_convention(loaded), fd, str(path), keep=keep, window=window)
 
 
@@ -86,6 +93,7 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
         result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC), loaded.convention.id)
     book = open_book(loaded, ledger)
     result.ledger_entries = book.count
+    result.ledger_exists = book.file.exists
     result.problems.extend(book.problems)
     return result
 
@@ -106,6 +114,29 @@ class Draft:
 
     entry: Entry
     target: str | None = None
+    dated: bool = True
+    """False when the command was given no ``--date``: the entry is dated today."""
+
+
+def today() -> dt.date:
+    """The day an entry is dated when no ``--date`` is given."""
+    return dt.date.today()
+
+
+def _today_or(date: dt.date | None) -> dt.date:
+    return date or today()
+
+
+def check_dated(conv: Convention, draft: Draft) -> None:
+    """An entry dated today by default, on a day outside the convention's period: say so and
+    name ``--date`` (rather than refuse it for the budget year of today)."""
+    entry = draft.entry
+    start = conv.effective_date
+    end = conv.payments_until if entry.kind == "payment" else conv.period.end
+    if not draft.dated and not start <= entry.date <= end:
+        raise fail(f"today ({entry.date}) is outside the convention's period {start} – {end}: give the "
+                   f"{entry.kind}'s date with --date YYYY-MM-DD", code="date-outside-period",
+                   exit_code=ExitCode.USAGE)
 
 
 def complete(draft: Draft, state: Replay) -> Entry:
@@ -131,6 +162,8 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
     """Check a new entry against the whole ledger and append it if nothing forbids it."""
     conv = _convention(loaded)
     path = str(ledger_path)
+
+    check_dated(conv, draft)
 
     def work(fd: int | None, write: Writer | None) -> Outcome:
         book = read_book(conv, fd, path)
@@ -196,40 +229,43 @@ def check_label(text: str | None, option: str = "--label") -> str:
     return label
 
 
-def draft_commitment(conv: Convention, *, team: str, amount: int, date: dt.date, ref: str | None,
+def draft_commitment(conv: Convention, *, team: str, amount: int, date: dt.date | None, ref: str | None,
                      marche: str | None, prestation: str | None, label: str, stamp: Stamp) -> Draft:
     if ref is not None:
         check_token(ref, "--ref")
     if marche is None and prestation is not None:
         marche = conv.marche_of_prestation.get(prestation)
-    return Draft(Entry(date=date, kind="commitment", id="", team=team, amount=amount, ref=ref, marche=marche,
-                       prestation=prestation, recorded_at=stamp.at, author=stamp.by, label=label))
+    return Draft(Entry(date=_today_or(date), kind="commitment", id="", team=team, amount=amount, ref=ref, marche=marche,
+                       prestation=prestation, recorded_at=stamp.at, author=stamp.by, label=label),
+                 dated=date is not None)
 
 
-def draft_payment(*, commitment: str, amount: int, date: dt.date, service_fait: dt.date | None,
+def draft_payment(*, commitment: str, amount: int, date: dt.date | None, service_fait: dt.date | None,
                   ref: str | None, label: str, stamp: Stamp) -> Draft:
     if ref is not None:
         check_token(ref, "--ref")
-    return Draft(Entry(date=date, kind="payment", id="", team="", amount=amount, service_fait=service_fait,
-                       ref=ref, recorded_at=stamp.at, author=stamp.by, label=label), target=commitment)
+    return Draft(Entry(date=_today_or(date), kind="payment", id="", team="", amount=amount, service_fait=service_fait,
+                       ref=ref, recorded_at=stamp.at, author=stamp.by, label=label), target=commitment,
+                 dated=date is not None)
 
 
-def draft_release(*, commitment: str, amount: int | None, date: dt.date, label: str, stamp: Stamp) -> Draft:
-    return Draft(Entry(date=date, kind="release", id="", team="", amount=amount or 0, recorded_at=stamp.at,
-                       author=stamp.by, label=label), target=commitment)
+def draft_release(*, commitment: str, amount: int | None, date: dt.date | None, label: str, stamp: Stamp) -> Draft:
+    return Draft(Entry(date=_today_or(date), kind="release", id="", team="", amount=amount or 0, recorded_at=stamp.at,
+                       author=stamp.by, label=label), target=commitment, dated=date is not None)
 
 
-def draft_forecast(*, team: str, amount: int, month: str, forecast_type: str, date: dt.date, label: str,
+def draft_forecast(*, team: str, amount: int, month: str, forecast_type: str, date: dt.date | None, label: str,
                    stamp: Stamp) -> Draft:
-    return Draft(Entry(date=date, kind="forecast", id="", team=team, amount=amount, month=month,
-                       forecast_type=forecast_type, recorded_at=stamp.at, author=stamp.by, label=label))
+    return Draft(Entry(date=_today_or(date), kind="forecast", id="", team=team, amount=amount, month=month,
+                       forecast_type=forecast_type, recorded_at=stamp.at, author=stamp.by, label=label),
+                 dated=date is not None)
 
 
-def draft_note(*, team: str, text: str, date: dt.date, stamp: Stamp) -> Draft:
+def draft_note(*, team: str, text: str, date: dt.date | None, stamp: Stamp) -> Draft:
     if not text:
         raise fail("the note is empty (expected the text of the progress note)", code="bad-argument")
-    return Draft(Entry(date=date, kind="note", id="", team=team, recorded_at=stamp.at, author=stamp.by,
-                       label=text))
+    return Draft(Entry(date=_today_or(date), kind="note", id="", team=team, recorded_at=stamp.at, author=stamp.by,
+                       label=text), dated=date is not None)
 
 
 # --------------------------------------------------------------------------------------

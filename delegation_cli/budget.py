@@ -206,7 +206,9 @@ class Replay:
             if not self._in_period:
                 self._outside(entry, self._end)
             self._commitment(entry, self._day_limits)
-        elif kind == "forecast":  # a forecast is recorded any day; its month must lie in the period
+        elif kind == "forecast":  # dated in the period like any entry, and so must its month be
+            if not self._in_period:
+                self._outside(entry, self._end)
             self._forecast(entry)
         else:
             if not self._in_period:
@@ -255,7 +257,7 @@ class Replay:
         cap = limits.team_cap
         team_before = self.team_net[team]
         after = team_before + amount
-        if after > cap and team in self._team_ids:
+        if cap is not None and after > cap and team in self._team_ids:
             self._issue(entry, _E, "team-cap-exceeded",
                         f"{team}: commitment of {format_fr(amount)} takes the team to {format_fr(after)}, above "
                         f"its cap of {format_fr(cap)} (available {format_fr(max(cap - team_before, 0))}, "
@@ -284,7 +286,8 @@ class Replay:
                         f"{team} commits {format_fr(ty_before + amount)} in {year}, above its indicative "
                         f"share of {format_fr(share)} for the year")
         if self.thresholds:
-            self._threshold(entry, f"{team} cap", team_before, after, cap)
+            if cap is not None:
+                self._threshold(entry, f"{team} cap", team_before, after, cap)
             self._threshold(entry, f"AE {year}", ae_before, ae_after, opened - carried)
             self._threshold(entry, "envelope", total_before, total_after, limits.total)
         if self._cutoffs.commitments is not None:
@@ -465,10 +468,13 @@ class Availability:
     limits: Limits
     replay: Replay
 
-    def team(self, team: str) -> tuple[Cents, Cents, Cents]:
-        """(cap, net committed, available) for a team."""
+    def team(self, team: str) -> tuple[Cents, Cents, Cents] | None:
+        """(cap, net committed, available) for a team; None when the convention caps no team."""
+        cap = self.limits.team_cap
+        if cap is None:
+            return None
         used = self.replay.team_net.get(team, 0)
-        return self.limits.team_cap, used, self.limits.team_cap - used
+        return cap, used, cap - used
 
     def ae(self, year: int) -> tuple[Cents, Cents, Cents]:
         """(opened, committed, available); available is net of AE carried over to the next year."""

@@ -28,7 +28,7 @@ app = typer.Typer(
     help="Budget ledger for a convention de délégation de gestion: record commitments (AE) "
     "and payments (CP), refuse what the convention forbids, report every month.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -127,7 +127,60 @@ DryRunOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the recorded entry as JSON.")]
 LabelOpt = Annotated[str | None, typer.Option("--label", help="Free text describing the entry.")]
 AuthorOpt = Annotated[str | None, typer.Option("--author", help="Who records it (default: login name).")]
-TeamOpt = Annotated[str, typer.Option("--team", help="Team id, as in the convention.")]
+def _completion_convention(ctx: typer.Context) -> Any:
+    """The convention of the command being completed (-c, else $DELEGATION_CONVENTION, else
+    ./convention.yaml), or None: completion never fails or prints an error."""
+    import os
+
+    from .convention import load_convention
+
+    path = ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION") or "convention.yaml"
+    try:
+        return load_convention(Path(path)).convention
+    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
+        return None
+
+
+def _complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
+    conv = _completion_convention(ctx)
+    return [t.id for t in conv.teams if t.id.startswith(incomplete)] if conv is not None else []
+
+
+def _complete_marche(ctx: typer.Context, incomplete: str) -> list[str]:
+    conv = _completion_convention(ctx)
+    return [m.id for m in conv.marches if m.id.startswith(incomplete)] if conv is not None else []
+
+
+def _complete_kind(ctx: typer.Context, incomplete: str) -> list[str]:
+    conv = _completion_convention(ctx)
+    return sorted(p for p in conv.marche_of_prestation if p.startswith(incomplete)) if conv is not None else []
+
+
+def _complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Open commitments' bons de commande references (else ids) from the ledger in use."""
+    conv = _completion_convention(ctx)
+    if conv is None:
+        return []
+    from .book import read_book
+    from .convention import load_convention
+    from .ledger import opened_for_reading
+
+    try:
+        import os
+
+        loaded = load_convention(Path(ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION")
+                                      or "convention.yaml"))
+        path = Path(ctx.params["ledger"]) if ctx.params.get("ledger") else loaded.ledger_path()
+        with opened_for_reading(path) as fd:
+            state = read_book(conv, fd, str(path)).state
+    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
+        return []
+    names = [c.ref or c.id for c in state.commitments.values() if c.remaining > 0]
+    return [n for n in names if n.startswith(incomplete)]
+
+
+TeamOpt = Annotated[str, typer.Option("--team", help="Team id, as in the convention.",
+                                      autocompletion=_complete_team)]
 AmountArg = Annotated[int, typer.Argument(parser=_amount, metavar="AMOUNT",
                                           help="Amount in euros: 20000, 20000.50, '20 000,50 €'.")]
 
@@ -212,8 +265,10 @@ def commit(
     team: TeamOpt,
     date: DateOpt = None,
     ref: Annotated[str | None, typer.Option("--ref", help="Bon de commande / EJ number.")] = None,
-    marche: Annotated[str | None, typer.Option("--marche", help="Marché id (default: the prestation's).")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Prestation kind (annexe 3), e.g. devops.")] = None,
+    marche: Annotated[str | None, typer.Option("--marche", help="Marché id (default: the prestation's).",
+                                               autocompletion=_complete_marche)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Prestation kind (annexe 3), e.g. devops.",
+                                             autocompletion=_complete_kind)] = None,
     label: LabelOpt = None,
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
@@ -230,14 +285,14 @@ def commit(
     now = stamp(author)
     text = check_label(label)
     _record(convention, ledger, lambda conv: draft_commitment(
-        conv, team=team, amount=amount, date=date or dt.date.today(), ref=ref, marche=marche,
+        conv, team=team, amount=amount, date=date, ref=ref, marche=marche,
         prestation=kind, label=text, stamp=now), dry_run, as_json)
 
 
 @app.command()
 @_handled
 def pay(
-    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT",
+    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=_complete_commitment,
                                               help="Commitment id or bon de commande reference.")],
     amount: AmountArg,
     date: DateOpt = None,
@@ -261,14 +316,14 @@ def pay(
     now = stamp(author)
     text = check_label(label)
     _record(convention, ledger, lambda conv: draft_payment(
-        commitment=commitment, amount=amount, date=date or dt.date.today(),
+        commitment=commitment, amount=amount, date=date,
         service_fait=service_fait, ref=ref, label=text, stamp=now), dry_run, as_json)
 
 
 @app.command()
 @_handled
 def release(
-    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT",
+    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=_complete_commitment,
                                               help="Commitment id or bon de commande reference.")],
     amount: Annotated[int | None, typer.Argument(parser=_amount, metavar="[AMOUNT]",
                                                  help="Amount released (default: the whole reste à payer).")] = None,
@@ -291,7 +346,7 @@ def release(
     now = stamp(author)
     text = check_label(label)
     _record(convention, ledger, lambda conv: draft_release(
-        commitment=commitment, amount=amount, date=date or dt.date.today(), label=text,
+        commitment=commitment, amount=amount, date=date, label=text,
         stamp=now), dry_run, as_json)
 
 
@@ -321,7 +376,7 @@ def forecast(
     text = check_label(label)
     _record(convention, ledger, lambda conv: draft_forecast(
         team=team, amount=amount, month=month, forecast_type=forecast_type.value,
-        date=date or dt.date.today(), label=text, stamp=now), dry_run, as_json)
+        date=date, label=text, stamp=now), dry_run, as_json)
 
 
 @app.command()
@@ -345,7 +400,7 @@ def note(
     now = stamp(author)
     body = check_label(text, "TEXT")
     _record(convention, ledger, lambda conv: draft_note(
-        team=team, text=body, date=date or dt.date.today(), stamp=now), dry_run, as_json)
+        team=team, text=body, date=date, stamp=now), dry_run, as_json)
 
 
 # log -------------------------------------------------------------------------------------

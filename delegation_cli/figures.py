@@ -40,7 +40,7 @@ class TeamLine:
 
     team: str
     name: str
-    cap: Cents
+    cap: Cents | None
     ae_month: Cents
     ae_committed: Cents
     cp_month: Cents
@@ -51,9 +51,9 @@ class TeamLine:
     committed_year: Cents
 
     @property
-    def available(self) -> Cents:
-        """Headroom under the cap."""
-        return self.cap - self.ae_committed
+    def available(self) -> Cents | None:
+        """Headroom under the cap (None: the convention caps no team)."""
+        return None if self.cap is None else self.cap - self.ae_committed
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ class YearLanding:
 @dataclass(frozen=True)
 class TeamLanding:
     team: str
-    cap: Cents
+    cap: Cents | None
     committed: Cents
     ae_forecast: Cents
     paid: Cents
@@ -475,7 +475,8 @@ def thresholds_reached(r: _Context) -> list[Alert]:
                          f"{percent_label(top)} threshold"))
 
     for t in r.teams:
-        threshold(f"team {t.team} cap", t.ae_committed, t.cap)
+        if t.cap is not None:
+            threshold(f"team {t.team} cap", t.ae_committed, t.cap)
     current = r.current
     if current is not None:
         threshold(f"AE {current.year}", current.ae_committed, current.ae_usable)
@@ -501,6 +502,8 @@ def forecasts_beyond_credits(r: _Context) -> list[Alert]:
                                  f"{kind.upper()} {landing.year} still available ({fr(forecast - left)} short): "
                                  f"{INFORM_NOW}"))
     for tl in r.team_landings:
+        if tl.cap is None:
+            continue
         left = max(tl.cap - tl.committed, 0)
         if tl.ae_forecast > left:
             out.append(Alert(_W, "forecast-exceeds-cap",
@@ -568,7 +571,7 @@ def burn_rate(r: _Context) -> list[Alert]:
     out: list[Alert] = []
     for t in r.teams:
         recent, headroom = recent_by_team[t.team], t.available
-        if recent > 0 and headroom > 0:
+        if headroom is not None and recent > 0 and headroom > 0:
             days = Decimal(headroom) * BURN_WINDOW_DAYS / Decimal(recent)
             if days <= BURN_HORIZON_DAYS:
                 out.append(Alert(_W, "burn-rate",

@@ -11,6 +11,11 @@ and as each kind needs ``ref``, ``commitment`` (id or bon de commande reference,
 commitment imported in the same file), ``marche``, ``prestation``, ``service_fait``,
 ``month``, ``type``, ``label``, ``author``, ``id``.  ``line`` (from ``delegation log
 --format csv``) is ignored.  Amounts may be written ``20000.00`` or ``20 000,00 €``.
+
+Every cell but the label is stripped of surrounding spaces; the label is kept exactly, so
+that ``export --format csv`` then ``import`` gives back the same entries.  Seal rows of such
+an export are skipped (a seal covers the ledger it was made on; ``delegation close``
+re-creates one) and counted in one line of the summary.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from .results import ImportResult
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
            "service_fait", "month", "type", "label", "author", "line")
-_FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r", "'\n")
+_FORMULA_GUARD = ("''", "'=", "'+", "'-", "'@", "'\t", "'\r", "'\n")
+_EXACT = frozenset({"label"})
+"""Columns whose cells are kept as written (not stripped): free text that must round-trip."""
 
 
 @dataclass
@@ -74,7 +81,8 @@ def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
                 problems.append(Problem(shown, number, None, Severity.ERROR, "import-csv",
                                         f"{len(cells)} cells for {len(header)} columns"))
                 continue
-            rows.append(_Row(number, {h: _unguard(c.strip()) for h, c in zip(header, cells, strict=True)}))
+            rows.append(_Row(number, {h: _unguard(c if h in _EXACT else c.strip())
+                                      for h, c in zip(header, cells, strict=True)}))
     except csv.Error as exc:
         problems.append(Problem(shown, reader.line_num, None, Severity.ERROR, "import-csv", f"not valid CSV: {exc}"))
     return rows, problems
@@ -156,14 +164,20 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
     assert conv is not None
     shown = str(source)
     rows, problems = read_rows(source)
+    seals = [row for row in rows if row.values.get("kind") == "seal"]
+    notices = [Problem(shown, None, None, Severity.INFO, "import-seal-skipped",
+                       f"skipped {len(seals)} seal row{'s' * (len(seals) != 1)}: seals are re-created "
+                       "with `delegation close`")] if seals else []
     drafts: list[tuple[_Row, Entry]] = []
     for row in rows:
+        if row.values.get("kind") == "seal":
+            continue
         entry, row_problems = _draft(row, shown, stamp)
         problems.extend(row_problems)
         if entry is not None:
             drafts.append((row, entry))
-    if problems:
-        raise DelegationError(problems, ExitCode.PROBLEMS)
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise DelegationError([*problems, _refused(ledger_path, problems)], ExitCode.PROBLEMS)
 
     def work(fd: int | None, write: Writer | None) -> ImportResult:
         ledger = read_book(conv, fd, str(ledger_path), keep=True)
@@ -216,16 +230,22 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
         verdict = ledger.admit(new, [(shown, row.number) for row, _ in accepted])
         errors.extend(verdict.errors)
         if errors:
-            refused = Problem(str(ledger_path), None, None, Severity.ERROR, "import-refused",
-                              f"import refused: no row was appended ({len(errors)} "
-                              f"problem{'s' * (len(errors) != 1)})")
-            raise DelegationError([*sorted(errors, key=_row_order), refused], ExitCode.PROBLEMS)
-        result = ImportResult(shown, ledger_path, new, duplicates, verdict.warnings, written=write is not None)
+            raise DelegationError([*sorted(errors, key=_row_order), _refused(ledger_path, errors)],
+                                  ExitCode.PROBLEMS)
+        result = ImportResult(shown, ledger_path, new, duplicates, [*notices, *verdict.warnings],
+                              written=write is not None)
         if write is not None and new:
             write([format_entry(e) for e in new])
         return result
 
     return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)
+
+
+def _refused(ledger_path: Path, errors: list[Problem]) -> Problem:
+    """The one line that ends a refused import: how many rows (the header counts as row 1)."""
+    rows = len({p.line for p in errors if p.severity is Severity.ERROR and p.line is not None}) or 1
+    return Problem(str(ledger_path), None, None, Severity.ERROR, "import-refused",
+                   f"import refused: {rows} row{'s' * (rows != 1)} in error; the ledger was not changed")
 
 
 def _row_order(problem: Problem) -> tuple[int, int]:

@@ -208,13 +208,15 @@ class Budget(Frozen):
     Attributes:
         currency: always EUR.
         total: the envelope ("la limite du montant alloué", art. 5).
-        team_cap: the maximum per team ("un maximum de 125 000 € par équipe", art. 2).
+        team_cap: the maximum per team ("un maximum de 125 000 € par équipe", art. 2); None
+            (left out) when the convention caps no team: commitments are then bounded by the
+            year's AE and the envelope only.
         schedule: AE and CP per year.
     """
 
     currency: Literal["EUR"] = "EUR"
     total: Amount
-    team_cap: Amount
+    team_cap: Amount | None = None
     schedule: tuple[YearBudget, ...] = Field(min_length=1)
 
 
@@ -315,7 +317,7 @@ class Limits:
     an avenant carries *out* of a year is :meth:`Convention.carried_out`, whatever its date.
     """
 
-    team_cap: Cents
+    team_cap: Cents | None
     total: Cents
     ae: dict[Year, Cents]
     cp: dict[Year, Cents]
@@ -416,7 +418,7 @@ class Convention(Frozen):
         numbers: tuple[int, ...] = ()
         yield None, Limits(cap, total, dict(ae), dict(cp), numbers)
         for av in self.avenants_in_order:
-            cap += av.team_cap
+            cap = None if cap is None else cap + av.team_cap
             total += av.total
             for change in av.years:
                 ae[change.year] = ae.get(change.year, 0) + change.ae
@@ -579,13 +581,15 @@ def check_schedule_sums(conv: Convention) -> Iterator[Finding]:
 
 def check_team_caps(conv: Convention) -> Iterator[Finding]:
     """The envelope is at most, and preferably exactly, teams × per-team cap."""
-    budget, n_teams = conv.budget, len(conv.teams)
+    budget, n_teams, cap = conv.budget, len(conv.teams), conv.budget.team_cap
     loc: Loc = ("budget", "team_cap")
-    if budget.total > n_teams * budget.team_cap:
-        yield from _above_caps(loc, budget.total, n_teams, budget.team_cap)
-    elif budget.total != n_teams * budget.team_cap:
+    if cap is None:
+        return
+    if budget.total > n_teams * cap:
+        yield from _above_caps(loc, budget.total, n_teams, cap)
+    elif budget.total != n_teams * cap:
         yield Finding(loc, Severity.WARNING, "envelope-below-caps",
-                      f"{n_teams} teams × {_fr(budget.team_cap)} = {_fr(n_teams * budget.team_cap)} "
+                      f"{n_teams} teams × {_fr(cap)} = {_fr(n_teams * cap)} "
                       f"differs from the envelope {_fr(budget.total)} (expected teams × cap = envelope)")
 
 
@@ -740,7 +744,7 @@ class _AvenantStep:
 
     index: int
     avenant: Avenant
-    team_cap: Cents
+    team_cap: Cents | None
     total: Cents
     ae: dict[Year, Cents]
     cp: dict[Year, Cents]
@@ -754,7 +758,7 @@ def _avenant_steps(conv: Convention) -> Iterator[_AvenantStep]:
     cp = {y.year: y.cp for y in conv.budget.schedule}
     cap, total = conv.budget.team_cap, conv.budget.total
     for av in conv.avenants_in_order:
-        cap += av.team_cap
+        cap = None if cap is None else cap + av.team_cap
         total += av.total
         changed: list[tuple[int, Year, Cents, Cents]] = []
         for j, change in enumerate(av.years):
@@ -779,7 +783,13 @@ def _negative(loc: Loc, av: Avenant, what: str, amount: Cents) -> Iterator[Findi
 def check_step_non_negative(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
     """The avenant leaves the team cap, the envelope and each year's AE and CP at zero or above."""
     i, av = step.index, step.avenant
-    yield from _negative(("avenants", i, "team_cap"), av, "the team cap", step.team_cap)
+    if step.team_cap is None:
+        if av.team_cap:
+            yield Finding(("avenants", i, "team_cap"), Severity.ERROR, "avenant-no-team-cap",
+                          f"avenant n° {av.number} changes the team cap, but the convention caps no team "
+                          "(expected budget.team_cap to be set)")
+    else:
+        yield from _negative(("avenants", i, "team_cap"), av, "the team cap", step.team_cap)
     yield from _negative(("avenants", i, "total"), av, "the envelope", step.total)
     for j, year, ae, cp in step.changed:
         yield from _negative(("avenants", i, "years", j, "ae"), av, f"AE {year}", ae)
@@ -813,6 +823,8 @@ def check_step_envelope(conv: Convention, step: _AvenantStep) -> Iterator[Findin
 
 def check_step_team_caps(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
     """After the avenant, the envelope is at most teams × per-team cap."""
+    if step.team_cap is None:
+        return iter(())
     return _above_caps(("avenants", step.index), step.total, len(conv.teams), step.team_cap,
                        prefix=f"after avenant n° {step.avenant.number}, ")
 

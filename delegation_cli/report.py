@@ -45,7 +45,7 @@ STYLE_TITLE = "bold underline"
 STYLE_ERROR = "bold red"
 STYLE_WARNING = "yellow"
 
-CSV_UNSAFE_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+CSV_UNSAFE_START = ("'", "=", "+", "-", "@", "\t", "\r", "\n")
 """What a text cell may not start with: a spreadsheet would run it as a formula."""
 
 
@@ -151,8 +151,10 @@ def check_summary(result: CheckResult) -> str:
              f"{result.warnings} warning{'s' * (result.warnings != 1)}"
     text = f"{result.convention_path}: {verdict} ({counts})"
     if result.ledger_path is not None and result.ledger_entries is not None:
-        text += f"; ledger {result.ledger_path}: {result.ledger_entries} " \
-                f"entr{'ies' if result.ledger_entries != 1 else 'y'}"
+        entries = f"{result.ledger_entries} entr{'ies' if result.ledger_entries != 1 else 'y'}"
+        if not result.ledger_exists:  # the convention's own ledger, not written yet
+            entries = f"not created yet ({entries})"
+        text += f"; ledger {result.ledger_path}: {entries}"
     return text + "\n"
 
 
@@ -191,7 +193,9 @@ def outcome_text(outcome: Outcome) -> str:
         return text
     year = int(entry.month[:4]) if entry.kind == "forecast" and entry.month else entry.year
     if entry.kind in ("commitment", "release") or entry.forecast_type == "ae":
-        text += _row(f"team {entry.team}", avail.team(entry.team), "committed")
+        team = avail.team(entry.team)
+        if team is not None:
+            text += _row(f"team {entry.team}", team, "committed")
         text += _row(f"AE {year}", avail.ae(year), "committed")
         carried = avail.replay.conv.carried_out("ae", year)
         if carried:
@@ -360,11 +364,15 @@ def report_sections(r: MonthlyReport) -> list[Section]:
          if r.last_seal else "no month closed"),
     ))
     year = r.as_of.year
-    teams = Section("teams", "Teams: commitments (AE) under the cap", (
-        Column("Team"), _m("Cap"), _m("In month"), _m("Committed"), _m("Available"),
-        Column("% of cap", "percent"), Column("Bar", "bar"),
-    ), tuple((t.team, t.cap, t.ae_month, t.ae_committed, t.available, Ratio(t.ae_committed, t.cap),
-              Ratio(t.ae_committed, t.cap)) for t in r.teams))
+    if r.limits.team_cap is not None:
+        teams = Section("teams", "Teams: commitments (AE) under the cap", (
+            Column("Team"), _m("Cap"), _m("In month"), _m("Committed"), _m("Available"),
+            Column("% of cap", "percent"), Column("Bar", "bar"),
+        ), tuple((t.team, t.cap, t.ae_month, t.ae_committed, t.available, Ratio(t.ae_committed, t.cap or 0),
+                  Ratio(t.ae_committed, t.cap or 0)) for t in r.teams))
+    else:  # a convention that caps no team: no cap column
+        teams = Section("teams", "Teams: commitments (AE)", (Column("Team"), _m("In month"), _m("Committed")),
+                        tuple((t.team, t.ae_month, t.ae_committed) for t in r.teams))
     shares = Section("team_shares", f"Teams: indicative share of {year} (échéancier)", (
         Column("Team"), _m(f"Share {year}"), _m(f"Committed {year}"), _m("Above share"),
     ), tuple((t.team, t.share, t.committed_year, max(t.committed_year - t.share, 0))
@@ -420,10 +428,15 @@ def report_sections(r: MonthlyReport) -> list[Section]:
         Column("Year"), _m("Opened"), _m("Paid"), _m("Forecast"), _m("Landing"), _m("Unused"),
     ), tuple((str(la.year), la.cp_open, la.cp_consumed, la.cp_forecast, la.cp_landing,
               la.cp_open - la.cp_landing) for la in shown))
-    landing_teams = Section("landing_teams", "Projected landing per team (committed + forecast orders)", (
-        Column("Team"), _m("Cap"), _m("Committed"), _m("Forecast"), _m("Landing"), _m("Over cap"),
-    ), tuple((tl.team, tl.cap, tl.committed, tl.ae_forecast, tl.ae_landing, max(tl.ae_landing - tl.cap, 0))
-             for tl in r.team_landings))
+    if r.limits.team_cap is not None:
+        landing_teams = Section("landing_teams", "Projected landing per team (committed + forecast orders)", (
+            Column("Team"), _m("Cap"), _m("Committed"), _m("Forecast"), _m("Landing"), _m("Over cap"),
+        ), tuple((tl.team, tl.cap, tl.committed, tl.ae_forecast, tl.ae_landing,
+                  max(tl.ae_landing - (tl.cap or 0), 0)) for tl in r.team_landings))
+    else:
+        landing_teams = Section("landing_teams", "Projected landing per team (committed + forecast orders)", (
+            Column("Team"), _m("Committed"), _m("Forecast"), _m("Landing"),
+        ), tuple((tl.team, tl.committed, tl.ae_forecast, tl.ae_landing) for tl in r.team_landings))
     landing_team_cp = Section("landing_team_payments", "Projected payments per team (paid + forecast)", (
         Column("Team"), _m("Paid"), _m("Forecast"), _m("Landing"),
     ), tuple((tl.team, tl.paid, tl.cp_forecast, tl.cp_landing) for tl in r.team_landings))
@@ -582,6 +595,11 @@ def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> st
     return csv_text(rows, dialect)
 
 
+def _opt(amount: int | None) -> str | None:
+    """A plain amount, or None (JSON null) when there is none (no team cap)."""
+    return None if amount is None else format_signed(amount)
+
+
 def _rate(part: int, whole: int) -> str | None:
     return _plain(Ratio(part, whole), "percent") or None
 
@@ -614,10 +632,10 @@ def report_json(r: MonthlyReport) -> str:
         "team_filter": r.team_filter,
         "entries_counted": r.entries_counted,
         "teams": [{
-            "team": t.team, "name": t.name, "cap": s(t.cap), "ae_committed_month": s(t.ae_month),
+            "team": t.team, "name": t.name, "cap": _opt(t.cap), "ae_committed_month": s(t.ae_month),
             "ae_committed": s(t.ae_committed), "cp_paid_month": s(t.cp_month), "cp_paid": s(t.cp_paid),
-            "remaining_to_pay": s(t.remaining), "available": s(t.available),
-            "cap_rate": _rate(t.ae_committed, t.cap), "year": t.year,
+            "remaining_to_pay": s(t.remaining), "available": _opt(t.available),
+            "cap_rate": None if t.cap is None else _rate(t.ae_committed, t.cap), "year": t.year,
             "year_share": s(t.share) if t.share is not None else None,
             "year_committed": s(t.committed_year),
         } for t in r.teams],
@@ -651,7 +669,7 @@ def report_json(r: MonthlyReport) -> str:
                 "cp_landing": s(la.cp_landing), "cp_unused": s(la.cp_open - la.cp_landing),
             } for la in r.year_landings],
             "teams": [{
-                "team": tl.team, "cap": s(tl.cap), "ae_committed": s(tl.committed),
+                "team": tl.team, "cap": _opt(tl.cap), "ae_committed": s(tl.committed),
                 "ae_forecast": s(tl.ae_forecast), "ae_landing": s(tl.ae_landing), "cp_paid": s(tl.paid),
                 "cp_forecast": s(tl.cp_forecast), "cp_landing": s(tl.cp_landing),
             } for tl in r.team_landings],

@@ -23,6 +23,8 @@ class CheckResult:
     problems: list[Problem]
     ledger_path: Path | None = None
     ledger_entries: int | None = None
+    ledger_exists: bool = True
+    """False when the convention's own ledger is not created yet (an empty ledger)."""
     repaired: str | None = None
 
     @property

@@ -47,7 +47,7 @@ def test_warnings_pass_unless_strict(cli: Cli, tmp_path: Path) -> None:
                      ("ledger: ledgers/fabrique-numerique-s3.ledger", "ledger: l.ledger"))
     relaxed = cli("check", "c.yaml")
     assert relaxed.exit_code == 0
-    assert relaxed.stdout == "c.yaml: valid (0 errors, 1 warning); ledger l.ledger: 0 entries\n"
+    assert relaxed.stdout == "c.yaml: valid (0 errors, 1 warning); ledger l.ledger: not created yet (0 entries)\n"
     assert relaxed.stderr.count("\n") == 1 and ": warning: 2019: 6 teams" in relaxed.stderr
     strict = cli("check", "c.yaml", "--strict")
     assert (strict.exit_code, strict.stdout, strict.stderr) == (1, relaxed.stdout, relaxed.stderr)
@@ -89,7 +89,8 @@ def test_yaml_syntax_error_names_its_line(cli: Cli, tmp_path: Path) -> None:
 def test_default_convention_from_env_then_cwd(cli: Cli, tmp_path: Path) -> None:
     write_convention(tmp_path, ("ledger: ledgers/fabrique-numerique-s3.ledger", "ledger: l.ledger"),
                      name="convention.yaml")
-    assert cli("check").stdout == "convention.yaml: valid (0 errors, 0 warnings); ledger l.ledger: 0 entries\n"
+    assert cli("check").stdout == ("convention.yaml: valid (0 errors, 0 warnings); ledger l.ledger: not created yet "
+                                  "(0 entries)\n")
     result = cli("check", env={"DELEGATION_CONVENTION": "other.yaml"})
     assert (result.exit_code, result.stderr) == (
         2, "other.yaml: error: no such file (expected a convention YAML file)\n")

@@ -221,7 +221,7 @@ def test_a_ledger_above_the_limit_is_refused_unread(mini: Cli, tmp_path: Path,
 
 def test_a_missing_convention_or_ledger_keeps_its_behaviour(mini: Cli, tmp_path: Path) -> None:
     assert mini("check", "nope.yaml").stderr == "nope.yaml: error: no such file (expected a convention YAML file)\n"
-    assert mini("check").stdout.endswith("; ledger mini.ledger: 0 entries\n")
+    assert mini("check").stdout.endswith("; ledger mini.ledger: not created yet (0 entries)\n")
     assert mini("commit", "--team", "alpha", "10", "--date", "2021-03-01").exit_code == 0
     assert (tmp_path / "mini.ledger").read_text().startswith(f"{HEADER}\n")
 
@@ -330,7 +330,7 @@ def test_repair_of_a_sound_ledger_changes_nothing(mini: Cli, tmp_path: Path) -> 
     before = snapshot(tmp_path)
     assert mini("check", "--repair").stdout.endswith("; ledger mini.ledger: 1 entry\n")
     assert mini("check", "--repair", "--ledger", "empty.ledger").exit_code == 0
-    assert mini("check", "--repair", "--ledger", "missing.ledger").exit_code == 0
+    assert mini("check", "--repair", "--ledger", "missing.ledger").exit_code == 2  # named, so it must exist
     assert snapshot(tmp_path) == before
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import MINI, Cli, dedent, eur, sha
+from .conftest import EXAMPLES, MINI, SEED_TEXT, Cli, dedent, eur, sha
 
 INFORM = "insufficient credits: inform the délégant without delay (art. 5)"
 
@@ -72,7 +74,9 @@ def test_a_refused_import_appends_nothing_and_names_every_row(mini: Cli, tmp_pat
         "rows.csv:7: error: amount: 'ten' is not an amount (expected a positive amount in euros with at most 2 "
         "decimals, such as 20000, 20000.50 or 20 000,50)\n"
         "rows.csv:7: error: month: '' is not a month (expected YYYY-MM, such as 2021-03)\n"
-        "rows.csv:7: error: type '' is not ae or cp\n".replace("such as 2021-03", "such as 2020-03"))
+        "rows.csv:7: error: type '' is not ae or cp\n"
+        "mini.ledger: error: import refused: 2 rows in error; the ledger was not changed\n"
+    ).replace("such as 2021-03", "such as 2020-03")
     assert sha(LEDGER) == before
     # Once the shape is right, the availability control speaks, row by row.
     (tmp_path / "rows.csv").write_text(dedent("""
@@ -94,7 +98,7 @@ def test_a_refused_import_appends_nothing_and_names_every_row(mini: Cli, tmp_pat
         "commitment of the ledger or of this file)\n"
         "rows.csv:5: error: release is charged to beta but commitment "
         f"{_id_of('BC-1', result.stderr)} belongs to alpha\n"
-        "mini.ledger: error: import refused: no row was appended (4 problems)\n")
+        "mini.ledger: error: import refused: 3 rows in error; the ledger was not changed\n")
     assert sha(LEDGER) == before
 
 
@@ -141,9 +145,93 @@ def test_unknown_columns_and_empty_files(mini: Cli, tmp_path: Path) -> None:
         "bad.csv:1: error: unknown column 'montant' (expected some of: id, date, kind, team, amount, ref, "
         "commitment, marche, prestation, service_fait, month, type, label, author, line)\n"
         "bad.csv:2: error: a note needs a team (column 'team')\n"
-        "bad.csv:2: error: a note needs its text (column 'label')\n"))
+        "bad.csv:2: error: a note needs its text (column 'label')\n"
+        "mini.ledger: error: import refused: 2 rows in error; the ledger was not changed\n"))
     (tmp_path / "empty.csv").write_text("")
     result = mini("import", "empty.csv")
-    assert (result.exit_code, result.stderr) == (1, "empty.csv:1: error: the file is empty (expected a header row)\n")
+    assert (result.exit_code, result.stderr) == (1, "empty.csv:1: error: the file is empty (expected a header row)\n"
+                                                    "mini.ledger: error: import refused: 1 row in error; the ledger "
+                                                    "was not changed\n")
     missing = mini("import", "nope.csv")
     assert (missing.exit_code, missing.stderr) == (2, "nope.csv: error: no such file (expected a CSV file)\n")
+
+
+def test_one_bad_row_is_one_row_in_error(mini: Cli, tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("date,kind,team,amount\n2021-03-01,commitment,alpha,ten\n"
+                                       "2021-03-02,commitment,alpha,10\n", encoding="utf-8")
+    result = mini("import", "rows.csv")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "mini.ledger: error: import refused: 1 row in error; the ledger was not changed")
+    assert sum("import refused" in line for line in result.stderr.splitlines()) == 1
+    assert not LEDGER.exists()
+
+
+SEED_LEDGER = "ledgers/fabrique-numerique-s3.ledger"
+SKIPPED_SEAL = "a.csv: info: skipped 1 seal row: seals are re-created with `delegation close`"
+
+
+def _comparable(log_json: str) -> list[dict[str, object]]:
+    """The entries of ``log --format json`` but seals, without what an import renews."""
+    return [{k: v for k, v in e.items() if k not in ("line", "recorded_at")}
+            for e in json.loads(log_json) if e["kind"] != "seal"]
+
+
+@pytest.mark.parametrize("dialect", ["rfc4180", "excel-fr"])
+def test_round_trip_of_the_closed_seed_ledger(cli: Cli, tmp_path: Path, dialect: str) -> None:
+    (tmp_path / "ledgers").mkdir()
+    shutil.copy(EXAMPLES / SEED_LEDGER, tmp_path / SEED_LEDGER)
+    (tmp_path / "convention.yaml").write_text(SEED_TEXT, encoding="utf-8")
+    (tmp_path / "empty.yaml").write_text(
+        SEED_TEXT.replace(f"ledger: {SEED_LEDGER}", "ledger: ledgers/copy.ledger"), encoding="utf-8")
+    assert cli("close", "2019-12").exit_code == 0
+    assert cli("export", "--format", "csv", "--csv-dialect", dialect, "--output", "a.csv").exit_code == 0
+    exported = cli("log", "--format", "json")
+    original = _comparable(exported.stdout)
+    assert len(original) == len(json.loads(exported.stdout)) - 1  # one seal
+    # Into itself: every row is a duplicate, the seal is skipped, nothing is appended.
+    before = sha(tmp_path / SEED_LEDGER)
+    again = cli("import", "a.csv")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == (f"Imported 0 entries from a.csv into {SEED_LEDGER}; "
+                            f"{len(original)} duplicates skipped\n")
+    lines = again.stderr.splitlines()
+    assert lines.count(SKIPPED_SEAL) == 1
+    assert len(lines) == 1 + len(original)
+    assert all("not appended again" in line for line in lines if line != SKIPPED_SEAL)
+    assert sha(tmp_path / SEED_LEDGER) == before
+    # Into an empty ledger of the same convention: the same entries, entry for entry.
+    copy = cli("import", "-c", "empty.yaml", "a.csv")
+    assert copy.exit_code == 0, copy.stderr
+    assert copy.stdout.splitlines()[0] == (
+        f"Imported {len(original)} entries from a.csv into ledgers/copy.ledger")
+    assert copy.stderr.splitlines().count(SKIPPED_SEAL) == 1
+    assert _comparable(cli("log", "-c", "empty.yaml", "--format", "json").stdout) == original
+    assert cli("check", "empty.yaml").exit_code == 0
+
+
+HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "-1+1", "+33 6 00", "@SUM(A1)", "\tstarts with a tab",
+           "a\ttab, a comma; a semicolon", 'say "hi", then \'bye\'', "two\nlines", "\nleading line feed",
+           "  surrounding spaces  ", " =spaced formula", "'quoted start", "ends with a line feed\n"]
+
+
+@pytest.mark.parametrize("dialect", ["rfc4180", "excel-fr"])
+def test_hostile_labels_come_back_exactly(mini: Cli, tmp_path: Path, dialect: str) -> None:
+    for n, label in enumerate(HOSTILE, start=1):
+        result = mini("note", "--team", "alpha", "--date", f"2021-03-{n:02d}", "--", label)
+        assert result.exit_code == 0, result.stderr
+    result = mini("commit", "--team", "beta", "20", "--date", "2021-03-20", "--ref", "BC-1", "--label", "=1+1")
+    assert result.exit_code == 0, result.stderr
+    result = mini("pay", "BC-1", "5", "--date", "2021-04-01", "--service-fait", "2021-03-30",
+                  "--label", '  -paid, "in full"\n')
+    assert result.exit_code == 0, result.stderr
+    assert mini("close", "2021-03").exit_code == 0
+    assert mini("export", "--format", "csv", "--csv-dialect", dialect, "--output", "a.csv").exit_code == 0
+    original = json.loads(mini("log", "--format", "json").stdout)
+    assert [e["label"] for e in original if e["kind"] == "note"] == HOSTILE
+    (tmp_path / "convention.yaml").write_text(MINI.replace("ledger: mini.ledger", "ledger: copy.ledger"))
+    result = mini("import", "a.csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == SKIPPED_SEAL + "\n"
+    copied = json.loads(mini("log", "--format", "json").stdout)
+    assert _comparable(json.dumps(copied)) == _comparable(json.dumps(original))
