@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .book import Book, Window, read_book
-from .budget import Replay
+from .budget import Replay, did_you_mean
 from .convention import LoadedConvention, load_convention
 from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
@@ -146,7 +146,9 @@ def complete(draft: Draft, state: Replay) -> Entry:
         return entry
     found = state.resolve(draft.target)
     if found is None:
-        raise fail(f"unknown commitment {draft.target!r} (expected a commitment id or its bon de "
+        known = [name for c in state.commitments.values() for name in (c.id, c.ref) if name]
+        raise fail(f"unknown commitment {draft.target!r} ({did_you_mean(draft.target, known)}"
+                   "expected a commitment id or its bon de "
                    "commande reference; `delegation log --kind commitment` lists them)",
                    code="commitment-unknown", exit_code=ExitCode.PROBLEMS)
     entry = entry._replace(commitment=found.id, team=found.team)

@@ -100,6 +100,15 @@ def _counter() -> defaultdict[int, Cents]:
     return defaultdict(int)
 
 
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``"did you mean 'friches'? "`` for the known name nearest to ``word`` (difflib, cutoff
+    0.6), else ``""``: the start of an unknown name's explanation."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 class Replay:
     """Running figures of entries replayed in date order.
 
@@ -191,8 +200,9 @@ class Replay:
         if kind == "seal":  # seals consume nothing; seal.py checks them
             return
         if team not in self._team_ids:
-            self._issue(entry, _E, "team-unknown", f"unknown team {team!r} (expected one of: "
-                                                   f"{', '.join(t.id for t in self.conv.teams)})")
+            teams = [t.id for t in self.conv.teams]
+            self._issue(entry, _E, "team-unknown", f"unknown team {team!r} ({did_you_mean(team, teams)}"
+                                                   f"expected one of: {', '.join(teams)})")
         if date != self._day:  # the limits and the period of a day, worked out once per day
             self._day = date
             self._day_limits = self.limits_at(date)
@@ -237,14 +247,14 @@ class Replay:
         date, _, ident, team, amount, ref, marche, prestation = entry[:8]
         if marche is not None and marche not in self._marche_ids:
             self._issue(entry, _E, "marche-unknown",
-                        f"unknown marché {marche!r} (expected one of: "
+                        f"unknown marché {marche!r} ({did_you_mean(marche, self._marche_ids)}expected one of: "
                         f"{', '.join(sorted(self._marche_ids)) or 'none declared'})")
         if prestation is not None:
             owner = self._marche_of.get(prestation)
             if owner is None:
                 self._issue(entry, _E, "prestation-unknown",
-                            f"unknown prestation kind {prestation!r} (expected one of: "
-                            f"{', '.join(sorted(self._marche_of)) or 'none declared'})")
+                            f"unknown prestation kind {prestation!r} ({did_you_mean(prestation, self._marche_of)}"
+                            f"expected one of: {', '.join(sorted(self._marche_of)) or 'none declared'})")
             elif marche is not None and owner != marche:
                 self._issue(entry, _E, "prestation-marche-mismatch",
                             f"prestation {prestation!r} is bought on marché {owner!r}, not {marche!r}")

@@ -11,20 +11,97 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer ≥ 0.2x ships its own copy of click; older ones use click itself
+    from typer._click import exceptions as click_errors
+    from typer._click.core import Context
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_errors  # type: ignore[no-redef, unused-ignore]
+    from click.core import Context  # type: ignore[no-redef, assignment, unused-ignore]
 
 from . import __version__
 from .errors import DelegationError, ExitCode
 from .money import AmountError, parse_amount
 from .report import CsvDialect
 
+
+class _ShortUsageError(click_errors.UsageError):
+    """A usage error shown in two lines, the error then where to read the usage, instead of
+    Click's four-line banner (exit code 2, as Click's)."""
+
+    def __init__(self, message: str, command_path: str) -> None:
+        super().__init__(message)
+        self.command_path = command_path
+
+    def show(self, file: Any = None) -> None:
+        typer.echo(f"error: {self.message}\nhint: see {self.command_path} --help", err=True)
+
+
+def _negative_number(text: str) -> bool:
+    return len(text) > 1 and text[0] == "-" and (text[1].isdigit() or text[1] in ".,")
+
+
+_NOT_ONE_OF = re.compile(r"(?:Value error, )?(?P<got>'.*') is not one of (?P<choices>.*)\.")
+
+
+def _short(exc: click_errors.UsageError, args: list[str] | None = None) -> click_errors.UsageError:
+    """The two-line form of a usage error (help requests pass through unchanged).
+
+    ``args`` are the command line's words: a negative amount (``-5``, ``-5.50``) reaches Click
+    as an unknown option, reported here as the negative amount it is."""
+    if isinstance(exc, click_errors.NoArgsIsHelpError | _ShortUsageError):
+        return exc
+    ctx = exc.ctx
+    path = ctx.command_path if ctx is not None else "delegation"
+    message = exc.format_message()
+    if isinstance(exc, click_errors.NoSuchOption) and _negative_number(exc.option_name):
+        params = ctx.command.params if ctx is not None else []
+        if any(p.name == "amount" for p in params):
+            raw = next((a for a in args or [] if a.startswith(exc.option_name) and _negative_number(a)),
+                       exc.option_name)
+            try:
+                parse_amount(raw)
+            except AmountError as error:  # '-5' is negative: amounts are positive (expected …)
+                message = f"Invalid value for 'AMOUNT': {error}"
+    elif isinstance(exc, click_errors.BadParameter):
+        choice = _NOT_ONE_OF.fullmatch(exc.message)
+        if choice is not None:
+            accepted = choice["choices"].replace("'", "")
+            where = f" for {exc.param_hint}" if isinstance(exc.param_hint, str) else (
+                f" for {exc.param.get_error_hint()}" if exc.param is not None else "")
+            message = f"Invalid value{where}: {choice['got']} (expected one of: {accepted})"
+    return _ShortUsageError(message, path)
+
+
+class _Group(TyperGroup):
+    """The ``delegation`` group: usage errors in two lines (:class:`_ShortUsageError`)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
+                     **extra: Any) -> Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click_errors.UsageError as exc:
+            raise _short(exc) from None
+
+    def invoke(self, ctx: Context) -> Any:
+        args = [*ctx._protected_args, *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except click_errors.UsageError as exc:
+            raise _short(exc, args) from None
+
+
 app = typer.Typer(
     name="delegation",
+    cls=_Group,
     help="Budget ledger for a convention de délégation de gestion: record commitments (AE) "
     "and payments (CP), refuse what the convention forbids, report every month.",
     no_args_is_help=True,
@@ -181,8 +258,14 @@ def _complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
 
 TeamOpt = Annotated[str, typer.Option("--team", help="Team id, as in the convention.",
                                       autocompletion=_complete_team)]
-AmountArg = Annotated[int, typer.Argument(parser=_amount, metavar="AMOUNT",
-                                          help="Amount in euros: 20000, 20000.50, '20 000,50 €'.")]
+AMOUNT_HELP = "Amount in euros, cents allowed: 20000, 20000.50, '20 000,50 €'."
+
+
+class euros(int):  # noqa: N801 - the name --help shows after AMOUNT: ``AMOUNT <euros>``
+    """Annotation of the AMOUNT arguments, for --help only: their values are plain ``int`` cents."""
+
+
+AmountArg = Annotated[euros, typer.Argument(parser=_amount, metavar="AMOUNT", help=AMOUNT_HELP)]
 
 
 def _version(value: bool) -> None:
@@ -210,7 +293,8 @@ def check(
                                                "$DELEGATION_CONVENTION or ./convention.yaml).")] = None,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
-    output: Annotated[CheckFormat, typer.Option("--format", help="text, or json for editors and CI.")] = (
+    output: Annotated[CheckFormat, typer.Option("--format", case_sensitive=False,
+                                                                    help="text, or json for editors and CI.")] = (
         CheckFormat.text
     ),
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
@@ -222,9 +306,13 @@ def check(
     Example: delegation check examples/fabrique-numerique-s3.yaml
     """
     from .actions import run_check
+    from .convention import explain_missing
     from .report import check_summary, problems_json, problems_text
 
-    result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair)
+    try:
+        result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair)
+    except DelegationError as exc:
+        raise explain_missing(exc, Path(path or convention)) from None
     if result.repaired:
         typer.echo(result.repaired)
     if output is CheckFormat.json:
@@ -325,8 +413,10 @@ def pay(
 def release(
     commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=_complete_commitment,
                                               help="Commitment id or bon de commande reference.")],
-    amount: Annotated[int | None, typer.Argument(parser=_amount, metavar="[AMOUNT]",
-                                                 help="Amount released (default: the whole reste à payer).")] = None,
+    amount: Annotated[euros | None, typer.Argument(parser=_amount, metavar="AMOUNT",
+                                                   help="Amount released (default: the whole reste à payer); "
+                                                   "in euros, cents allowed: 20000, 20000.50, '20 000,50 €'.")]
+    = None,
     date: DateOpt = None,
     label: LabelOpt = None,
     author: AuthorOpt = None,
@@ -357,7 +447,8 @@ def forecast(
     team: TeamOpt,
     month: Annotated[str, typer.Option("--month", parser=_month, metavar="YYYY-MM",
                                        help="Month planned.")],
-    forecast_type: Annotated[ForecastType, typer.Option("--type", help="ae: an order; cp: a payment.")],
+    forecast_type: Annotated[ForecastType, typer.Option("--type", case_sensitive=False,
+                                                                        help="ae: an order; cp: a payment.")],
     date: DateOpt = None,
     label: LabelOpt = None,
     author: AuthorOpt = None,
@@ -412,8 +503,10 @@ def log(
     team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
     month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
                                               help="Only entries dated in this month.")] = None,
-    kind: Annotated[EntryKind | None, typer.Option("--kind", help="Only this kind of entry.")] = None,
-    output: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
+    kind: Annotated[EntryKind | None, typer.Option("--kind", case_sensitive=False,
+                                                                 help="Only this kind of entry.")] = None,
+    output: Annotated[Format, typer.Option("--format", case_sensitive=False,
+                                                               help="table, json or csv.")] = Format.table,
     dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
@@ -461,7 +554,8 @@ def report(
                                               help="Month reported (default: this month, within the period).")] = None,
     team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
     final: Annotated[bool, typer.Option("--final", help="The end-of-convention report.")] = False,
-    output: Annotated[ReportFormat, typer.Option("--format", help="table, json, csv or markdown.")] = (
+    output: Annotated[ReportFormat, typer.Option("--format", case_sensitive=False,
+                                                                     help="table, json, csv or markdown.")] = (
         ReportFormat.table
     ),
     fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert",
@@ -579,14 +673,16 @@ class ExportFormat(enum.StrEnum):
     json = "json"
 
 
-DialectOpt = Annotated[CsvDialect, typer.Option("--csv-dialect", help="rfc4180 (comma, decimal point) or excel-fr "
-                                             "(semicolon, decimal comma, BOM).")]
+DialectOpt = Annotated[CsvDialect, typer.Option("--csv-dialect", case_sensitive=False,
+                                                help="rfc4180 (comma, decimal point) or excel-fr "
+                                                "(semicolon, decimal comma, BOM).")]
 
 
 @app.command()
 @_handled
 def export(
-    output_format: Annotated[ExportFormat, typer.Option("--format", help="hledger, beancount, csv or json.")],
+    output_format: Annotated[ExportFormat, typer.Option("--format", case_sensitive=False,
+                                                                         help="hledger, beancount, csv or json.")],
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                help="Write to FILE (atomically) instead of stdout.")] = None,
     until: Annotated[dt.date | None, typer.Option("--until", parser=_date, metavar="YYYY-MM-DD",

@@ -208,6 +208,10 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     shown = str(path)
+    if text.startswith(LEDGER_HEADER):
+        raise fail("is a delegation ledger, not a convention (expected a convention YAML file; a ledger is "
+                   f"given with --ledger: delegation check -c CONVENTION.yaml --ledger {shown})",
+                   code="file-is-ledger", path=shown, line=1, column=1)
     _refuse_deep_flow(text, shown)
     try:
         with warnings.catch_warnings():  # ruamel warns about reused anchors: not the user's concern here
@@ -243,11 +247,41 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
 
 def require_convention(path: Path) -> LoadedConvention:
     """Load a convention for a command that needs a valid one; raise otherwise."""
-    loaded = load_convention(path)
+    try:
+        loaded = load_convention(path)
+    except DelegationError as exc:
+        raise explain_missing(exc, path) from None
     errors = [p for p in loaded.problems if p.severity is Severity.ERROR]
     if errors or loaded.convention is None:
         raise DelegationError(errors, ExitCode.PROBLEMS)
     return loaded
+
+
+def explain_missing(exc: DelegationError, path: Path) -> DelegationError:
+    """``exc`` with, when it says the convention ``path`` does not exist, how to give one:
+    ``-c PATH``, ``$DELEGATION_CONVENTION``, and the YAML files of the current folder."""
+    import dataclasses
+
+    def hinted(problem: Problem) -> Problem:
+        if problem.code != "file-missing" or problem.path != str(path):
+            return problem
+        try:
+            here = sorted(p.name for p in Path.cwd().iterdir()
+                          if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
+        except OSError:
+            here = []
+        listed = ", ".join(here[:10]) + (", …" if len(here) > 10 else "")
+        files = f" (YAML files here: {listed})" if here else ""
+        return dataclasses.replace(problem, message=f"{problem.message}; give one with -c PATH or "
+                                                    f"$DELEGATION_CONVENTION{files}")
+
+    problems = [hinted(p) for p in exc.problems]
+    if problems == list(exc.problems):
+        return exc
+    return DelegationError(problems, exc.exit_code)
+
+
+LEDGER_HEADER = "# delegation-ledger v"
 
 
 # --------------------------------------------------------------------------------------
@@ -362,6 +396,21 @@ def _field_names(loc: Loc) -> list[str] | None:
     return None
 
 
+DATE_EXPECTED = "expected a date YYYY-MM-DD, such as 2019-12-09"
+
+
+def _date_problem(err: Any) -> str:
+    """What is wrong with a date field, and the form expected: ``'14/03/2023' is not a date
+    (expected a date YYYY-MM-DD, such as 2019-12-09)``; a well-formed date that does not exist
+    (``2019-02-30``) says which part is out of range."""
+    value = err.get("input")
+    got = repr(str(value)) if isinstance(value, str | int) and len(str(value)) < 60 else "the value"
+    reason = str((err.get("ctx") or {}).get("error", ""))
+    if "outside expected range" in reason:
+        return f"{got} is not a calendar date: {reason} ({DATE_EXPECTED})"
+    return f"{got} is not a date ({DATE_EXPECTED})"
+
+
 def _schema_problems(exc: ValidationError, root: Any, shown: str) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
@@ -375,6 +424,9 @@ def _schema_problems(exc: ValidationError, root: Any, shown: str) -> list[Proble
             line, col = _locate(root, loc, on_key=True)
         elif kind == "missing":
             message = f"missing field {dotted!r}"
+            line, col = _locate(root, loc)
+        elif kind.startswith(("date_", "datetime_")):
+            message = f"{dotted}: {_date_problem(err)}"
             line, col = _locate(root, loc)
         else:
             msg = err["msg"].removeprefix("Value error, ")

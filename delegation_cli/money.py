@@ -61,7 +61,7 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Cents:
     if not text:
         raise AmountError(f"{raw!r} is not an amount ({EXPECTED})")
     if text[0] in "-−":
-        raise AmountError(f"{raw!r} is negative ({EXPECTED})")
+        raise AmountError(f"{raw!r} is negative: amounts are positive ({EXPECTED})")
     if text[0] == "+":
         text = text[1:]
     match = _HUMAN.fullmatch(text)

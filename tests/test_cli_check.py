@@ -68,7 +68,8 @@ def test_json_format(cli: Cli, tmp_path: Path) -> None:
 def test_missing_file_is_a_usage_error(cli: Cli) -> None:
     result = cli("check", "nope.yaml")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "nope.yaml: error: no such file (expected a convention YAML file)\n"
+    assert result.stderr == ("nope.yaml: error: no such file (expected a convention YAML file); give one with "
+                             "-c PATH or $DELEGATION_CONVENTION\n")
 
 
 def test_directory_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
@@ -93,7 +94,8 @@ def test_default_convention_from_env_then_cwd(cli: Cli, tmp_path: Path) -> None:
                                   "(0 entries)\n")
     result = cli("check", env={"DELEGATION_CONVENTION": "other.yaml"})
     assert (result.exit_code, result.stderr) == (
-        2, "other.yaml: error: no such file (expected a convention YAML file)\n")
+        2, "other.yaml: error: no such file (expected a convention YAML file); give one with -c PATH or "
+           "$DELEGATION_CONVENTION (YAML files here: convention.yaml)\n")
 
 
 def test_help_lists_every_command(cli: Cli) -> None:
@@ -113,7 +115,8 @@ def test_installed_script_runs_in_a_subprocess(tmp_path: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "delegation_cli", "check", "nope.yaml"],
                              capture_output=True, text=True, cwd=tmp_path, check=False)
     assert (missing.returncode, missing.stdout) == (2, "")
-    assert missing.stderr == "nope.yaml: error: no such file (expected a convention YAML file)\n"
+    assert missing.stderr == ("nope.yaml: error: no such file (expected a convention YAML file); give one with "
+                              "-c PATH or $DELEGATION_CONVENTION\n")
     assert "Traceback" not in missing.stderr
 
 

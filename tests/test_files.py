@@ -220,7 +220,9 @@ def test_a_ledger_above_the_limit_is_refused_unread(mini: Cli, tmp_path: Path,
 
 
 def test_a_missing_convention_or_ledger_keeps_its_behaviour(mini: Cli, tmp_path: Path) -> None:
-    assert mini("check", "nope.yaml").stderr == "nope.yaml: error: no such file (expected a convention YAML file)\n"
+    assert mini("check", "nope.yaml").stderr == ("nope.yaml: error: no such file (expected a convention YAML file); "
+                                                 "give one with -c PATH or $DELEGATION_CONVENTION (YAML files "
+                                                 "here: convention.yaml)\n")
     assert mini("check").stdout.endswith("; ledger mini.ledger: not created yet (0 entries)\n")
     assert mini("commit", "--team", "alpha", "10", "--date", "2021-03-01").exit_code == 0
     assert (tmp_path / "mini.ledger").read_text().startswith(f"{HEADER}\n")

@@ -52,8 +52,8 @@ def test_an_impossible_date_in_the_convention_is_located(seed: Cli, tmp_path: Pa
                               for row in text.splitlines()) + "\n", encoding="utf-8")
     result = seed("check")
     assert result.exit_code == 1
-    assert result.stderr == (f"convention.yaml:{line}:9: error: signed: Input should be a valid date or datetime, "
-                             f"{why} (got '{value}')\n")
+    assert result.stderr == (f"convention.yaml:{line}:9: error: signed: '{value}' is not a calendar date: "
+                             f"{why} (expected a date YYYY-MM-DD, such as 2019-12-09)\n")
 
 
 def test_an_undecodable_argument(tmp_path: Path) -> None:
