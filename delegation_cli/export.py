@@ -61,9 +61,9 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
             tuple(postings))))
     for av in conv.avenants_in_order:
         postings = []
-        for change in av.years:
-            y = str(change.year)
-            for kind, amount in (("ae", change.ae), ("cp", change.cp)):
+        for year, ae_change, cp_change in conv.year_changes(av):  # new values less those in force
+            y = str(year)
+            for kind, amount in (("ae", ae_change), ("cp", cp_change)):
                 if amount:
                     postings += [Posting((kind, y, "available"), amount), Posting((kind, y, "opened"), -amount)]
         reserved = []

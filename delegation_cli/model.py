@@ -78,8 +78,6 @@ def _to_cents(value: Any, *, signed: bool) -> Cents:
 
 Amount = Annotated[Cents, BeforeValidator(lambda v: _to_cents(v, signed=False))]
 """A non-negative amount in euros in YAML, held as integer cents."""
-SignedAmount = Annotated[Cents, BeforeValidator(lambda v: _to_cents(v, signed=True))]
-"""A signed change of an amount (avenants), held as integer cents."""
 
 
 def _pattern(pattern: str, example: str) -> Callable[[str], str]:
@@ -267,11 +265,13 @@ class Termination(Frozen):
 
 
 class YearChange(Frozen):
-    """An avenant's change of one year's AE and CP (signed deltas)."""
+    """An avenant's new AE and CP for one year, as its text states them ("les AE 2024 sont
+    portées à 80 000 €"): each, when given, is the year's amount from the avenant's date on
+    (carry-overs into the year come on top); left out, it is unchanged."""
 
     year: int = Field(ge=1900, le=2999)
-    ae: SignedAmount = 0
-    cp: SignedAmount = 0
+    ae: Amount | None = None
+    cp: Amount | None = None
 
 
 class CarryOver(Frozen):
@@ -293,17 +293,22 @@ class Avenant(Frozen):
         number: the avenant's number (1, 2, …).
         date: its signature date; it applies to entries dated on or after it.
         object: what it is about, in free text.
-        team_cap: change of the per-team cap (signed).
-        total: change of the envelope (signed).
-        years: changes of a year's AE and CP (signed).
-        carry_overs: explicit carry-overs of unused AE/CP to the following year.
+        team_cap: the new per-team cap ("le plafond par équipe est porté à 120 000 €"), or
+            None (left out) when unchanged.
+        total: the new envelope, or None when unchanged.
+        years: the new AE and CP of some years (each left out is unchanged).
+        carry_overs: explicit carry-overs of unused AE/CP to the following year (amounts
+            moved, not new values).
+
+    Every amount an avenant states is a new value, not a change: ``team_cap: 120000`` puts
+    the cap at 120 000 € whatever it was.
     """
 
     number: int = Field(ge=1)
     date: dt.date
     object: str | None = None
-    team_cap: SignedAmount = 0
-    total: SignedAmount = 0
+    team_cap: Amount | None = None
+    total: Amount | None = None
     years: tuple[YearChange, ...] = ()
     carry_overs: tuple[CarryOver, ...] = ()
 
@@ -412,22 +417,26 @@ class Convention(Frozen):
         return tuple(steps)
 
     def _iter_limits(self) -> Iterator[tuple[dt.date | None, Limits]]:
-        ae = {y.year: y.ae for y in self.budget.schedule}
+        ae = {y.year: y.ae for y in self.budget.schedule}  # the years' own amounts …
         cp = {y.year: y.cp for y in self.budget.schedule}
+        ae_in: dict[Year, Cents] = {}  # … and what carry-overs brought into them
+        cp_in: dict[Year, Cents] = {}
         cap, total = self.budget.team_cap, self.budget.total
         numbers: tuple[int, ...] = ()
-        yield None, Limits(cap, total, dict(ae), dict(cp), numbers)
+
+        def limits() -> Limits:
+            years = sorted({*ae, *ae_in, *cp, *cp_in})
+            return Limits(cap, total, {y: ae.get(y, 0) + ae_in.get(y, 0) for y in years},
+                          {y: cp.get(y, 0) + cp_in.get(y, 0) for y in years}, numbers)
+
+        yield None, limits()
         for av in self.avenants_in_order:
-            cap = None if cap is None else cap + av.team_cap
-            total += av.total
-            for change in av.years:
-                ae[change.year] = ae.get(change.year, 0) + change.ae
-                cp[change.year] = cp.get(change.year, 0) + change.cp
+            cap, total = _applied(av, cap, total, ae, cp)
             for carry in av.carry_overs:
-                ae[carry.to_year] = ae.get(carry.to_year, 0) + carry.ae
-                cp[carry.to_year] = cp.get(carry.to_year, 0) + carry.cp
+                ae_in[carry.to_year] = ae_in.get(carry.to_year, 0) + carry.ae
+                cp_in[carry.to_year] = cp_in.get(carry.to_year, 0) + carry.cp
             numbers = (*numbers, av.number)
-            yield av.date, Limits(cap, total, dict(ae), dict(cp), numbers)
+            yield av.date, limits()
 
     def limits_at(self, day: dt.date) -> Limits:
         """The limits in force on ``day``: avenants dated on or before it apply."""
@@ -438,6 +447,21 @@ class Convention(Frozen):
             else:
                 break
         return current
+
+    def year_changes(self, avenant: Avenant) -> tuple[tuple[Year, Cents, Cents], ...]:
+        """What ``avenant`` adds to (or, negative, takes from) each schedule year it restates:
+        ``(year, AE, CP)``, the new values less those in force just before it, carry-overs
+        aside.  The exports post these movements on the avenant's date."""
+        return self._year_changes.get(id(avenant), ())
+
+    @cached_property
+    def _year_changes(self) -> dict[int, tuple[tuple[Year, Cents, Cents], ...]]:
+        out: dict[int, tuple[tuple[Year, Cents, Cents], ...]] = {}
+        for step in _avenant_steps(self):
+            _, _, ae, cp = step.before
+            years = sorted({c.year for c in step.avenant.years if c.year in ae})
+            out[id(step.avenant)] = tuple((y, step.ae[y] - ae[y], step.cp[y] - cp[y]) for y in years)
+        return out
 
     def carried_out(self, kind: Literal["ae", "cp"], year: int) -> Cents:
         """The carry-over rule: AE or CP of ``year`` that an avenant carries over to the next
@@ -454,6 +478,21 @@ class Convention(Frozen):
                 key = (kind, carry.from_year)
                 out[key] = out.get(key, 0) + getattr(carry, kind)
         return out
+
+
+def _applied(av: Avenant, cap: Cents | None, total: Cents,
+             ae: dict[Year, Cents], cp: dict[Year, Cents]) -> tuple[Cents | None, Cents]:
+    """The avenant's new values put in force: ``ae`` and ``cp`` updated in place, the new team
+    cap and envelope returned.  A cap stated where the convention caps no team is ignored
+    (``check`` says so: ``avenant-no-team-cap``)."""
+    for change in av.years:
+        if change.ae is not None:
+            ae[change.year] = change.ae
+        if change.cp is not None:
+            cp[change.year] = change.cp
+    if cap is not None and av.team_cap is not None:
+        cap = av.team_cap
+    return cap, total if av.total is None else av.total
 
 
 # --------------------------------------------------------------------------------------
@@ -498,12 +537,17 @@ def _unique_ids(items: Iterable[tuple[Loc, str]], code: str, what: str) -> Itera
         yield Finding(loc, Severity.ERROR, code, f"{what} id {ident!r} is used twice (expected unique ids)")
 
 
-def _above_caps(loc: Loc, total: Cents, n_teams: int, cap: Cents, prefix: str = "") -> Iterator[Finding]:
-    """``envelope-above-caps`` when ``total`` exceeds ``n_teams`` × ``cap``."""
+def _against_caps(loc: Loc, total: Cents, n_teams: int, cap: Cents, prefix: str = "") -> Iterator[Finding]:
+    """``envelope-above-caps`` (an error) when ``total`` exceeds ``n_teams`` × ``cap``,
+    ``envelope-below-caps`` (a warning) when it falls short of it."""
     if total > n_teams * cap:
         yield Finding(loc, Severity.ERROR, "envelope-above-caps",
                       f"{prefix}the envelope {_fr(total)} exceeds {n_teams} teams × {_fr(cap)} = "
                       f"{_fr(n_teams * cap)} (expected envelope ≤ teams × cap)")
+    elif total != n_teams * cap:
+        yield Finding(loc, Severity.WARNING, "envelope-below-caps",
+                      f"{prefix}{n_teams} teams × {_fr(cap)} = {_fr(n_teams * cap)} "
+                      f"differs from the envelope {_fr(total)} (expected teams × cap = envelope)")
 
 
 def _programme4(conv: Convention) -> str:
@@ -583,14 +627,8 @@ def check_team_caps(conv: Convention) -> Iterator[Finding]:
     """The envelope is at most, and preferably exactly, teams × per-team cap."""
     budget, n_teams, cap = conv.budget, len(conv.teams), conv.budget.team_cap
     loc: Loc = ("budget", "team_cap")
-    if cap is None:
-        return
-    if budget.total > n_teams * cap:
-        yield from _above_caps(loc, budget.total, n_teams, cap)
-    elif budget.total != n_teams * cap:
-        yield Finding(loc, Severity.WARNING, "envelope-below-caps",
-                      f"{n_teams} teams × {_fr(cap)} = {_fr(n_teams * cap)} "
-                      f"differs from the envelope {_fr(budget.total)} (expected teams × cap = envelope)")
+    if cap is not None:
+        yield from _against_caps(loc, budget.total, n_teams, cap)
 
 
 def check_team_shares(conv: Convention) -> Iterator[Finding]:
@@ -737,9 +775,8 @@ class _AvenantStep:
     """One avenant applied in date order on top of those before it.
 
     ``team_cap``, ``total``, ``ae`` and ``cp`` are the amounts once it applies, carry-overs
-    aside (they move credits between years); ``changed`` holds, for each of its ``years``
-    changes to a schedule year, the change's index, the year, and the year's AE and CP just
-    after that change.
+    aside (they move credits between years, and the years' own amounts are what avenants
+    state); ``before`` holds the same four just before it applies.
     """
 
     index: int
@@ -748,7 +785,17 @@ class _AvenantStep:
     total: Cents
     ae: dict[Year, Cents]
     cp: dict[Year, Cents]
-    changed: tuple[tuple[int, Year, Cents, Cents], ...]
+    before: tuple[Cents | None, Cents, dict[Year, Cents], dict[Year, Cents]]
+
+    @property
+    def changes_caps(self) -> bool:
+        """Whether the avenant moves the team cap or the envelope."""
+        return (self.team_cap, self.total) != self.before[:2]
+
+    @property
+    def changes_schedule(self) -> bool:
+        """Whether the avenant moves the envelope or a year's AE or CP."""
+        return (self.total, self.ae, self.cp) != self.before[1:]
 
 
 def _avenant_steps(conv: Convention) -> Iterator[_AvenantStep]:
@@ -758,42 +805,38 @@ def _avenant_steps(conv: Convention) -> Iterator[_AvenantStep]:
     cp = {y.year: y.cp for y in conv.budget.schedule}
     cap, total = conv.budget.team_cap, conv.budget.total
     for av in conv.avenants_in_order:
-        cap = None if cap is None else cap + av.team_cap
-        total += av.total
-        changed: list[tuple[int, Year, Cents, Cents]] = []
-        for j, change in enumerate(av.years):
-            if change.year in ae:
-                ae[change.year] += change.ae
-                cp[change.year] += change.cp
-                changed.append((j, change.year, ae[change.year], cp[change.year]))
-        yield _AvenantStep(index[id(av)], av, cap, total, dict(ae), dict(cp), tuple(changed))
+        before = (cap, total, dict(ae), dict(cp))
+        known = av.model_copy(update={"years": tuple(c for c in av.years if c.year in ae)})
+        cap, total = _applied(known, cap, total, ae, cp)
+        yield _AvenantStep(index[id(av)], av, cap, total, dict(ae), dict(cp), before)
 
 
 StepRule = Callable[[Convention, _AvenantStep], Iterable[Finding]]
-"""A rule on the amounts in force once one more avenant applies."""
+"""A rule on the amounts in force once one more avenant applies: the convention rules on
+the convention as amended by each avenant in turn, each finding naming the avenant."""
 
 
-def _negative(loc: Loc, av: Avenant, what: str, amount: Cents) -> Iterator[Finding]:
-    """``avenant-negative`` when the avenant takes ``what`` below zero."""
-    if amount < 0:
-        yield Finding(loc, Severity.ERROR, "avenant-negative",
-                      f"avenant n° {av.number} lowers {what} to {_fr(amount)} (expected an amount ≥ 0)")
+def check_step_team_cap_set(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
+    """An avenant sets a team cap only where the convention has one."""
+    av = step.avenant
+    if conv.budget.team_cap is None and av.team_cap is not None:
+        yield Finding(("avenants", step.index, "team_cap"), Severity.ERROR, "avenant-no-team-cap",
+                      f"avenant n° {av.number} changes the team cap, but the convention caps no team "
+                      "(expected budget.team_cap to be set)")
 
 
-def check_step_non_negative(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
-    """The avenant leaves the team cap, the envelope and each year's AE and CP at zero or above."""
-    i, av = step.index, step.avenant
-    if step.team_cap is None:
-        if av.team_cap:
-            yield Finding(("avenants", i, "team_cap"), Severity.ERROR, "avenant-no-team-cap",
-                          f"avenant n° {av.number} changes the team cap, but the convention caps no team "
-                          "(expected budget.team_cap to be set)")
-    else:
-        yield from _negative(("avenants", i, "team_cap"), av, "the team cap", step.team_cap)
-    yield from _negative(("avenants", i, "total"), av, "the envelope", step.total)
-    for j, year, ae, cp in step.changed:
-        yield from _negative(("avenants", i, "years", j, "ae"), av, f"AE {year}", ae)
-        yield from _negative(("avenants", i, "years", j, "cp"), av, f"CP {year}", cp)
+def check_step_changes_something(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
+    """An avenant states at least one new amount, or carries something over."""
+    av = step.avenant
+    if av.carry_overs or (av.team_cap is not None and step.before[0] is None):
+        return
+    if any(c.year not in step.ae for c in av.years):
+        return  # a change to an unknown year is an error of its own (avenant-unknown-year)
+    if not step.changes_caps and not step.changes_schedule:
+        yield Finding(("avenants", step.index), Severity.WARNING, "avenant-no-change",
+                      f"avenant n° {av.number} changes nothing: every amount it states is already "
+                      "the one in force, and it carries nothing over (expected a new team cap, "
+                      "envelope, AE or CP, or a carry-over)")
 
 
 def check_step_carry_overs(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
@@ -812,9 +855,9 @@ def check_step_carry_overs(conv: Convention, step: _AvenantStep) -> Iterator[Fin
 
 
 def check_step_envelope(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
-    """After the avenant, Σ AE = Σ CP = envelope still holds."""
+    """After an avenant moving the envelope or a year, Σ AE = Σ CP = envelope still holds."""
     ae, cp = sum(step.ae.values()), sum(step.cp.values())
-    if ae != step.total or cp != step.total:
+    if step.changes_schedule and (ae != step.total or cp != step.total):
         yield Finding(("avenants", step.index), Severity.ERROR, "avenant-envelope-mismatch",
                       f"after avenant n° {step.avenant.number}, the schedule opens {_fr(ae)} of AE and "
                       f"{_fr(cp)} of CP for an envelope of {_fr(step.total)} (expected Σ AE = Σ CP = "
@@ -822,15 +865,17 @@ def check_step_envelope(conv: Convention, step: _AvenantStep) -> Iterator[Findin
 
 
 def check_step_team_caps(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
-    """After the avenant, the envelope is at most teams × per-team cap."""
-    if step.team_cap is None:
+    """After an avenant moving the cap or the envelope, the envelope is at most, and
+    preferably exactly, teams × per-team cap (as :func:`check_team_caps`)."""
+    if step.team_cap is None or not step.changes_caps:
         return iter(())
-    return _above_caps(("avenants", step.index), step.total, len(conv.teams), step.team_cap,
-                       prefix=f"after avenant n° {step.avenant.number}, ")
+    return _against_caps(("avenants", step.index), step.total, len(conv.teams), step.team_cap,
+                         prefix=f"after avenant n° {step.avenant.number}, ")
 
 
 AVENANT_STEP_RULES: tuple[StepRule, ...] = (
-    check_step_non_negative,
+    check_step_team_cap_set,
+    check_step_changes_something,
     check_step_carry_overs,
     check_step_envelope,
     check_step_team_caps,

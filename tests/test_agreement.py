@@ -14,8 +14,8 @@
 The convention: 2 teams capped at 600 €, envelope 1 000 €, AE 2021 = 400 € / CP 100 €,
 AE 2022 = 600 € / CP 900 €; avenant n° 1, dated on the day the convention takes effect
 (2021-02-01, so that it is in force for every entry), carries 50 € of AE and 10 € of CP
-from 2021 to 2022; avenant n° 2 (2021-09-01) raises the cap by 50 €, the envelope and
-AE/CP 2022 by 100 €.
+from 2021 to 2022; avenant n° 2 (2021-09-01) raises the cap to 650 €, the envelope to
+1 100 €, AE 2022 to 700 € and CP 2022 to 1 000 € (each 50 € or 100 € more).
 
 The carry-over rule (``Convention.carried_out``), modelled independently below: credits
 carried out of 2021 can never be used in 2021, whatever the avenant's date (so also in a
@@ -61,7 +61,7 @@ AGREE = dedent("""
       - {id: dev, name: Dev, prestations: [{id: devops, name: Devops}]}
     avenants:
       - {number: 1, date: 2021-02-01, carry_overs: [{from_year: 2021, ae: 50, cp: 10}]}
-      - {number: 2, date: 2021-09-01, team_cap: 50, total: 100, years: [{year: 2022, ae: 100, cp: 100}]}
+      - {number: 2, date: 2021-09-01, team_cap: 650, total: 1100, years: [{year: 2022, ae: 700, cp: 1000}]}
     ledger: agree.ledger
 """)
 

@@ -347,19 +347,10 @@ AVENANT_CASES = [
         id="avenant-outside-period",
     ),
     pytest.param(
-        [("    team_cap: 10000", "    team_cap: -90000"),
-         ("    total: 40000", "    total: -360000"),
-         ("        ae: 40000\n", "        ae: -40000\n"),
-         ("        cp: 40000\n", "        cp: -40000\n")],
+        [("    team_cap: 90000 ", "    team_cap: -10000 ")],
         lambda t: [
-            f"c.yaml:{at(t, 'team_cap: -90000')}: error: avenant n° 1 lowers the team cap to "
-            f"{eur('-10 000,00 €')} (expected an amount ≥ 0)",
-            f"c.yaml:{at(t, 'total: -360000')}: error: avenant n° 1 lowers the envelope to "
-            f"{eur('-40 000,00 €')} (expected an amount ≥ 0)",
-            f"c.yaml:{at(t, '- number: 1', 'number')}: error: after avenant n° 1, the schedule "
-            f"opens {eur('280 000,00 €')} of AE and {eur('280 000,00 €')} of CP for an envelope "
-            f"of {eur('-40 000,00 €')} (expected Σ AE = Σ CP = envelope; change the envelope "
-            "with the years)",
+            f"c.yaml:{at(t, 'team_cap: -10000', '-10000')}: error: avenants.0.team_cap: -10000 is "
+            "negative (expected an amount ≥ 0 in euros with at most 2 decimals)",
         ],
         id="avenant-negative",
     ),
@@ -373,7 +364,7 @@ AVENANT_CASES = [
         id="carry-over-too-large",
     ),
     pytest.param(
-        [("      - year: 2024\n        ae: 40000", "      - year: 2025\n        ae: 40000")],
+        [("      - year: 2024\n        ae: 80000", "      - year: 2025\n        ae: 80000")],
         lambda t: [
             f"c.yaml:{at(t, 'year: 2025', '2025')}: error: avenant n° 1 changes year 2025, which "
             "is not in the schedule (expected one of 2022, 2023, 2024)",
@@ -385,12 +376,15 @@ AVENANT_CASES = [
         id="avenant-unknown-year",
     ),
     pytest.param(
-        [("    total: 40000", "    total: 30000")],
+        [("    total: 360000", "    total: 350000")],
         lambda t: [
             f"c.yaml:{at(t, '- number: 1', 'number')}: error: after avenant n° 1, the schedule "
             f"opens {eur('360 000,00 €')} of AE and {eur('360 000,00 €')} of CP for an envelope "
             f"of {eur('350 000,00 €')} (expected Σ AE = Σ CP = envelope; change the envelope "
             "with the years)",
+            f"c.yaml:{at(t, '- number: 1', 'number')}: warning: after avenant n° 1, 4 teams × "
+            f"{eur('90 000,00 €')} = {eur('360 000,00 €')} differs from the envelope "
+            f"{eur('350 000,00 €')} (expected teams × cap = envelope)",
         ],
         id="avenant-envelope-mismatch",
     ),

@@ -23,7 +23,7 @@ import pytest
 
 from delegation_cli.export import bean_account
 
-from .conftest import ROOT, SEED, Cli, sha
+from .conftest import ROOT, SECOND, SEED, Cli, sha
 
 BIN = Path(sys.executable).parent
 
@@ -128,6 +128,21 @@ def compare(cli: Cli, convention: Path, month_args: tuple[str, ...], tmp_path: P
 @pytest.mark.parametrize("month_args", [("--month", "2020-03"), ("--month", "2020-06"), ("--final",)])
 def test_example_ledger_balances_equal_the_report(cli: Cli, tmp_path: Path, month_args: tuple[str, ...]) -> None:
     compare(cli, SEED, month_args, tmp_path)
+
+
+@pytest.mark.parametrize("month_args", [("--month", "2023-01"), ("--month", "2024-06")])
+def test_an_avenant_stating_new_values_balances_as_the_report(cli: Cli, tmp_path: Path,
+                                                               month_args: tuple[str, ...]) -> None:
+    # The avenant of the second example puts AE 2024 at 80 000 € (from 40 000 €) and CP 2024
+    # at 120 000 € (from 80 000 €): the journal opens the 40 000 € more of each on its date.
+    convention = tmp_path / "convention.yaml"
+    convention.write_text(SECOND.read_text(encoding="utf-8"), encoding="utf-8")
+    compare(cli, convention, month_args, tmp_path)
+    journal = cli("export", "-c", str(convention), "--format", "hledger").stdout
+    avenant = journal[journal.index("2023-01-16 "):].split("\n\n")[0]
+    assert [line.split() for line in avenant.splitlines()[1:] if ":2024:" in line] == [
+        ["ae:2024:available", "40000.00", "EUR"], ["ae:2024:opened", "-40000.00", "EUR"],
+        ["cp:2024:available", "40000.00", "EUR"], ["cp:2024:opened", "-40000.00", "EUR"]]
 
 
 def _generator():  # type: ignore[no-untyped-def]

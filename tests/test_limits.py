@@ -16,7 +16,8 @@ read, and:
 
 The convention below: 2 teams capped at 600 €, an envelope of 1 000 €, AE 2021 = 400 €
 (CP 100 €), AE 2022 = 600 € (CP 900 €), no avenant of its own: each case adds its avenants.
-Avenant amounts are signed deltas, applied from the avenant's date.  Carry-overs move AE/CP
+Avenant amounts are new values (the cap, the envelope, a year's AE or CP from the avenant's
+date on), applied from the avenant's date.  Carry-overs move AE/CP
 of ``from_year`` to the next year, under the carry-over rule (``Convention.carried_out``):
 what an avenant carries out of year N can never be used in year N, whatever the avenant's
 date — even before it, since the avenant states those credits were left unused — so N's
@@ -171,8 +172,9 @@ ENV_CARRY_OPS = (
 
 CARRY_AE = "{number: %d, date: %s, carry_overs: [{from_year: 2021, ae: 50}]}"
 CARRY_CP = "{number: %d, date: %s, carry_overs: [{from_year: 2021, cp: 20}]}"
-# The délégant takes back 100 € of AE 2021 (already consumed) and 100 € of CP 2022.
-LOWER_ENVELOPE = "{number: %d, date: %s, total: -100, years: [{year: 2021, ae: -100}, {year: 2022, cp: -100}]}"
+# The délégant takes back 100 € of AE 2021 (already consumed) and 100 € of CP 2022: the
+# envelope is brought down to 900 €, AE 2021 to 300 €, CP 2022 to 800 €.
+LOWER_ENVELOPE = "{number: %d, date: %s, total: 900, years: [{year: 2021, ae: 300}, {year: 2022, cp: 800}]}"
 
 
 # What a refusal in 2021 says of the credits carried out of it, whatever the avenant's date.
@@ -219,10 +221,10 @@ CASES = [
     Case("team-no-avenant", "team", "alpha", "2022-03", TEAM_OPS, (), (),
          "219.55", "alpha"),  # 600 − 380.45
     Case("team-avenant-lowers-cap", "team", "alpha", "2022-03", TEAM_OPS,
-         ("{number: 1, date: 2022-01-15, team_cap: -50}",), (1,),
+         ("{number: 1, date: 2022-01-15, team_cap: 550}",), (1,),
          "169.55", "alpha"),  # (600 − 50) − 380.45
     Case("team-avenant-lowers-cap-later", "team", "alpha", "2022-03", TEAM_OPS,
-         ("{number: 1, date: 2022-06-01, team_cap: -50}",), (),
+         ("{number: 1, date: 2022-06-01, team_cap: 550}",), (),
          "219.55", "alpha"),  # not in force on 2022-03-31: 600 − 380.45
     Case("team-carry-over-before", "team", "alpha", "2022-03", TEAM_OPS,
          (CARRY_AE % (1, "2021-02-15"),), (1,),
@@ -234,10 +236,10 @@ CASES = [
     Case("ae2021-no-avenant", "ae", 2021, "2021-06", AE2021_OPS, (), (),
          "179.85", "beta"),  # 400 − 220.15
     Case("ae2021-avenant-raises-year", "ae", 2021, "2021-06", AE2021_OPS,
-         ("{number: 1, date: 2021-04-15, years: [{year: 2021, ae: 50}, {year: 2022, ae: -50}]}",), (1,),
+         ("{number: 1, date: 2021-04-15, years: [{year: 2021, ae: 450}, {year: 2022, ae: 550}]}",), (1,),
          "229.85", "beta"),  # (400 + 50) − 220.15
     Case("ae2021-avenant-raises-year-later", "ae", 2021, "2021-06", AE2021_OPS,
-         ("{number: 1, date: 2021-09-01, years: [{year: 2021, ae: 50}, {year: 2022, ae: -50}]}",), (),
+         ("{number: 1, date: 2021-09-01, years: [{year: 2021, ae: 450}, {year: 2022, ae: 550}]}",), (),
          "179.85", "beta"),  # not in force on 2021-06-30: 400 − 220.15
     Case("ae2021-carry-over-before", "ae", 2021, "2021-06", AE2021_OPS,
          (CARRY_AE % (1, "2021-02-15"),), (1,),
@@ -252,10 +254,10 @@ CASES = [
     Case("ae2022-no-avenant", "ae", 2022, "2022-03", AE2022_OPS, (), (),
          "219.80", "beta"),  # 600 − 380.20
     Case("ae2022-avenant-raises-year", "ae", 2022, "2022-03", AE2022_OPS,
-         ("{number: 1, date: 2022-01-15, years: [{year: 2021, ae: -50}, {year: 2022, ae: 50}]}",), (1,),
+         ("{number: 1, date: 2022-01-15, years: [{year: 2021, ae: 350}, {year: 2022, ae: 650}]}",), (1,),
          "269.80", "beta"),  # (600 + 50) − 380.20
     Case("ae2022-avenant-raises-year-later", "ae", 2022, "2022-03", AE2022_OPS,
-         ("{number: 1, date: 2022-06-01, years: [{year: 2021, ae: -50}, {year: 2022, ae: 50}]}",), (),
+         ("{number: 1, date: 2022-06-01, years: [{year: 2021, ae: 350}, {year: 2022, ae: 650}]}",), (),
          "219.80", "beta"),  # not in force on 2022-03-31: 600 − 380.20
     Case("ae2022-carry-over-before", "ae", 2022, "2022-03", AE2022_OPS,
          (CARRY_AE % (1, "2021-02-15"),), (1,),
@@ -270,10 +272,10 @@ CASES = [
     Case("cp2021-no-avenant", "cp", 2021, "2021-06", CP2021_OPS, (), (),
          "59.25", "BC-1"),  # 100 − 40.75
     Case("cp2021-avenant-raises-year", "cp", 2021, "2021-06", CP2021_OPS,
-         ("{number: 1, date: 2021-04-15, years: [{year: 2021, cp: 50}, {year: 2022, cp: -50}]}",), (1,),
+         ("{number: 1, date: 2021-04-15, years: [{year: 2021, cp: 150}, {year: 2022, cp: 850}]}",), (1,),
          "109.25", "BC-1"),  # (100 + 50) − 40.75
     Case("cp2021-avenant-raises-year-later", "cp", 2021, "2021-06", CP2021_OPS,
-         ("{number: 1, date: 2021-09-01, years: [{year: 2021, cp: 50}, {year: 2022, cp: -50}]}",), (),
+         ("{number: 1, date: 2021-09-01, years: [{year: 2021, cp: 150}, {year: 2022, cp: 850}]}",), (),
          "59.25", "BC-1"),  # not in force on 2021-06-30: 100 − 40.75
     Case("cp2021-carry-over-before", "cp", 2021, "2021-06", CP2021_OPS,
          (CARRY_CP % (1, "2021-02-15"),), (1,),
@@ -288,10 +290,10 @@ CASES = [
     Case("cp2022-no-avenant", "cp", 2022, "2022-03", CP2022_OPS, (), (),
          "350.65", "BC-4"),  # 900 − 549.35
     Case("cp2022-avenant-lowers-year", "cp", 2022, "2022-03", CP2022_OPS,
-         ("{number: 1, date: 2022-01-15, years: [{year: 2021, cp: 50}, {year: 2022, cp: -50}]}",), (1,),
+         ("{number: 1, date: 2022-01-15, years: [{year: 2021, cp: 150}, {year: 2022, cp: 850}]}",), (1,),
          "300.65", "BC-4"),  # (900 − 50) − 549.35
     Case("cp2022-avenant-lowers-year-later", "cp", 2022, "2022-03", CP2022_OPS,
-         ("{number: 1, date: 2022-06-01, years: [{year: 2021, cp: 50}, {year: 2022, cp: -50}]}",), (),
+         ("{number: 1, date: 2022-06-01, years: [{year: 2021, cp: 150}, {year: 2022, cp: 850}]}",), (),
          "350.65", "BC-4"),  # not in force on 2022-03-31: 900 − 549.35
     Case("cp2022-carry-over-before", "cp", 2022, "2022-03", CP2022_OPS,
          (CARRY_CP % (1, "2021-02-15"),), (1,),
