@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors
+from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file
 from .model import Convention, Finding, Loc, YamlNumber, convention_findings
 
 if TYPE_CHECKING:
@@ -163,21 +163,6 @@ def _read_regular(path: Path, *, max_bytes: int, what: str) -> bytes:
         raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
     finally:
         os.close(fd)
-
-
-def not_a_file(mode: int, shown: str, what: str) -> DelegationError:
-    """The error (exit 2) for a path that is not a regular file, saying what it is."""
-    if stat.S_ISDIR(mode):
-        return fail(f"is a directory (expected a {what})", code="file-is-directory", path=shown)
-    if stat.S_ISFIFO(mode):
-        kind, code = "is a named pipe (FIFO), not a file", "file-is-fifo"
-    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        kind, code = "is a device, not a file", "file-is-device"
-    elif stat.S_ISSOCK(mode):
-        kind, code = "is a socket, not a file", "file-is-socket"
-    else:
-        kind, code = "is not a regular file", "file-not-regular"
-    return fail(f"{kind} (expected a {what})", code=code, path=shown)
 
 
 def _open_error(path: Path, exc: OSError, what: str) -> DelegationError:

@@ -8,12 +8,15 @@ This module owns three things and imports nothing from the package:
 * :class:`DelegationError`, raised when a command cannot go on; it carries its problems
   and the exit code the command must end with.
 * :class:`ExitCode`, the single place where exit codes are defined (documented in the
-  README's "Exit codes" section).
+  README's "Exit codes" section);
+
+and the errors every reader of files shares: :func:`fail`, :func:`not_a_file`.
 """
 
 from __future__ import annotations
 
 import enum
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -111,3 +114,18 @@ def fail(
     """Build a :class:`DelegationError` holding one error (``raise fail(...)``)."""
     problem = Problem(path, line, column, Severity.ERROR, code, message)
     return DelegationError([problem], exit_code)
+
+
+def not_a_file(mode: int, shown: str, what: str) -> DelegationError:
+    """The error (exit 2) for a path that is not a regular file, saying what it is."""
+    if stat.S_ISDIR(mode):
+        return fail(f"is a directory (expected a {what})", code="file-is-directory", path=shown)
+    if stat.S_ISFIFO(mode):
+        kind, code = "is a named pipe (FIFO), not a file", "file-is-fifo"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind, code = "is a device, not a file", "file-is-device"
+    elif stat.S_ISSOCK(mode):
+        kind, code = "is a socket, not a file", "file-is-socket"
+    else:
+        kind, code = "is not a regular file", "file-not-regular"
+    return fail(f"{kind} (expected a {what})", code=code, path=shown)

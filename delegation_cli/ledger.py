@@ -44,7 +44,7 @@ from .entries import (
     parse_date,
     parse_month,
 )
-from .errors import DelegationError, ExitCode, Problem, Severity, fail
+from .errors import DelegationError, ExitCode, Problem, Severity, fail, not_a_file
 from .money import AmountError, format_canonical, parse_canonical
 
 FORMAT_VERSION = 1
@@ -687,21 +687,6 @@ _PROBE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTT
 _WRITE_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
 
 
-def _not_a_file(mode: int, shown: str) -> DelegationError:
-    """The error (exit 2) for a ledger path that is not a regular file, saying what it is."""
-    if stat.S_ISDIR(mode):
-        return fail("is a directory (expected a ledger file)", code="file-is-directory", path=shown)
-    if stat.S_ISFIFO(mode):
-        kind, code = "is a named pipe (FIFO), not a file", "file-is-fifo"
-    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        kind, code = "is a device, not a file", "file-is-device"
-    elif stat.S_ISSOCK(mode):
-        kind, code = "is a socket, not a file", "file-is-socket"
-    else:
-        kind, code = "is not a regular file", "file-not-regular"
-    return fail(f"{kind} (expected a ledger file)", code=code, path=shown)
-
-
 def _unopenable(path: Path, exc: OSError) -> DelegationError:
     """Why ``path`` could not be opened for reading: what it is when it is no file (a socket
     cannot be opened at all), else the system's reason."""
@@ -710,7 +695,7 @@ def _unopenable(path: Path, exc: OSError) -> DelegationError:
     except OSError:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):
-        return _not_a_file(mode, str(path))
+        return not_a_file(mode, str(path), "ledger file")
     return fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=str(path))
 
 
@@ -723,7 +708,7 @@ def _require_ledger_file(fd: int, shown: str) -> None:
     is read to tell)."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        raise _not_a_file(st.st_mode, shown)
+        raise not_a_file(st.st_mode, shown, "ledger file")
     os.set_blocking(fd, True)
     if st.st_size > MAX_LEDGER_BYTES:
         raise fail(f"file is {st.st_size} bytes, too large for a ledger (at most {MAX_LEDGER_BYTES})",
@@ -747,7 +732,7 @@ def _refuse_special(path: Path) -> None:
         except OSError:
             return
         if not stat.S_ISREG(mode):
-            raise _not_a_file(mode, str(path)) from None
+            raise not_a_file(mode, str(path), "ledger file") from None
         return  # unreadable: opening it for writing will say why
     try:
         _require_ledger_file(fd, str(path))
