@@ -118,17 +118,27 @@ def _handled(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .ledger import PROGRESS
+        from .report import ProgressBar
+
+        bar = ProgressBar()
+        token = PROGRESS.set(bar)
         try:
             return fn(*args, **kwargs)
         except DelegationError as exc:
             from .report import problems_text
 
+            bar.close()
             typer.echo(problems_text(exc.problems), err=True, nl=False)
             raise typer.Exit(int(exc.exit_code)) from None
         except OSError as exc:
+            bar.close()
             where = f"{exc.filename}: " if exc.filename else ""
             typer.echo(f"{where}error: {exc.strerror or exc}", err=True)
             raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
+        finally:
+            bar.close()
+            PROGRESS.reset(token)
 
     return wrapper  # type: ignore[return-value]
 

@@ -29,7 +29,7 @@ from .book import read_book
 from .convention import LoadedConvention, read_text
 from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
 from .errors import DelegationError, ExitCode, Problem, Severity
-from .ledger import Writer, format_entry, header_line, with_ledger
+from .ledger import PROGRESS, Writer, format_entry, header_line, with_ledger
 from .money import AmountError, parse_amount
 from .results import ImportResult
 
@@ -169,7 +169,10 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                        f"skipped {len(seals)} seal row{'s' * (len(seals) != 1)}: seals are re-created "
                        "with `delegation close`")] if seals else []
     drafts: list[tuple[_Row, Entry]] = []
-    for row in rows:
+    progress = PROGRESS.get()
+    for index, row in enumerate(rows, 1):
+        if progress is not None and index % 10_000 == 0:
+            progress(index, len(rows), shown, "rows")
         if row.values.get("kind") == "seal":
             continue
         entry, row_problems = _draft(row, shown, stamp)

@@ -20,6 +20,7 @@ problems ``book.py``'s.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import fcntl
 import gc
@@ -460,6 +461,12 @@ BLOCK = 1 << 22
 
 _BOM = b"\xef\xbb\xbf"
 
+Progress = Callable[[int, int, str, str], None]
+"""Told (done, total, what, unit) as long work goes on: bytes of a ledger read, rows of an import."""
+PROGRESS: contextvars.ContextVar[Progress | None] = contextvars.ContextVar("progress", default=None)
+"""Where the command line shows progress (a bar on a terminal); None: nowhere.  Readers call
+it once per block of about 4 MB, so it costs nothing on small files."""
+
 
 def _fd_blocks(fd: int, size: int | None = None) -> Iterator[bytes]:
     size = size or BLOCK
@@ -498,6 +505,8 @@ class LedgerReader:
         self.text: str | None = None
         self._fd = fd
         self._data = data
+        self._progress = PROGRESS.get()
+        self._total = len(data) if data is not None else os.fstat(fd).st_size if fd is not None else 0
 
     def _blocks(self) -> Iterator[bytes]:
         if self._data is not None:
@@ -528,6 +537,8 @@ class LedgerReader:
         first = True
         for chunk in blocks:
             info.size += len(chunk)
+            if self._progress is not None:
+                self._progress(info.size, self._total, shown, "bytes")
             block = carry + chunk if carry else chunk
             cut = block.rfind(b"\n") + 1
             if not cut:
