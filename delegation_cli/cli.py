@@ -214,18 +214,24 @@ DryRunOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the recorded entry as JSON.")]
 LabelOpt = Annotated[str | None, typer.Option("--label", help="Free text describing the entry.")]
 AuthorOpt = Annotated[str | None, typer.Option("--author", help="Who records it (default: login name).")]
-def _completion_convention(ctx: typer.Context) -> Any:
-    """The convention of the command being completed (-c, else $DELEGATION_CONVENTION, else
-    ./convention.yaml), or None: completion never fails or prints an error."""
+def _completion_loaded(ctx: typer.Context) -> Any:
+    """The convention file of the command being completed (-c, else $DELEGATION_CONVENTION,
+    else ./convention.yaml) as loaded, or None: completion never fails or prints an error."""
     import os
 
     from .convention import load_convention
 
     path = ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION") or "convention.yaml"
     try:
-        return load_convention(Path(path)).convention
+        loaded = load_convention(Path(path))
     except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
         return None
+    return loaded if loaded.convention is not None else None
+
+
+def _completion_convention(ctx: typer.Context) -> Any:
+    loaded = _completion_loaded(ctx)
+    return None if loaded is None else loaded.convention
 
 
 def _complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -245,21 +251,16 @@ def _complete_kind(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def _complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
     """Open commitments' bons de commande references (else ids) from the ledger in use."""
-    conv = _completion_convention(ctx)
-    if conv is None:
+    loaded = _completion_loaded(ctx)
+    if loaded is None:
         return []
     from .book import read_book
-    from .convention import load_convention
     from .ledger import opened_for_reading
 
     try:
-        import os
-
-        loaded = load_convention(Path(ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION")
-                                      or "convention.yaml"))
         path = Path(ctx.params["ledger"]) if ctx.params.get("ledger") else loaded.ledger_path()
         with opened_for_reading(path) as fd:
-            state = read_book(conv, fd, str(path)).state
+            state = read_book(loaded.convention, fd, str(path)).state
     except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
         return []
     names = [c.ref or c.id for c in state.commitments.values() if c.remaining > 0]

@@ -22,12 +22,7 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
-# A small convention whose figures can all be checked by hand: 2 teams capped at 600 €, an
-# envelope of 1 000 €, AE 2021 = 400 € (CP 100 €), AE 2022 = 600 € (CP 900 €), and avenant
-# n° 1 (2022-01-10) carrying 50 € of AE from 2021 to 2022.
-MINI = dedent("""
-    id: mini
-    title: Mini convention
+SMALL_HEAD = dedent("""
     signed: 2021-02-01
     period: {start: 2021-01-01, end: 2022-12-31}
     parties: {delegant: {name: A}, delegataire: {name: B}}
@@ -37,6 +32,17 @@ MINI = dedent("""
       uo: ELAB
       chorus: {domaine_fonctionnel: "0217-04-03", centre_financier: "0217-FACS-ELAB",
                activite: "021701010163", centre_de_cout: X1}
+""")
+"""The signature, period, parties and imputation shared by the small test conventions."""
+
+
+# A small convention whose figures can all be checked by hand: 2 teams capped at 600 €, an
+# envelope of 1 000 €, AE 2021 = 400 € (CP 100 €), AE 2022 = 600 € (CP 900 €), and avenant
+# n° 1 (2022-01-10) carrying 50 € of AE from 2021 to 2022.
+MINI = dedent("""
+    id: mini
+    title: Mini convention
+    {SMALL_HEAD}
     budget:
       total: 1000
       team_cap: 600
@@ -51,7 +57,7 @@ MINI = dedent("""
     avenants:
       - {number: 1, date: 2022-01-10, carry_overs: [{from_year: 2021, ae: 50}]}
     ledger: mini.ledger
-""")
+""").replace("{SMALL_HEAD}\n", SMALL_HEAD)
 
 
 NNBSP = "\u202f"

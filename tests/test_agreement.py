@@ -36,20 +36,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import Cli, Result, dedent, sha
+from .conftest import SMALL_HEAD, Cli, Result, dedent, sha
 
 AGREE = dedent("""
     id: agree
     title: Agreement convention
-    signed: 2021-02-01
-    period: {start: 2021-01-01, end: 2022-12-31}
-    parties: {delegant: {name: A}, delegataire: {name: B}}
-    imputation:
-      programme: "217"
-      bop: FACS
-      uo: ELAB
-      chorus: {domaine_fonctionnel: "0217-04-03", centre_financier: "0217-FACS-ELAB",
-               activite: "021701010163", centre_de_cout: X1}
+    {SMALL_HEAD}
     budget:
       total: 1000
       team_cap: 600
@@ -63,7 +55,7 @@ AGREE = dedent("""
       - {number: 1, date: 2021-02-01, carry_overs: [{from_year: 2021, ae: 50, cp: 10}]}
       - {number: 2, date: 2021-09-01, team_cap: 650, total: 1100, years: [{year: 2022, ae: 700, cp: 1000}]}
     ledger: agree.ledger
-""")
+""").replace("{SMALL_HEAD}\n", SMALL_HEAD)
 
 TEAMS = ("alpha", "beta")
 YEARS = (2021, 2022)

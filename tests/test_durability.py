@@ -14,17 +14,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from delegation_cli.ledger import LineError, parse_ledger_bytes, parse_line
+from delegation_cli.ledger import parse_ledger_bytes
 
 from .conftest import ROOT, Cli
-
-
-def _complete(line: bytes) -> bool:
-    try:
-        parse_line(line.decode("utf-8"))
-    except (UnicodeDecodeError, LineError):
-        return False
-    return True
 
 
 def _bench(name: str):  # type: ignore[no-untyped-def]
@@ -55,6 +47,7 @@ def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli, seed_cop
     assert cli("commit", "--team", "friches", "200", "--date", "2020-03-02",
                "--label", "dernière ligne").exit_code == 0
     full = ledger.read_bytes()
+    crash = _bench("crash")
     for cut in range(len(complete) + 1, len(full)):
         ledger.write_bytes(full[:cut])
         state = parse_ledger_bytes(full[:cut], "seed.ledger")
@@ -68,4 +61,5 @@ def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli, seed_cop
         assert cli("check", "--repair").exit_code == 0
         # A cut that still reads as a complete entry (the line ends after its amount or a whole
         # field) is kept, its newline added; anything else is moved aside.
-        assert ledger.read_bytes() == (full[:cut] + b"\n" if _complete(full[len(complete):cut]) else complete)
+        kept = crash._complete(full[len(complete):cut])
+        assert ledger.read_bytes() == (full[:cut] + b"\n" if kept else complete)

@@ -34,20 +34,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Cli, Result, dedent, eur, sha
+from .conftest import SMALL_HEAD, Cli, Result, dedent, eur, sha
 
 BASE = dedent("""
     id: limits
     title: Limits convention
-    signed: 2021-02-01
-    period: {start: 2021-01-01, end: 2022-12-31}
-    parties: {delegant: {name: A}, delegataire: {name: B}}
-    imputation:
-      programme: "217"
-      bop: FACS
-      uo: ELAB
-      chorus: {domaine_fonctionnel: "0217-04-03", centre_financier: "0217-FACS-ELAB",
-               activite: "021701010163", centre_de_cout: X1}
+    {SMALL_HEAD}
     budget:
       total: 1000
       team_cap: 600
@@ -56,7 +48,7 @@ BASE = dedent("""
         - {year: 2022, ae: 600, cp: 900}
     teams: [{id: alpha, name: Alpha}, {id: beta, name: Beta}]
     ledger: limits.ledger
-""")
+""").replace("{SMALL_HEAD}\n", SMALL_HEAD)
 
 LEDGER = "limits.ledger"
 
