@@ -1,5 +1,22 @@
-"""``python -m delegation_cli``: the same command line as ``delegation``."""
+"""The ``delegation`` program's entry point (also ``python -m delegation_cli``).
 
-from .cli import main
+The language is chosen before the command line is built, so that ``--help`` is written in
+it: ``--lang`` anywhere among the arguments, else the locale (``i18n.locale_language``).
+"""
 
-main()
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    from .i18n import argv_language, set_language
+
+    set_language(argv_language(sys.argv[1:]))
+    from .cli import main as run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()

@@ -118,6 +118,9 @@ class Replay:
         issues: every issue found so far, in replay order.
         ae_used: per year, commitments dated that year net of same-year releases.
         cp_used: per year, payments dated that year.
+        ae_monthly: per (year, month), commitments dated then net of same-year releases
+            dated then (the month-by-month AE curve).
+        cp_monthly: per (year, month), payments dated then.
         team_net: per team, commitments net of all releases (what counts against the cap).
         team_year: per (team, year), commitments dated that year net of same-year releases.
         team_paid: per team, payments.
@@ -137,6 +140,8 @@ class Replay:
         self.issues: list[Issue] = []
         self.ae_used = _counter()
         self.cp_used = _counter()
+        self.ae_monthly: defaultdict[tuple[int, int], Cents] = defaultdict(int)
+        self.cp_monthly: defaultdict[tuple[int, int], Cents] = defaultdict(int)
         self.team_net: defaultdict[str, Cents] = defaultdict(int)
         self.team_year: defaultdict[tuple[str, int], Cents] = defaultdict(int)
         self.team_paid: defaultdict[str, Cents] = defaultdict(int)
@@ -306,6 +311,7 @@ class Replay:
         self.team_net[team] = after
         self.team_year[key] = ty_before + amount
         self.ae_used[year] = ae_after
+        self.ae_monthly[(year, entry.date.month)] += amount
         self.committed_in[year] += amount
         self.total_net = total_after
         state = CommitmentState(entry)
@@ -368,6 +374,7 @@ class Replay:
         if self._cutoffs.payments is not None:
             self._cutoff(entry, self._cutoffs.payments, "payments")
         self.cp_used[year] = cp_after
+        self.cp_monthly[(year, entry.date.month)] += amount
         self.team_paid[entry[3]] += amount
         self.total_paid += amount
         if state is not None:
@@ -397,6 +404,7 @@ class Replay:
         self.released_on[(committed_year, year)] += amount
         if year == committed_year:
             self.ae_used[year] -= amount
+            self.ae_monthly[(year, entry.date.month)] -= amount
             self.team_year[(state.team, year)] -= amount
         else:
             self.released_other_year[year] += amount
@@ -436,7 +444,7 @@ class Replay:
         snapshot's ``commitments`` are complete once :meth:`settle` is called.  Ids and
         references are shared, not copied."""
         other = copy.copy(self)
-        for name in ("ae_used", "cp_used", "team_net", "team_year", "team_paid", "released_other_year",
+        for name in ("ae_used", "cp_used", "ae_monthly", "cp_monthly", "team_net", "team_year", "team_paid", "released_other_year",
                      "committed_in", "paid_on", "released_on"):
             setattr(other, name, copy.copy(getattr(self, name)))
         other.issues = list(self.issues)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .book import Book, Seen, Window
@@ -256,6 +257,11 @@ class MonthlyReport:
     chain is broken: nothing is then claimed closed."""
     invalid: tuple[Problem, ...] = ()
     """The ledger's errors, when it is rendered anyway (``--allow-invalid``)."""
+    ae_monthly: Mapping[tuple[int, int], Cents] = field(default_factory=dict)
+    """Per (year, month) up to the report's date: commitments net of same-year releases
+    (all teams), for the month-by-month AE curve."""
+    cp_monthly: Mapping[tuple[int, int], Cents] = field(default_factory=dict)
+    """Per (year, month) up to the report's date: payments (all teams)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -346,7 +352,8 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
     return MonthlyReport(conv, month, as_of, final, team, seen.counted, limits, teams, years,
                          totals, marches, prestations, movements, notes, coming, year_landings,
                          team_landings, open_commitments, unused, alerts,
-                         None if seals_broken else seen.last_seal, errors)
+                         None if seals_broken else seen.last_seal, errors,
+                         dict(state.ae_monthly), dict(state.cp_monthly))
 
 
 def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name: str,

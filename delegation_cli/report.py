@@ -332,6 +332,8 @@ class Section:
     columns: tuple[Column, ...]
     rows: tuple[tuple[object, ...], ...]
     empty: str = "none"
+    paragraphs: tuple[str, ...] = ()
+    """Text shown before the table (the synthèse's paragraph to send the délégant)."""
 
 
 def _m(name: str) -> Column:

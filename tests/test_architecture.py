@@ -7,6 +7,7 @@ import ast
 from .conftest import ROOT
 
 LAYERS = (
+    ("i18n",),
     ("errors",),
     ("money",),
     ("model", "entries"),
@@ -17,6 +18,7 @@ LAYERS = (
     ("figures", "export"),
     ("actions", "importer"),
     ("report",),
+    ("document",),
     ("cli",),
 )
 LAYER = {name: index for index, names in enumerate(LAYERS) for name in names}
