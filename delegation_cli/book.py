@@ -63,6 +63,8 @@ class Seen:
         unsupported: payments dated up to ``as_of`` without a service fait date.
         counted: entries (seals apart) dated up to ``as_of``.
         last_seal: the seal closing the latest month, among those dated up to ``as_of``.
+        year_end_forecasts: per year before the last one a forecast was recorded in, the
+            forecasts in force at its 31 December (see :meth:`forecasts_at_end_of`).
     """
 
     state: Replay
@@ -71,6 +73,27 @@ class Seen:
     unsupported: list[Entry] = field(default_factory=list)
     counted: int = 0
     last_seal: Entry | None = None
+    year_end_forecasts: dict[int, dict[ForecastKey, Entry]] = field(default_factory=dict)
+    forecast_year: int | None = None
+    """The year of the last forecast recorded."""
+
+    def record_forecast(self, entry: Entry) -> None:
+        """A forecast replaces the one in force for its team, month and type; the forecasts
+        in force at the end of each earlier year are kept."""
+        year = entry.date.year
+        if year != self.forecast_year:
+            if self.forecast_year is not None:
+                self.year_end_forecasts[self.forecast_year] = dict(self.forecasts)
+            self.forecast_year = year
+        self.forecasts[forecast_key(entry)] = entry
+
+    def forecasts_at_end_of(self, year: int) -> dict[ForecastKey, Entry]:
+        """The forecasts in force on 31 December of ``year`` (on ``as_of`` when that day is
+        later): those recorded up to that day, each the latest for its key."""
+        if self.forecast_year is None or year >= self.forecast_year:
+            return self.forecasts
+        earlier = [y for y in self.year_end_forecasts if y <= year]
+        return self.year_end_forecasts[max(earlier)] if earlier else {}
 
 
 @dataclass
@@ -224,7 +247,7 @@ class _Replayer:
         if entry.date >= window.keep_from:
             seen.recent.append(entry)
         if kind == "forecast":
-            seen.forecasts[forecast_key(entry)] = entry  # in date order: the later one replaces
+            seen.record_forecast(entry)  # in date order: the later one replaces
         elif kind == "payment" and entry.service_fait is None:
             seen.unsupported.append(entry)
 

@@ -24,6 +24,7 @@ from .book import Book, Seen, Window
 from .budget import INFORM_NOW, INFORM_UNUSED, CommitmentState, Replay, cutoff_date, percent_label
 from .entries import Entry, entry_name, month_end
 from .errors import Problem, Severity
+from .i18n import N_, _, format_date, ngettext
 from .model import Convention, Limits
 from .money import Cents, format_fr, format_percent, ratio_reached
 
@@ -65,7 +66,9 @@ class CpOnAe:
     years' commitments; P4 CP consumed on the year's commitments; R1 earlier years'
     commitments not covered by payments at 31 December of the previous year; R2 releases of
     those commitments during the year (negative); R3 = R1 + R2; R4 = R3 − P3; R5 = E2 − P4;
-    R6 = R4 + R5; P5 next year's CP forecast on open commitments.
+    R6 = R4 + R5; P5 the CP forecast for the months of the next year, as recorded up to 31
+    December (up to the report's date for the current year), never above R6: what of the
+    uncovered commitments is expected to be paid next year.
     """
 
     E1: Cents
@@ -83,7 +86,7 @@ class CpOnAe:
     P5: Cents
 
     CODES = ("E1", "E2", "P1", "P2", "P3", "P4", "R1", "R2", "R3", "R4", "R5", "R6", "P5")
-    LABELS = {
+    LABELS = {  # the State's own wording (RAP/PLR table), kept in French in every language
         "E1": "AE ouvertes",
         "E2": "AE engagées",
         "P1": "CP ouverts",
@@ -96,7 +99,8 @@ class CpOnAe:
         "R4": "Engagements antérieurs non couverts en fin d'année (R3 − P3)",
         "R5": "Engagements de l'année non couverts en fin d'année (E2 − P4)",
         "R6": "Total des engagements non couverts en fin d'année (R4 + R5)",
-        "P5": "Estimation des CP de l'année suivante sur engagements non couverts",
+        "P5": "Estimation des CP de l'année suivante sur engagements non couverts "
+              "(prévisions de paiement enregistrées au 31/12, au plus R6)",
     }
 
     def as_dict(self) -> dict[str, Cents]:
@@ -222,9 +226,13 @@ class Unused:
 
 @dataclass(frozen=True)
 class Alert:
+    """One alert: ``message`` as listed; ``facts`` the same without what art. 5 requires
+    (the synthèse's paragraph to the délégant states that once)."""
+
     severity: Severity
     code: str
     message: str
+    facts: str = ""
 
 
 @dataclass(frozen=True)
@@ -325,7 +333,7 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
         remaining_by_team[c.team] += c.remaining
     teams = tuple(_team_line(conv, state, limits, t.id, t.name, in_month, as_of, remaining_by_team[t.id])
                   for t in conv.teams if keep(t.id))
-    years = tuple(_year_line(state, limits, y, forecasts) for y in conv.years)
+    years = tuple(_year_line(state, limits, y, seen) for y in conv.years)
     remaining = sum(c.remaining for c in state.commitments.values())
     totals = Totals(limits.total, state.total_net, state.total_paid, remaining)
     marches, prestations = _splits(conv, state, team)
@@ -368,7 +376,7 @@ def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name:
                     schedule.ae_per_team if schedule else None, state.team_year.get((team, year), 0))
 
 
-def _year_line(state: Replay, limits: Limits, year: int, forecasts: list[Entry]) -> YearLine:
+def _year_line(state: Replay, limits: Limits, year: int, seen: Seen) -> YearLine:
     p2 = state.cp_used.get(year, 0)
     p4 = state.paid_on.get((year, year), 0)
     r2 = -sum(amount for (cy, y), amount in state.released_on.items() if y == year and cy < year)
@@ -381,9 +389,12 @@ def _year_line(state: Replay, limits: Limits, year: int, forecasts: list[Entry])
     r3 = r1 + r2
     r4 = r3 - p3
     r5 = e2 - p4
-    p5 = sum(f.amount for f in forecasts if f.forecast_type == "cp" and (f.month or "")[:4] == str(year + 1))
+    r6 = r4 + r5
+    next_year = str(year + 1)
+    p5 = sum(f.amount for f in seen.forecasts_at_end_of(year).values()
+             if f.forecast_type == "cp" and (f.month or "")[:4] == next_year)
     cp_on_ae = CpOnAe(limits.ae.get(year, 0), e2, limits.cp.get(year, 0), p2, p3, p4, r1, r2, r3,
-                      r4, r5, r4 + r5, p5)
+                      r4, r5, r6, max(min(p5, r6), 0))
     return YearLine(year, limits.ae.get(year, 0), e2, state.released_other_year.get(year, 0),
                     limits.cp.get(year, 0), p2, cp_on_ae, state.conv.carried_out("ae", year),
                     state.conv.carried_out("cp", year))
@@ -405,8 +416,8 @@ def _splits(conv: Convention, state: Replay, team: str | None) -> tuple[tuple[Sp
     pnames = {p.id: p.name for m in conv.marches for p in m.prestations}
     order = [m.id for m in conv.marches] + [""]
     porder = [p.id for m in conv.marches for p in m.prestations] + [""]
-    marches = tuple(Split(k, names.get(k, "(not specified)"), *by_marche[k]) for k in order if k in by_marche)
-    prest = tuple(Split(k, pnames.get(k, "(not specified)"), *by_prestation[k]) for k in porder
+    marches = tuple(Split(k, names.get(k, _("(not specified)")), *by_marche[k]) for k in order if k in by_marche)
+    prest = tuple(Split(k, pnames.get(k, _("(not specified)")), *by_prestation[k]) for k in porder
                   if k in by_prestation)
     return marches, prest
 
@@ -478,17 +489,18 @@ def thresholds_reached(r: _Context) -> list[Alert]:
             return
         top = reached[-1]
         out.append(Alert(_W if top == thresholds[-1] else _INFO, "threshold",
-                         f"{what}: {format_percent(used, limit)} consumed ({fr(used)} of {fr(limit)}), past the "
-                         f"{percent_label(top)} threshold"))
+                         _("{what}: {rate} consumed ({used} of {limit}), past the {threshold} threshold").format(
+                             what=what, rate=format_percent(used, limit), used=fr(used), limit=fr(limit),
+                             threshold=percent_label(top))))
 
     for t in r.teams:
         if t.cap is not None:
-            threshold(f"team {t.team} cap", t.ae_committed, t.cap)
+            threshold(_("team {team} cap").format(team=t.team), t.ae_committed, t.cap)
     current = r.current
     if current is not None:
         threshold(f"AE {current.year}", current.ae_committed, current.ae_usable)
         threshold(f"CP {current.year}", current.cp_paid, current.cp_usable)
-    threshold("envelope", r.totals.committed, r.totals.envelope)
+    threshold(_("envelope"), r.totals.committed, r.totals.envelope)
     return out
 
 
@@ -499,23 +511,27 @@ def forecasts_beyond_credits(r: _Context) -> list[Alert]:
         if landing.year < r.as_of.year:
             continue
         for kind, forecast, available, what in (
-            ("ae", landing.ae_forecast, line.ae_available, "orders"),
-            ("cp", landing.cp_forecast, line.cp_available, "payments"),
+            ("ae", landing.ae_forecast, line.ae_available,
+             N_("forecast orders of {forecast} in {year} exceed the {left} of AE {year} still available "
+                "({short} short)")),
+            ("cp", landing.cp_forecast, line.cp_available,
+             N_("forecast payments of {forecast} in {year} exceed the {left} of CP {year} still available "
+                "({short} short)")),
         ):
             left = max(available, 0)
             if forecast > left:
-                out.append(Alert(_W, f"forecast-exceeds-{kind}",
-                                 f"forecast {what} of {fr(forecast)} in {landing.year} exceed the {fr(left)} of "
-                                 f"{kind.upper()} {landing.year} still available ({fr(forecast - left)} short): "
-                                 f"{INFORM_NOW}"))
+                facts = _(what).format(forecast=fr(forecast), year=landing.year, left=fr(left),
+                                       short=fr(forecast - left))
+                out.append(Alert(_W, f"forecast-exceeds-{kind}", f"{facts}: {_(INFORM_NOW)}", facts))
     for tl in r.team_landings:
         if tl.cap is None:
             continue
         left = max(tl.cap - tl.committed, 0)
         if tl.ae_forecast > left:
-            out.append(Alert(_W, "forecast-exceeds-cap",
-                             f"team {tl.team}: forecast orders of {fr(tl.ae_forecast)} exceed its {fr(left)} left "
-                             f"under the cap ({fr(tl.ae_forecast - left)} short): {INFORM_NOW}"))
+            facts = _("team {team}: forecast orders of {forecast} exceed its {left} left under the cap "
+                      "({short} short)").format(team=tl.team, forecast=fr(tl.ae_forecast), left=fr(left),
+                                                short=fr(tl.ae_forecast - left))
+            out.append(Alert(_W, "forecast-exceeds-cap", f"{facts}: {_(INFORM_NOW)}", facts))
     return out
 
 
@@ -527,23 +543,29 @@ def credits_likely_unused(r: _Context) -> list[Alert]:
     if current is not None:
         landing = next(la for la in r.landings if la.year == current.year)
         late = as_of.month >= 11
-        for kind, usable, consumed, forecast, cutoff, done in (
-            ("ae", current.ae_usable, current.ae_committed, landing.ae_forecast, cutoffs.commitments, "committed"),
-            ("cp", current.cp_usable, current.cp_paid, landing.cp_forecast, cutoffs.payments, "paid"),
+        for kind, usable, consumed, forecast, cutoff, text in (
+            ("ae", current.ae_usable, current.ae_committed, landing.ae_forecast, cutoffs.commitments,
+             N_("{unused} of AE {year} are likely to remain unconsumed at year end ({usable} opened, "
+                "{consumed} committed, {forecast} forecast)")),
+            ("cp", current.cp_usable, current.cp_paid, landing.cp_forecast, cutoffs.payments,
+             N_("{unused} of CP {year} are likely to remain unconsumed at year end ({usable} opened, "
+                "{consumed} paid, {forecast} forecast)")),
         ):
             unused = usable - consumed - forecast
             limit = cutoff_date(cutoff, as_of.year)
             if (late or (limit is not None and as_of > limit)) and unused > 0:
-                out.append(Alert(_W, f"unused-{kind}",
-                                 f"{fr(unused)} of {kind.upper()} {current.year} are likely to remain unconsumed at "
-                                 f"year end ({fr(usable)} opened, {fr(consumed)} {done}, {fr(forecast)} forecast): "
-                                 f"{INFORM_UNUSED}"))
+                facts = _(text).format(unused=fr(unused), year=current.year, usable=fr(usable),
+                                       consumed=fr(consumed), forecast=fr(forecast))
+                out.append(Alert(_W, f"unused-{kind}", f"{facts}: {_(INFORM_UNUSED)}", facts))
     days_left = r.days_left
     if days_left <= END_WARNING_DAYS and r.totals.ae_available > 0:
-        when = "at the convention's end" if days_left <= 0 else f"by the convention's end on {r.conv.period.end}"
-        out.append(Alert(_W, "unused-envelope",
-                         f"{fr(r.totals.ae_available)} of the {fr(r.totals.envelope)} envelope are not committed "
-                         f"{when}: {INFORM_UNUSED}"))
+        if days_left <= 0:
+            facts = _("{available} of the {envelope} envelope are not committed at the convention's end")
+        else:
+            facts = _("{available} of the {envelope} envelope are not committed by the convention's end on {end}")
+        facts = facts.format(available=fr(r.totals.ae_available), envelope=fr(r.totals.envelope),
+                             end=format_date(r.conv.period.end))
+        out.append(Alert(_W, "unused-envelope", f"{facts}: {_(INFORM_UNUSED)}", facts))
     return out
 
 
@@ -554,17 +576,21 @@ def stale_commitments(r: _Context) -> list[Alert]:
     for c in r.open_commitments():
         last = c.last_payment or c.date
         if last < stale_before:
-            since = "paid last" if c.last_payment else "committed"
-            out.append(Alert(_W, "stale-commitment",
-                             f"commitment {entry_name(c)} ({c.team}) {since} on {last}: no payment for more than "
-                             f"{STALE_MONTHS} months, {fr(c.remaining)} still to pay"))
+            text = (_("commitment {name} ({team}) paid last on {date}: no payment for more than {months} months, "
+                      "{remaining} still to pay") if c.last_payment else
+                    _("commitment {name} ({team}) committed on {date}: no payment for more than {months} months, "
+                      "{remaining} still to pay"))
+            out.append(Alert(_W, "stale-commitment", text.format(
+                name=entry_name(c), team=c.team, date=format_date(last), months=STALE_MONTHS,
+                remaining=fr(c.remaining))))
     return out
 
 
 def payments_without_service_fait(r: _Context) -> list[Alert]:
     """Payments recorded without a service fait date."""
     return [Alert(_W, "payment-without-service-fait",
-                  f"payment {e.id} of {fr(e.amount)} on {e.date} ({e.team}) has no service fait date")
+                  _("payment {id} of {amount} on {date} ({team}) has no service fait date").format(
+                      id=e.id, amount=fr(e.amount), date=format_date(e.date), team=e.team))
             for e in r.seen.unsupported if r.mine(e.team)]
 
 
@@ -581,10 +607,11 @@ def burn_rate(r: _Context) -> list[Alert]:
         if headroom is not None and recent > 0 and headroom > 0:
             days = Decimal(headroom) * BURN_WINDOW_DAYS / Decimal(recent)
             if days <= BURN_HORIZON_DAYS:
-                out.append(Alert(_W, "burn-rate",
-                                 f"team {t.team} committed {fr(recent)} in the last {BURN_WINDOW_DAYS} days; at that "
-                                 f"pace its {fr(headroom)} left under the cap last about {int(days)} days: time to "
-                                 "prepare the investment committee"))
+                out.append(Alert(_W, "burn-rate", _(
+                    "team {team} committed {recent} in the last {window} days; at that pace its {headroom} left "
+                    "under the cap last about {days} days: time to prepare the investment committee").format(
+                        team=t.team, recent=fr(recent), window=BURN_WINDOW_DAYS, headroom=fr(headroom),
+                        days=int(days))))
     return out
 
 
@@ -597,12 +624,14 @@ def end_with_open_commitments(r: _Context) -> list[Alert]:
         return []
     if 0 <= days_left <= END_WARNING_DAYS:
         count = len(open_now)
-        return [Alert(_W, "end-approaching",
-                      f"the convention ends on {end}, in {days_left} days, with {fr(open_total)} still to pay on "
-                      f"{count} open commitment{'s' * (count != 1)}")]
+        return [Alert(_W, "end-approaching", ngettext(
+            "the convention ends on {end}, in {days} days, with {remaining} still to pay on {count} open commitment",
+            "the convention ends on {end}, in {days} days, with {remaining} still to pay on {count} open commitments",
+            count).format(end=format_date(end), days=days_left, remaining=fr(open_total), count=count))]
     if days_left < 0:
         return [Alert(_E, "ended-with-open-commitments",
-                      f"the convention ended on {end} with {fr(open_total)} still to pay")]
+                      _("the convention ended on {end} with {remaining} still to pay").format(
+                          end=format_date(end), remaining=fr(open_total)))]
     return []
 
 

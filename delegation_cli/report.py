@@ -22,6 +22,7 @@ import enum
 import io
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .entries import AMOUNT_KINDS, Entry
 from .errors import Problem
+from .i18n import N_, _, format_date, format_month, language, ngettext
 from .ledger import escape_unsafe, format_entry
 from .money import format_canonical, format_fr, format_percent, format_signed
 from .results import CheckResult, ImportResult, Outcome
@@ -321,8 +323,16 @@ class Ratio:
 
 @dataclass(frozen=True)
 class Column:
+    """A report column.  ``name`` is the stable English header of the CSV; people read
+    ``title`` (by default ``name`` in the report's language)."""
+
     name: str
-    kind: str = "key"  # key (never wrapped) | text (free text) | money | percent | bar | int
+    kind: str = "key"  # key (never wrapped) | text (free text) | money | percent | bar | int | date | month
+    label: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label if self.label is not None else _(self.name)
 
 
 @dataclass(frozen=True)
@@ -331,147 +341,281 @@ class Section:
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[object, ...], ...]
-    empty: str = "none"
+    empty: str = ""
     paragraphs: tuple[str, ...] = ()
-    """Text shown before the table (the synthèse's paragraph to send the délégant)."""
+    """Text shown before the table (the synthèse's paragraphs to send the délégant)."""
+    brief: bool = False
+    """Shown by the terminal report without ``--full``."""
+    audience: str = "all"
+    """``all``; ``human`` (terminal, Markdown, HTML: a pivot of what CSV lists); ``machine`` (CSV)."""
 
 
-def _m(name: str) -> Column:
-    return Column(name, "money")
+def _m(name: str, label: str | None = None) -> Column:
+    return Column(name, "money", label)
+
+
+N_("Field"), N_("Value"), N_("Team"), N_("Cap"), N_("In month"), N_("Committed"), N_("Available")
+N_("% of cap"), N_("Bar"), N_("Above share"), N_("Paid in month"), N_("Paid"), N_("Reste à payer"), N_("Year")
+N_("Opened"), N_("Carried over"), N_("Rate"), N_("Released, earlier years"), N_("Figure"), N_("Amount")
+N_("Code"), N_("Label"), N_("Marché"), N_("Prestation"), N_("Date"), N_("Kind"), N_("Id"), N_("Reference")
+N_("Note"), N_("Month"), N_("Type"), N_("Forecast"), N_("Landing"), N_("Unused"), N_("Over cap")
+N_("Commitment"), N_("Released"), N_("AE unused"), N_("CP unused"), N_("Severity"), N_("Message"), N_("Total")
+
+KIND_WORDS = {"commitment": N_("commitment"), "payment": N_("payment"), "release": N_("release"),
+              "forecast": N_("forecast"), "note": N_("note"), "seal": N_("seal")}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+INFORM_SHORT = ("forecast-exceeds-ae", "forecast-exceeds-cp", "forecast-exceeds-cap")
+"""Alerts of credits running short: article 5 has the délégataire inform the délégant at once."""
+INFORM_UNUSED_CODES = ("unused-ae", "unused-cp", "unused-envelope")
+"""Alerts of credits likely to stay unused: the délégataire undertakes to inform the délégant."""
+
+
+def _title(r: MonthlyReport) -> str:
+    if r.final:
+        return _("Final report — {title}").format(title=r.conv.title)
+    return _("Monthly report of {month} — {title}").format(month=format_month(r.month), title=r.conv.title)
+
+
+def _month_line(r: MonthlyReport) -> str:
+    count: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for e in r.movements:
+        count[e.kind] += 1
+        total[e.kind] += e.amount
+    if not count:
+        return _("no commitment, payment or release")
+    parts = []
+    if count["commitment"]:
+        parts.append(ngettext("{count} commitment ({amount})", "{count} commitments ({amount})",
+                              count["commitment"]).format(count=count["commitment"],
+                                                          amount=format_fr(total["commitment"])))
+    if count["payment"]:
+        parts.append(ngettext("{count} payment ({amount})", "{count} payments ({amount})",
+                              count["payment"]).format(count=count["payment"], amount=format_fr(total["payment"])))
+    if count["release"]:
+        parts.append(ngettext("{count} release ({amount})", "{count} releases ({amount})",
+                              count["release"]).format(count=count["release"], amount=format_fr(total["release"])))
+    return ", ".join(parts)
+
+
+def _inform_paragraphs(r: MonthlyReport) -> tuple[str, ...]:
+    """What to send the délégant, with the figures, when an alert requires it (art. 5)."""
+    short = [a for a in r.alerts if a.code in INFORM_SHORT]
+    unused = [a for a in r.alerts if a.code in INFORM_UNUSED_CODES]
+    out: list[str] = []
+    if short:
+        out.append(_("Insufficient credits. As article 5 of the convention provides, the délégataire informs "
+                     "the délégant without delay:"))
+        out += [f"– {a.facts or a.message}" for a in short]
+    if unused:
+        out.append(_("Credits likely to remain unused. As article 5 of the convention provides, the délégataire "
+                     "undertakes to inform the délégant:"))
+        out += [f"– {a.facts or a.message}" for a in unused]
+    if not out:
+        out.append(_("No alert requires informing the délégant this month."))
+    return tuple(out)
+
+
+def synthese(r: MonthlyReport) -> Section:
+    """The one-screen summary every format opens with."""
+    t = r.totals
+    rows: list[tuple[object, ...]] = [
+        (_("This month"), _month_line(r)),
+        (_("Envelope"), format_fr(t.envelope)),
+        (_("Committed (AE)"), format_fr(t.committed)),
+        (_("Paid (CP)"), format_fr(t.paid)),
+        (_("Reste à payer"), format_fr(t.remaining)),
+        (_("Available (AE)"), format_fr(t.ae_available)),
+        (_("Available (CP)"), format_fr(t.cp_available)),
+    ]
+    for y in r.years:
+        rows.append((_("AE {year}").format(year=y.year), _("{rate} committed ({used} of {usable})").format(
+            rate=format_percent(y.ae_committed, y.ae_usable), used=format_fr(y.ae_committed),
+            usable=format_fr(y.ae_usable)) if y.ae_usable else _("none opened")))
+        rows.append((_("CP {year}").format(year=y.year), _("{rate} paid ({used} of {usable})").format(
+            rate=format_percent(y.cp_paid, y.cp_usable), used=format_fr(y.cp_paid), usable=format_fr(y.cp_usable))
+            if y.cp_usable else _("none opened")))
+    counts = {sev: sum(1 for a in r.alerts if a.severity.value == sev) for sev in SEVERITY_ORDER}
+    rows.append((_("Alerts"), _("{errors} error(s), {warnings} warning(s), {infos} for information").format(
+        errors=counts["error"], warnings=counts["warning"], infos=counts["info"])))
+    return Section("synthese", _("Summary"), (Column("Figure"), Column("Value", "text")), tuple(rows),
+                   paragraphs=_inform_paragraphs(r), brief=True)
+
+
+def _pivot(r: MonthlyReport, kind: str) -> tuple[tuple[Column, ...], tuple[tuple[object, ...], ...]]:
+    """Forecasts of one type as teams × coming months, with a total per team and per month."""
+    chosen = [f for f in r.forecasts if f.forecast_type == kind]
+    months = sorted({f.month or "" for f in chosen})
+    teams = [t.id for t in r.conv.teams if any(f.team == t.id for f in chosen)]
+    cell: dict[tuple[str, str], int] = defaultdict(int)
+    for f in chosen:
+        cell[(f.team, f.month or "")] += f.amount
+    columns = (Column("Team"), *(Column(m, "money", _short_month(m)) for m in months), _m("Total"))
+    rows: list[tuple[object, ...]] = [
+        (team, *(cell.get((team, m), "") for m in months), sum(cell[(team, m)] for m in months)) for team in teams]
+    if len(teams) > 1:
+        rows.append((_("Total"), *(sum(cell[(team, m)] for team in teams) for m in months),
+                     sum(f.amount for f in chosen)))
+    return columns, tuple(rows)
+
+
+def _short_month(month: str) -> str:
+    year, number = month.split("-")
+    return f"{number}/{year}"
 
 
 def report_sections(r: MonthlyReport) -> list[Section]:
-    """The report as titled tables, in reading order."""
+    """The report as titled tables, in reading order: the header, the synthèse, the alerts
+    by severity, then the detail."""
     from .figures import CpOnAe
     conv = r.conv
     imp = conv.imputation
     ch = imp.chorus
-    kind = "Final report (compte rendu final)" if r.final else "Monthly report (compte rendu mensuel)"
-    avenants = ", ".join(f"n° {n}" for n in r.limits.avenants) or "none"
-    header = Section("header", f"{kind} — {conv.title}", (Column("Field"), Column("Value", "text")), (
-        ("Convention", f"{conv.title} ({conv.id})"),
-        ("Délégant", conv.parties.delegant.name),
-        ("Délégataire", conv.parties.delegataire.name),
-        ("Imputation", f"programme {imp.programme}, BOP {imp.bop}, UO {imp.uo}"),
-        ("Chorus", f"centre financier {ch.centre_financier}, domaine fonctionnel "
-                   f"{ch.domaine_fonctionnel}, activité {ch.activite}, centre de coût "
-                   f"{ch.centre_de_cout}, axe ministériel {ch.axe_ministeriel or 'sans objet'}"),
-        ("Period", f"{conv.period.start} – {conv.period.end} (effective {conv.effective_date})"),
-        ("Avenants in force", avenants),
-        ("Month", r.month),
-        ("As of", r.as_of.isoformat()),
-        ("Team", r.team_filter or "all"),
-        ("Entries counted", str(r.entries_counted)),
-        ("Closed through", f"{r.last_seal.month} (seal {r.last_seal.id}, sha256 {r.last_seal.sha256})"
-         if r.last_seal else "no month closed"),
+    avenants = ", ".join(f"n° {n}" for n in r.limits.avenants) or _("none")
+    closed = (_("{month} (seal {seal}, sha256 {sha256})").format(
+        month=format_month(r.last_seal.month or ""), seal=r.last_seal.id, sha256=r.last_seal.sha256)
+        if r.last_seal else _("no month closed"))
+    header = Section("header", _title(r), (Column("Field"), Column("Value", "text")), (
+        (_("Identifier"), conv.id),
+        (_("Délégant"), conv.parties.delegant.name),
+        (_("Délégataire"), conv.parties.delegataire.name),
+        (_("As of"), format_date(r.as_of)),
+        (_("Closed through"), closed),
+    ), brief=True)
+    identification = Section("identification", _("The convention"), (Column("Field"), Column("Value", "text")), (
+        (_("Imputation"), _("programme {programme}, BOP {bop}, UO {uo}").format(
+            programme=imp.programme, bop=imp.bop, uo=imp.uo)),
+        (_("Chorus"), _("centre financier {cf}, domaine fonctionnel {df}, activité {act}, centre de coût {cc}, "
+                        "axe ministériel {axe}").format(cf=ch.centre_financier, df=ch.domaine_fonctionnel,
+                                                        act=ch.activite, cc=ch.centre_de_cout,
+                                                        axe=ch.axe_ministeriel or _("sans objet"))),
+        (_("Period"), _("{start} – {end} (in force from {effective})").format(
+            start=format_date(conv.period.start), end=format_date(conv.period.end),
+            effective=format_date(conv.effective_date))),
+        (_("Avenants in force"), avenants),
+        (_("Month"), format_month(r.month)),
+        (_("Team"), r.team_filter or _("all")),
+        (_("Entries counted"), str(r.entries_counted)),
     ))
     year = r.as_of.year
     if r.limits.team_cap is not None:
-        teams = Section("teams", "Teams: commitments (AE) under the cap", (
+        teams = Section("teams", _("Teams: commitments (AE) under the cap"), (
             Column("Team"), _m("Cap"), _m("In month"), _m("Committed"), _m("Available"),
             Column("% of cap", "percent"), Column("Bar", "bar"),
         ), tuple((t.team, t.cap, t.ae_month, t.ae_committed, t.available, Ratio(t.ae_committed, t.cap or 0),
-                  Ratio(t.ae_committed, t.cap or 0)) for t in r.teams))
+                  Ratio(t.ae_committed, t.cap or 0)) for t in r.teams), brief=True)
     else:  # a convention that caps no team: no cap column
-        teams = Section("teams", "Teams: commitments (AE)", (Column("Team"), _m("In month"), _m("Committed")),
-                        tuple((t.team, t.ae_month, t.ae_committed) for t in r.teams))
-    shares = Section("team_shares", f"Teams: indicative share of {year} (échéancier)", (
-        Column("Team"), _m(f"Share {year}"), _m(f"Committed {year}"), _m("Above share"),
+        teams = Section("teams", _("Teams: commitments (AE)"), (Column("Team"), _m("In month"), _m("Committed")),
+                        tuple((t.team, t.ae_month, t.ae_committed) for t in r.teams), brief=True)
+    shares = Section("team_shares", _("Teams: indicative share of {year} (échéancier)").format(year=year), (
+        Column("Team"), _m(f"Share {year}", _("Share {year}").format(year=year)),
+        _m(f"Committed {year}", _("Committed {year}").format(year=year)), _m("Above share"),
     ), tuple((t.team, t.share, t.committed_year, max(t.committed_year - t.share, 0))
              for t in r.teams if t.share is not None))
-    payments = Section("team_payments", "Teams: payments (CP) and reste à payer", (
+    payments = Section("team_payments", _("Teams: payments (CP) and reste à payer"), (
         Column("Team"), _m("Paid in month"), _m("Paid"), _m("Reste à payer"),
-    ), tuple((t.team, t.cp_month, t.cp_paid, t.remaining) for t in r.teams))
+    ), tuple((t.team, t.cp_month, t.cp_paid, t.remaining) for t in r.teams), brief=True)
     carried = any(y.ae_carried_out or y.cp_carried_out for y in r.years)
-    years_ae = Section("years_ae", "Budget years: AE (autorisations d'engagement)", (
+    years_ae = Section("years_ae", _("Budget years: AE (autorisations d'engagement)"), (
         Column("Year"), _m("Opened"), *((_m("Carried over"),) if carried else ()), _m("Committed"),
         _m("Available"), Column("Rate", "percent"), _m("Released, earlier years"),
     ), tuple((str(y.year), y.ae_open, *((y.ae_carried_out,) if carried else ()), y.ae_committed, y.ae_available,
-              Ratio(y.ae_committed, y.ae_usable), y.released_earlier) for y in r.years))
-    years_cp = Section("years_cp", "Budget years: CP (crédits de paiement)", (
+              Ratio(y.ae_committed, y.ae_usable), y.released_earlier) for y in r.years), brief=True)
+    years_cp = Section("years_cp", _("Budget years: CP (crédits de paiement)"), (
         Column("Year"), _m("Opened"), *((_m("Carried over"),) if carried else ()), _m("Paid"), _m("Available"),
         Column("Rate", "percent"),
     ), tuple((str(y.year), y.cp_open, *((y.cp_carried_out,) if carried else ()), y.cp_paid, y.cp_available,
-              Ratio(y.cp_paid, y.cp_usable)) for y in r.years))
+              Ratio(y.cp_paid, y.cp_usable)) for y in r.years), brief=True)
     t = r.totals
-    totals = Section("totals", "Convention totals", (Column("Figure"), _m("Amount")), (
-        ("Envelope", t.envelope), ("Committed (net of releases)", t.committed),
-        ("AE available", t.ae_available), ("Paid", t.paid), ("CP available", t.cp_available),
-        ("Reste à payer", t.remaining),
+    totals = Section("totals", _("Convention totals"), (Column("Figure"), _m("Amount")), (
+        (_("Envelope"), t.envelope), (_("Committed (net of releases)"), t.committed),
+        (_("AE available"), t.ae_available), (_("Paid"), t.paid), (_("CP available"), t.cp_available),
+        (_("Reste à payer"), t.remaining),
     ))
     cp_on_ae = Section(
-        "cp_on_ae", "Suivi des crédits de paiement associés à la consommation des AE",
-        (Column("Code"), Column("Label", "text"), *(_m(str(y.year)) for y in r.years)),
+        "cp_on_ae", "Suivi des crédits de paiement associés à la consommation des AE",  # the State's title
+        (Column("Code"), Column("Label", "text"), *(_m(str(y.year), str(y.year)) for y in r.years)),
         tuple((code, CpOnAe.LABELS[code], *(getattr(y.cp_on_ae, code) for y in r.years))
               for code in CpOnAe.CODES))
-    marches = Section("marches", "By marché", (Column("Marché", "text"), _m("Committed"), _m("Paid")),
+    marches = Section("marches", _("By marché"), (Column("Marché", "text"), _m("Committed"), _m("Paid")),
                       tuple((s.name, s.committed, s.paid) for s in r.marches))
-    prestations = Section("prestations", "By prestation kind",
+    prestations = Section("prestations", _("By prestation kind"),
                           (Column("Prestation", "text"), _m("Committed"), _m("Paid")),
                           tuple((s.name, s.committed, s.paid) for s in r.prestations))
-    movements = Section("movements", f"Movements of {r.month}", (
-        Column("Date"), Column("Kind"), Column("Id"), Column("Team"), _m("Amount"),
+    movements = Section("movements", _("Movements of {month}").format(month=format_month(r.month)), (
+        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id"), Column("Team"), _m("Amount"),
         Column("Reference", "text"), Column("Label", "text"),
-    ), tuple((e.date.isoformat(), e.kind, e.id, e.team, e.amount, _reference(e), e.label)
-             for e in r.movements))
-    notes = Section("notes", f"Progress notes of {r.month} (avancement des travaux)",
-                    (Column("Date"), Column("Team"), Column("Note", "text")),
-                    tuple((e.date.isoformat(), e.team, e.label) for e in r.notes))
-    forecasts = Section("forecasts", "Forecasts for the coming months (orders = AE, payments = CP)", (
-        Column("Month"), Column("Team"), Column("Type"), _m("Amount"), Column("Label", "text"),
+    ), tuple((e.date, e.kind, e.id, e.team, e.amount, _reference(e), e.label) for e in r.movements),
+        empty=_("no commitment, payment or release this month"))
+    notes = Section("notes", _("Progress notes of {month} (avancement des travaux)").format(
+        month=format_month(r.month)), (Column("Date", "date"), Column("Team"), Column("Note", "text")),
+        tuple((e.date, e.team, e.label) for e in r.notes), empty=_("no progress note this month"), brief=True)
+    forecasts = Section("forecasts", _("Forecasts for the coming months (orders = AE, payments = CP)"), (
+        Column("Month", "month"), Column("Team"), Column("Type"), _m("Amount"), Column("Label", "text"),
     ), tuple((f.month or "", f.team, "order (AE)" if f.forecast_type == "ae" else "payment (CP)",
-              f.amount, f.label) for f in r.forecasts))
+              f.amount, f.label) for f in r.forecasts), audience="machine")
+    order_columns, order_rows = _pivot(r, "ae")
+    forecast_orders = Section("forecast_orders", _("Forecast orders (AE) for the coming months"),
+                              order_columns, order_rows, empty=_("no forecast order"), brief=True, audience="human")
+    pay_columns, pay_rows = _pivot(r, "cp")
+    forecast_payments = Section("forecast_payments", _("Forecast payments (CP) for the coming months"),
+                                pay_columns, pay_rows, empty=_("no forecast payment"), brief=True, audience="human")
     shown = [la for la in r.year_landings if la.year >= year]
-    landing_ae = Section("landing_ae", "Projected year-end landing (atterrissage): AE", (
+    landing_ae = Section("landing_ae", _("Projected year-end landing (atterrissage): AE"), (
         Column("Year"), _m("Opened"), _m("Committed"), _m("Forecast"), _m("Landing"), _m("Unused"),
     ), tuple((str(la.year), la.ae_open, la.ae_consumed, la.ae_forecast, la.ae_landing,
-              la.ae_open - la.ae_landing) for la in shown))
-    landing_cp = Section("landing_cp", "Projected year-end landing (atterrissage): CP", (
+              la.ae_open - la.ae_landing) for la in shown), brief=True)
+    landing_cp = Section("landing_cp", _("Projected year-end landing (atterrissage): CP"), (
         Column("Year"), _m("Opened"), _m("Paid"), _m("Forecast"), _m("Landing"), _m("Unused"),
     ), tuple((str(la.year), la.cp_open, la.cp_consumed, la.cp_forecast, la.cp_landing,
-              la.cp_open - la.cp_landing) for la in shown))
+              la.cp_open - la.cp_landing) for la in shown), brief=True)
+    landing_title = _("Projected landing per team (committed + forecast orders)")
     if r.limits.team_cap is not None:
-        landing_teams = Section("landing_teams", "Projected landing per team (committed + forecast orders)", (
+        landing_teams = Section("landing_teams", landing_title, (
             Column("Team"), _m("Cap"), _m("Committed"), _m("Forecast"), _m("Landing"), _m("Over cap"),
         ), tuple((tl.team, tl.cap, tl.committed, tl.ae_forecast, tl.ae_landing,
                   max(tl.ae_landing - (tl.cap or 0), 0)) for tl in r.team_landings))
     else:
-        landing_teams = Section("landing_teams", "Projected landing per team (committed + forecast orders)", (
+        landing_teams = Section("landing_teams", landing_title, (
             Column("Team"), _m("Committed"), _m("Forecast"), _m("Landing"),
         ), tuple((tl.team, tl.committed, tl.ae_forecast, tl.ae_landing) for tl in r.team_landings))
-    landing_team_cp = Section("landing_team_payments", "Projected payments per team (paid + forecast)", (
+    landing_team_cp = Section("landing_team_payments", _("Projected payments per team (paid + forecast)"), (
         Column("Team"), _m("Paid"), _m("Forecast"), _m("Landing"),
     ), tuple((tl.team, tl.paid, tl.cp_forecast, tl.cp_landing) for tl in r.team_landings))
-    open_commitments = Section("open_commitments", "Open commitments", (
-        Column("Date"), Column("Team"), Column("Commitment"), _m("Amount"), _m("Paid"),
-        _m("Released"), _m("Reste à payer"), Column("Age", "int"),
-    ), tuple((o.entry.date.isoformat(), o.entry.team, o.entry.ref or o.entry.id, o.entry.amount,
-              o.paid, o.released, o.remaining, o.age_days) for o in r.open_commitments))
-    unused = Section("unused", "Unused credits per year", (Column("Year"), _m("AE unused"), _m("CP unused")),
-                     tuple((str(u.year), u.ae, u.cp) for u in r.unused))
-    alerts = Section("alerts", "Alerts", (Column("Severity"), Column("Code"), Column("Message", "text")),
-                     tuple((a.severity.value, a.code, a.message) for a in r.alerts))
-    out = [header, teams, shares, payments, years_ae, years_cp, totals, cp_on_ae, marches, prestations,
-           movements, notes, forecasts, landing_ae, landing_cp, landing_teams, landing_team_cp,
-           open_commitments]
+    open_commitments = Section("open_commitments", _("Open commitments"), (
+        Column("Date", "date"), Column("Team"), Column("Commitment"), _m("Amount"), _m("Paid"),
+        _m("Released"), _m("Reste à payer"), Column("Age", "int", _("Age (days)")),
+    ), tuple((o.entry.date, o.entry.team, o.entry.ref or o.entry.id, o.entry.amount,
+              o.paid, o.released, o.remaining, o.age_days) for o in r.open_commitments),
+        empty=_("no open commitment"))
+    unused = Section("unused", _("Unused credits per year"), (Column("Year"), _m("AE unused"), _m("CP unused")),
+                     tuple((str(u.year), u.ae, u.cp) for u in r.unused), brief=True)
+    alerts = Section("alerts", _("Alerts"), (Column("Severity", "severity"), Column("Code"),
+                                             Column("Message", "text")),
+                     tuple((a.severity.value, a.code, a.message)
+                           for a in sorted(r.alerts, key=lambda a: SEVERITY_ORDER[a.severity.value])),
+                     empty=_("no alert"), brief=True)
+    out = [header, synthese(r), alerts, teams, payments, shares, years_ae, years_cp, totals, cp_on_ae,
+           forecast_orders, forecast_payments, forecasts, landing_ae, landing_cp, landing_teams, landing_team_cp]
     if r.final:
         out.append(unused)
-    out.append(alerts)
+    out += [notes, movements, open_commitments, marches, prestations, identification]
     return out
 
 
 def _reference(e: Entry) -> str:
     if e.kind == "commitment":
         return " ".join(x for x in (e.ref, e.marche, e.prestation) if x)
-    text = f"on {e.commitment}"
+    text = _("on {commitment}").format(commitment=e.commitment)
     if e.ref:
         text += f", {e.ref}"
     if e.service_fait:
-        text += f", service fait {e.service_fait}"
+        text += ", " + _("service fait {date}").format(date=format_date(e.service_fait))
     return text
 
 
 BAR_WIDTH = 10
+NUMERIC = frozenset(("money", "percent", "int"))
 
 
 def _bar(ratio: Ratio) -> str:
@@ -481,17 +625,30 @@ def _bar(ratio: Ratio) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
+SEVERITY_WORDS = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
+
+
 def _human(value: object, kind: str) -> str:
+    """A cell as people read it, in the report's language."""
     if kind == "money" and isinstance(value, int):
         return format_fr(value)
     if kind == "percent" and isinstance(value, Ratio):
         return format_percent(value.part, value.whole)
     if kind == "bar" and isinstance(value, Ratio):
         return _bar(value)
+    if kind == "date" and isinstance(value, dt.date):
+        return format_date(value)
+    if kind == "month" and isinstance(value, str) and value:
+        return format_month(value)
+    if kind == "entrykind" and isinstance(value, str):
+        return _(KIND_WORDS.get(value, value))
+    if kind == "severity" and isinstance(value, str):
+        return _(SEVERITY_WORDS.get(value, value))
     return str(value)
 
 
 def _plain(value: object, kind: str) -> str:
+    """A cell as a script reads it: plain amounts, ISO dates, stable words."""
     if kind == "money" and isinstance(value, int):
         return format_signed(value)
     if kind == "percent" and isinstance(value, Ratio):
@@ -499,6 +656,8 @@ def _plain(value: object, kind: str) -> str:
             return ""
         tenths = (Decimal(value.part) * 1000 / Decimal(value.whole)).to_integral_value(rounding="ROUND_HALF_UP")
         return f"{tenths / 10:.1f}"
+    if kind == "date" and isinstance(value, dt.date):
+        return value.isoformat()
     return str(value)
 
 
@@ -553,21 +712,47 @@ def invalid_lines(r: MonthlyReport) -> list[str]:
         return []
     from .figures import SEAL_CODES
     count = len(r.invalid)
-    unsealed = " and no month is claimed closed" if any(p.code.startswith(SEAL_CODES) for p in r.invalid) else ""
-    return [f"LEDGER INVALID: the ledger breaks {count} rule{'s' * (count != 1)}; the figures below may be wrong"
-            f"{unsealed} (`delegation check` lists the problems)", *(p.render() for p in r.invalid)]
+    if any(p.code.startswith(SEAL_CODES) for p in r.invalid):
+        head = ngettext("LEDGER INVALID: the ledger breaks {count} rule; the figures below may be wrong and no "
+                        "month is claimed closed (`delegation check` lists the problems)",
+                        "LEDGER INVALID: the ledger breaks {count} rules; the figures below may be wrong and no "
+                        "month is claimed closed (`delegation check` lists the problems)", count)
+    else:
+        head = ngettext("LEDGER INVALID: the ledger breaks {count} rule; the figures below may be wrong "
+                        "(`delegation check` lists the problems)",
+                        "LEDGER INVALID: the ledger breaks {count} rules; the figures below may be wrong "
+                        "(`delegation check` lists the problems)", count)
+    return [head.format(count=count), *(p.render() for p in r.invalid)]
 
 
-def report_renderables(r: MonthlyReport) -> list[RenderableType]:
-    """The report as rich renderables for a terminal."""
-    from rich.cells import cell_len
+def human_sections(r: MonthlyReport, *, full: bool = True) -> list[Section]:
+    """The sections people read (terminal, Markdown, HTML, PDF): the whole report, or for
+    the terminal without ``--full`` the synthèse, alerts, teams, years, forecasts and notes."""
+    return [s for s in report_sections(r) if s.audience != "machine" and (full or s.brief)]
+
+
+def _fold(text: str, width: int, indent: str, hang: str = "  ") -> list[str]:
+    """``text`` wrapped at ``width`` between words: amounts (``20 000,00 €``, whose spaces do
+    not break) and ids never cut; nothing at all when ``width`` is 0 (not a terminal)."""
+    import textwrap
+
+    if width <= 0:
+        return [indent + text]
+    return textwrap.wrap(text, width=max(width, 20), initial_indent=indent, subsequent_indent=indent + hang,
+                         break_long_words=False, break_on_hyphens=False) or [indent]
+
+
+def report_renderables(r: MonthlyReport, *, full: bool = True, width: int = 0) -> list[RenderableType]:
+    """The report as rich renderables for a terminal ``width`` columns wide (0: not a
+    terminal, nothing is wrapped).  Tables give every figure, id and date whole; free text
+    folds within its cell; the synthèse's paragraphs and the alerts wrap between words."""
     from rich.table import Table
     from rich.text import Text
 
     out: list[RenderableType] = [Text(visible(line), style=STYLE_ERROR) for line in invalid_lines(r)]
     if out:
         out.append(Text(""))
-    sections = report_sections(r)
+    sections = human_sections(r, full=full)
     head = sections[0]
     out.append(Text(visible(head.title), style=STYLE_TITLE))
     for field_name, value in head.rows:
@@ -575,43 +760,87 @@ def report_renderables(r: MonthlyReport) -> list[RenderableType]:
     for section in sections[1:]:
         out.append(Text(""))
         out.append(Text(visible(section.title), style=STYLE_TITLE))
-        if not section.rows:
-            out.append(Text(f"  {section.empty}"))
+        if section.key == "synthese":
+            for label, value in section.rows:
+                out.append(Text.assemble((f"{label}: ", STYLE_HEADER), visible(str(value))))
+            for paragraph in section.paragraphs:
+                item = paragraph.startswith("– ")
+                if not item:
+                    out.append(Text(""))
+                out += [Text(line, style="" if item else STYLE_HEADER)
+                        for line in _fold(visible(paragraph), width, "", "  " if item else "")]
             continue
-        table = Table(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
-        rows = [[visible(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)]
-                for row in section.rows]
-        for index, col in enumerate(section.columns):
-            numeric = col.kind in ("money", "percent", "int")
-            fixed = col.kind != "text"  # only free text folds: figures, ids and dates are never cut
-            width = max([cell_len(col.name), *(cell_len(cells[index]) for cells in rows)]) if fixed else None
-            table.add_column(Text(col.name), justify="right" if numeric else "left", no_wrap=fixed,
-                             overflow="fold", min_width=width, ratio=None if fixed else 1)
-        for row, cells in zip(section.rows, rows, strict=True):
-            style = None
-            if section.key == "alerts":
-                style = {"error": STYLE_ERROR, "warning": STYLE_WARNING}.get(str(row[0]))
-            table.add_row(*(Text(cell) for cell in cells), style=style)
-        out.append(table)
+        if section.key == "alerts":  # a list, not a table: a message wraps between words, never in an amount
+            if not section.rows:
+                out.append(Text(f"  {section.empty}"))
+            for severity, code, message in section.rows:
+                style = {"error": STYLE_ERROR, "warning": STYLE_WARNING}.get(str(severity))
+                out.append(Text(f"{_human(severity, 'severity')} [{code}]", style=style or ""))
+                out += [Text(line) for line in _fold(visible(str(message)), width - 2 if width else 0, "  ")]
+            continue
+        if not section.rows:
+            out.append(Text(f"  {section.empty or _('none')}"))
+            continue
+        out.append(_table(section, Table, Text))
     return out
+
+
+def _table(section: Section, table_class: Any, text_class: Any) -> Table:
+    from rich.cells import cell_len
+
+    table = table_class(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
+    rows = [[visible(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)] for row in section.rows]
+    for index, col in enumerate(section.columns):
+        fixed = col.kind != "text"  # only free text folds: figures, ids and dates are never cut
+        width = max([cell_len(col.title), *(cell_len(cells[index]) for cells in rows)]) if fixed else None
+        table.add_column(text_class(col.title), justify="right" if col.kind in NUMERIC else "left", no_wrap=fixed,
+                         overflow="fold", min_width=width)
+    for cells in rows:
+        table.add_row(*(text_class(cell) for cell in cells))
+    return table
+
+
+def render_text(renderables: Iterable[RenderableType], *, width: int = 0, color: bool = False) -> str:
+    """Renderables as the text a terminal ``width`` columns wide shows (0: not a terminal:
+    every table at its natural width, so that no value is cut or wrapped), without
+    trailing spaces."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 10_000, highlight=False, markup=False, emoji=False,
+                      force_terminal=color, color_system="standard" if color else None, soft_wrap=False)
+    for renderable in renderables:
+        measured = console.measure(renderable)
+        needed = max(measured.maximum, 1) if not width else max(width, measured.minimum)
+        console.print(renderable, width=needed, crop=False)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
 def report_markdown(r: MonthlyReport) -> str:
     """The report as Markdown, ready to paste into a message to the délégant."""
-    sections = report_sections(r)
+    sections = human_sections(r)
     head = sections[0]
     invalid = invalid_lines(r)
     lines = [f"**{md_cell(invalid[0])}**", "", *(f"- {md_cell(line)}" for line in invalid[1:]), ""] if invalid else []
     lines += [f"# {md_cell(head.title)}", ""]
-    lines += [f"- **{k}**: {md_cell(str(v))}" for k, v in head.rows]
+    lines += [f"- **{md_cell(str(k))}** : {md_cell(str(v))}" if language() == "fr" else
+              f"- **{md_cell(str(k))}**: {md_cell(str(v))}" for k, v in head.rows]
     for section in sections[1:]:
         lines += ["", f"## {md_cell(section.title)}", ""]
-        if not section.rows:
-            lines.append(f"_{section.empty}_")
+        if section.key == "synthese":
+            sep = " : " if language() == "fr" else ": "
+            lines += [f"- **{md_cell(str(k))}**{sep}{md_cell(str(v))}" for k, v in section.rows]
+            for paragraph in section.paragraphs:
+                if paragraph.startswith("– "):  # an item of the paragraph before
+                    lines.append(f"- {md_cell(paragraph.removeprefix('– '))}")
+                else:
+                    lines += ["", f"**{md_cell(paragraph)}**", ""]
             continue
-        lines.append("| " + " | ".join(md_cell(c.name) for c in section.columns) + " |")
-        lines.append("|" + "|".join("---:" if c.kind in ("money", "percent", "int") else "---"
-                                    for c in section.columns) + "|")
+        if not section.rows:
+            lines.append(f"_{md_cell(section.empty or _('none'))}_")
+            continue
+        lines.append("| " + " | ".join(md_cell(c.title) for c in section.columns) + " |")
+        lines.append("|" + "|".join("---:" if c.kind in NUMERIC else "---" for c in section.columns) + "|")
         for row in section.rows:
             cells = [md_cell(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)]
             lines.append("| " + " | ".join(cells) + " |")
@@ -619,12 +848,14 @@ def report_markdown(r: MonthlyReport) -> str:
 
 
 def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> str:
-    """One block per section (a title row, a header row, the rows), plain amounts."""
+    """One block per section (a title row, a header row, the rows), plain amounts and ISO
+    dates; the headers are the stable English column names."""
     rows: list[list[str]] = []
     invalid = invalid_lines(r)
     if invalid:
         rows += [["# invalid"], *([csv_safe(line)] for line in invalid), []]
-    for index, section in enumerate(report_sections(r)):
+    sections = [s for s in report_sections(r) if s.audience != "human"]
+    for index, section in enumerate(sections):
         if index:
             rows.append([])
         columns = [c for c in section.columns if c.kind != "bar"]
@@ -636,9 +867,10 @@ def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> st
                 if column.kind == "bar":
                     continue
                 plain = _plain(value, column.kind)
-                numeric = column.kind in ("money", "percent", "int")
-                cells.append(_csv_number(plain, dialect) if numeric else csv_safe(plain))
+                cells.append(_csv_number(plain, dialect) if column.kind in NUMERIC else csv_safe(plain))
             rows.append(cells)
+        for paragraph in section.paragraphs:
+            rows.append([csv_safe(paragraph)])
     return csv_text(rows, dialect)
 
 
@@ -678,6 +910,16 @@ def report_json(r: MonthlyReport) -> str:
         "final": r.final,
         "team_filter": r.team_filter,
         "entries_counted": r.entries_counted,
+        "synthese": {
+            "this_month": {kind: {"count": sum(1 for e in r.movements if e.kind == kind),
+                                  "amount": s(sum(e.amount for e in r.movements if e.kind == kind))}
+                           for kind in ("commitment", "payment", "release")},
+            "inform_delegant": {
+                "insufficient": [a.facts or a.message for a in r.alerts if a.code in INFORM_SHORT],
+                "unused": [a.facts or a.message for a in r.alerts if a.code in INFORM_UNUSED_CODES],
+            },
+            "text": list(_inform_paragraphs(r)),
+        },
         "teams": [{
             "team": t.team, "name": t.name, "cap": _opt(t.cap), "ae_committed_month": s(t.ae_month),
             "ae_committed": s(t.ae_committed), "cp_paid_month": s(t.cp_month), "cp_paid": s(t.cp_paid),
@@ -727,6 +969,7 @@ def report_json(r: MonthlyReport) -> str:
             "remaining_to_pay": s(o.remaining), "age_days": o.age_days,
         } for o in r.open_commitments],
         "unused": [{"year": u.year, "ae": s(u.ae), "cp": s(u.cp)} for u in r.unused],
-        "alerts": [{"severity": a.severity.value, "code": a.code, "message": a.message} for a in r.alerts],
+        "alerts": [{"severity": a.severity.value, "code": a.code, "message": a.message}
+                   for a in sorted(r.alerts, key=lambda a: SEVERITY_ORDER[a.severity.value])],
     }
     return _json(data)

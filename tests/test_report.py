@@ -146,14 +146,14 @@ def test_month_with_payments_releases_and_forecasts(scripted: Cli) -> None:
         ("alpha", "200.00", "160.00"), ("beta", "130.00", "40.00")]
     assert [m["id"] for m in data["movements"]] == ["p-2", "r-1"]
     # AE 2021: 300 / 350 = 85,7 % (past 80 %: info); CP 2021: 100 / 100 (past 95 %: warning).
-    # The 30 of f-1 fit in the 50 of AE 2021 left: no forecast alert.
+    # The 30 of f-1 fit in the 50 of AE 2021 left: no forecast alert.  Warnings before infos.
     assert data["alerts"] == [
-        {"severity": "info", "code": "threshold",
-         "message": f"AE 2021: 85,7\u00a0% consumed ({eur('300,00 €')} of {eur('350,00 €')}), past the "
-                    "80\u00a0% threshold"},
         {"severity": "warning", "code": "threshold",
          "message": f"CP 2021: 100,0\u00a0% consumed ({eur('100,00 €')} of {eur('100,00 €')}), past the "
-                    "95\u00a0% threshold"}]
+                    "95\u00a0% threshold"},
+        {"severity": "info", "code": "threshold",
+         "message": f"AE 2021: 85,7\u00a0% consumed ({eur('300,00 €')} of {eur('350,00 €')}), past the "
+                    "80\u00a0% threshold"}]
 
 
 def test_a_later_forecast_replaces_an_earlier_one(scripted: Cli) -> None:
@@ -193,15 +193,15 @@ def test_month_after_the_avenant(scripted: Cli) -> None:
     assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
         ("c-a2", "300.00", 30)]
     assert data["alerts"] == [
-        {"severity": "info", "code": "threshold",
-         "message": f"team alpha cap: 83,3\u00a0% consumed ({eur('500,00 €')} of {eur('600,00 €')}), past "
-                    "the 80\u00a0% threshold"},
         {"severity": "warning", "code": "payment-without-service-fait",
          "message": f"payment p-4 of {eur('30,00 €')} on 2022-03-05 (beta) has no service fait date"},
         {"severity": "warning", "code": "burn-rate",
          "message": f"team alpha committed {eur('300,00 €')} in the last 90 days; at that pace its "
                     f"{eur('100,00 €')} left under the cap last about 30 days: time to prepare the "
                     "investment committee"},
+        {"severity": "info", "code": "threshold",
+         "message": f"team alpha cap: 83,3\u00a0% consumed ({eur('500,00 €')} of {eur('600,00 €')}), past "
+                    "the 80\u00a0% threshold"},
     ]
 
 
@@ -211,21 +211,21 @@ def test_final_report(scripted: Cli) -> None:
     assert data["unused"] == [{"year": 2021, "ae": "50.00", "cp": "0.00"},
                               {"year": 2022, "ae": "350.00", "cp": "730.00"}]
     assert [(a["severity"], a["code"]) for a in data["alerts"]] == [
-        ("info", "threshold"), ("warning", "unused-ae"), ("warning", "unused-cp"),
+        ("warning", "unused-ae"), ("warning", "unused-cp"),
         ("warning", "unused-envelope"), ("warning", "stale-commitment"),
-        ("warning", "payment-without-service-fait"), ("warning", "end-approaching")]
+        ("warning", "payment-without-service-fait"), ("warning", "end-approaching"), ("info", "threshold")]
     messages = [a["message"] for a in data["alerts"]]
-    assert messages[1] == (f"{eur('350,00 €')} of AE 2022 are likely to remain unconsumed at year end "
+    assert messages[0] == (f"{eur('350,00 €')} of AE 2022 are likely to remain unconsumed at year end "
                            f"({eur('650,00 €')} opened, {eur('300,00 €')} committed, {eur('0,00 €')} "
                            "forecast): inform the délégant (art. 5)")
-    assert messages[2] == (f"{eur('730,00 €')} of CP 2022 are likely to remain unconsumed at year end "
+    assert messages[1] == (f"{eur('730,00 €')} of CP 2022 are likely to remain unconsumed at year end "
                            f"({eur('900,00 €')} opened, {eur('170,00 €')} paid, {eur('0,00 €')} forecast): "
                            "inform the délégant (art. 5)")
-    assert messages[3] == (f"{eur('430,00 €')} of the {eur('1 000,00 €')} envelope are not committed at the "
+    assert messages[2] == (f"{eur('430,00 €')} of the {eur('1 000,00 €')} envelope are not committed at the "
                            "convention's end: inform the délégant (art. 5)")
-    assert messages[4] == (f"commitment c-a2 (BC-A2) (alpha) committed on 2022-03-01: no payment for more "
+    assert messages[3] == (f"commitment c-a2 (BC-A2) (alpha) committed on 2022-03-01: no payment for more "
                            f"than 4 months, {eur('300,00 €')} still to pay")
-    assert messages[6] == (f"the convention ends on 2022-12-31, in 0 days, with {eur('300,00 €')} still to "
+    assert messages[5] == (f"the convention ends on 2022-12-31, in 0 days, with {eur('300,00 €')} still to "
                            "pay on 1 open commitment")
     assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
         ("c-a2", "300.00", 305)]  # 2022-03-01 -> 2022-12-31
@@ -317,7 +317,7 @@ def test_fail_on_alert(scripted: Cli) -> None:
     assert failing.exit_code == 1
     # 2021-05: AE 2021 300 / 350 = 85,7 % (info), CP 2021 100 / 100 (warning: the failure).
     assert [(a["severity"], a["message"][:7]) for a in json.loads(failing.stdout)["alerts"]] == [
-        ("info", "AE 2021"), ("warning", "CP 2021")]
+        ("warning", "CP 2021"), ("info", "AE 2021")]
     assert scripted("report", "--month", "2021-05").exit_code == 0
 
 
@@ -331,10 +331,10 @@ def test_csv_sections_and_formula_neutralisation(scripted: Cli) -> None:
     assert result.exit_code == 0
     rows = list(csv.reader(io.StringIO(result.stdout)))
     sections = [r[0] for r in rows if r and r[0].startswith("# ")]
-    assert sections == ["# header", "# teams", "# team_shares", "# team_payments", "# years_ae", "# years_cp",
-                        "# totals", "# cp_on_ae", "# marches", "# prestations", "# movements", "# notes",
-                        "# forecasts", "# landing_ae", "# landing_cp", "# landing_teams",
-                        "# landing_team_payments", "# open_commitments", "# alerts"]
+    assert sections == ["# header", "# synthese", "# alerts", "# teams", "# team_payments", "# team_shares",
+                        "# years_ae", "# years_cp", "# totals", "# cp_on_ae", "# forecasts", "# landing_ae",
+                        "# landing_cp", "# landing_teams", "# landing_team_payments", "# notes", "# movements",
+                        "# open_commitments", "# marches", "# prestations", "# identification"]
     teams_at = rows.index(["# teams"])
     assert rows[teams_at + 1] == ["Team", "Cap", "In month", "Committed", "Available", "% of cap"]
     assert rows[teams_at + 2] == ["alpha", "600.00", "200.00", "200.00", "400.00", "33.3"]
@@ -352,8 +352,8 @@ def test_markdown(scripted: Cli) -> None:
     result = scripted("report", "--month", "2021-03", "--format", "markdown")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "# Monthly report (compte rendu mensuel) — Mini convention"
-    assert "- **Month**: 2021-03" in lines
+    assert lines[0] == "# Monthly report of March 2021 — Mini convention"
+    assert "| Month | March 2021 |" in lines
     i = lines.index("## Teams: commitments (AE) under the cap")
     assert lines[i + 2] == "| Team | Cap | In month | Committed | Available | % of cap | Bar |"
     assert lines[i + 4] == (f"| alpha | {eur('600,00 €')} | {eur('200,00 €')} | {eur('200,00 €')} | "
@@ -399,5 +399,5 @@ def test_forecast_payments_beyond_the_cp_of_the_year(scripted: Cli, tmp_path: Pa
 
 def test_a_month_after_the_end_with_commitments_still_open(scripted: Cli) -> None:
     alerts = report(scripted, "--month", "2023-01")["alerts"]
-    assert alerts[-1] == {"severity": "error", "code": "ended-with-open-commitments",
+    assert alerts[0] == {"severity": "error", "code": "ended-with-open-commitments",
                           "message": f"the convention ended on 2022-12-31 with {eur('300,00 €')} still to pay"}
