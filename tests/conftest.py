@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from delegation_cli.cli import app
+from delegation_cli.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -100,9 +101,23 @@ class Cli:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        result = self.runner.invoke(app, list(args), env={"COLUMNS": "200", **(env or {})},
-                                    catch_exceptions=False)
+        set_language(None)  # as a new process starts: the language of the locale, until --lang
+        try:
+            result = self.runner.invoke(app, list(args), env={"COLUMNS": "200", **(env or {})},
+                                        catch_exceptions=False)
+        finally:
+            set_language(None)
         return Result(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts in the C locale (English messages), whatever the machine's; a test
+    of another language says so (``--lang``, ``LANGUAGE=fr``)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    set_language(None)
 
 
 @pytest.fixture
