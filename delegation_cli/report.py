@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .entries import AMOUNT_KINDS, Entry
 from .errors import Problem
-from .i18n import N_, _, format_date, format_month, language, ngettext
+from .i18n import N_, _, format_date, format_month, ngettext
 from .ledger import escape_unsafe, format_entry
 from .money import format_canonical, format_fr, format_percent, format_signed
 from .results import CheckResult, ImportResult, Outcome
@@ -754,15 +754,15 @@ def report_renderables(r: MonthlyReport, *, full: bool = True, width: int = 0) -
         out.append(Text(""))
     sections = human_sections(r, full=full)
     head = sections[0]
-    out.append(Text(visible(head.title), style=STYLE_TITLE))
+    out += [Text(line, style=STYLE_TITLE) for line in _fold(visible(head.title), width, "", "")]
     for field_name, value in head.rows:
-        out.append(Text.assemble((f"{field_name}: ", STYLE_HEADER), visible(str(value))))
+        out += _labelled(str(field_name), str(value), width)
     for section in sections[1:]:
         out.append(Text(""))
         out.append(Text(visible(section.title), style=STYLE_TITLE))
         if section.key == "synthese":
             for label, value in section.rows:
-                out.append(Text.assemble((f"{label}: ", STYLE_HEADER), visible(str(value))))
+                out += _labelled(str(label), str(value), width)
             for paragraph in section.paragraphs:
                 item = paragraph.startswith("– ")
                 if not item:
@@ -783,6 +783,16 @@ def report_renderables(r: MonthlyReport, *, full: bool = True, width: int = 0) -
             continue
         out.append(_table(section, Table, Text))
     return out
+
+
+def _labelled(label: str, value: str, width: int) -> list[Text]:
+    """``label: value`` wrapped between words, the label in bold."""
+    from rich.text import Text
+
+    head = _("{label}: {value}").format(label=visible(label), value="")
+    lines = _fold(head + visible(value), width, "", "  ")
+    first = Text.assemble((head, STYLE_HEADER), lines[0][len(head):]) if lines[0].startswith(head) else Text(lines[0])
+    return [first, *(Text(line) for line in lines[1:])]
 
 
 def _table(section: Section, table_class: Any, text_class: Any) -> Table:
@@ -816,6 +826,11 @@ def render_text(renderables: Iterable[RenderableType], *, width: int = 0, color:
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
 
 
+def _md_item(label: str, value: str) -> str:
+    """``- **label**: value`` (``- **label** : value`` in French)."""
+    return "- " + _("{label}: {value}").format(label=f"**{md_cell(label)}**", value=md_cell(value))
+
+
 def report_markdown(r: MonthlyReport) -> str:
     """The report as Markdown, ready to paste into a message to the délégant."""
     sections = human_sections(r)
@@ -823,13 +838,11 @@ def report_markdown(r: MonthlyReport) -> str:
     invalid = invalid_lines(r)
     lines = [f"**{md_cell(invalid[0])}**", "", *(f"- {md_cell(line)}" for line in invalid[1:]), ""] if invalid else []
     lines += [f"# {md_cell(head.title)}", ""]
-    lines += [f"- **{md_cell(str(k))}** : {md_cell(str(v))}" if language() == "fr" else
-              f"- **{md_cell(str(k))}**: {md_cell(str(v))}" for k, v in head.rows]
+    lines += [_md_item(str(k), str(v)) for k, v in head.rows]
     for section in sections[1:]:
         lines += ["", f"## {md_cell(section.title)}", ""]
         if section.key == "synthese":
-            sep = " : " if language() == "fr" else ": "
-            lines += [f"- **{md_cell(str(k))}**{sep}{md_cell(str(v))}" for k, v in section.rows]
+            lines += [_md_item(str(k), str(v)) for k, v in section.rows]
             for paragraph in section.paragraphs:
                 if paragraph.startswith("– "):  # an item of the paragraph before
                     lines.append(f"- {md_cell(paragraph.removeprefix('– '))}")

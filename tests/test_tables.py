@@ -1,0 +1,79 @@
+"""Tables never lose data: piped, every value whole and no trailing space; on a narrow
+terminal, free text wraps within its cell, amounts and ids never."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from delegation_cli import i18n
+from delegation_cli.actions import build_report
+from delegation_cli.convention import require_convention
+from delegation_cli.report import render_text, report_renderables
+
+from .conftest import ROOT, SEED, Cli
+
+LEDGER = ROOT / "examples" / "ledgers" / "fabrique-numerique-s3.ledger"
+AMOUNT = re.compile("-?\\d{1,3}(?:\u202f\\d{3})*,\\d{2}\u00a0€")
+
+
+@pytest.fixture
+def seed(cli: Cli, tmp_path: Path) -> Cli:
+    (tmp_path / "ledgers").mkdir()
+    shutil.copy(LEDGER, tmp_path / "ledgers" / "fabrique-numerique-s3.ledger")
+    shutil.copy(SEED, tmp_path / "convention.yaml")
+    return cli
+
+
+def _ledger_values() -> set[str]:
+    """Ids, references and labels as the seed ledger holds them."""
+    values = set()
+    for line in LEDGER.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith(("#", ";")) or not line[0].isdigit():
+            continue
+        values.add(line.split()[2])  # the entry's id
+        values.update(re.findall(r'ref=(\S+)', line))
+        values.update(re.findall(r'"([^"]*)"$', line))
+    return values
+
+
+def test_piped_log_prints_every_value_whole(seed: Cli) -> None:
+    result = seed("log", env={"COLUMNS": "60"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "…" not in result.stdout
+    assert all(line == line.rstrip() for line in lines)
+    for value in _ledger_values():
+        assert value in result.stdout, value
+    assert "BC-2019-001" in result.stdout
+
+
+def test_piped_report_keeps_every_column_and_value(seed: Cli) -> None:
+    result = seed("report", "--month", "2020-06", "--full", "--lang", "en", env={"COLUMNS": "60"})
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "…" not in out
+    assert all(line == line.rstrip() for line in out.splitlines())
+    header = next(line for line in out.splitlines() if line.startswith("Date ") and "Label" in line)
+    assert header.split() == ["Date", "Kind", "Id", "Team", "Amount", "Reference", "Label"]
+    assert "biocarburants" in out and "2020-06-29" in out
+
+
+def test_a_narrow_terminal_wraps_text_never_amounts(tmp_path: Path) -> None:
+    loaded = require_convention(SEED)
+    with i18n.using("fr"):
+        report = build_report(loaded, ledger=None, month="2020-06", team=None, final=False,
+                              today=dt.date(2026, 1, 1))
+        wide = render_text(report_renderables(report, full=True, width=0))
+        narrow = render_text(report_renderables(report, full=True, width=60), width=60)
+    assert "…" not in narrow
+    assert all(line == line.rstrip() for line in narrow.splitlines())
+    # Every amount of the unwrapped report appears whole, as many times, in the wrapped one.
+    assert sorted(AMOUNT.findall(narrow)) == sorted(AMOUNT.findall(wide))
+    # The alerts' messages wrap between words: "20 000,00 €" is never split over two lines.
+    assert not any(re.search(r"\d$", line) and re.match(r"\s*\d{3},\d{2}", following)
+                   for line, following in zip(narrow.splitlines(), narrow.splitlines()[1:], strict=False))
