@@ -28,6 +28,7 @@ from .budget import Replay, did_you_mean
 from .convention import LoadedConvention, load_convention
 from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
+from .i18n import N_, _, format_date
 from .ledger import (
     HEADER_PREFIX,
     Writer,
@@ -68,8 +69,8 @@ def open_book(loaded: LoadedConvention, ledger: str | None, *, keep: bool = Fals
     path = ledger_path_for(loaded, ledger)
     with opened_for_reading(path) as fd:
         if fd is None and ledger:
-            raise fail("no such ledger (expected an existing ledger file; without --ledger the convention's "
-                       "own ledger is used)", code="ledger-missing", path=str(path))
+            raise fail(_("no such ledger (expected an existing ledger file; without --ledger the convention's "
+                         "own ledger is used)"), code="ledger-missing", path=str(path))
         return read_book(_convention(loaded), fd, str(path), keep=keep, window=window)
 
 
@@ -134,8 +135,10 @@ def check_dated(conv: Convention, draft: Draft) -> None:
     start = conv.effective_date
     end = conv.payments_until if entry.kind == "payment" else conv.period.end
     if not draft.dated and not start <= entry.date <= end:
-        raise fail(f"today ({entry.date}) is outside the convention's period {start} – {end}: give the "
-                   f"{entry.kind}'s date with --date YYYY-MM-DD", code="date-outside-period",
+        raise fail(_("today ({date}) is outside the convention's period {start} – {end}: give the {kind}'s "
+                     "date with --date YYYY-MM-DD").format(date=format_date(entry.date), start=format_date(start),
+                                                          end=format_date(end), kind=entry.kind),
+                   code="date-outside-period",
                    exit_code=ExitCode.USAGE)
 
 
@@ -147,15 +150,15 @@ def complete(draft: Draft, state: Replay) -> Entry:
     found = state.resolve(draft.target)
     if found is None:
         known = [name for c in state.commitments.values() for name in (c.id, c.ref) if name]
-        raise fail(f"unknown commitment {draft.target!r} ({did_you_mean(draft.target, known)}"
-                   "expected a commitment id or its bon de "
-                   "commande reference; `delegation log --kind commitment` lists them)",
+        raise fail(_("unknown commitment {commitment} ({did_you_mean}expected a commitment id or its bon de "
+                     "commande reference; `delegation log --kind commitment` lists them)").format(
+                       commitment=repr(draft.target), did_you_mean=did_you_mean(draft.target, known)),
                    code="commitment-unknown", exit_code=ExitCode.PROBLEMS)
     entry = entry._replace(commitment=found.id, team=found.team)
     if entry.kind == "release" and entry.amount == 0:
         if found.remaining <= 0:
-            raise fail(f"commitment {found.id} has nothing left to release (its reste à "
-                       "payer is 0,00\u00a0€)", code="release-nothing", exit_code=ExitCode.PROBLEMS)
+            raise fail(_("commitment {id} has nothing left to release (its reste à payer is {zero})").format(
+                id=found.id, zero="0,00\u00a0€"), code="release-nothing", exit_code=ExitCode.PROBLEMS)
         entry = entry._replace(amount=found.remaining)
     return entry
 
@@ -174,7 +177,7 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
         verdict = book.admit([entry])
         if verdict.errors:
             refused = Problem(path, None, None, Severity.ERROR, "entry-refused",
-                              f"{entry.kind} refused; the ledger was not changed")
+                              _("{kind} refused; the ledger was not changed").format(kind=entry.kind))
             raise DelegationError([*verdict.errors, refused], ExitCode.PROBLEMS)
         if write is not None:
             write([format_entry(entry)])
@@ -210,8 +213,8 @@ def check_token(value: str, option: str) -> str:
     with a one-line reason that shows at most 64 characters of it, escaped."""
     if TOKEN.fullmatch(value) is None:
         shown = value if len(value) <= 64 else f"{value[:64]}..."
-        raise fail(f"{option} {shown!r} is not valid (expected {TOKEN_EXPECTED})",
-                   code="bad-argument")
+        raise fail(_("{option} {value} is not valid (expected {expected})").format(
+                   option=option, value=repr(shown), expected=_(TOKEN_EXPECTED)), code="bad-argument")
     return value
 
 
@@ -221,13 +224,13 @@ def check_label(text: str | None, option: str = "--label") -> str:
     or when it is not text (a surrogate: bytes that were not UTF-8)."""
     label = text or ""
     if len(label) > MAX_LABEL:
-        raise fail(f"{option} is {len(label)} characters long (at most {MAX_LABEL})",
-                   code="bad-argument")
+        raise fail(_("{option} is {length} characters long (at most {max})").format(
+                   option=option, length=len(label), max=MAX_LABEL), code="bad-argument")
     if not label.isprintable():
         bad = next((i for i, c in enumerate(label) if "\ud800" <= c <= "\udfff"), None)
         if bad is not None:
-            raise fail(f"{option} is not valid UTF-8 text at character {bad + 1} (expected UTF-8)",
-                       code="bad-argument")
+            raise fail(_("{option} is not valid UTF-8 text at character {position} (expected UTF-8)").format(
+                       option=option, position=bad + 1), code="bad-argument")
     return label
 
 
@@ -265,7 +268,7 @@ def draft_forecast(*, team: str, amount: int, month: str, forecast_type: str, da
 
 def draft_note(*, team: str, text: str, date: dt.date | None, stamp: Stamp) -> Draft:
     if not text:
-        raise fail("the note is empty (expected the text of the progress note)", code="bad-argument")
+        raise fail(_("the note is empty (expected the text of the progress note)"), code="bad-argument")
     return Draft(Entry(date=_today_or(date), kind="note", id="", team=team, recorded_at=stamp.at, author=stamp.by,
                        label=text), dated=date is not None)
 
@@ -295,27 +298,30 @@ def write_output(path: Path, text: str, *, protected: Path, convention: Path | N
     is a ledger header) or YAML file (``.yaml``/``.yml``: a convention), and where what
     exists is not a regular file."""
     shown = str(path)
-    for other, what in ((protected, "the ledger"), (convention, "the convention file")):
+    for other, what in ((protected, N_("--output names the ledger itself; choose another file")),
+                        (convention, N_("--output names the convention file itself; choose another file"))):
         if other is not None and _same_file(path, other):
-            raise fail(f"--output names {what} itself; choose another file", code="bad-argument", path=shown)
+            raise fail(_(what), code="bad-argument", path=shown)
     try:
         mode = os.stat(path).st_mode
     except OSError:  # nothing there yet (or unreachable: the write will say why)
         mode = None
     if mode is not None:
         if stat.S_ISDIR(mode):
-            raise fail("is a directory (expected a file to write the export to)", code="bad-argument", path=shown)
+            raise fail(_("is a directory (expected a file to write the export to)"), code="bad-argument",
+                       path=shown)
         if not stat.S_ISREG(mode):
-            kind = ("is a named pipe (FIFO), not a file" if stat.S_ISFIFO(mode)
-                    else "is a socket, not a file" if stat.S_ISSOCK(mode)
-                    else "is a device, not a file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                    else "is not a regular file")
-            raise fail(f"{kind} (expected a file to write the export to)", code="bad-argument", path=shown)
+            kind = (_("is a named pipe (FIFO), not a file") if stat.S_ISFIFO(mode)
+                    else _("is a socket, not a file") if stat.S_ISSOCK(mode)
+                    else _("is a device, not a file") if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else _("is not a regular file"))
+            raise fail(_("{kind} (expected a file to write the export to)").format(kind=kind), code="bad-argument",
+                       path=shown)
         if path.suffix.lower() in (".yaml", ".yml"):
-            raise fail("is a YAML file (a convention?); an export never replaces one; choose another file",
+            raise fail(_("is a YAML file (a convention?); an export never replaces one; choose another file"),
                        code="bad-argument", path=shown)
         if _starts_as_ledger(path):
-            raise fail("is a ledger; an export never replaces one; choose another file", code="bad-argument",
+            raise fail(_("is a ledger; an export never replaces one; choose another file"), code="bad-argument",
                        path=shown)
     write_atomically(path, text.encode("utf-8"))
 
@@ -380,14 +386,17 @@ def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, auth
 
     def work(fd: int | None, write: Writer | None) -> Entry:
         book = read_book(conv, fd, path, keep_pending=True)
-        book.require_writable(f"cannot close {month} while the ledger has errors; correct them first")
+        book.require_writable(_("cannot close {month} while the ledger has errors; correct them first").format(
+            month=month))
         if end >= today:
-            raise fail(f"{month} is not over (it ends on {end}); close it after that day",
+            raise fail(_("{month} is not over (it ends on {end}); close it after that day").format(
+                       month=month, end=format_date(end)),
                        code="close-early", path=path, exit_code=ExitCode.PROBLEMS)
         closed = book.seals.closed
         if closed is not None and closed[0] >= end:
             last = closed[1]
-            raise fail(f"{month} is already closed by seal {last.id} (line {last.line}, through {last.month})",
+            raise fail(_("{month} is already closed by seal {id} (line {line}, through {through})").format(
+                       month=month, id=last.id, line=last.line, through=last.month),
                        code="close-again", path=path, exit_code=ExitCode.PROBLEMS)
         now = Stamp.now(author)
         seal = book.seals.make_seal(month, new_id("seal", book.state.ids), now.at, now.by)

@@ -36,6 +36,7 @@ from .budget import (
 )
 from .entries import Entry
 from .errors import DelegationError, ExitCode, Problem, Severity
+from .i18n import _
 from .ledger import LedgerFile, LedgerReader, bulk
 from .model import Convention
 from .seal import SealCheck, refuse_closed_at
@@ -143,11 +144,12 @@ class Book:
         if not errors:
             return
         if self.file.torn is not None:
-            why = "refusing to append after an incomplete line; run `delegation check --repair` first"
+            why = _("refusing to append after an incomplete line; run `delegation check --repair` first")
         elif any(p.code in ("ledger-header", "ledger-version", "ledger-bom") for p in errors):
-            why = "refusing to append to a file that is not a ledger"
+            why = _("refusing to append to a file that is not a ledger")
         else:
-            why = refusal or "refusing to append to a ledger with errors; correct the lines named above, then retry"
+            why = refusal or _("refusing to append to a ledger with errors; correct the lines named above, then "
+                               "retry")
         raise DelegationError([*errors, Problem(self.path, None, None, Severity.ERROR, "ledger-not-writable", why)],
                               ExitCode.PROBLEMS)
 
@@ -166,8 +168,8 @@ class Book:
             entries = self.entries if self.entries is not None else _entries_of(self._fd, self.path)
             verdict = admit(self.conv, entries, new, self.path, sources)
         if not verdict.errors:  # a backstop: the limits above already keep carried-over credits
-            verdict.errors.extend(replace(p, message=f"{p.message}: the entry would consume credits the avenant "
-                                                     "states were left unused")
+            verdict.errors.extend(replace(p, message=_("{message}: the entry would consume credits the avenant "
+                                                       "states were left unused").format(message=p.message))
                                   for p in carry_over_problems(self.conv, verdict.state, self.path)
                                   if p.message not in carried)
         closed = self.seals.closed_through()
@@ -286,7 +288,8 @@ def _read(conv: Convention, reader: LedgerReader, fd: int | None, *, keep: bool,
     problems = list(info.problems)
     if info.has_header and info.convention_id not in (None, conv.id):
         problems.append(Problem(shown, 1, None, Severity.ERROR, "ledger-other-convention",
-                                f"this ledger belongs to convention {info.convention_id!r}, not {conv.id!r}"))
+                                _("this ledger belongs to convention {convention}, not {expected}").format(
+                                    convention=repr(info.convention_id), expected=repr(conv.id))))
     problems.extend(sorted(locate(state.issues, shown), key=_line))
     problems.extend(carry_over_problems(conv, state, shown))
     problems.extend(seals.problems)

@@ -33,15 +33,18 @@ from decimal import Decimal
 
 from .entries import Entry, entry_name
 from .errors import Problem, Severity
+from .i18n import N_, _, format_date
 from .model import Convention, Limits
 from .money import Cents, format_fr, format_percent, ratio_reached
 
-INFORM_NOW = "inform the délégant without delay (art. 5)"
-"""What art. 5 requires when credits run short or are about to."""
-INFORM = f"insufficient credits: {INFORM_NOW}"
-"""The end of a refusal for want of credits."""
-INFORM_UNUSED = "inform the délégant (art. 5)"
-"""What art. 5 requires when credits are likely to stay unused."""
+INFORM_NOW = N_("inform the délégant without delay (art. 5)")
+"""What art. 5 requires when credits run short or are about to (marked only: show it
+through ``_()``)."""
+INFORM = N_("insufficient credits: inform the délégant without delay (art. 5)")
+"""The end of a refusal for want of credits (marked only: show it through ``_()``)."""
+INFORM_UNUSED = N_("inform the délégant (art. 5)")
+"""What art. 5 requires when credits are likely to stay unused (marked only: show it
+through ``_()``)."""
 
 _E, _W = Severity.ERROR, Severity.WARNING
 
@@ -106,7 +109,7 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}? " if close else ""
+    return _("did you mean {name}? ").format(name=repr(close[0])) if close else ""
 
 
 class Replay:
@@ -199,15 +202,16 @@ class Replay:
         known = len(ids)
         ids.add(ident)
         if len(ids) == known:
-            self._issue(entry, _E, "id-duplicate", f"id {ident} is already used by another entry "
-                                                   "(expected unique ids)")
+            self._issue(entry, _E, "id-duplicate",
+                        _("id {id} is already used by another entry (expected unique ids)").format(id=ident))
         self.last_date = date
         if kind == "seal":  # seals consume nothing; seal.py checks them
             return
         if team not in self._team_ids:
             teams = [t.id for t in self.conv.teams]
-            self._issue(entry, _E, "team-unknown", f"unknown team {team!r} ({did_you_mean(team, teams)}"
-                                                   f"expected one of: {', '.join(teams)})")
+            self._issue(entry, _E, "team-unknown",
+                        _("unknown team {team} ({did_you_mean}expected one of: {teams})").format(
+                            team=repr(team), did_you_mean=did_you_mean(team, teams), teams=", ".join(teams)))
         if date != self._day:  # the limits and the period of a day, worked out once per day
             self._day = date
             self._day_limits = self.limits_at(date)
@@ -234,79 +238,92 @@ class Replay:
     def _outside(self, entry: Entry, end: dt.date) -> None:
         start = self._start
         self._issue(entry, _E, "date-outside-period",
-                    f"{entry.kind} dated {entry.date} is outside the convention's period "
-                    f"{start} – {end} (the convention takes effect on {start})")
+                    _("{kind} dated {date} is outside the convention's period {start} – {end} (the "
+                      "convention takes effect on {start})").format(
+                        kind=entry.kind, date=format_date(entry.date), start=format_date(start), end=format_date(end)))
 
     def finish(self) -> None:
         """Once every entry is applied: payments and releases whose commitment never came."""
         for entries in self._waiting.values():
             for entry in entries:
                 self._issue(entry, _E, "commitment-unknown",
-                            f"{entry.kind} refers to commitment {entry.commitment}, which is not "
-                            "recorded (expected the id of a commitment)")
+                            _("{kind} refers to commitment {commitment}, which is not recorded (expected the "
+                              "id of a commitment)").format(kind=entry.kind, commitment=entry.commitment))
         self._waiting.clear()
 
     # ---------------------------------------------------------------------------------
 
     def _commitment(self, entry: Entry, limits: Limits) -> None:
-        date, _, ident, team, amount, ref, marche, prestation = entry[:8]
+        date, __, ident, team, amount, ref, marche, prestation = entry[:8]
         if marche is not None and marche not in self._marche_ids:
             self._issue(entry, _E, "marche-unknown",
-                        f"unknown marché {marche!r} ({did_you_mean(marche, self._marche_ids)}expected one of: "
-                        f"{', '.join(sorted(self._marche_ids)) or 'none declared'})")
+                        _("unknown marché {marche} ({did_you_mean}expected one of: {known})").format(
+                            marche=repr(marche), did_you_mean=did_you_mean(marche, self._marche_ids),
+                            known=", ".join(sorted(self._marche_ids)) or _("none declared")))
         if prestation is not None:
             owner = self._marche_of.get(prestation)
             if owner is None:
                 self._issue(entry, _E, "prestation-unknown",
-                            f"unknown prestation kind {prestation!r} ({did_you_mean(prestation, self._marche_of)}"
-                            f"expected one of: {', '.join(sorted(self._marche_of)) or 'none declared'})")
+                            _("unknown prestation kind {prestation} ({did_you_mean}expected one of: {known})").format(
+                                prestation=repr(prestation), did_you_mean=did_you_mean(prestation, self._marche_of),
+                                known=", ".join(sorted(self._marche_of)) or _("none declared")))
             elif marche is not None and owner != marche:
                 self._issue(entry, _E, "prestation-marche-mismatch",
-                            f"prestation {prestation!r} is bought on marché {owner!r}, not {marche!r}")
+                            _("prestation {prestation} is bought on marché {owner}, not {marche}").format(
+                                prestation=repr(prestation), owner=repr(owner), marche=repr(marche)))
         if ref is not None:
             owner = self.commitment_refs.setdefault(ref, ident)  # the first commitment keeps the reference
             if owner is not ident:
-                self._issue(entry, _E, "ref-duplicate", f"bon de commande {ref} is already recorded "
-                                                        f"(commitment {owner})")
+                self._issue(entry, _E, "ref-duplicate",
+                            _("bon de commande {ref} is already recorded (commitment {commitment})").format(
+                                ref=ref, commitment=owner))
         year = date.year
         cap = limits.team_cap
         team_before = self.team_net[team]
         after = team_before + amount
         if cap is not None and after > cap and team in self._team_ids:
             self._issue(entry, _E, "team-cap-exceeded",
-                        f"{team}: commitment of {format_fr(amount)} takes the team to {format_fr(after)}, above "
-                        f"its cap of {format_fr(cap)} (available {format_fr(max(cap - team_before, 0))}, "
-                        f"asked {format_fr(amount)}); {INFORM}")
+                        _("{team}: commitment of {amount} takes the team to {after}, above its cap of {cap} "
+                          "(available {available}, asked {amount}); {inform}").format(
+                            team=team, amount=format_fr(amount), after=format_fr(after), cap=format_fr(cap),
+                            available=format_fr(max(cap - team_before, 0)), inform=_(INFORM)))
         opened = limits.ae.get(year, 0)
         carried = self.conv.carried_out("ae", year)
         ae_before = self.ae_used[year]
         ae_after = ae_before + amount
         if ae_after > opened - carried:
             self._issue(entry, _E, "ae-exceeded",
-                        f"{team}: commitment of {format_fr(amount)} takes AE {year} to {format_fr(ae_after)}, "
-                        f"above the {format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
-                        f"{format_fr(max(opened - carried - ae_before, 0))}, asked {format_fr(amount)}); {INFORM}")
+                        _("{team}: commitment of {amount} takes AE {year} to {after}, above the {opened} opened "
+                          "for {year}{carry_note} (available {available}, asked {amount}); {inform}").format(
+                            team=team, amount=format_fr(amount), year=year, after=format_fr(ae_after),
+                            opened=format_fr(opened), carry_note=_carry_note(carried, year),
+                            available=format_fr(max(opened - carried - ae_before, 0)), inform=_(INFORM)))
         total_before = self.total_net
         total_after = total_before + amount
         if total_after > limits.total:
             self._issue(entry, _E, "envelope-exceeded",
-                        f"{team}: commitment of {format_fr(amount)} takes the convention to "
-                        f"{format_fr(total_after)}, above its envelope of {format_fr(limits.total)} (available "
-                        f"{format_fr(max(limits.total - total_before, 0))}, asked {format_fr(amount)}); {INFORM}")
+                        _("{team}: commitment of {amount} takes the convention to {after}, above its envelope "
+                          "of {envelope} (available {available}, asked {amount}); {inform}").format(
+                            team=team, amount=format_fr(amount), after=format_fr(total_after),
+                            envelope=format_fr(limits.total), available=format_fr(max(limits.total - total_before, 0)),
+                            inform=_(INFORM)))
         share = self._shares.get(year)
         key = (team, year)
         ty_before = self.team_year[key]
         if share is not None and ty_before <= share < ty_before + amount:
             self._issue(entry, _W, "share-exceeded",
-                        f"{team} commits {format_fr(ty_before + amount)} in {year}, above its indicative "
-                        f"share of {format_fr(share)} for the year")
+                        _("{team} commits {amount} in {year}, above its indicative share of {share} for the "
+                          "year").format(team=team, amount=format_fr(ty_before + amount), year=year,
+                                         share=format_fr(share)))
         if self.thresholds:
             if cap is not None:
-                self._threshold(entry, f"{team} cap", team_before, after, cap)
-            self._threshold(entry, f"AE {year}", ae_before, ae_after, opened - carried)
-            self._threshold(entry, "envelope", total_before, total_after, limits.total)
+                self._threshold(entry, N_("{team} cap"), team_before, after, cap, team=team)
+            self._threshold(entry, N_("AE {year}"), ae_before, ae_after, opened - carried, year=year)
+            self._threshold(entry, N_("envelope"), total_before, total_after, limits.total)
         if self._cutoffs.commitments is not None:
-            self._cutoff(entry, self._cutoffs.commitments, "commitments")
+            self._cutoff(entry, self._cutoffs.commitments, N_(
+                "{kind} dated {date} is after the commitments cut-off of {limit} for {year}; it may not be "
+                "processed this year"))
         # apply
         self.team_net[team] = after
         self.team_year[key] = ty_before + amount
@@ -318,8 +335,10 @@ class Replay:
         if self.commitments.setdefault(ident, state) is state and self._waiting:  # a duplicate id keeps the first
             for early in self._waiting.pop(ident, ()):
                 self._issue(early, _E, f"{early.kind}-before-commitment",
-                            f"{early.kind} dated {early.date} precedes its commitment {entry_name(entry)} "
-                            f"dated {state.date}")
+                            _("{kind} dated {date} precedes its commitment {commitment} dated "
+                              "{commitment_date}").format(kind=early.kind, date=format_date(early.date),
+                                                          commitment=entry_name(entry),
+                                                          commitment_date=format_date(state.date)))
 
     def _linked(self, entry: Entry) -> CommitmentState | None:
         key = entry[8] or ""
@@ -328,8 +347,9 @@ class Replay:
             self._waiting.setdefault(key, []).append(entry)
             return None
         if state.team != entry[3]:
-            self._issue(entry, _E, "team-mismatch", f"{entry.kind} is charged to {entry.team} but commitment "
-                                                    f"{entry.commitment} belongs to {state.team}")
+            self._issue(entry, _E, "team-mismatch", _("{kind} is charged to {team} but commitment {commitment} "
+                                                      "belongs to {owner}").format(
+                kind=entry.kind, team=entry.team, commitment=entry.commitment, owner=state.team))
         return state
 
     def _payment(self, entry: Entry, limits: Limits) -> None:
@@ -340,39 +360,48 @@ class Replay:
             remaining = state.amount - state.released - state.paid
             if amount > remaining:
                 self._issue(entry, _E, "payment-exceeds-remaining",
-                            f"payment of {format_fr(amount)} on {entry_name(state)} exceeds its reste à payer of "
-                            f"{format_fr(remaining)} (committed {format_fr(state.amount)}, released "
-                            f"{format_fr(state.released)}, paid {format_fr(state.paid)}; "
-                            f"{format_fr(amount - remaining)} too much)")
+                            _("payment of {amount} on {commitment} exceeds its reste à payer of {remaining} "
+                              "(committed {committed}, released {released}, paid {paid}; {excess} too much)").format(
+                                amount=format_fr(amount), commitment=entry_name(state), remaining=format_fr(remaining),
+                                committed=format_fr(state.amount), released=format_fr(state.released),
+                                paid=format_fr(state.paid), excess=format_fr(amount - remaining)))
             if sf is not None and sf < state.date:
                 self._issue(entry, _E, "service-fait-before-commitment",
-                            f"service fait on {sf} precedes the commitment {entry_name(state)} dated {state.date}")
+                            _("service fait on {service_fait} precedes the commitment {commitment} dated "
+                              "{date}").format(service_fait=format_date(sf), commitment=entry_name(state),
+                                               date=format_date(state.date)))
         if sf is None:
             self._issue(entry, _W, "payment-without-service-fait",
-                        f"payment of {format_fr(amount)} has no service fait date (--service-fait)")
+                        _("payment of {amount} has no service fait date (--service-fait)").format(
+                            amount=format_fr(amount)))
         elif sf > date:
             self._issue(entry, _E, "service-fait-after-payment",
-                        f"service fait on {sf} is after the payment dated {date} (a payment "
-                        "follows the service fait)")
+                        _("service fait on {service_fait} is after the payment dated {date} (a payment "
+                          "follows the service fait)").format(service_fait=format_date(sf), date=format_date(date)))
         if ref is not None:
             refs = self.payment_refs
             known = len(refs)
             refs.add(ref)
             if len(refs) == known:
-                self._issue(entry, _E, "ref-duplicate", f"demande de paiement {ref} is already recorded")
+                self._issue(entry, _E, "ref-duplicate",
+                            _("demande de paiement {ref} is already recorded").format(ref=ref))
         opened = limits.cp.get(year, 0)
         carried = self.conv.carried_out("cp", year)
         cp_before = self.cp_used[year]
         cp_after = cp_before + amount
         if cp_after > opened - carried:
             self._issue(entry, _E, "cp-exceeded",
-                        f"payment of {format_fr(amount)} takes CP {year} to {format_fr(cp_after)}, above "
-                        f"the {format_fr(opened)} opened for {year}{_carry_note(carried, year)} (available "
-                        f"{format_fr(max(opened - carried - cp_before, 0))}, asked {format_fr(amount)}); {INFORM}")
+                        _("payment of {amount} takes CP {year} to {after}, above the {opened} opened for "
+                          "{year}{carry_note} (available {available}, asked {amount}); {inform}").format(
+                            amount=format_fr(amount), year=year, after=format_fr(cp_after), opened=format_fr(opened),
+                            carry_note=_carry_note(carried, year),
+                            available=format_fr(max(opened - carried - cp_before, 0)), inform=_(INFORM)))
         if self.thresholds:
-            self._threshold(entry, f"CP {year}", cp_before, cp_after, opened - carried)
+            self._threshold(entry, N_("CP {year}"), cp_before, cp_after, opened - carried, year=year)
         if self._cutoffs.payments is not None:
-            self._cutoff(entry, self._cutoffs.payments, "payments")
+            self._cutoff(entry, self._cutoffs.payments, N_(
+                "{kind} dated {date} is after the payments cut-off of {limit} for {year}; it may not be "
+                "processed this year"))
         self.cp_used[year] = cp_after
         self.cp_monthly[(year, entry.date.month)] += amount
         self.team_paid[entry[3]] += amount
@@ -392,9 +421,11 @@ class Replay:
         amount = entry.amount
         if amount > state.remaining:
             self._issue(entry, _E, "release-exceeds-remaining",
-                        f"release of {format_fr(amount)} on {entry_name(state)} exceeds its reste à payer of "
-                        f"{format_fr(state.remaining)} (committed {format_fr(state.amount)}, released "
-                        f"{format_fr(state.released)}, paid {format_fr(state.paid)})")
+                        _("release of {amount} on {commitment} exceeds its reste à payer of {remaining} "
+                          "(committed {committed}, released {released}, paid {paid})").format(
+                            amount=format_fr(amount), commitment=entry_name(state),
+                            remaining=format_fr(state.remaining), committed=format_fr(state.amount),
+                            released=format_fr(state.released), paid=format_fr(state.paid)))
         if self._kept is not None:
             self._keep(state)
         state.released += amount
@@ -413,24 +444,28 @@ class Replay:
         first, last = self._months
         if not first <= (entry.month or "") <= last:
             self._issue(entry, _E, "forecast-outside-period",
-                        f"forecast for {entry.month} is outside the convention's months {first} – {last}")
+                        _("forecast for {month} is outside the convention's months {first} – {last}").format(
+                            month=entry.month, first=first, last=last))
 
-    def _threshold(self, entry: Entry, what: str, before: Cents, after: Cents, limit: Cents) -> None:
+    def _threshold(self, entry: Entry, what: str, before: Cents, after: Cents, limit: Cents, **names: object) -> None:
+        """A warning when ``after`` crosses a threshold ``before`` had not reached; ``what`` is a
+        message marked with ``N_``, filled with ``names`` (translated only when it is shown)."""
         if limit <= 0:
             return
         for pct in sorted(self.conv.reporting.alert_thresholds, reverse=True):
             if ratio_reached(after, limit, pct) and not ratio_reached(before, limit, pct):
                 self._issue(entry, _W, "threshold-crossed",
-                            f"{what} reaches {format_percent(after, limit)} ({format_fr(after)} of "
-                            f"{format_fr(limit)}), past the {percent_label(pct)} threshold")
+                            _("{what} reaches {percent} ({after} of {limit}), past the {threshold} threshold").format(
+                                what=_(what).format(**names), percent=format_percent(after, limit),
+                                after=format_fr(after), limit=format_fr(limit), threshold=percent_label(pct)))
                 return
 
-    def _cutoff(self, entry: Entry, cutoff: str | None, what: str) -> None:
+    def _cutoff(self, entry: Entry, cutoff: str | None, message: str) -> None:
+        """A warning for an entry dated after the year's cut-off; ``message`` is marked with ``N_``."""
         limit = cutoff_date(cutoff, entry.date.year)
         if limit is not None and entry.date > limit:
-            self._issue(entry, _W, "after-cutoff",
-                        f"{entry.kind} dated {entry.date} is after the {what} cut-off of {limit} for "
-                        f"{entry.date.year}; it may not be processed this year")
+            self._issue(entry, _W, "after-cutoff", _(message).format(
+                kind=entry.kind, date=format_date(entry.date), limit=format_date(limit), year=entry.date.year))
 
     # Figures -------------------------------------------------------------------------
 
@@ -444,8 +479,8 @@ class Replay:
         snapshot's ``commitments`` are complete once :meth:`settle` is called.  Ids and
         references are shared, not copied."""
         other = copy.copy(self)
-        for name in ("ae_used", "cp_used", "ae_monthly", "cp_monthly", "team_net", "team_year", "team_paid", "released_other_year",
-                     "committed_in", "paid_on", "released_on"):
+        for name in ("ae_used", "cp_used", "ae_monthly", "cp_monthly", "team_net", "team_year", "team_paid",
+                     "released_other_year", "committed_in", "paid_on", "released_on"):
             setattr(other, name, copy.copy(getattr(self, name)))
         other.issues = list(self.issues)
         other.commitments, other._snapshots = {}, []
@@ -469,7 +504,9 @@ class Replay:
 
 
 def _carry_note(carried: Cents, year: int) -> str:
-    return f", less {format_fr(carried)} carried over to {year + 1} by avenant" if carried else ""
+    if not carried:
+        return ""
+    return _(", less {amount} carried over to {year} by avenant").format(amount=format_fr(carried), year=year + 1)
 
 
 def percent_label(value: Decimal) -> str:
@@ -577,9 +614,10 @@ def carry_over_problems(conv: Convention, state: Replay, path: str) -> list[Prob
                 if amount and amount > unused:
                     out.append(Problem(
                         path, None, None, Severity.ERROR, "carry-over-above-unused",
-                        f"avenant n° {av.number} carries {format_fr(amount)} of {kind} over "
-                        f"from {year}, but only {format_fr(max(unused, 0))} were left unused "
-                        f"({format_fr(opened)} opened, {format_fr(used)} consumed)"))
+                        _("avenant n° {number} carries {amount} of {kind} over from {year}, but only {unused} "
+                          "were left unused ({opened} opened, {used} consumed)").format(
+                            number=av.number, amount=format_fr(amount), kind=kind, year=year,
+                            unused=format_fr(max(unused, 0)), opened=format_fr(opened), used=format_fr(used))))
     return out
 
 
@@ -636,7 +674,7 @@ def _verdict(issues: Iterable[Issue], known: set[tuple[int, str]], path: str, so
         where, line = path, None
         if not mine:
             line = issue.line
-            message = f"this entry would make line {line} invalid: {message}"
+            message = _("this entry would make line {line} invalid: {message}").format(line=line, message=message)
         elif sources:
             where, line = sources[-issue.line - 1]
         problem = Problem(where, line, None, issue.severity, issue.code, message)

@@ -8,29 +8,176 @@ turned into ``FILE:LINE:COL: error: ...`` lines on stderr and an exit code in on
 
 from __future__ import annotations
 
+import ast
+import contextvars
 import datetime as dt
 import enum
 import functools
+import gettext
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 try:  # typer ≥ 0.2x ships its own copy of click; older ones use click itself
     from typer._click import exceptions as click_errors
     from typer._click.core import Context
+    from typer._click.formatting import HelpFormatter
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_errors  # type: ignore[no-redef, unused-ignore]
     from click.core import Context  # type: ignore[no-redef, assignment, unused-ignore]
+    from click.formatting import HelpFormatter  # type: ignore[no-redef, assignment, unused-ignore]
 
-from . import __version__
+from . import __version__, i18n
 from .errors import DelegationError, ExitCode
+from .i18n import N_, _, ngettext
 from .money import AmountError, parse_amount
 from .report import CsvDialect
+
+# Click's and Typer's own words --------------------------------------------------------------
+#
+# Click marks its words for the stdlib ``gettext`` (global domain, language from the
+# environment); the copy of click that typer ≥ 0.2x vendors (``typer._click``) writes most of
+# them as plain f-strings, and only ``typer.core`` still calls ``gettext.gettext``. Binding
+# the stdlib global domain to our catalogue would miss those f-strings and could not follow
+# ``--lang`` (a context variable, not the environment). So, what holds whichever copy of click
+# is in use:
+# * the ``_`` / ``ngettext`` that typer's and click's modules imported from the stdlib are
+#   replaced by ours (:func:`_use_our_catalogue`): section titles, ``default: …``, ``required``;
+# * the words click writes as literals reach the user through few places, all ours here: the
+#   help formatter (the ``Usage:`` prefix, section titles), the help of the ``--help`` and
+#   completion options (:func:`_click_help`), and usage errors, which :func:`_short`
+#   translates by matching click's English message against the templates below — those are
+#   left English by the replaced ``_`` so that they are translated in that one place.
+# The msgids are written here exactly as click and typer write them (so that extraction keeps
+# them in the catalogue).
+
+_CLICK_WORDS = (
+    N_("Usage: "), N_("Arguments"), N_("Options"), N_("Commands"), N_("(dynamic)"), N_("default: {default}"),
+    N_("required"), N_("env var: {var}"), N_("Aborted!"), N_("{heading}:"),
+)
+_CLICK_HELP = (
+    N_("Show this message and exit."),
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation."),
+    N_("Install completion for the specified shell."),
+    N_("Show completion for the specified shell, to copy it or customize the installation."),
+)
+_CLICK_ERRORS = (  # the more specific first: the first that matches the whole message is used
+    N_("No such command {name!r}. Did you mean {suggestions}?"),
+    N_("No such command {name!r}."),
+    N_("Missing command."),
+    N_("No such option: {name} (Possible options: {possibilities})"),
+    N_("No such option: {name}"),
+    N_("Got unexpected extra argument(s) ({args})"),
+    N_("Got unexpected extra argument ({args})"),
+    N_("Got unexpected extra arguments ({args})"),
+    N_("Missing argument {name}. Choose from:\n\t{choices}"),
+    N_("Missing option {name}. Choose from:\n\t{choices}"),
+    N_("Missing argument {name}."),
+    N_("Missing option {name}."),
+    N_("Missing parameter {name}."),
+    N_("Option {name!r} requires an argument."),
+    N_("Option {name!r} does not take a value."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Invalid value: {message}"),
+)
+
+
+def _template(msgid: str) -> re.Pattern[str]:
+    pieces = re.split(r"\{(\w+)(?:!r)?\}", msgid)
+    pattern = "".join(re.escape(piece) if index % 2 == 0 else f"(?P<{piece}>.+?)"
+                      for index, piece in enumerate(pieces))
+    return re.compile(pattern, re.DOTALL)
+
+
+_ERROR_TEMPLATES = [(msgid, _template(msgid)) for msgid in _CLICK_ERRORS]
+
+
+def _click_message(message: str) -> str:
+    """Click's English usage error ``message`` in the current language (as it is if no template fits)."""
+    for msgid, template in _ERROR_TEMPLATES:
+        match = template.fullmatch(message)
+        if match is None:
+            continue
+        values: dict[str, Any] = match.groupdict()
+        for name in re.findall(r"\{(\w+)!r\}", msgid):
+            try:  # the text click wrote is the value's repr: give format() the value back
+                values[name] = ast.literal_eval(values[name])
+            except (ValueError, SyntaxError):
+                return message
+        translated = _(msgid).format(**values)
+        return translated
+    return message
+
+
+def _click_gettext(message: str) -> str:
+    return message if message in _CLICK_ERRORS else _(message)
+
+
+def _click_ngettext(singular: str, plural: str, count: int) -> str:
+    if singular in _CLICK_ERRORS:
+        return singular if count == 1 else plural
+    return ngettext(singular, plural, count)
+
+
+def _use_our_catalogue() -> None:
+    """Give typer's and click's modules our ``_`` and ``ngettext`` in place of the stdlib's."""
+    replacements: dict[Any, Any] = {gettext.gettext: _click_gettext, gettext.ngettext: _click_ngettext}
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in ("typer", "click"):
+            continue
+        for attr in ("_", "gettext", "ngettext"):
+            value = getattr(module, attr, None)
+            if value is not None and any(value is original for original in replacements):
+                setattr(module, attr, replacements[value])
+
+
+_use_our_catalogue()
+
+
+@contextmanager
+def _click_help(params: list[Any]) -> Iterator[None]:
+    """The help of click's and typer's own options (--help, --install-completion…) translated
+    while the help is written."""
+    changed = [(param, param.help) for param in params if getattr(param, "help", None) in _CLICK_HELP]
+    for param, text in changed:
+        param.help = _(text)
+    try:
+        yield
+    finally:
+        for param, text in changed:
+            param.help = text
+
+
+class _Formatter(HelpFormatter):
+    """Click's help formatter, its own words (``Usage:``, section titles) translated."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:  # click's own, with the colon French sets apart
+        title = _("{heading}:").format(heading=_(heading))
+        self.write(f"{'':>{self.current_indent}}{title}\n")
+
+
+class _Context(Context):
+    formatter_class = _Formatter
+
+
+class _Command(TyperCommand):
+    """A ``delegation`` command: its help in the current language."""
+
+    context_class = _Context
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        with _click_help(self.get_params(ctx)):
+            super().format_help(ctx, formatter)
 
 
 class _ShortUsageError(click_errors.UsageError):
@@ -42,7 +189,8 @@ class _ShortUsageError(click_errors.UsageError):
         self.command_path = command_path
 
     def show(self, file: Any = None) -> None:
-        typer.echo(f"error: {self.message}\nhint: see {self.command_path} --help", err=True)
+        typer.echo(_("error: {message}").format(message=self.message) + "\n"
+                   + _("hint: see {command} --help").format(command=self.command_path), err=True)
 
 
 def _negative_number(text: str) -> bool:
@@ -61,7 +209,7 @@ def _short(exc: click_errors.UsageError, args: list[str] | None = None) -> click
         return exc
     ctx = exc.ctx
     path = ctx.command_path if ctx is not None else "delegation"
-    message = exc.format_message()
+    message = _click_message(exc.format_message())
     if isinstance(exc, click_errors.NoSuchOption) and _negative_number(exc.option_name):
         params = ctx.command.params if ctx is not None else []
         if any(p.name == "amount" for p in params):
@@ -70,19 +218,35 @@ def _short(exc: click_errors.UsageError, args: list[str] | None = None) -> click
             try:
                 parse_amount(raw)
             except AmountError as error:  # '-5' is negative: amounts are positive (expected …)
-                message = f"Invalid value for 'AMOUNT': {error}"
+                message = _("Invalid value for {name}: {message}").format(name="'AMOUNT'", message=error)
     elif isinstance(exc, click_errors.BadParameter):
         choice = _NOT_ONE_OF.fullmatch(exc.message)
         if choice is not None:
             accepted = choice["choices"].replace("'", "")
-            where = f" for {exc.param_hint}" if isinstance(exc.param_hint, str) else (
-                f" for {exc.param.get_error_hint()}" if exc.param is not None else "")
-            message = f"Invalid value{where}: {choice['got']} (expected one of: {accepted})"
+            where = exc.param_hint if isinstance(exc.param_hint, str) else (
+                exc.param.get_error_hint() if exc.param is not None else None)
+            if where is None:
+                message = _("Invalid value: {value} (expected one of: {choices})").format(
+                    value=choice["got"], choices=accepted)
+            else:
+                message = _("Invalid value for {name}: {value} (expected one of: {choices})").format(
+                    name=where, value=choice["got"], choices=accepted)
     return _ShortUsageError(message, path)
 
 
 class _Group(TyperGroup):
-    """The ``delegation`` group: usage errors in two lines (:class:`_ShortUsageError`)."""
+    """The ``delegation`` group: usage errors in two lines (:class:`_ShortUsageError`), its
+    help in the current language; a command runs in a copy of the context, so that the
+    language ``--lang`` sets does not outlive it (several commands in one process: tests)."""
+
+    context_class = _Context
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.copy_context().run(super().main, *args, **kwargs)
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        with _click_help(self.get_params(ctx)):
+            super().format_help(ctx, formatter)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
                      **extra: Any) -> Context:
@@ -102,8 +266,8 @@ class _Group(TyperGroup):
 app = typer.Typer(
     name="delegation",
     cls=_Group,
-    help="Budget ledger for a convention de délégation de gestion: record commitments (AE) "
-    "and payments (CP), refuse what the convention forbids, report every month.",
+    help=_("Budget ledger for a convention de délégation de gestion: record commitments (AE) "
+    "and payments (CP), refuse what the convention forbids, report every month."),
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -133,8 +297,11 @@ def _handled(fn: F) -> F:
             raise typer.Exit(int(exc.exit_code)) from None
         except OSError as exc:
             bar.close()
-            where = f"{exc.filename}: " if exc.filename else ""
-            typer.echo(f"{where}error: {exc.strerror or exc}", err=True)
+            reason = exc.strerror or str(exc)
+            if exc.filename:
+                typer.echo(_("{file}: error: {message}").format(file=exc.filename, message=reason), err=True)
+            else:
+                typer.echo(_("error: {message}").format(message=reason), err=True)
             raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
         finally:
             bar.close()
@@ -198,22 +365,22 @@ class EntryKind(enum.StrEnum):
 ConventionOpt = Annotated[
     str,
     typer.Option("--convention", "-c", envvar="DELEGATION_CONVENTION", metavar="PATH",
-                 help="Convention YAML file (else $DELEGATION_CONVENTION, else ./convention.yaml)."),
+                 help=_("Convention YAML file (else $DELEGATION_CONVENTION, else ./convention.yaml).")),
 ]
 LedgerOpt = Annotated[
     str | None,
-    typer.Option("--ledger", metavar="PATH", help="Ledger file, instead of the convention's."),
+    typer.Option("--ledger", metavar="PATH", help=_("Ledger file, instead of the convention's.")),
 ]
 DateOpt = Annotated[
     dt.date | None,
-    typer.Option("--date", parser=_date, metavar="YYYY-MM-DD", help="Date of the operation (default: today)."),
+    typer.Option("--date", parser=_date, metavar="YYYY-MM-DD", help=_("Date of the operation (default: today).")),
 ]
 DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", help="Show the entry and the resulting availability; write nothing."),
+    bool, typer.Option("--dry-run", help=_("Show the entry and the resulting availability; write nothing.")),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the recorded entry as JSON.")]
-LabelOpt = Annotated[str | None, typer.Option("--label", help="Free text describing the entry.")]
-AuthorOpt = Annotated[str | None, typer.Option("--author", help="Who records it (default: login name).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print the recorded entry as JSON."))]
+LabelOpt = Annotated[str | None, typer.Option("--label", help=_("Free text describing the entry."))]
+AuthorOpt = Annotated[str | None, typer.Option("--author", help=_("Who records it (default: login name)."))]
 def _completion_loaded(ctx: typer.Context) -> Any:
     """The convention file of the command being completed (-c, else $DELEGATION_CONVENTION,
     else ./convention.yaml) as loaded, or None: completion never fails or prints an error."""
@@ -267,9 +434,28 @@ def _complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
     return [n for n in names if n.startswith(incomplete)]
 
 
-TeamOpt = Annotated[str, typer.Option("--team", help="Team id, as in the convention.",
+TeamOpt = Annotated[str, typer.Option("--team", help=_("Team id, as in the convention."),
                                       autocompletion=_complete_team)]
-AMOUNT_HELP = "Amount in euros, cents allowed: 20000, 20000.50, '20 000,50 €'."
+class Lang(enum.StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+def _set_language(value: Lang | str | None) -> Lang | str | None:
+    """``--lang``: what is printed after the command line is read is in that language (help and
+    texts written before it were already chosen by ``__main__`` from the same ``--lang``)."""
+    if value is not None:
+        i18n.set_language(str(getattr(value, "value", value)).lower())
+    return value
+
+
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option("--lang", case_sensitive=False, is_eager=True, callback=_set_language,
+                 help=_("Language of what the command prints (fr or en; default: the locale's, and for the "
+                        "report the convention's reporting.language, else French).")),
+]
+AMOUNT_HELP = _("Amount in euros, cents allowed: 20000, 20000.50, '20 000,50 €'.")
 
 
 class euros(int):  # noqa: N801 - the name --help shows after AMOUNT: ``AMOUNT <euros>``
@@ -281,14 +467,15 @@ AmountArg = Annotated[euros, typer.Argument(parser=_amount, metavar="AMOUNT", he
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"delegation {__version__}")
+        typer.echo(_("delegation {version}").format(version=__version__))
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+                                          help=_("Show the version and exit."))] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Budget ledger for a convention de délégation de gestion."""
 
@@ -296,26 +483,25 @@ def _root(
 # check ---------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Validate a convention file and its ledger; report every problem at once.\n\n"
+    "Example: delegation check examples/fabrique-numerique-s3.yaml"))
 @_handled
 def check(
     path: Annotated[str | None, typer.Argument(metavar="[CONVENTION.yaml]",
-                                               help="Convention file (default: -c, "
-                                               "$DELEGATION_CONVENTION or ./convention.yaml).")] = None,
+                                               help=_("Convention file (default: -c, "
+                                               "$DELEGATION_CONVENTION or ./convention.yaml)."))] = None,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
     output: Annotated[CheckFormat, typer.Option("--format", case_sensitive=False,
-                                                                    help="text, or json for editors and CI.")] = (
+                                                                    help=_("text, or json for editors and CI."))] = (
         CheckFormat.text
     ),
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on warnings too.")] = False,
-    repair: Annotated[bool, typer.Option("--repair", help="Mend a torn last line: add the missing newline to a "
-                                         "complete entry, or move a partial line to a side file.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=_("Fail (exit 1) on warnings too."))] = False,
+    repair: Annotated[bool, typer.Option("--repair", help=_("Mend a torn last line: add the missing newline to a "
+                                         "complete entry, or move a partial line to a side file."))] = False,
+    lang: LangOpt = None,
 ) -> None:
-    """Validate a convention file and its ledger; report every problem at once.
-
-    Example: delegation check examples/fabrique-numerique-s3.yaml
-    """
     from .actions import run_check
     from .convention import explain_missing
     from .report import check_summary, problems_json, problems_text
@@ -357,16 +543,18 @@ def _record(convention: str, ledger: str | None, draft_for: Callable[..., Any], 
         typer.echo(problems_text(outcome.warnings), err=True, nl=False)
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Record a commitment (a bon de commande): consumes AE of its year and the team's cap.\n\n"
+    "Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1"))
 @_handled
 def commit(
     amount: AmountArg,
     team: TeamOpt,
     date: DateOpt = None,
-    ref: Annotated[str | None, typer.Option("--ref", help="Bon de commande / EJ number.")] = None,
-    marche: Annotated[str | None, typer.Option("--marche", help="Marché id (default: the prestation's).",
+    ref: Annotated[str | None, typer.Option("--ref", help=_("Bon de commande / EJ number."))] = None,
+    marche: Annotated[str | None, typer.Option("--marche", help=_("Marché id (default: the prestation's)."),
                                                autocompletion=_complete_marche)] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Prestation kind (annexe 3), e.g. devops.",
+    kind: Annotated[str | None, typer.Option("--kind", help=_("Prestation kind (annexe 3), e.g. devops."),
                                              autocompletion=_complete_kind)] = None,
     label: LabelOpt = None,
     author: AuthorOpt = None,
@@ -374,11 +562,8 @@ def commit(
     as_json: JsonOpt = False,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Record a commitment (a bon de commande): consumes AE of its year and the team's cap.
-
-    Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1
-    """
     from .actions import check_label, draft_commitment, stamp
 
     now = stamp(author)
@@ -388,28 +573,27 @@ def commit(
         prestation=kind, label=text, stamp=now), dry_run, as_json)
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Record a payment on a commitment: consumes CP of the payment's year.\n\n"
+    "Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27"))
 @_handled
 def pay(
     commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=_complete_commitment,
-                                              help="Commitment id or bon de commande reference.")],
+                                              help=_("Commitment id or bon de commande reference."))],
     amount: AmountArg,
     date: DateOpt = None,
     service_fait: Annotated[dt.date | None, typer.Option("--service-fait", parser=_date,
                                                          metavar="YYYY-MM-DD",
-                                                         help="Date the service was certified.")] = None,
-    ref: Annotated[str | None, typer.Option("--ref", help="Demande de paiement number.")] = None,
+                                                         help=_("Date the service was certified."))] = None,
+    ref: Annotated[str | None, typer.Option("--ref", help=_("Demande de paiement number."))] = None,
     label: LabelOpt = None,
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Record a payment on a commitment: consumes CP of the payment's year.
-
-    Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27
-    """
     from .actions import check_label, draft_payment, stamp
 
     now = stamp(author)
@@ -419,14 +603,17 @@ def pay(
         service_fait=service_fait, ref=ref, label=text, stamp=now), dry_run, as_json)
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Release (dégager) part or all of a commitment's reste à payer.\n\n"
+    "AE come back to the commitment's year only when released in that same year.\n\n"
+    "Example: delegation release BC-1 2500 --date 2020-06-30"))
 @_handled
 def release(
     commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=_complete_commitment,
-                                              help="Commitment id or bon de commande reference.")],
+                                              help=_("Commitment id or bon de commande reference."))],
     amount: Annotated[euros | None, typer.Argument(parser=_amount, metavar="AMOUNT",
-                                                   help="Amount released (default: the whole reste à payer); "
-                                                   "in euros, cents allowed: 20000, 20000.50, '20 000,50 €'.")]
+                                                   help=_("Amount released (default: the whole reste à payer); "
+                                                   "in euros, cents allowed: 20000, 20000.50, '20 000,50 €'."))]
     = None,
     date: DateOpt = None,
     label: LabelOpt = None,
@@ -435,13 +622,8 @@ def release(
     as_json: JsonOpt = False,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Release (dégager) part or all of a commitment's reste à payer.
-
-    AE come back to the commitment's year only when released in that same year.
-
-    Example: delegation release BC-1 2500 --date 2020-06-30
-    """
     from .actions import check_label, draft_release, stamp
 
     now = stamp(author)
@@ -451,15 +633,17 @@ def release(
         stamp=now), dry_run, as_json)
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Record a forecast order (AE) or payment (CP) for a month; consumes nothing.\n\n"
+    "Example: delegation forecast --team friches 30000 --month 2020-04 --type ae"))
 @_handled
 def forecast(
     amount: AmountArg,
     team: TeamOpt,
     month: Annotated[str, typer.Option("--month", parser=_month, metavar="YYYY-MM",
-                                       help="Month planned.")],
+                                       help=_("Month planned."))],
     forecast_type: Annotated[ForecastType, typer.Option("--type", case_sensitive=False,
-                                                                        help="ae: an order; cp: a payment.")],
+                                                                        help=_("ae: an order; cp: a payment."))],
     date: DateOpt = None,
     label: LabelOpt = None,
     author: AuthorOpt = None,
@@ -467,11 +651,8 @@ def forecast(
     as_json: JsonOpt = False,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Record a forecast order (AE) or payment (CP) for a month; consumes nothing.
-
-    Example: delegation forecast --team friches 30000 --month 2020-04 --type ae
-    """
     from .actions import check_label, draft_forecast, stamp
 
     now = stamp(author)
@@ -481,22 +662,21 @@ def forecast(
         date=date, label=text, stamp=now), dry_run, as_json)
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Record a dated progress note for a team (avancement des travaux).\n\n"
+    "Example: delegation note --team friches \"Comité d'investissement le 15 juin\""))
 @_handled
 def note(
     team: TeamOpt,
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="The progress note.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help=_("The progress note."))],
     date: DateOpt = None,
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
     as_json: JsonOpt = False,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Record a dated progress note for a team (avancement des travaux).
-
-    Example: delegation note --team friches "Comité d'investissement le 15 juin"
-    """
     from .actions import check_label, draft_note, stamp
 
     now = stamp(author)
@@ -508,25 +688,24 @@ def note(
 # log -------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "List the ledger's entries, in file order; the lines that cannot be read (or break a rule) are printed on "
+    "stderr, and the exit code is then 1.\n\n"
+    "Example: delegation log --team friches --kind payment --format csv"))
 @_handled
 def log(
-    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
     month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
-                                              help="Only entries dated in this month.")] = None,
+                                              help=_("Only entries dated in this month."))] = None,
     kind: Annotated[EntryKind | None, typer.Option("--kind", case_sensitive=False,
-                                                                 help="Only this kind of entry.")] = None,
+                                                                 help=_("Only this kind of entry."))] = None,
     output: Annotated[Format, typer.Option("--format", case_sensitive=False,
-                                                               help="table, json or csv.")] = Format.table,
+                                                               help=_("table, json or csv."))] = Format.table,
     dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """List the ledger's entries, in file order; the lines that cannot be read (or break a
-    rule) are printed on stderr, and the exit code is then 1.
-
-    Example: delegation log --team friches --kind payment --format csv
-    """
     from .actions import read_entries, select_entries
     from .convention import require_convention
     from .report import log_csv, log_json, log_table, problems_text
@@ -558,32 +737,31 @@ class ReportFormat(enum.StrEnum):
     markdown = "markdown"
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Print the monthly report (compte rendu of article 5): spending, progress, forecasts, alerts.\n\n"
+    "Figures are as of the last day of the month; entries dated after it are ignored.\n\n"
+    "Example: delegation report --month 2020-06 --format markdown"))
 @_handled
 def report(
     month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
-                                              help="Month reported (default: this month, within the period).")] = None,
-    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
-    final: Annotated[bool, typer.Option("--final", help="The end-of-convention report.")] = False,
+                                              help=_("Month reported (default: this month, "
+                                                     "within the period)."))] = None,
+    team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
+    final: Annotated[bool, typer.Option("--final", help=_("The end-of-convention report."))] = False,
     output: Annotated[ReportFormat, typer.Option("--format", case_sensitive=False,
-                                                                     help="table, json, csv or markdown.")] = (
+                                                                     help=_("table, json, csv or markdown."))] = (
         ReportFormat.table
     ),
     fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert",
-                                                help="Exit 1 on an alert of severity warning or error.")] = False,
+                                                help=_("Exit 1 on an alert of severity warning or error."))] = False,
     allow_invalid: Annotated[bool, typer.Option("--allow-invalid",
-                                                help="Render the report even when the ledger has errors "
-                                                "(they come first).")] = False,
+                                                help=_("Render the report even when the ledger has errors "
+                                                "(they come first)."))] = False,
     dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Print the monthly report (compte rendu of article 5): spending, progress, forecasts, alerts.
-
-    Figures are as of the last day of the month; entries dated after it are ignored.
-
-    Example: delegation report --month 2020-06 --format markdown
-    """
     import os
 
     from .actions import build_report
@@ -615,52 +793,55 @@ def report(
 # close -----------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Close a month: append a seal (SHA-256, chained) over every entry dated up to its end.\n\n"
+    "Afterwards entries dated in a closed month are refused, and `check` reports any sealed entry that was "
+    "modified, deleted, inserted or moved.\n\n"
+    "Example: delegation close 2020-06"))
 @_handled
 def close(
-    month: Annotated[str, typer.Argument(parser=_month, metavar="YYYY-MM", help="The month to close.")],
+    month: Annotated[str, typer.Argument(parser=_month, metavar="YYYY-MM", help=_("The month to close."))],
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Close a month: append a seal (SHA-256, chained) over every entry dated up to its end.
-
-    Afterwards entries dated in a closed month are refused, and `check` reports any sealed
-    entry that was modified, deleted, inserted or moved.
-
-    Example: delegation close 2020-06
-    """
     from .actions import author_name, close_month, ledger_path_for
     from .convention import require_convention
 
     loaded = require_convention(Path(convention))
     seal = close_month(loaded, ledger_path_for(loaded, ledger), month, author=author_name(author),
                        today=dt.date.today(), dry_run=dry_run)
-    head = "Closed" if not dry_run else "Would close (dry run, nothing written)"
-    typer.echo(f"{head} {month}: seal {seal.id} covers {len(seal.digests)} entr"
-               f"{'ies' if len(seal.digests) != 1 else 'y'}, sha256 {seal.sha256}")
+    count = len(seal.digests)
+    if dry_run:
+        line = ngettext("Would close (dry run, nothing written) {month}: seal {seal} covers {count} entry, "
+                        "sha256 {sha256}",
+                        "Would close (dry run, nothing written) {month}: seal {seal} covers {count} entries, "
+                        "sha256 {sha256}", count)
+    else:
+        line = ngettext("Closed {month}: seal {seal} covers {count} entry, sha256 {sha256}",
+                        "Closed {month}: seal {seal} covers {count} entries, sha256 {sha256}", count)
+    typer.echo(line.format(month=month, seal=seal.id, count=count, sha256=seal.sha256))
 
 
 # import ----------------------------------------------------------------------------------
 
 
-@app.command("import")
+@app.command("import", cls=_Command, help=_(
+    "Import entries in bulk from a CSV file: all rows are appended, or none.\n\n"
+    "Every row is checked with the ledger (availability control in date order); rows already in the ledger are "
+    "reported as duplicates and skipped.\n\n"
+    "Example: delegation import suivi-2020.csv --dry-run"))
 @_handled
 def import_(
-    source: Annotated[str, typer.Argument(metavar="FILE.csv", help="CSV file with a header row.")],
+    source: Annotated[str, typer.Argument(metavar="FILE.csv", help=_("CSV file with a header row."))],
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Import entries in bulk from a CSV file: all rows are appended, or none.
-
-    Every row is checked with the ledger (availability control in date order); rows already
-    in the ledger are reported as duplicates and skipped.
-
-    Example: delegation import suivi-2020.csv --dry-run
-    """
     from .actions import ledger_path_for, stamp
     from .convention import require_convention
     from .importer import import_csv
@@ -685,29 +866,27 @@ class ExportFormat(enum.StrEnum):
 
 
 DialectOpt = Annotated[CsvDialect, typer.Option("--csv-dialect", case_sensitive=False,
-                                                help="rfc4180 (comma, decimal point) or excel-fr "
-                                                "(semicolon, decimal comma, BOM).")]
+                                                help=_("rfc4180 (comma, decimal point) or excel-fr "
+                                                "(semicolon, decimal comma, BOM)."))]
 
 
-@app.command()
+@app.command(cls=_Command, help=_(
+    "Export the whole ledger to hledger/ledger, beancount, CSV or JSON.\n\n"
+    "Balances of the hledger and beancount exports give back the report's figures.\n\n"
+    "Example: delegation export --format hledger | hledger -f - balance"))
 @_handled
 def export(
     output_format: Annotated[ExportFormat, typer.Option("--format", case_sensitive=False,
-                                                                         help="hledger, beancount, csv or json.")],
+                                                                         help=_("hledger, beancount, csv or json."))],
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
-                                               help="Write to FILE (atomically) instead of stdout.")] = None,
+                                               help=_("Write to FILE (atomically) instead of stdout."))] = None,
     until: Annotated[dt.date | None, typer.Option("--until", parser=_date, metavar="YYYY-MM-DD",
-                                                  help="Only entries dated up to this day.")] = None,
+                                                  help=_("Only entries dated up to this day."))] = None,
     dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
     ledger: LedgerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Export the whole ledger to hledger/ledger, beancount, CSV or JSON.
-
-    Balances of the hledger and beancount exports give back the report's figures.
-
-    Example: delegation export --format hledger | hledger -f - balance
-    """
     from .actions import read_entries, write_output
     from .convention import require_convention
 
@@ -754,8 +933,8 @@ def main() -> None:
             arg.encode("utf-8")
         except UnicodeEncodeError as exc:  # bytes the locale could not decode (kept as surrogates)
             shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
-            typer.echo(f"error: argument {index} ({shown}) is not valid UTF-8 text at character "
-                       f"{exc.start + 1} (expected UTF-8)", err=True)
+            typer.echo(_("error: argument {index} ({shown}) is not valid UTF-8 text at character {position} "
+                         "(expected UTF-8)").format(index=index, shown=shown, position=exc.start + 1), err=True)
             raise SystemExit(int(ExitCode.USAGE)) from None
     app()
 

@@ -29,6 +29,7 @@ from .book import read_book
 from .convention import LoadedConvention, read_text
 from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
 from .errors import DelegationError, ExitCode, Problem, Severity
+from .i18n import _, ngettext
 from .ledger import PROGRESS, Writer, format_entry, header_line, with_ledger
 from .money import AmountError, parse_amount
 from .results import ImportResult
@@ -50,7 +51,7 @@ class _Row:
 def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
     """The data rows of a CSV file, with problems of its shape (FILE:ROW)."""
     shown = str(path)
-    text = read_text(path, max_bytes=MAX_BYTES, what="CSV file")
+    text = read_text(path, max_bytes=MAX_BYTES, what=_("CSV file"))
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -59,18 +60,21 @@ def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return [], [Problem(shown, 1, None, Severity.ERROR, "import-empty",
-                            "the file is empty (expected a header row)")]
+                            _("the file is empty (expected a header row)"))]
     except csv.Error as exc:
-        return [], [Problem(shown, 1, None, Severity.ERROR, "import-csv", f"not valid CSV: {exc}")]
+        return [], [Problem(shown, 1, None, Severity.ERROR, "import-csv",
+                            _("not valid CSV: {error}").format(error=exc))]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
-                                f"unknown column{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))} "
-                                f"(expected some of: {', '.join(COLUMNS)})"))
+                                ngettext("unknown column {columns} (expected some of: {expected})",
+                                         "unknown columns {columns} (expected some of: {expected})",
+                                         len(unknown)).format(columns=", ".join(map(repr, unknown)),
+                                                              expected=", ".join(COLUMNS))))
     for required in ("date", "kind"):
         if required not in header:
             problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
-                                    f"missing column {required!r}"))
+                                    _("missing column {column}").format(column=repr(required))))
     rows: list[_Row] = []
     try:
         for cells in reader:
@@ -79,12 +83,14 @@ def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
                 continue
             if len(cells) != len(header):
                 problems.append(Problem(shown, number, None, Severity.ERROR, "import-csv",
-                                        f"{len(cells)} cells for {len(header)} columns"))
+                                        _("{cells} cells for {columns} columns").format(cells=len(cells),
+                                                                                         columns=len(header))))
                 continue
             rows.append(_Row(number, {h: _unguard(c if h in _EXACT else c.strip())
                                       for h, c in zip(header, cells, strict=True)}))
     except csv.Error as exc:
-        problems.append(Problem(shown, reader.line_num, None, Severity.ERROR, "import-csv", f"not valid CSV: {exc}"))
+        problems.append(Problem(shown, reader.line_num, None, Severity.ERROR, "import-csv",
+                                _("not valid CSV: {error}").format(error=exc)))
     return rows, problems
 
 
@@ -102,45 +108,46 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
 
     kind = v.get("kind", "")
     if kind not in KINDS:
-        bad(f"kind {kind!r} is not one of: {', '.join(KINDS)}")
+        bad(_("kind {kind} is not one of: {kinds}").format(kind=repr(kind), kinds=", ".join(KINDS)))
         return None, problems
     date = service_fait = None
     try:
         date = parse_date(v.get("date", ""))
     except ValueError as exc:
-        bad(f"date: {exc}")
+        bad(_("{column}: {error}").format(column="date", error=exc))
     if v.get("service_fait"):
         try:
             service_fait = parse_date(v["service_fait"])
         except ValueError as exc:
-            bad(f"service_fait: {exc}")
+            bad(_("{column}: {error}").format(column="service_fait", error=exc))
     amount = 0
     if kind != "note":
         try:
             amount = parse_amount(v.get("amount", ""))
         except AmountError as exc:
-            bad(f"amount: {exc}")
+            bad(_("{column}: {error}").format(column="amount", error=exc))
     month = v.get("month") or None
     if kind == "forecast":
         try:
             month = parse_month(month or "")
         except ValueError as exc:
-            bad(f"month: {exc}")
+            bad(_("{column}: {error}").format(column="month", error=exc))
         if v.get("type") not in ("ae", "cp"):
-            bad(f"type {v.get('type', '')!r} is not ae or cp")
+            bad(_("type {type} is not ae or cp").format(type=repr(v.get("type", ""))))
     if kind in ("payment", "release") and not v.get("commitment"):
-        bad(f"a {kind} needs the commitment it settles (column 'commitment')")
+        bad(_("a {kind} needs the commitment it settles (column 'commitment')").format(kind=kind))
     if kind in ("commitment", "forecast", "note") and not v.get("team"):
-        bad(f"a {kind} needs a team (column 'team')")
+        bad(_("a {kind} needs a team (column 'team')").format(kind=kind))
     for key in ("id", "team", "ref", "commitment", "marche", "prestation", "author"):
         value = v.get(key)
         if value and TOKEN.fullmatch(value) is None:
-            bad(f"{key} {value!r} is not valid (expected {TOKEN_EXPECTED})")
+            bad(_("{column} {value} is not valid (expected {expected})").format(
+                column=key, value=repr(value), expected=_(TOKEN_EXPECTED)))
     label = v.get("label", "")
     if len(label) > MAX_LABEL:
-        bad(f"label is {len(label)} characters long (at most {MAX_LABEL})")
+        bad(_("label is {length} characters long (at most {max})").format(length=len(label), max=MAX_LABEL))
     if kind == "note" and not label:
-        bad("a note needs its text (column 'label')")
+        bad(_("a note needs its text (column 'label')"))
     if problems or date is None:
         return None, problems
     entry = Entry(
@@ -166,8 +173,9 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
     rows, problems = read_rows(source)
     seals = [row for row in rows if row.values.get("kind") == "seal"]
     notices = [Problem(shown, None, None, Severity.INFO, "import-seal-skipped",
-                       f"skipped {len(seals)} seal row{'s' * (len(seals) != 1)}: seals are re-created "
-                       "with `delegation close`")] if seals else []
+                       ngettext("skipped {count} seal row: seals are re-created with `delegation close`",
+                                "skipped {count} seal rows: seals are re-created with `delegation close`",
+                                len(seals)).format(count=len(seals)))] if seals else []
     drafts: list[tuple[_Row, Entry]] = []
     progress = PROGRESS.get()
     for index, row in enumerate(rows, 1):
@@ -203,22 +211,24 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                 target_entry = target or new_commitments.get(key)
                 if target_entry is None:
                     errors.append(Problem(shown, row.number, None, Severity.ERROR, "commitment-unknown",
-                                          f"unknown commitment {key!r} (expected the id or bon de commande "
-                                          "reference of a commitment of the ledger or of this file)"))
+                                          _("unknown commitment {commitment} (expected the id or bon de commande "
+                                            "reference of a commitment of the ledger or of this file)").format(
+                                              commitment=repr(key))))
                     continue
                 entry = entry._replace(commitment=target_entry.id, team=entry.team or target_entry.team)
             twin = (by_id.get(entry.id) if entry.id else None) or (
                 by_ref.get((entry.kind, entry.ref)) if entry.ref else None) or by_fact.get(_fact(entry))
             if twin is not None:
                 duplicates.append(Problem(shown, row.number, None, Severity.WARNING, "import-duplicate",
-                                          f"already in the ledger at {ledger.path}:{twin.line} ({twin.kind} "
-                                          f"{twin.id}); not appended again"))
+                                          _("already in the ledger at {path}:{line} ({kind} {id}); not appended "
+                                            "again").format(path=ledger.path, line=twin.line, kind=twin.kind,
+                                                            id=twin.id)))
                 continue
             if not entry.id:
                 entry = entry._replace(id=new_id(entry.kind, taken))
             elif entry.id in taken:
                 errors.append(Problem(shown, row.number, None, Severity.ERROR, "id-duplicate",
-                                      f"id {entry.id} is used twice in this file"))
+                                      _("id {id} is used twice in this file").format(id=entry.id)))
                 continue
             taken.add(entry.id)
             if entry.kind == "commitment":
@@ -229,8 +239,8 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                     new_commitments.setdefault(entry.ref, entry)
             accepted.append((row, entry))
         accepted.sort(key=lambda pair: pair[0].number)
-        new = [entry for _, entry in accepted]
-        verdict = ledger.admit(new, [(shown, row.number) for row, _ in accepted])
+        new = [entry for __, entry in accepted]
+        verdict = ledger.admit(new, [(shown, row.number) for row, __ in accepted])
         errors.extend(verdict.errors)
         if errors:
             raise DelegationError([*sorted(errors, key=_row_order), _refused(ledger_path, errors)],
@@ -248,7 +258,9 @@ def _refused(ledger_path: Path, errors: list[Problem]) -> Problem:
     """The one line that ends a refused import: how many rows (the header counts as row 1)."""
     rows = len({p.line for p in errors if p.severity is Severity.ERROR and p.line is not None}) or 1
     return Problem(str(ledger_path), None, None, Severity.ERROR, "import-refused",
-                   f"import refused: {rows} row{'s' * (rows != 1)} in error; the ledger was not changed")
+                   ngettext("import refused: {count} row in error; the ledger was not changed",
+                            "import refused: {count} rows in error; the ledger was not changed", rows).format(
+                       count=rows))
 
 
 def _row_order(problem: Problem) -> tuple[int, int]:

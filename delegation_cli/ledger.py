@@ -46,6 +46,7 @@ from .entries import (
     parse_month,
 )
 from .errors import DelegationError, ExitCode, Problem, Severity, fail, not_a_file
+from .i18n import _, ngettext
 from .money import AmountError, format_canonical, parse_canonical
 
 FORMAT_VERSION = 1
@@ -151,14 +152,15 @@ def _format_seal(entry: Entry) -> str:
 def _parse_seal(tokens: list[str], line: str, lineno: int, date: dt.date) -> Entry:
     ident = tokens[2]
     if TOKEN.fullmatch(ident) is None:
-        raise LineError(f"id {ident!r} is not valid (expected {TOKEN_EXPECTED})", _column_of(line, 2, tokens))
+        raise LineError(_("id {id} is not valid (expected {expected})").format(
+            id=repr(ident), expected=_(TOKEN_EXPECTED)), _column_of(line, 2, tokens))
     values: dict[str, str] = {}
     for index in range(3, len(tokens)):
         key, eq, value = tokens[index].partition("=")
         col = _column_of(line, index, tokens)
         if not eq or key not in ("month", "prev", "sha256", "at", "by", "entries", "digests") or key in values:
-            raise LineError(f"unexpected {tokens[index][:40]!r} in a seal (expected month=, prev=, sha256=, "
-                            "at=, by=, entries=, digests=, once each)", col)
+            raise LineError(_("unexpected {token} in a seal (expected month=, prev=, sha256=, at=, by=, entries=, "
+                              "digests=, once each)").format(token=repr(tokens[index][:40])), col)
         values[key] = value
     try:
         month = parse_month(values.get("month", ""))
@@ -166,18 +168,20 @@ def _parse_seal(tokens: list[str], line: str, lineno: int, date: dt.date) -> Ent
         raise LineError(str(exc)) from None
     for key in ("prev", "sha256"):
         if _HEX64.fullmatch(values.get(key, "")) is None:
-            raise LineError(f"a seal needs {key}= followed by 64 hexadecimal digits")
+            raise LineError(_("a seal needs {key}= followed by 64 hexadecimal digits").format(key=key))
     digests = tuple(values["digests"].split(",")) if values.get("digests") else ()
     if any(_DIGEST.fullmatch(d) is None for d in digests):
-        raise LineError("digests= must list 8-digit hexadecimal digests separated by commas")
+        raise LineError(_("digests= must list 8-digit hexadecimal digests separated by commas"))
     if values.get("entries") != str(len(digests)):
-        raise LineError(f"entries={values.get('entries')} does not match the {len(digests)} digests listed")
+        raise LineError(_("entries={entries} does not match the {count} digests listed").format(
+            entries=values.get("entries"), count=len(digests)))
     stamp = values.get("at")
     if stamp is not None and _STAMP.fullmatch(stamp) is None:
-        raise LineError(f"at={stamp!r} is not a UTC time (expected YYYY-MM-DDTHH:MM:SSZ)")
+        raise LineError(_("at={stamp} is not a UTC time (expected YYYY-MM-DDTHH:MM:SSZ)").format(stamp=repr(stamp)))
     author = values.get("by")
     if author is not None and TOKEN.fullmatch(author) is None:
-        raise LineError(f"by={author!r} is not valid (expected {TOKEN_EXPECTED})")
+        raise LineError(_("by={author} is not valid (expected {expected})").format(author=repr(author),
+                                                                                  expected=_(TOKEN_EXPECTED)))
     return Entry(date=date, kind="seal", id=ident, team="", month=month, prev=values["prev"],
                  sha256=values["sha256"], digests=digests, recorded_at=stamp, author=author, line=lineno)
 
@@ -312,35 +316,35 @@ def parse_line(line: str, lineno: int = 0) -> Entry:
 
 def _parse_line_fully(line: str, lineno: int) -> Entry:
     if len(line) > MAX_LINE and not (len(line) <= MAX_SEAL_LINE and line[10:16] == " seal "):
-        raise LineError(f"line is {len(line)} characters long (at most {MAX_LINE})")
+        raise LineError(_("line is {length} characters long (at most {max})").format(length=len(line), max=MAX_LINE))
     quote = line.find('"')
     label = ""
     if quote >= 0:
         if quote == 0 or line[quote - 1] != " ":
-            raise LineError("a label must be preceded by a space", quote + 1)
+            raise LineError(_("a label must be preceded by a space"), quote + 1)
         body = line[quote + 1:-1]
         if len(line) == quote + 1 or line[-1] != '"':  # json.loads would allow spaces after it
-            raise LineError("the label is not a well-formed double-quoted string", quote + 1)
+            raise LineError(_("the label is not a well-formed double-quoted string"), quote + 1)
         bad = _raw_forbidden(body)
         if bad is not None:
-            raise LineError(f"raw control or format character U+{ord(body[bad]):04X} "
-                            "(expected it escaped inside a label)", quote + 2 + bad)
+            raise LineError(_("raw control or format character U+{code} (expected it escaped inside a label)").format(
+                code=f"{ord(body[bad]):04X}"), quote + 2 + bad)
         if "\\" not in body and '"' not in body:
             label = body  # no escape: the common case needs no JSON decoding
         else:
             try:
                 label = json.loads(line[quote:])
             except ValueError:
-                raise LineError("the label is not a well-formed double-quoted string", quote + 1) from None
+                raise LineError(_("the label is not a well-formed double-quoted string"), quote + 1) from None
         if not isinstance(label, str):  # pragma: no cover - a quote starts a string
-            raise LineError("the label is not a string", quote + 1)
+            raise LineError(_("the label is not a string"), quote + 1)
         head = line[: quote - 1]
     else:
         head = line
     tokens = head.split(" ")
     if len(tokens) < 4 or "" in tokens:
-        raise LineError("expected DATE KIND ID TEAM [AMOUNT] [key=value ...] [\"label\"], "
-                        "separated by single spaces", 1)
+        raise LineError(_("expected DATE KIND ID TEAM [AMOUNT] [key=value ...] [\"label\"], "
+                          "separated by single spaces"), 1)
     try:
         date = parse_date(tokens[0])
     except ValueError as exc:
@@ -349,24 +353,29 @@ def _parse_line_fully(line: str, lineno: int) -> Entry:
     if kind == "seal" and quote < 0:
         return _parse_seal(tokens, line, lineno, date)
     if kind not in _KIND_FIELDS:
-        raise LineError(f"unknown kind {kind!r} (expected one of: {', '.join(KINDS)})", 12)
+        raise LineError(_("unknown kind {kind} (expected one of: {kinds})").format(
+            kind=repr(kind), kinds=", ".join(KINDS)), 12)
     ident, team = tokens[2], tokens[3]
     for index, value in ((2, ident), (3, team)):
         if TOKEN.fullmatch(value) is None:
-            what = "id" if index == 2 else "team"
-            raise LineError(f"{what} {value!r} is not valid (expected {TOKEN_EXPECTED})",
-                            _column_of(line, index, tokens))
+            if index == 2:
+                message = _("id {id} is not valid (expected {expected})").format(id=repr(value),
+                                                                                 expected=_(TOKEN_EXPECTED))
+            else:
+                message = _("team {team} is not valid (expected {expected})").format(team=repr(value),
+                                                                                     expected=_(TOKEN_EXPECTED))
+            raise LineError(message, _column_of(line, index, tokens))
     rest = 4
     amount = 0
     if kind in AMOUNT_KINDS:
         if len(tokens) < 5:
-            raise LineError(f"a {kind} needs an amount after the team (such as 20000.00)")
+            raise LineError(_("a {kind} needs an amount after the team (such as 20000.00)").format(kind=kind))
         try:
             amount = parse_canonical(tokens[4])
         except AmountError as exc:
             raise LineError(str(exc), _column_of(line, 4, tokens)) from None
         if amount == 0:
-            raise LineError("amount is zero (expected a positive amount)", _column_of(line, 4, tokens))
+            raise LineError(_("amount is zero (expected a positive amount)"), _column_of(line, 4, tokens))
         rest = 5
     allowed = _ALLOWED[kind]
     values: dict[str, str] = {}
@@ -374,16 +383,18 @@ def _parse_line_fully(line: str, lineno: int) -> Entry:
         key, eq, value = tokens[index].partition("=")
         problem = None
         if not eq:
-            problem = f"expected key=value, got {tokens[index]!r}"
+            problem = _("expected key=value, got {token}").format(token=repr(tokens[index]))
         elif key not in allowed:
-            problem = f"unknown field {key!r} for a {kind} (expected: {', '.join(_ORDERED[kind])})"
+            problem = _("unknown field {key} for a {kind} (expected: {fields})").format(
+                key=repr(key), kind=kind, fields=", ".join(_ORDERED[kind]))
         elif key in values:
-            problem = f"field {key!r} appears twice"
+            problem = _("field {key} appears twice").format(key=repr(key))
         elif key == "at":
             if _STAMP.fullmatch(value) is None:
-                problem = f"at={value!r} is not a UTC time (expected YYYY-MM-DDTHH:MM:SSZ)"
+                problem = _("at={stamp} is not a UTC time (expected YYYY-MM-DDTHH:MM:SSZ)").format(stamp=repr(value))
         elif TOKEN.fullmatch(value) is None:
-            problem = f"{key}={value!r} is not valid (expected {TOKEN_EXPECTED})"
+            problem = _("{key}={value} is not valid (expected {expected})").format(
+                key=key, value=repr(value), expected=_(TOKEN_EXPECTED))
         if problem is not None:  # the column is only worked out for an error
             raise LineError(problem, _column_of(line, index, tokens))
         values[key] = value
@@ -395,11 +406,11 @@ def _parse_line_fully(line: str, lineno: int) -> Entry:
     ftype = values.get("type")
     if kind == "forecast":
         if month is None or ftype is None:
-            raise LineError("a forecast needs month=YYYY-MM and type=ae|cp")
+            raise LineError(_("a forecast needs month=YYYY-MM and type=ae|cp"))
         if ftype not in ("ae", "cp"):
-            raise LineError(f"type={ftype!r} (expected ae or cp)")
+            raise LineError(_("type={type} (expected ae or cp)").format(type=repr(ftype)))
     if kind in ("payment", "release") and "commitment" not in values:
-        raise LineError(f"a {kind} needs commitment=ID")
+        raise LineError(_("a {kind} needs commitment=ID").format(kind=kind))
     return Entry(
         date=date, kind=kind, id=ident, team=team, amount=amount,
         ref=values.get("ref"), marche=values.get("marche"), prestation=values.get("prestation"),
@@ -562,14 +573,15 @@ class LedgerReader:
                         text = raw.decode("utf-8")
                     except UnicodeDecodeError as exc:
                         problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR, "ledger-encoding",
-                                                f"invalid UTF-8 byte 0x{raw[exc.start]:02x} (expected UTF-8 text)"))
+                                                _("invalid UTF-8 byte 0x{byte} (expected UTF-8 text)").format(
+                                                    byte=f"{raw[exc.start]:02x}")))
                         continue
                 else:
                     text = raw
                 if lineno == 1:
                     if text.endswith("\r"):
                         problems.append(Problem(shown, 1, len(text.encode("utf-8")), Severity.ERROR, "ledger-crlf",
-                                                "line ends with CR LF (expected LF line endings)"))
+                                                _("line ends with CR LF (expected LF line endings)")))
                         text = text[:-1]
                     if not self._header(text):
                         info.lines = lineno
@@ -595,22 +607,27 @@ class LedgerReader:
             info.torn = (lineno, offset)
             problems.append(Problem(
                 shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
-                f"the last line is incomplete (no newline: a write was interrupted); "
-                f"run `delegation check --repair` to move its {len(carry)} bytes to a side file"))
+                ngettext("the last line is incomplete (no newline: a write was interrupted); run `delegation "
+                         "check --repair` to move its {count} bytes to a side file",
+                         "the last line is incomplete (no newline: a write was interrupted); run `delegation "
+                         "check --repair` to move its {count} bytes to a side file", len(carry)).format(
+                    count=len(carry))))
 
     def _bom(self) -> None:
         self.info.problems.append(Problem(self.info.path, 1, 1, Severity.ERROR, "ledger-bom",
-                                          "the file starts with a byte-order mark (expected plain UTF-8 without BOM)"))
+                                          _("the file starts with a byte-order mark (expected plain UTF-8 without "
+                                            "BOM)")))
 
     def _header(self, text: str) -> bool:
         """Read the first line; False when the file is not a ledger this version reads."""
         info = self.info
         if text.startswith(HEADER_PREFIX):
-            version, _, rest = text[len(HEADER_PREFIX):].partition(" ")
+            version, __, rest = text[len(HEADER_PREFIX):].partition(" ")
             if version != str(FORMAT_VERSION):
                 info.problems.append(Problem(
                     info.path, 1, len(HEADER_PREFIX) + 1, Severity.ERROR, "ledger-version",
-                    f"ledger format version {version!r} is not supported (expected {FORMAT_VERSION})"))
+                    _("ledger format version {version} is not supported (expected {expected})").format(
+                        version=repr(version), expected=FORMAT_VERSION)))
                 return False
             info.has_header = True
             if rest.startswith("convention="):
@@ -618,7 +635,8 @@ class LedgerReader:
             return True
         info.problems.append(Problem(
             info.path, 1, 1, Severity.ERROR, "ledger-header",
-            f"not a ledger: the first line is not the header ({header_line('<id>')!r} expected)"))
+            _("not a ledger: the first line is not the header ({header} expected)").format(
+                header=repr(header_line("<id>")))))
         return False
 
     def _slow(self, text: str, lineno: int) -> Entry | None:
@@ -627,15 +645,15 @@ class LedgerReader:
         shown, problems = self.info.path, self.info.problems
         if text.endswith("\r"):
             problems.append(Problem(shown, lineno, len(text.encode("utf-8")), Severity.ERROR,
-                                    "ledger-crlf", "line ends with CR LF (expected LF line endings)"))
+                                    "ledger-crlf", _("line ends with CR LF (expected LF line endings)")))
             text = text[:-1]
         if not text or text[0] == "#" or text.isspace():
             return None
         bad = _raw_forbidden(text)
         if bad is not None:
             problems.append(Problem(shown, lineno, bad + 1, Severity.ERROR, "ledger-control",
-                                    f"raw control or format character U+{ord(text[bad]):04X} "
-                                    "(expected it escaped inside a label)"))
+                                    _("raw control or format character U+{code} (expected it escaped inside a "
+                                      "label)").format(code=f"{ord(text[bad]):04X}")))
             return None
         try:
             return _parse_line_fully(text, lineno)
@@ -647,7 +665,7 @@ class LedgerReader:
 def scan(fd: int | None, shown: str) -> LedgerFile:
     """Read a ledger through, keeping no entry: what :class:`LedgerReader` found."""
     reader = LedgerReader(fd, shown)
-    for _ in reader:
+    for __ in reader:
         pass
     return reader.info
 
@@ -706,8 +724,8 @@ def _unopenable(path: Path, exc: OSError) -> DelegationError:
     except OSError:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):
-        return not_a_file(mode, str(path), "ledger file")
-    return fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=str(path))
+        return not_a_file(mode, str(path), _("ledger file"))
+    return fail(_("cannot read: {reason}").format(reason=exc.strerror), code="file-unreadable", path=str(path))
 
 
 def _require_ledger_file(fd: int, shown: str) -> None:
@@ -719,14 +737,15 @@ def _require_ledger_file(fd: int, shown: str) -> None:
     is read to tell)."""
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
-        raise not_a_file(st.st_mode, shown, "ledger file")
+        raise not_a_file(st.st_mode, shown, _("ledger file"))
     os.set_blocking(fd, True)
     if st.st_size > MAX_LEDGER_BYTES:
-        raise fail(f"file is {st.st_size} bytes, too large for a ledger (at most {MAX_LEDGER_BYTES})",
+        raise fail(_("file is {size} bytes, too large for a ledger (at most {max})").format(
+                   size=st.st_size, max=MAX_LEDGER_BYTES),
                    code="file-too-large", path=shown)
     if st.st_size == 0 and os.pread(fd, 1, 0):
-        raise fail("reports a size of 0 bytes but has contents: a kernel pseudo-file (such as /proc/...), "
-                   "not a ledger file", code="file-pseudo", path=shown)
+        raise fail(_("reports a size of 0 bytes but has contents: a kernel pseudo-file (such as /proc/...), "
+                     "not a ledger file"), code="file-pseudo", path=shown)
 
 
 def _refuse_special(path: Path) -> None:
@@ -743,7 +762,7 @@ def _refuse_special(path: Path) -> None:
         except OSError:
             return
         if not stat.S_ISREG(mode):
-            raise not_a_file(mode, str(path), "ledger file") from None
+            raise not_a_file(mode, str(path), _("ledger file")) from None
         return  # unreadable: opening it for writing will say why
     try:
         _require_ledger_file(fd, str(path))
@@ -779,7 +798,7 @@ class LockedLedger:
             with contextlib.suppress(OSError):
                 os.ftruncate(self.fd, before)
                 os.fsync(self.fd)
-            raise fail(f"cannot write: {exc.strerror}; the ledger was left as it was",
+            raise fail(_("cannot write: {reason}; the ledger was left as it was").format(reason=exc.strerror),
                        code="write-failed", path=str(self.path),
                        exit_code=ExitCode.WRITE_FAILED) from None
         self.appended = True
@@ -839,7 +858,7 @@ def locked_ledger(path: Path, *, require_header: bool = True) -> Iterator[Locked
         fd, created = _open_locked(path)
     except OSError as exc:
         _remove_dirs(created_dirs)
-        raise fail(f"cannot open for writing: {exc.strerror}", code="write-failed",
+        raise fail(_("cannot open for writing: {reason}").format(reason=exc.strerror), code="write-failed",
                    path=str(path), exit_code=ExitCode.WRITE_FAILED) from None
     except DelegationError:
         _remove_dirs(created_dirs)
@@ -874,9 +893,10 @@ def _require_header(fd: int, shown: str) -> None:
         return
     raise DelegationError([
         Problem(shown, 1, 1, Severity.ERROR, "ledger-header",
-                f"not a ledger: the first line is not the header ({header_line('<id>')!r} expected)"),
+                _("not a ledger: the first line is not the header ({header} expected)").format(
+                    header=repr(header_line("<id>")))),
         Problem(shown, None, None, Severity.ERROR, "ledger-not-writable",
-                "refusing to append to a file that is not a ledger"),
+                _("refusing to append to a file that is not a ledger")),
     ], ExitCode.PROBLEMS)
 
 
@@ -920,7 +940,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             temporary.unlink()
-        raise fail(f"cannot write: {exc.strerror}", code="write-failed", path=str(path),
+        raise fail(_("cannot write: {reason}").format(reason=exc.strerror), code="write-failed", path=str(path),
                    exit_code=ExitCode.WRITE_FAILED) from None
 
 
@@ -973,15 +993,18 @@ def repair(path: Path, now: dt.datetime, convention_id: str) -> str | None:
         lineno, offset = state.torn
         if end < 0 and whole_header:
             _append_newline(fd, shown)
-            return f"{shown}:1: kept the header line, which lacked only its final newline; the newline was added"
+            return _("{path}:1: kept the header line, which lacked only its final newline; the newline was "
+                     "added").format(path=shown)
         entry = None if end < 0 else _complete_entry(fd, offset, size - offset, lineno)
         if entry is not None:
             _append_newline(fd, shown)
-            return (f"{shown}:{lineno}: kept the last line, a complete {entry.kind} ({entry.id}) that lacked "
-                    "only its final newline; the newline was added")
+            return _("{path}:{line}: kept the last line, a complete {kind} ({id}) that lacked only its final "
+                     "newline; the newline was added").format(path=shown, line=lineno, kind=entry.kind, id=entry.id)
         moved = size - offset
         side = _move_aside(path, fd, offset, size, now)
-        return f"{shown}:{lineno}: moved the incomplete last line ({moved} bytes) to {side}"
+        return ngettext("{path}:{line}: moved the incomplete last line ({count} bytes) to {side}",
+                        "{path}:{line}: moved the incomplete last line ({count} bytes) to {side}", moved).format(
+            path=shown, line=lineno, count=moved, side=side)
 
 
 _HEADER_PROBE = 4096
@@ -997,7 +1020,7 @@ def _header_of(first: bytes) -> str | None:
         return None
     if not text.startswith(HEADER_PREFIX):
         return None
-    version, _, rest = text[len(HEADER_PREFIX):].partition(" ")
+    version, __, rest = text[len(HEADER_PREFIX):].partition(" ")
     if version != str(FORMAT_VERSION) or not rest.startswith("convention="):
         return None
     return rest[len("convention="):].strip()
@@ -1007,10 +1030,12 @@ def _not_this_ledger(first: bytes, convention_id: str, shown: str) -> Delegation
     expected = header_line(convention_id)
     other = _header_of(first)
     if other is not None:
-        why = f"not a ledger of convention {convention_id}: its header names convention {other!r}"
+        why = _("not a ledger of convention {convention}: its header names convention {other}").format(
+            convention=convention_id, other=repr(other))
     else:
-        why = "not a ledger: the first line is not the header"
-    return fail(f"{why} ({expected!r} expected); --repair changes nothing in it", code="repair-refused",
+        why = _("not a ledger: the first line is not the header")
+    return fail(_("{why} ({expected} expected); --repair changes nothing in it").format(
+                why=why, expected=repr(expected)), code="repair-refused",
                 path=shown, line=1, exit_code=ExitCode.PROBLEMS)
 
 
@@ -1041,8 +1066,8 @@ def _append_newline(fd: int, shown: str) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.ftruncate(fd, before)
-        raise fail(f"cannot write: {exc.strerror}; the ledger was left as it was", code="write-failed",
-                   path=shown, exit_code=ExitCode.WRITE_FAILED) from None
+        raise fail(_("cannot write: {reason}; the ledger was left as it was").format(reason=exc.strerror),
+                   code="write-failed", path=shown, exit_code=ExitCode.WRITE_FAILED) from None
 
 
 def _move_aside(path: Path, fd: int, offset: int, size: int, now: dt.datetime) -> Path:

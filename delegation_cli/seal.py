@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from .entries import Entry, month_end
 from .errors import Problem, Severity
+from .i18n import _, format_date, ngettext
 from .ledger import format_entry
 
 GENESIS = "0" * 64
@@ -100,21 +101,25 @@ class SealCheck:
     def seal(self, seal: Entry) -> None:
         month = seal.month or ""
         if month <= self._last_month:
-            self._add(seal.line, "seal-order", f"seal {seal.id} closes {month}, not after {self._last_month} "
-                                               "closed earlier")
+            self._add(seal.line, "seal-order", _("seal {id} closes {month}, not after {last} closed earlier").format(
+                id=seal.id, month=month, last=self._last_month))
         end = month_end(month)
         expected = [c for c in self.pending if c.entry.date <= end]
         self.pending = [c for c in self.pending if c.entry.date > end]
         if seal.prev != self.prev:
-            self._add(seal.line, "seal-chain", f"seal {seal.id} does not follow the previous seal (prev "
-                                               f"{(seal.prev or '')[:12]}…, expected {self.prev[:12]}…): a seal "
-                                               "was removed, replaced or reordered")
+            self._add(seal.line, "seal-chain", _("seal {id} does not follow the previous seal (prev {prev}…, "
+                                                 "expected {expected}…): a seal was removed, replaced or "
+                                                 "reordered").format(id=seal.id, prev=(seal.prev or "")[:12],
+                                                                     expected=self.prev[:12]))
         found = [line_digest(c.line) for c in expected]
         if found != list(seal.digests):
             self.problems.extend(_locate(expected, found, seal, self.path))
         elif seal.date != end or chain(seal, (c.line for c in expected)) != seal.sha256:
-            self._add(seal.line, "seal-hash", f"seal {seal.id} (through {month}) does not match the "
-                                              f"{len(expected)} entries it covers: the seal line itself was altered")
+            self._add(seal.line, "seal-hash", ngettext(
+                "seal {id} (through {month}) does not match the {count} entries it covers: the seal line itself "
+                "was altered",
+                "seal {id} (through {month}) does not match the {count} entries it covers: the seal line itself "
+                "was altered", len(expected)).format(id=seal.id, month=month, count=len(expected)))
         self.prev = seal.sha256 or self.prev
         self._last_month = max(self._last_month, month)
         self.closed = (month_end(self._last_month), seal)
@@ -146,8 +151,9 @@ class SealCheck:
 def written_after_close(entry: Entry, seal: Entry, path: str) -> Problem:
     """An entry dated in the month closed by ``seal`` but written after it."""
     return Problem(path, entry.line or None, None, Severity.ERROR, "closed-month",
-                   f"{entry.kind} {entry.id} is dated {entry.date}, in a month closed by seal {seal.id} "
-                   f"(line {seal.line}, through {seal.month}) but written after it")
+                   _("{kind} {id} is dated {date}, in a month closed by seal {seal} (line {line}, through {month}) "
+                     "but written after it").format(kind=entry.kind, id=entry.id, date=format_date(entry.date),
+                                                    seal=seal.id, line=seal.line, month=seal.month))
 
 
 def _locate(actual: list[Covered], found: list[str], seal: Entry, path: str) -> list[Problem]:
@@ -156,7 +162,7 @@ def _locate(actual: list[Covered], found: list[str], seal: Entry, path: str) -> 
     out: list[Problem] = []
     E = Severity.ERROR
     listed = list(seal.digests)
-    where = f"seal {seal.id} (line {seal.line}, through {seal.month})"
+    where = _("seal {id} (line {line}, through {month})").format(id=seal.id, line=seal.line, month=seal.month)
     moved_from = {d: i for i, d in enumerate(listed)}
     matcher = difflib.SequenceMatcher(a=listed, b=found, autojunk=False)
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
@@ -166,16 +172,19 @@ def _locate(actual: list[Covered], found: list[str], seal: Entry, path: str) -> 
         for k in range(b0, b1):
             c = actual[k]
             if found[k] in moved_from:
-                at = f", not {k + 1}" if one_for_one else ""
+                at = _(", not {position}").format(position=k + 1) if one_for_one else ""
                 out.append(Problem(path, c.entry.line, None, E, "sealed-reordered",
-                                   f"{c.entry.kind} {c.entry.id} was moved: {where} lists it at position "
-                                   f"{moved_from[found[k]] + 1}{at}"))
+                                   _("{kind} {id} was moved: {where} lists it at position {position}{at}").format(
+                                       kind=c.entry.kind, id=c.entry.id, where=where,
+                                       position=moved_from[found[k]] + 1, at=at)))
             elif one_for_one:
                 out.append(Problem(path, c.entry.line, None, E, "sealed-modified",
-                                   f"{c.entry.kind} {c.entry.id} was modified after {where} closed it"))
+                                   _("{kind} {id} was modified after {where} closed it").format(
+                                       kind=c.entry.kind, id=c.entry.id, where=where)))
             else:
                 out.append(Problem(path, c.entry.line, None, E, "sealed-inserted",
-                                   f"{c.entry.kind} {c.entry.id} was inserted in a month closed by {where}"))
+                                   _("{kind} {id} was inserted in a month closed by {where}").format(
+                                       kind=c.entry.kind, id=c.entry.id, where=where)))
         if one_for_one:
             continue
         found_set = set(found)
@@ -183,10 +192,11 @@ def _locate(actual: list[Covered], found: list[str], seal: Entry, path: str) -> 
             if listed[k] not in found_set:
                 before = actual[b0 - 1].entry.line if b0 > 0 else None
                 after = actual[b0].entry.line if b0 < len(actual) else seal.line
-                span = f"between lines {before} and {after}" if before else f"before line {after}"
+                span = (_("between lines {before} and {after}").format(before=before, after=after) if before
+                        else _("before line {after}").format(after=after))
                 out.append(Problem(path, after, None, E, "sealed-deleted",
-                                   f"an entry sealed by {where} (position {k + 1}, digest {listed[k]}) was deleted "
-                                   f"{span}"))
+                                   _("an entry sealed by {where} (position {position}, digest {digest}) was deleted "
+                                     "{span}").format(where=where, position=k + 1, digest=listed[k], span=span)))
     return out
 
 
@@ -197,6 +207,7 @@ def refuse_closed_at(entry: Entry, closed: tuple[dt.date, Entry] | None, path: s
         return None
     day, seal = closed
     return Problem(path, None, None, Severity.ERROR, "closed-month",
-                   f"{entry.kind} dated {entry.date} falls in a closed month: the ledger is closed through "
-                   f"{seal.month} (seal {seal.id}, line {seal.line}); date it after {day}, or record a "
-                   "correction in an open month")
+                   _("{kind} dated {date} falls in a closed month: the ledger is closed through {month} (seal "
+                     "{seal}, line {line}); date it after {day}, or record a correction in an open month").format(
+                       kind=entry.kind, date=format_date(entry.date), month=seal.month, seal=seal.id,
+                       line=seal.line, day=format_date(day)))
