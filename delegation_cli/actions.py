@@ -28,7 +28,7 @@ from .budget import Replay, did_you_mean
 from .convention import LoadedConvention, load_convention
 from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .i18n import N_, _, format_date
+from .i18n import N_, REPORT_DEFAULT, _, format_date, using
 from .ledger import (
     HEADER_PREFIX,
     Writer,
@@ -291,7 +291,7 @@ def select_entries(entries: list[Entry], *, team: str | None, month: str | None,
             and (month is None or e.date.strftime("%Y-%m") == month)]
 
 
-def write_output(path: Path, text: str, *, protected: Path, convention: Path | None = None) -> None:
+def write_output(path: Path, text: str | bytes, *, protected: Path, convention: Path | None = None) -> None:
     """Write an export atomically (:func:`ledger.write_atomically`), refused (exit 2) over the
     ledger ``protected`` or the ``convention`` file (the same file by any name: resolved
     paths, ``os.path.samefile`` when both exist), over any existing ledger (its first line
@@ -323,7 +323,7 @@ def write_output(path: Path, text: str, *, protected: Path, convention: Path | N
         if _starts_as_ledger(path):
             raise fail(_("is a ledger; an export never replaces one; choose another file"), code="bad-argument",
                        path=shown)
-    write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8") if isinstance(text, str) else text)
 
 
 def _same_file(path: Path, other: Path) -> bool:
@@ -356,9 +356,11 @@ def _starts_as_ledger(path: Path) -> bool:
 
 
 def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,
-                 final: bool, today: dt.date, allow_invalid: bool = False) -> MonthlyReport:
-    """The monthly (or final) report of a convention's ledger; refused (exit 1, with every
-    error) when the ledger has errors, unless ``allow_invalid``."""
+                 final: bool, today: dt.date, allow_invalid: bool = False, lang: str | None = None) -> MonthlyReport:
+    """The monthly (or final) report of a convention's ledger, in ``lang``, else the
+    convention's ``reporting.language``, else French (it goes to the délégant); refused
+    (exit 1, with every error, in the language of the messages) when the ledger has errors,
+    unless ``allow_invalid``."""
     from .figures import default_month, monthly_report, report_window  # only the report needs figures
     conv = _convention(loaded)
     if team is not None and team not in conv.team_ids:
@@ -368,7 +370,9 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
     book = open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
     if not allow_invalid:
         book.require_valid()
-    return monthly_report(book, chosen, team=team, final=final)
+    language = lang or conv.reporting.language or REPORT_DEFAULT
+    with using(language):
+        return monthly_report(book, chosen, team=team, final=final, language=language)
 
 
 # --------------------------------------------------------------------------------------

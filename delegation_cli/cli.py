@@ -14,6 +14,7 @@ import datetime as dt
 import enum
 import functools
 import gettext
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -34,7 +35,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click.formatting import HelpFormatter  # type: ignore[no-redef, assignment, unused-ignore]
 
 from . import __version__, i18n
-from .errors import DelegationError, ExitCode
+from .errors import DelegationError, ExitCode, fail
 from .i18n import N_, _, ngettext
 from .money import AmountError, parse_amount
 from .report import CsvDialect
@@ -720,9 +721,12 @@ def log(
     elif output is Format.csv:
         typer.echo(log_csv(entries, dialect), nl=False)
     else:
-        from rich.console import Console
+        from .report import render_text
 
-        Console(file=sys.stdout, highlight=False, markup=False, emoji=False).print(log_table(entries))
+        tty = sys.stdout.isatty()
+        width = _terminal_width() if tty else 0
+        text = render_text([log_table(entries)], width=width, color=_color(tty))
+        typer.echo(text if text.endswith("\n") else text + "\n", nl=False)
     if book.errors:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -735,6 +739,8 @@ class ReportFormat(enum.StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
+    pdf = "pdf"
 
 
 @app.command(cls=_Command, help=_(
@@ -749,9 +755,14 @@ def report(
     team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
     final: Annotated[bool, typer.Option("--final", help=_("The end-of-convention report."))] = False,
     output: Annotated[ReportFormat, typer.Option("--format", case_sensitive=False,
-                                                                     help=_("table, json, csv or markdown."))] = (
+                                                 help=_("table, json, csv, markdown, html or pdf."))] = (
         ReportFormat.table
     ),
+    output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                                                    help=_("Write to FILE (atomically) instead of stdout."))] = None,
+    full: Annotated[bool, typer.Option("--full", help=_("The whole report on the terminal (the table format "
+                                                        "shows the synthèse, alerts, teams, years, forecasts "
+                                                        "and notes)."))] = False,
     fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert",
                                                 help=_("Exit 1 on an alert of severity warning or error."))] = False,
     allow_invalid: Annotated[bool, typer.Option("--allow-invalid",
@@ -762,32 +773,64 @@ def report(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    import os
-
-    from .actions import build_report
+    from .actions import build_report, write_output
     from .convention import require_convention
-    from .figures import MonthlyReport, alerting
-    from .report import report_csv, report_json, report_markdown, report_renderables
+    from .figures import alerting
+    from .i18n import using
 
     loaded = require_convention(Path(convention))
+    if output is ReportFormat.pdf and output_file is None and sys.stdout.isatty():
+        raise fail(_("a PDF is not shown on a terminal: add --output FILE (or redirect stdout to a file)"),
+                   code="bad-argument")
     result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today(),
-                          allow_invalid=allow_invalid)
-    if output is ReportFormat.table:
-        from rich.console import Console
-
-        width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-        console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, width=width)
-        for renderable in report_renderables(result):
-            console.print(renderable, crop=False)
+                          allow_invalid=allow_invalid, lang=lang)
+    with using(result.language):
+        rendered = _render_report(result, output, dialect, full=full or output_file is not None,
+                                  terminal=output_file is None)
+    if output_file is not None:
+        write_output(Path(output_file), rendered, protected=loaded.ledger_path() if ledger is None else Path(ledger),
+                     convention=loaded.path)
+    elif isinstance(rendered, bytes):
+        sys.stdout.buffer.write(rendered)
+        sys.stdout.flush()
     else:
-        renderers: dict[ReportFormat, Callable[[MonthlyReport], str]] = {
-            ReportFormat.json: report_json, ReportFormat.markdown: report_markdown,
-            ReportFormat.csv: lambda r: report_csv(r, dialect),
-        }
-        typer.echo(renderers[output](result), nl=False)
+        typer.echo(rendered, nl=False)
     alerts = alerting(result)
     if fail_on_alert and alerts:
         raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def _render_report(result: Any, output: ReportFormat, dialect: CsvDialect, *, full: bool,
+                   terminal: bool) -> str | bytes:
+    """The report in one format: the table as the terminal (or a pipe) shows it."""
+    from . import report as rendering
+
+    if output is ReportFormat.table:
+        tty = terminal and sys.stdout.isatty()
+        width = _terminal_width() if tty else 0
+        color = _color(tty)
+        text = rendering.render_text(rendering.report_renderables(result, full=full, width=width), width=width,
+                                     color=color)
+        return text if text.endswith("\n") else text + "\n"
+    if output in (ReportFormat.html, ReportFormat.pdf):
+        from . import document
+
+        return document.report_html(result) if output is ReportFormat.html else document.report_pdf(result)
+    if output is ReportFormat.csv:
+        return rendering.report_csv(result, dialect)
+    return rendering.report_json(result) if output is ReportFormat.json else rendering.report_markdown(result)
+
+
+def _color(tty: bool) -> bool:
+    """Colours on a terminal, or when ``FORCE_COLOR`` asks; never with ``NO_COLOR``."""
+    return "NO_COLOR" not in os.environ and (tty or bool(os.environ.get("FORCE_COLOR")))
+
+
+def _terminal_width() -> int:
+    """The terminal's width: ``COLUMNS`` when set, else what the terminal says."""
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 # close -----------------------------------------------------------------------------------

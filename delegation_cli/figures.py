@@ -270,6 +270,8 @@ class MonthlyReport:
     (all teams), for the month-by-month AE curve."""
     cp_monthly: Mapping[tuple[int, int], Cents] = field(default_factory=dict)
     """Per (year, month) up to the report's date: payments (all teams)."""
+    language: str = "fr"
+    """The language its texts are written in, and every rendering of it (``i18n.using``)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -311,7 +313,8 @@ def report_window(conv: Convention, month: str, *, final: bool) -> Window:
     return Window(as_of, min(first_day, as_of - dt.timedelta(days=BURN_WINDOW_DAYS - 1)))
 
 
-def monthly_report(book: Book, month: str, *, team: str | None = None, final: bool = False) -> MonthlyReport:
+def monthly_report(book: Book, month: str, *, team: str | None = None, final: bool = False,
+                   language: str = "fr") -> MonthlyReport:
     """Compute the report of ``month`` (figures as of its last day) from a ledger read with
     :func:`report_window`.  The ledger's errors, if it has any (``--allow-invalid``), come
     first among the alerts."""
@@ -361,7 +364,7 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
                          totals, marches, prestations, movements, notes, coming, year_landings,
                          team_landings, open_commitments, unused, alerts,
                          None if seals_broken else seen.last_seal, errors,
-                         dict(state.ae_monthly), dict(state.cp_monthly))
+                         dict(state.ae_monthly), dict(state.cp_monthly), language)
 
 
 def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name: str,

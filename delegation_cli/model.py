@@ -254,6 +254,8 @@ class Reporting(Frozen):
 
     frequency: Literal["monthly"] = "monthly"
     final_report: bool = True
+    language: Literal["fr", "en"] | None = None
+    """The report's language when ``--lang`` does not say (French when neither does)."""
     alert_thresholds: tuple[Percent, ...] = (Decimal(80), Decimal(95))
     cutoffs: Cutoffs = Cutoffs()
 

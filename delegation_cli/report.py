@@ -798,7 +798,7 @@ def _labelled(label: str, value: str, width: int) -> list[Text]:
 def _table(section: Section, table_class: Any, text_class: Any) -> Table:
     from rich.cells import cell_len
 
-    table = table_class(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
+    table: Table = table_class(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
     rows = [[visible(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)] for row in section.rows]
     for index, col in enumerate(section.columns):
         fixed = col.kind != "text"  # only free text folds: figures, ids and dates are never cut

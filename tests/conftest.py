@@ -54,7 +54,7 @@ MINI = dedent("""
     marches:
       - {id: dev, name: Dev, prestations: [{id: devops, name: Devops}]}
       - {id: coaching, name: Coaching, prestations: [{id: coaching, name: Coaching}]}
-    reporting: {alert_thresholds: [80, 95], cutoffs: {commitments: "12-10", payments: "11-30"}}
+    reporting: {language: en, alert_thresholds: [80, 95], cutoffs: {commitments: "12-10", payments: "11-30"}}
     avenants:
       - {number: 1, date: 2022-01-10, carry_overs: [{from_year: 2021, ae: 50}]}
     ledger: mini.ledger
