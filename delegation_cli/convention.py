@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file
+from .i18n import N_, _, ngettext, using
 from .model import Convention, Finding, Loc, YamlNumber, convention_findings
 
 if TYPE_CHECKING:
@@ -94,12 +95,13 @@ def _require_inside(path: Path, folder: Path, declared: str, shown: str) -> None
         home = folder.resolve()
         target = path.resolve()
     except (OSError, RuntimeError) as exc:  # a symbolic link loop
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a loop of symbolic links"
-        raise fail(f"ledger path {declared!r} cannot be resolved: {reason}", code="ledger-unresolvable",
-                   path=shown) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _("a loop of symbolic links")
+        raise fail(_("ledger path {path} cannot be resolved: {reason}").format(path=repr(declared), reason=reason),
+                   code="ledger-unresolvable", path=shown) from None
     if not target.is_relative_to(home):
-        raise fail(f"ledger path {declared!r} resolves to {target}, outside the convention's folder {home} "
-                   "(a symbolic link leads out of it; expected the ledger inside the folder)",
+        raise fail(_("ledger path {path} resolves to {target}, outside the convention's folder {folder} "
+                     "(a symbolic link leads out of it; expected the ledger inside the folder)").format(
+                         path=repr(declared), target=target, folder=home),
                    code="ledger-outside", path=shown)
 
 
@@ -114,14 +116,15 @@ def read_text(path: Path, *, max_bytes: int, what: str) -> str:
     data = _read_regular(path, max_bytes=max_bytes, what=what)
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise fail(f"contains a NUL byte: binary data (expected a {what} in UTF-8 text)",
+        raise fail(_("contains a NUL byte: binary data (expected a {what} in UTF-8 text)").format(what=what),
                    code="file-binary", path=shown, line=line)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise fail(f"invalid UTF-8 byte 0x{data[exc.start]:02x} (expected a {what} in UTF-8 text)",
+        raise fail(_("invalid UTF-8 byte 0x{byte} (expected a {what} in UTF-8 text)").format(
+                       byte=f"{data[exc.start]:02x}", what=what),
                    code="file-encoding", path=shown, line=line, column=col) from None
     return text
 
@@ -136,7 +139,7 @@ def _read_regular(path: Path, *, max_bytes: int, what: str) -> bytes:
     try:
         fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
-        raise fail(f"no such file (expected a {what})", code="file-missing", path=shown) from None
+        raise fail(_("no such file (expected a {what})").format(what=what), code="file-missing", path=shown) from None
     except OSError as exc:  # a socket cannot be opened (ENXIO): say what it is
         raise _open_error(path, exc, what) from None
     try:
@@ -145,7 +148,8 @@ def _read_regular(path: Path, *, max_bytes: int, what: str) -> bytes:
             raise not_a_file(st.st_mode, shown, what)
         os.set_blocking(fd, True)
         if st.st_size > max_bytes:
-            raise fail(f"file is {st.st_size} bytes, too large for a {what} (at most {max_bytes})",
+            raise fail(_("file is {size} bytes, too large for a {what} (at most {max_bytes})").format(
+                           size=st.st_size, what=what, max_bytes=max_bytes),
                        code="file-too-large", path=shown)
         chunks: list[bytes] = []
         total = 0
@@ -156,11 +160,12 @@ def _read_regular(path: Path, *, max_bytes: int, what: str) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
         if total > max_bytes:
-            raise fail(f"file is more than {max_bytes} bytes, too large for a {what} (at most {max_bytes})",
+            raise fail(_("file is more than {max_bytes} bytes, too large for a {what} (at most {max_bytes})").format(
+                           what=what, max_bytes=max_bytes),
                        code="file-too-large", path=shown)
         return b"".join(chunks)
     except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown) from None
+        raise fail(_("cannot read: {reason}").format(reason=exc.strerror), code="file-unreadable", path=shown) from None
     finally:
         os.close(fd)
 
@@ -173,7 +178,7 @@ def _open_error(path: Path, exc: OSError, what: str) -> DelegationError:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):
         return not_a_file(mode, shown, what)
-    return fail(f"cannot read: {exc.strerror}", code="file-unreadable", path=shown)
+    return fail(_("cannot read: {reason}").format(reason=exc.strerror), code="file-unreadable", path=shown)
 
 
 def load_convention(path: Path) -> LoadedConvention:
@@ -183,7 +188,7 @@ def load_convention(path: Path) -> LoadedConvention:
     every other problem (schema, rules) in ``problems``, with the convention when the
     schema holds.
     """
-    text = read_text(path, max_bytes=MAX_BYTES, what="convention YAML file")
+    text = read_text(path, max_bytes=MAX_BYTES, what=_("convention YAML file"))
     return _load_text(text, path)
 
 
@@ -194,8 +199,8 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
 
     shown = str(path)
     if text.startswith(LEDGER_HEADER):
-        raise fail("is a delegation ledger, not a convention (expected a convention YAML file; a ledger is "
-                   f"given with --ledger: delegation check -c CONVENTION.yaml --ledger {shown})",
+        raise fail(_("is a delegation ledger, not a convention (expected a convention YAML file; a ledger is "
+                     "given with --ledger: delegation check -c CONVENTION.yaml --ledger {path})").format(path=shown),
                    code="file-is-ledger", path=shown, line=1, column=1)
     _refuse_deep_flow(text, shown)
     try:
@@ -204,21 +209,21 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
             data = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = (exc.problem or exc.context or "syntax error").strip()
-        raise fail(f"not valid YAML: {what}", code="yaml-syntax", path=shown,
+        what = (exc.problem or exc.context or _("syntax error")).strip()
+        raise fail(_("not valid YAML: {problem}").format(problem=what), code="yaml-syntax", path=shown,
                    line=mark.line + 1 if mark else None,
                    column=mark.column + 1 if mark else None) from None
     except YAMLError as exc:
-        raise fail(f"not valid YAML: {str(exc).strip().splitlines()[0]}", code="yaml-syntax",
-                   path=shown) from None
+        raise fail(_("not valid YAML: {problem}").format(problem=str(exc).strip().splitlines()[0]),
+                   code="yaml-syntax", path=shown) from None
     except RecursionError:
-        raise fail("not valid YAML: nested too deeply", code="yaml-too-deep", path=shown) from None
+        raise fail(_("not valid YAML: nested too deeply"), code="yaml-too-deep", path=shown) from None
 
     problems = list(_walk(data, shown))
     if has_errors(problems):
         return LoadedConvention(path, None, problems)
     if not isinstance(data, CommentedMap):
-        raise fail("the document is not a mapping of fields (expected `id: ...`, `title: ...`, ...)",
+        raise fail(_("the document is not a mapping of fields (expected `id: ...`, `title: ...`, ...)"),
                    code="yaml-not-mapping", path=shown, line=1, column=1,
                    exit_code=ExitCode.PROBLEMS)
     try:
@@ -256,9 +261,10 @@ def explain_missing(exc: DelegationError, path: Path) -> DelegationError:
         except OSError:
             here = []
         listed = ", ".join(here[:10]) + (", …" if len(here) > 10 else "")
-        files = f" (YAML files here: {listed})" if here else ""
-        return dataclasses.replace(problem, message=f"{problem.message}; give one with -c PATH or "
-                                                    f"$DELEGATION_CONVENTION{files}")
+        files = _(" (YAML files here: {files})").format(files=listed) if here else ""
+        return dataclasses.replace(problem, message=_("{message}; give one with -c PATH or "
+                                                      "$DELEGATION_CONVENTION{files}").format(
+                                                          message=problem.message, files=files))
 
     problems = [hinted(p) for p in exc.problems]
     if problems == list(exc.problems):
@@ -288,7 +294,7 @@ def _refuse_deep_flow(text: str, shown: str) -> None:
         elif char in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise fail(f"nested more than {MAX_DEPTH} levels deep", code="yaml-too-deep",
+                raise fail(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH), code="yaml-too-deep",
                            path=shown, line=line)
         elif char in "]}":
             depth = max(depth - 1, 0)
@@ -304,19 +310,19 @@ def _walk(root: Any, shown: str) -> Iterable[Problem]:
         node, depth, pos = stack.pop()
         visited += 1
         if visited > MAX_NODES:
-            raise fail(f"the document expands to more than {MAX_NODES} values (aliases "
-                       "used as a bomb, or referring to themselves); a convention is a page "
-                       "of YAML", code="yaml-too-large",
+            raise fail(_("the document expands to more than {count} values (aliases "
+                         "used as a bomb, or referring to themselves); a convention is a page "
+                         "of YAML").format(count=MAX_NODES), code="yaml-too-large",
                        path=shown)
         if depth > MAX_DEPTH:
-            raise fail(f"nested more than {MAX_DEPTH} levels deep", code="yaml-too-deep",
+            raise fail(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH), code="yaml-too-deep",
                        path=shown, line=pos[0], column=pos[1])
         tag = getattr(node, "tag", None)
         tag_value = getattr(tag, "value", None) if tag is not None else None
         if tag_value is not None:
             yield Problem(shown, pos[0], pos[1], Severity.ERROR, "yaml-tag",
-                          f"YAML tag {tag_value} is not allowed (expected plain values: "
-                          "text, numbers, dates, lists and mappings)")
+                          _("YAML tag {tag} is not allowed (expected plain values: "
+                            "text, numbers, dates, lists and mappings)").format(tag=tag_value))
             continue
         if isinstance(node, CommentedMap):
             for key in node:
@@ -381,7 +387,14 @@ def _field_names(loc: Loc) -> list[str] | None:
     return None
 
 
-DATE_EXPECTED = "expected a date YYYY-MM-DD, such as 2019-12-09"
+DATE_EXPECTED = N_("expected a date YYYY-MM-DD, such as 2019-12-09")
+"""What a date field should look like (translate it with ``_`` where shown)."""
+
+_DATE_REASONS = (
+    N_("day value is outside expected range"),
+    N_("month value is outside expected range of 1-12"),
+)
+"""pydantic's reasons for a well-formed date that does not exist, for the catalogue."""
 
 
 def _date_problem(err: Any) -> str:
@@ -389,11 +402,88 @@ def _date_problem(err: Any) -> str:
     (expected a date YYYY-MM-DD, such as 2019-12-09)``; a well-formed date that does not exist
     (``2019-02-30``) says which part is out of range."""
     value = err.get("input")
-    got = repr(str(value)) if isinstance(value, str | int) and len(str(value)) < 60 else "the value"
+    got = repr(str(value)) if isinstance(value, str | int) and len(str(value)) < 60 else _("the value")
     reason = str((err.get("ctx") or {}).get("error", ""))
     if "outside expected range" in reason:
-        return f"{got} is not a calendar date: {reason} ({DATE_EXPECTED})"
-    return f"{got} is not a date ({DATE_EXPECTED})"
+        return _("{value} is not a calendar date: {reason} ({expected})").format(
+            value=got, reason=_(reason), expected=_(DATE_EXPECTED))
+    return _("{value} is not a date ({expected})").format(value=got, expected=_(DATE_EXPECTED))
+
+
+_PYDANTIC_MESSAGES = {
+    "string_type": N_("Input should be a valid string"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "decimal_type": N_("Decimal input should be an integer, float, string or Decimal object"),
+    "decimal_parsing": N_("Input should be a valid decimal"),
+    "finite_number": N_("Input should be a finite number"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "literal_error": N_("Input should be {expected}"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object to extract fields from"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "list_type": N_("Input should be a valid list"),
+    "iterable_type": N_("Input should be iterable"),
+    "none_required": N_("Input should be None"),
+}
+"""pydantic's own messages for the error types a convention can meet, for the catalogue
+(pydantic writes English only): the English is pydantic's, word for word."""
+
+
+def _pydantic_message(err: Any) -> str:
+    """pydantic's message for ``err`` in the current language; pydantic's own English when the
+    type is not in :data:`_PYDANTIC_MESSAGES` (or the sizes), or when pydantic words it
+    otherwise than the catalogue's English."""
+    kind, english = err["type"], err["msg"]
+    ctx = dict(err.get("ctx") or {})
+    if kind in ("too_short", "too_long"):
+        size = ctx.get("min_length" if kind == "too_short" else "max_length")
+        if not isinstance(size, int):
+            return str(english)
+        ctx["size"] = size
+        try:
+            with using("en"):
+                same = _sized_template(kind, size).format(**ctx) == english
+            return _sized_template(kind, size).format(**ctx) if same else str(english)
+        except (KeyError, IndexError, ValueError):
+            return str(english)
+    template = _PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return str(english)
+    try:
+        if template.format(**ctx) != english:
+            return str(english)
+        if kind == "literal_error":
+            ctx["expected"] = _alternatives(str(ctx.get("expected", "")))
+        return _(template).format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return str(english)
+
+
+def _sized_template(kind: str, size: int) -> str:
+    """pydantic's ``too_short`` or ``too_long`` message for a tuple (the only sized fields of a
+    convention), in the current language."""
+    if kind == "too_short":
+        return ngettext("Tuple should have at least {size} item after validation, not {actual_length}",
+                        "Tuple should have at least {size} items after validation, not {actual_length}", size)
+    return ngettext("Tuple should have at most {size} item after validation, not {actual_length}",
+                    "Tuple should have at most {size} items after validation, not {actual_length}", size)
+
+
+def _alternatives(expected: str) -> str:
+    """pydantic's list of the values allowed (``'signature' or 'start'``), its last ``or``
+    in the current language."""
+    head, sep, last = expected.rpartition("' or '")
+    if not sep:
+        return expected
+    return _("{choices} or {last}").format(choices=head + "'", last="'" + last)
 
 
 def _schema_problems(exc: ValidationError, root: Any, shown: str) -> list[Problem]:
@@ -404,21 +494,21 @@ def _schema_problems(exc: ValidationError, root: Any, shown: str) -> list[Proble
         dotted = ".".join(str(p) for p in loc)
         if kind == "extra_forbidden":
             allowed = _field_names(loc)
-            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-            message = f"unknown field {dotted!r}{hint}"
+            hint = _(" (expected one of: {fields})").format(fields=", ".join(allowed)) if allowed else ""
+            message = _("unknown field {field}{hint}").format(field=repr(dotted), hint=hint)
             line, col = _locate(root, loc, on_key=True)
         elif kind == "missing":
-            message = f"missing field {dotted!r}"
+            message = _("missing field {field}").format(field=repr(dotted))
             line, col = _locate(root, loc)
         elif kind.startswith(("date_", "datetime_")):
-            message = f"{dotted}: {_date_problem(err)}"
+            message = _("{field}: {problem}").format(field=dotted, problem=_date_problem(err))
             line, col = _locate(root, loc)
         else:
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = err["msg"].removeprefix("Value error, ") if kind == "value_error" else _pydantic_message(err)
             value = err.get("input")
-            shown_value = f" (got {value!r})" if isinstance(value, str | int) and len(repr(value)) < 60 \
-                and kind not in ("value_error",) else ""
-            message = f"{dotted}: {msg}{shown_value}"
+            shown_value = _(" (got {value})").format(value=repr(value)) \
+                if isinstance(value, str | int) and len(repr(value)) < 60 and kind not in ("value_error",) else ""
+            message = _("{field}: {problem}{got}").format(field=dotted, problem=msg, got=shown_value)
             line, col = _locate(root, loc)
         problems.append(Problem(shown, line, col, Severity.ERROR, f"schema-{kind}".replace("_", "-"),
                                 message))

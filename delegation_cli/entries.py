@@ -8,7 +8,7 @@ This module owns what an entry *is*, independently of how it is written or check
 * strict date and month helpers (``YYYY-MM-DD``, ``YYYY-MM``, last day of a month) and the
   recording stamp (``YYYY-MM-DDTHH:MM:SSZ``).
 
-It imports nothing from the package but money formatting.
+It imports nothing from the package but money formatting and :mod:`i18n`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import re
 from typing import NamedTuple, Protocol
 
+from .i18n import N_, _
 from .money import Cents, format_canonical
 
 KINDS = ("commitment", "payment", "release", "forecast", "note", "seal")
@@ -25,7 +26,8 @@ AMOUNT_KINDS = frozenset(("commitment", "payment", "release", "forecast"))
 ID_PREFIX = {"commitment": "c", "payment": "p", "release": "r", "forecast": "f", "note": "n", "seal": "s"}
 MAX_LABEL = 2_000
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}")
-TOKEN_EXPECTED = "1 to 64 letters, digits or . _ / : + -, starting with a letter or digit"
+TOKEN_EXPECTED = N_("1 to 64 letters, digits or . _ / : + -, starting with a letter or digit")
+"""What an id, a team, a reference or an author should look like (translate it with ``_`` where shown)."""
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -133,11 +135,11 @@ def parse_date(text: str) -> dt.date:
     if len(text) != 10 or text[4] != "-" or text[7] != "-" or not (
         text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit() and text.isascii()
     ):
-        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD, such as 2020-02-01)")
+        raise ValueError(_("{date} is not a date (expected YYYY-MM-DD, such as 2020-02-01)").format(date=repr(text)))
     try:
         value = dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
     except ValueError:
-        raise ValueError(f"{text!r} is not a calendar date (expected YYYY-MM-DD)") from None
+        raise ValueError(_("{date} is not a calendar date (expected YYYY-MM-DD)").format(date=repr(text))) from None
     if len(_date_cache) < 100_000:
         _date_cache[text] = value
     return value
@@ -146,7 +148,7 @@ def parse_date(text: str) -> dt.date:
 def parse_month(text: str) -> str:
     """Strict ``YYYY-MM``, year 0001 to 9999 (``0000-01`` has no calendar)."""
     if _MONTH.fullmatch(text) is None or text.startswith("0000"):
-        raise ValueError(f"{text!r} is not a month (expected YYYY-MM, such as 2020-03)")
+        raise ValueError(_("{month} is not a month (expected YYYY-MM, such as 2020-03)").format(month=repr(text)))
     return text
 
 

@@ -1,6 +1,6 @@
 """Problems, errors and exit codes: the vocabulary every other module reports in.
 
-This module owns three things and imports nothing from the package:
+This module owns three things and imports nothing from the package but :mod:`i18n`:
 
 * :class:`Problem`, a finding about user data (a convention file, a ledger line, a
   command's argument), carried as a value, like beancount's validation errors.  It is
@@ -19,6 +19,8 @@ import enum
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from .i18n import N_, _
 
 
 class ExitCode(enum.IntEnum):
@@ -43,6 +45,10 @@ class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+SEVERITY_WORDS = {Severity.ERROR: N_("error"), Severity.WARNING: N_("warning"), Severity.INFO: N_("info")}
+"""The word shown for each severity (translated when rendered; JSON keeps the value)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,8 @@ class Problem:
         where = [p for p in (self.path, self.line, self.column) if p is not None]
         prefix = ":".join(str(p) for p in where)
         head = f"{prefix}: " if prefix else ""
-        return f"{head}{self.severity.value}: {self.message}"
+        severity = _(SEVERITY_WORDS[self.severity])
+        return head + _("{severity}: {message}").format(severity=severity, message=self.message)
 
     def as_json(self) -> dict[str, object]:
         """The problem as a JSON-ready mapping (``check --format json``)."""
@@ -119,13 +126,13 @@ def fail(
 def not_a_file(mode: int, shown: str, what: str) -> DelegationError:
     """The error (exit 2) for a path that is not a regular file, saying what it is."""
     if stat.S_ISDIR(mode):
-        return fail(f"is a directory (expected a {what})", code="file-is-directory", path=shown)
+        return fail(_("is a directory (expected a {what})").format(what=what), code="file-is-directory", path=shown)
     if stat.S_ISFIFO(mode):
-        kind, code = "is a named pipe (FIFO), not a file", "file-is-fifo"
+        kind, code = _("is a named pipe (FIFO), not a file"), "file-is-fifo"
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        kind, code = "is a device, not a file", "file-is-device"
+        kind, code = _("is a device, not a file"), "file-is-device"
     elif stat.S_ISSOCK(mode):
-        kind, code = "is a socket, not a file", "file-is-socket"
+        kind, code = _("is a socket, not a file"), "file-is-socket"
     else:
-        kind, code = "is not a regular file", "file-not-regular"
-    return fail(f"{kind} (expected a {what})", code=code, path=shown)
+        kind, code = _("is not a regular file"), "file-not-regular"
+    return fail(_("{kind} (expected a {what})").format(kind=kind, what=what), code=code, path=shown)

@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .errors import Severity
+from .i18n import N_, _, format_date, ngettext
 from .money import AmountError, Cents, cents_from_decimal, format_fr
 
 Year = int
@@ -44,7 +45,7 @@ class YamlNumber(str):
 
 def _to_cents(value: Any, *, signed: bool) -> Cents:
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("expected an exact amount in euros (written as digits, not a float)")
+        raise ValueError(_("expected an exact amount in euros (written as digits, not a float)"))
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, Decimal):
@@ -54,8 +55,8 @@ def _to_cents(value: Any, *, signed: bool) -> Cents:
         if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text) is None:
             if isinstance(value, YamlNumber):
                 raise ValueError(
-                    f"{value} is not a plain amount (expected digits with at most 2 decimals, "
-                    "without exponent, NaN or infinity)"
+                    _("{amount} is not a plain amount (expected digits with at most 2 decimals, "
+                      "without exponent, NaN or infinity)").format(amount=value)
                 )
             from .money import parse_amount  # human text such as "125 000,00 €"
 
@@ -66,14 +67,17 @@ def _to_cents(value: Any, *, signed: bool) -> Cents:
         try:
             number = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the regex admits only decimals
-            raise ValueError(f"{value} is not an amount") from None
+            raise ValueError(_("{amount} is not an amount").format(amount=value)) from None
     else:
-        raise ValueError("expected an amount in euros, such as 125000 or 125000.50")
+        raise ValueError(_("expected an amount in euros, such as 125000 or 125000.50"))
     try:
         return cents_from_decimal(number, signed=signed)
     except AmountError as exc:
-        expected = "a signed amount" if signed else "an amount ≥ 0"
-        raise ValueError(f"{exc} (expected {expected} in euros with at most 2 decimals)") from None
+        if signed:
+            message = _("{error} (expected a signed amount in euros with at most 2 decimals)")
+        else:
+            message = _("{error} (expected an amount ≥ 0 in euros with at most 2 decimals)")
+        raise ValueError(message.format(error=exc)) from None
 
 
 Amount = Annotated[Cents, BeforeValidator(lambda v: _to_cents(v, signed=False))]
@@ -81,11 +85,13 @@ Amount = Annotated[Cents, BeforeValidator(lambda v: _to_cents(v, signed=False))]
 
 
 def _pattern(pattern: str, example: str) -> Callable[[str], str]:
+    """A check of ``pattern``; ``example`` (marked with ``N_``) says what is expected."""
     regex = re.compile(pattern)
 
     def check(value: str) -> str:
         if regex.fullmatch(value) is None:
-            raise ValueError(f"{value!r} is not well formed (expected {example})")
+            raise ValueError(_("{value} is not well formed (expected {example})").format(
+                value=repr(value), example=_(example)))
         return value
 
     return check
@@ -98,26 +104,27 @@ def _as_text(value: Any) -> Any:
 
 Slug = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
     r"[a-z0-9]+(?:-[a-z0-9]+)*",
-    "a slug of lowercase letters, digits and dashes, such as friches"))]
+    N_("a slug of lowercase letters, digits and dashes, such as friches")))]
 Programme = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
-    r"\d{3,4}", "a programme number of 3 digits, such as 217"))]
+    r"\d{3,4}", N_("a programme number of 3 digits, such as 217")))]
 Code4 = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
-    r"[A-Z0-9]{4}", "a code of 4 capital letters or digits, such as FACS"))]
+    r"[A-Z0-9]{4}", N_("a code of 4 capital letters or digits, such as FACS")))]
 CentreFinancier = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
-    r"\d{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", "NNNN-XXXX-XXXX, such as 0217-FACS-ELAB"))]
+    r"\d{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", N_("NNNN-XXXX-XXXX, such as 0217-FACS-ELAB")))]
 DomaineFonctionnel = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
-    r"\d{4}-\d{2}(?:-\d{2})?", "NNNN-NN or NNNN-NN-NN, such as 0217-04-03"))]
+    r"\d{4}-\d{2}(?:-\d{2})?", N_("NNNN-NN or NNNN-NN-NN, such as 0217-04-03")))]
 Activite = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
-    r"\d{12}", "12 digits, such as 021701010163"))]
+    r"\d{12}", N_("12 digits, such as 021701010163")))]
 CentreDeCout = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
-    r"[A-Z0-9]{1,10}", "1 to 10 capital letters or digits, such as DININCUB75"))]
+    r"[A-Z0-9]{1,10}", N_("1 to 10 capital letters or digits, such as DININCUB75")))]
 MonthDay = Annotated[str, BeforeValidator(_as_text), AfterValidator(_pattern(
-    r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", "a month and day as MM-DD, such as 11-30"))]
+    r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", N_("a month and day as MM-DD, such as 11-30")))]
 
 
 def _percent(value: Decimal) -> Decimal:
     if not value.is_finite() or not Decimal(0) < value <= Decimal(100):
-        raise ValueError(f"{value} is not a percentage (expected a number above 0 and at most 100)")
+        raise ValueError(_("{value} is not a percentage (expected a number above 0 and at most 100)").format(
+            value=value))
     return value
 
 
@@ -460,7 +467,7 @@ class Convention(Frozen):
     def _year_changes(self) -> dict[int, tuple[tuple[Year, Cents, Cents], ...]]:
         out: dict[int, tuple[tuple[Year, Cents, Cents], ...]] = {}
         for step in _avenant_steps(self):
-            _, _, ae, cp = step.before
+            __, __, ae, cp = step.before
             years = sorted({c.year for c in step.avenant.years if c.year in ae})
             out[id(step.avenant)] = tuple((y, step.ae[y] - ae[y], step.cp[y] - cp[y]) for y in years)
         return out
@@ -531,25 +538,32 @@ def _repeats(keys: Iterable[object]) -> frozenset[int]:
     return frozenset(repeated)
 
 
-def _unique_ids(items: Iterable[tuple[Loc, str]], code: str, what: str) -> Iterator[Finding]:
-    """A finding at each id that repeats an earlier one."""
+def _unique_ids(items: Iterable[tuple[Loc, str]], code: str, message: str) -> Iterator[Finding]:
+    """A finding at each id that repeats an earlier one; ``message`` (marked with ``N_``)
+    names the ``{id}``."""
     located = list(items)
-    for i in sorted(_repeats(ident for _, ident in located)):
+    for i in sorted(_repeats(ident for __, ident in located)):
         loc, ident = located[i]
-        yield Finding(loc, Severity.ERROR, code, f"{what} id {ident!r} is used twice (expected unique ids)")
+        yield Finding(loc, Severity.ERROR, code, _(message).format(id=repr(ident)))
 
 
 def _against_caps(loc: Loc, total: Cents, n_teams: int, cap: Cents, prefix: str = "") -> Iterator[Finding]:
     """``envelope-above-caps`` (an error) when ``total`` exceeds ``n_teams`` × ``cap``,
     ``envelope-below-caps`` (a warning) when it falls short of it."""
+    figures = {"prefix": prefix, "total": _fr(total), "teams": n_teams, "cap": _fr(cap), "caps": _fr(n_teams * cap)}
     if total > n_teams * cap:
         yield Finding(loc, Severity.ERROR, "envelope-above-caps",
-                      f"{prefix}the envelope {_fr(total)} exceeds {n_teams} teams × {_fr(cap)} = "
-                      f"{_fr(n_teams * cap)} (expected envelope ≤ teams × cap)")
+                      ngettext("{prefix}the envelope {total} exceeds {teams} teams × {cap} = "
+                               "{caps} (expected envelope ≤ teams × cap)",
+                               "{prefix}the envelope {total} exceeds {teams} teams × {cap} = "
+                               "{caps} (expected envelope ≤ teams × cap)", n_teams).format(**figures))
     elif total != n_teams * cap:
         yield Finding(loc, Severity.WARNING, "envelope-below-caps",
-                      f"{prefix}{n_teams} teams × {_fr(cap)} = {_fr(n_teams * cap)} "
-                      f"differs from the envelope {_fr(total)} (expected teams × cap = envelope)")
+                      ngettext("{prefix}{teams} teams × {cap} = {caps} "
+                               "differs from the envelope {total} (expected teams × cap = envelope)",
+                               "{prefix}{teams} teams × {cap} = {caps} "
+                               "differs from the envelope {total} (expected teams × cap = envelope)",
+                               n_teams).format(**figures))
 
 
 def _programme4(conv: Convention) -> str:
@@ -563,7 +577,8 @@ def _starts_with_programme(conv: Convention, key: Literal["domaine_fonctionnel",
     value: str = getattr(conv.imputation.chorus, key)
     if value[:4] != _programme4(conv):
         yield Finding(("imputation", "chorus", key), Severity.ERROR, code,
-                      f"{label} {value} does not start with the programme (expected {expected})")
+                      _("{label} {value} does not start with the programme (expected {expected})").format(
+                          label=_(label), value=value, expected=expected))
 
 
 # Period and signature ----------------------------------------------------------------
@@ -574,15 +589,17 @@ def check_period_order(conv: Convention) -> Iterator[Finding]:
     period = conv.period
     if period.start > period.end:
         yield Finding(("period", "end"), Severity.ERROR, "period-order",
-                      f"period ends on {period.end} before it starts on {period.start} (expected start ≤ end)")
+                      _("period ends on {end} before it starts on {start} (expected start ≤ end)").format(
+                          end=format_date(period.end), start=format_date(period.start)))
 
 
 def check_signature_date(conv: Convention) -> Iterator[Finding]:
     """The convention is signed on or before the last day of the period."""
     if conv.signed > conv.period.end:
         yield Finding(("signed",), Severity.ERROR, "signature-after-period",
-                      f"signed on {conv.signed}, after the period ends on {conv.period.end} "
-                      "(expected a signature inside or before the period)")
+                      _("signed on {signed}, after the period ends on {end} "
+                        "(expected a signature inside or before the period)").format(
+                          signed=format_date(conv.signed), end=format_date(conv.period.end)))
 
 
 def check_payments_until(conv: Convention) -> Iterator[Finding]:
@@ -590,8 +607,9 @@ def check_payments_until(conv: Convention) -> Iterator[Finding]:
     period = conv.period
     if period.payments_until is not None and period.payments_until < period.start:
         yield Finding(("period", "payments_until"), Severity.ERROR, "payments-until-order",
-                      f"payments allowed until {period.payments_until}, before the period "
-                      f"starts on {period.start} (expected a date on or after the start)")
+                      _("payments allowed until {until}, before the period "
+                        "starts on {start} (expected a date on or after the start)").format(
+                          until=format_date(period.payments_until), start=format_date(period.start)))
 
 
 # Schedule ----------------------------------------------------------------------------
@@ -605,11 +623,13 @@ def check_schedule_years(conv: Convention) -> Iterator[Finding]:
         loc: Loc = ("budget", "schedule", i, "year")
         if i in repeated:
             yield Finding(loc, Severity.ERROR, "year-duplicate",
-                          f"year {yb.year} appears twice in the schedule (expected each year once)")
+                          _("year {year} appears twice in the schedule (expected each year once)").format(year=yb.year))
         if not period.start.year <= yb.year <= period.end.year:
             yield Finding(loc, Severity.ERROR, "year-outside-period",
-                          f"year {yb.year} is outside the period {period.start} – {period.end} "
-                          f"(expected a year from {period.start.year} to {period.end.year})")
+                          _("year {year} is outside the period {start} – {end} "
+                            "(expected a year from {first} to {last})").format(
+                              year=yb.year, start=format_date(period.start), end=format_date(period.end),
+                              first=period.start.year, last=period.end.year))
 
 
 def check_schedule_sums(conv: Convention) -> Iterator[Finding]:
@@ -617,12 +637,13 @@ def check_schedule_sums(conv: Convention) -> Iterator[Finding]:
     budget = conv.budget
     for kind in ("ae", "cp"):
         amounts = [(y.year, getattr(y, kind)) for y in budget.schedule]
-        opened = sum(a for _, a in amounts)
+        opened = sum(a for __, a in amounts)
         if opened != budget.total:
             detail = ", ".join(f"{year}: {_fr(a)}" for year, a in amounts)
             yield Finding(("budget", "total"), Severity.ERROR, f"{kind}-sum-mismatch",
-                          f"the schedule opens {_fr(opened)} of {kind.upper()} ({detail}) "
-                          f"but the envelope is {_fr(budget.total)} (expected Σ {kind.upper()} = envelope)")
+                          _("the schedule opens {opened} of {kind} ({detail}) "
+                            "but the envelope is {total} (expected Σ {kind} = envelope)").format(
+                              opened=_fr(opened), kind=kind.upper(), detail=detail, total=_fr(budget.total)))
 
 
 def check_team_caps(conv: Convention) -> Iterator[Finding]:
@@ -640,8 +661,13 @@ def check_team_shares(conv: Convention) -> Iterator[Finding]:
         for kind, share, amount in (("AE", yb.ae_per_team, yb.ae), ("CP", yb.cp_per_team, yb.cp)):
             if share is not None and share * n_teams != amount:
                 yield Finding(("budget", "schedule", i, kind.lower()), Severity.WARNING, "share-mismatch",
-                              f"{yb.year}: {n_teams} teams × {_fr(share)} = {_fr(share * n_teams)} differs "
-                              f"from the year's {kind} {_fr(amount)} (expected shares × teams = year's {kind})")
+                              ngettext("{year}: {teams} teams × {share} = {shares} differs "
+                                       "from the year's {kind} {amount} (expected shares × teams = year's {kind})",
+                                       "{year}: {teams} teams × {share} = {shares} differs "
+                                       "from the year's {kind} {amount} (expected shares × teams = year's {kind})",
+                                       n_teams).format(year=yb.year, teams=n_teams, share=_fr(share),
+                                                       shares=_fr(share * n_teams), kind=kind,
+                                                       amount=_fr(amount)))
 
 
 def check_cp_behind_ae(conv: Convention) -> Iterator[Finding]:
@@ -652,9 +678,9 @@ def check_cp_behind_ae(conv: Convention) -> Iterator[Finding]:
         cum_cp += yb.cp
         if cum_cp > cum_ae:
             yield Finding(("budget", "schedule", i, "cp"), Severity.WARNING, "cp-ahead-of-ae",
-                          f"by the end of {yb.year}, {_fr(cum_cp)} of CP are opened for only "
-                          f"{_fr(cum_ae)} of AE (expected cumulative CP ≤ cumulative AE: one cannot "
-                          "pay what was not committed)")
+                          _("by the end of {year}, {cp} of CP are opened for only "
+                            "{ae} of AE (expected cumulative CP ≤ cumulative AE: one cannot "
+                            "pay what was not committed)").format(year=yb.year, cp=_fr(cum_cp), ae=_fr(cum_ae)))
 
 
 # Imputation --------------------------------------------------------------------------
@@ -666,19 +692,20 @@ def check_centre_financier(conv: Convention) -> Iterator[Finding]:
     expected = f"{_programme4(conv)}-{imp.bop}-{imp.uo}"
     if imp.chorus.centre_financier != expected:
         yield Finding(("imputation", "chorus", "centre_financier"), Severity.ERROR, "centre-financier-mismatch",
-                      f"centre financier {imp.chorus.centre_financier} does not match "
-                      f"programme-BOP-UO (expected {expected})")
+                      _("centre financier {centre} does not match "
+                        "programme-BOP-UO (expected {expected})").format(
+                          centre=imp.chorus.centre_financier, expected=expected))
 
 
 def check_domaine_fonctionnel(conv: Convention) -> Iterator[Finding]:
     """The domaine fonctionnel starts with the programme."""
     return _starts_with_programme(conv, "domaine_fonctionnel", "domaine-fonctionnel-programme",
-                                  "domaine fonctionnel", f"{_programme4(conv)}-…")
+                                  N_("domaine fonctionnel"), f"{_programme4(conv)}-…")
 
 
 def check_activite(conv: Convention) -> Iterator[Finding]:
     """The activité starts with the programme."""
-    return _starts_with_programme(conv, "activite", "activite-programme", "activité", f"{_programme4(conv)}…")
+    return _starts_with_programme(conv, "activite", "activite-programme", N_("activité"), f"{_programme4(conv)}…")
 
 
 # Unique ids and ledger path ----------------------------------------------------------
@@ -686,20 +713,21 @@ def check_activite(conv: Convention) -> Iterator[Finding]:
 
 def check_team_ids(conv: Convention) -> Iterator[Finding]:
     """No two teams share an id."""
-    return _unique_ids(((("teams", i, "id"), t.id) for i, t in enumerate(conv.teams)), "team-duplicate", "team")
+    return _unique_ids(((("teams", i, "id"), t.id) for i, t in enumerate(conv.teams)), "team-duplicate",
+                       N_("team id {id} is used twice (expected unique ids)"))
 
 
 def check_marche_ids(conv: Convention) -> Iterator[Finding]:
     """No two marchés share an id."""
     return _unique_ids(((("marches", i, "id"), m.id) for i, m in enumerate(conv.marches)),
-                       "marche-duplicate", "marché")
+                       "marche-duplicate", N_("marché id {id} is used twice (expected unique ids)"))
 
 
 def check_prestation_ids(conv: Convention) -> Iterator[Finding]:
     """No two prestations share an id, across all marchés."""
     return _unique_ids(((("marches", i, "prestations", j, "id"), p.id)
                         for i, m in enumerate(conv.marches) for j, p in enumerate(m.prestations)),
-                       "prestation-duplicate", "prestation")
+                       "prestation-duplicate", N_("prestation id {id} is used twice (expected unique ids)"))
 
 
 def check_ledger_path(conv: Convention) -> Iterator[Finding]:
@@ -709,8 +737,8 @@ def check_ledger_path(conv: Convention) -> Iterator[Finding]:
     parts = conv.ledger.replace("\\", "/").split("/")
     if conv.ledger.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
         yield Finding(("ledger",), Severity.ERROR, "ledger-outside",
-                      f"ledger path {conv.ledger!r} leaves the convention's folder (expected a relative "
-                      f"path inside it, such as ledgers/{conv.id}.ledger)")
+                      _("ledger path {path} leaves the convention's folder (expected a relative "
+                        "path inside it, such as ledgers/{id}.ledger)").format(path=repr(conv.ledger), id=conv.id))
 
 
 # Avenants, one by one in file order --------------------------------------------------
@@ -723,7 +751,7 @@ def check_avenant_number(conv: Convention, i: int, av: Avenant) -> Iterator[Find
     """No earlier avenant has the same number."""
     if i in _repeats(a.number for a in conv.avenants):
         yield Finding(("avenants", i, "number"), Severity.ERROR, "avenant-duplicate",
-                      f"avenant n° {av.number} appears twice (expected unique numbers)")
+                      _("avenant n° {number} appears twice (expected unique numbers)").format(number=av.number))
 
 
 def check_avenant_date(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
@@ -731,8 +759,10 @@ def check_avenant_date(conv: Convention, i: int, av: Avenant) -> Iterator[Findin
     period = conv.period
     if not max(period.start, conv.signed) <= av.date <= period.end:
         yield Finding(("avenants", i, "date"), Severity.ERROR, "avenant-outside-period",
-                      f"avenant n° {av.number} is dated {av.date}, outside the period {conv.effective_date} – "
-                      f"{period.end} (expected a date inside it, on or after the signature)")
+                      _("avenant n° {number} is dated {date}, outside the period {start} – "
+                        "{end} (expected a date inside it, on or after the signature)").format(
+                          number=av.number, date=format_date(av.date), start=format_date(conv.effective_date),
+                          end=format_date(period.end)))
 
 
 def check_avenant_years(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
@@ -740,8 +770,9 @@ def check_avenant_years(conv: Convention, i: int, av: Avenant) -> Iterator[Findi
     for j, change in enumerate(av.years):
         if change.year not in conv.schedule_by_year:
             yield Finding(("avenants", i, "years", j, "year"), Severity.ERROR, "avenant-unknown-year",
-                          f"avenant n° {av.number} changes year {change.year}, which is not in the schedule "
-                          f"(expected one of {', '.join(map(str, conv.years))})")
+                          _("avenant n° {number} changes year {year}, which is not in the schedule "
+                            "(expected one of {years})").format(
+                              number=av.number, year=change.year, years=", ".join(map(str, conv.years))))
 
 
 def check_avenant_carry_years(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
@@ -750,8 +781,10 @@ def check_avenant_carry_years(conv: Convention, i: int, av: Avenant) -> Iterator
         missing = [y for y in (carry.from_year, carry.to_year) if y not in conv.schedule_by_year]
         if missing:  # to_year is derived, not written: the finding points at from_year
             yield Finding(("avenants", i, "carry_overs", j, "from_year"), Severity.ERROR, "carry-over-unknown-year",
-                          f"avenant n° {av.number} carries over from {carry.from_year} to {carry.to_year}, "
-                          f"but {missing[0]} is not in the schedule (expected two consecutive schedule years)")
+                          _("avenant n° {number} carries over from {from_year} to {to_year}, "
+                            "but {missing} is not in the schedule (expected two consecutive schedule years)").format(
+                              number=av.number, from_year=carry.from_year, to_year=carry.to_year,
+                              missing=missing[0]))
 
 
 AVENANT_RULES: tuple[AvenantRule, ...] = (
@@ -823,8 +856,8 @@ def check_step_team_cap_set(conv: Convention, step: _AvenantStep) -> Iterator[Fi
     av = step.avenant
     if conv.budget.team_cap is None and av.team_cap is not None:
         yield Finding(("avenants", step.index, "team_cap"), Severity.ERROR, "avenant-no-team-cap",
-                      f"avenant n° {av.number} changes the team cap, but the convention caps no team "
-                      "(expected budget.team_cap to be set)")
+                      _("avenant n° {number} changes the team cap, but the convention caps no team "
+                        "(expected budget.team_cap to be set)").format(number=av.number))
 
 
 def check_step_changes_something(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
@@ -836,9 +869,9 @@ def check_step_changes_something(conv: Convention, step: _AvenantStep) -> Iterat
         return  # a change to an unknown year is an error of its own (avenant-unknown-year)
     if not step.changes_caps and not step.changes_schedule:
         yield Finding(("avenants", step.index), Severity.WARNING, "avenant-no-change",
-                      f"avenant n° {av.number} changes nothing: every amount it states is already "
-                      "the one in force, and it carries nothing over (expected a new team cap, "
-                      "envelope, AE or CP, or a carry-over)")
+                      _("avenant n° {number} changes nothing: every amount it states is already "
+                        "the one in force, and it carries nothing over (expected a new team cap, "
+                        "envelope, AE or CP, or a carry-over)").format(number=av.number))
 
 
 def check_step_carry_overs(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
@@ -851,9 +884,11 @@ def check_step_carry_overs(conv: Convention, step: _AvenantStep) -> Iterator[Fin
             if amount > book[carry.from_year]:
                 yield Finding(("avenants", step.index, "carry_overs", j, kind.lower()), Severity.ERROR,
                               "carry-over-too-large",
-                              f"avenant n° {av.number} carries {_fr(amount)} of {kind} over from "
-                              f"{carry.from_year}, which opens only {_fr(book[carry.from_year])} "
-                              "(expected at most what the year opens)")
+                              _("avenant n° {number} carries {amount} of {kind} over from "
+                                "{year}, which opens only {opened} "
+                                "(expected at most what the year opens)").format(
+                                  number=av.number, amount=_fr(amount), kind=kind, year=carry.from_year,
+                                  opened=_fr(book[carry.from_year])))
 
 
 def check_step_envelope(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
@@ -861,9 +896,10 @@ def check_step_envelope(conv: Convention, step: _AvenantStep) -> Iterator[Findin
     ae, cp = sum(step.ae.values()), sum(step.cp.values())
     if step.changes_schedule and (ae != step.total or cp != step.total):
         yield Finding(("avenants", step.index), Severity.ERROR, "avenant-envelope-mismatch",
-                      f"after avenant n° {step.avenant.number}, the schedule opens {_fr(ae)} of AE and "
-                      f"{_fr(cp)} of CP for an envelope of {_fr(step.total)} (expected Σ AE = Σ CP = "
-                      "envelope; change the envelope with the years)")
+                      _("after avenant n° {number}, the schedule opens {ae} of AE and "
+                        "{cp} of CP for an envelope of {total} (expected Σ AE = Σ CP = "
+                        "envelope; change the envelope with the years)").format(
+                          number=step.avenant.number, ae=_fr(ae), cp=_fr(cp), total=_fr(step.total)))
 
 
 def check_step_team_caps(conv: Convention, step: _AvenantStep) -> Iterator[Finding]:
@@ -872,7 +908,7 @@ def check_step_team_caps(conv: Convention, step: _AvenantStep) -> Iterator[Findi
     if step.team_cap is None or not step.changes_caps:
         return iter(())
     return _against_caps(("avenants", step.index), step.total, len(conv.teams), step.team_cap,
-                         prefix=f"after avenant n° {step.avenant.number}, ")
+                         prefix=_("after avenant n° {number}, ").format(number=step.avenant.number))
 
 
 AVENANT_STEP_RULES: tuple[StepRule, ...] = (

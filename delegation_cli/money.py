@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from .i18n import N_, _
+
 Cents = int
 """An amount in euro cents (``125_000_00`` is 125 000,00 €)."""
 
@@ -42,7 +44,8 @@ class AmountError(ValueError):
     """The text is not an acceptable amount; the message says why and what is expected."""
 
 
-EXPECTED = "expected a positive amount in euros with at most 2 decimals, such as 20000, 20000.50 or 20 000,50"
+EXPECTED = N_("expected a positive amount in euros with at most 2 decimals, such as 20000, 20000.50 or 20 000,50")
+"""What an amount should look like (marked for the catalogue: translate it with ``_`` where shown)."""
 
 
 def parse_amount(text: str, *, allow_zero: bool = False) -> Cents:
@@ -59,25 +62,27 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Cents:
     raw = text
     text = _CURRENCY.sub("", text.strip())
     if not text:
-        raise AmountError(f"{raw!r} is not an amount ({EXPECTED})")
+        raise AmountError(_("{amount} is not an amount ({expected})").format(amount=repr(raw), expected=_(EXPECTED)))
     if text[0] in "-−":
-        raise AmountError(f"{raw!r} is negative: amounts are positive ({EXPECTED})")
+        raise AmountError(_("{amount} is negative: amounts are positive ({expected})").format(
+            amount=repr(raw), expected=_(EXPECTED)))
     if text[0] == "+":
         text = text[1:]
     match = _HUMAN.fullmatch(text)
     if match is None:
-        raise AmountError(f"{raw!r} is not an amount ({EXPECTED})")
+        raise AmountError(_("{amount} is not an amount ({expected})").format(amount=repr(raw), expected=_(EXPECTED)))
     frac = match["frac"] or ""
     if len(frac) > 2:
-        raise AmountError(f"{raw!r} has more than 2 decimals ({EXPECTED})")
+        raise AmountError(_("{amount} has more than 2 decimals ({expected})").format(
+            amount=repr(raw), expected=_(EXPECTED)))
     digits = match["int"]
     for sep in _GROUP_SEPARATORS:
         digits = digits.replace(sep, "")
     if len(digits.lstrip("0")) > 12:
-        raise AmountError(f"{raw!r} is too large (at most 999 999 999 999,99 €)")
+        raise AmountError(_("{amount} is too large (at most 999 999 999 999,99 €)").format(amount=repr(raw)))
     cents = int(digits) * 100 + int(frac.ljust(2, "0"))
     if cents == 0 and not allow_zero:
-        raise AmountError(f"{raw!r} is zero ({EXPECTED})")
+        raise AmountError(_("{amount} is zero ({expected})").format(amount=repr(raw), expected=_(EXPECTED)))
     return cents
 
 
@@ -88,18 +93,18 @@ def cents_from_decimal(value: Decimal, *, signed: bool = False) -> Cents:
     value (unless ``signed``) or an absurd size.
     """
     if not value.is_finite():
-        raise AmountError(f"{value} is not a finite amount")
+        raise AmountError(_("{amount} is not a finite amount").format(amount=value))
     try:
         cents_value = value * 100
         if cents_value != cents_value.to_integral_value():
-            raise AmountError(f"{value} has more than 2 decimals")
+            raise AmountError(_("{amount} has more than 2 decimals").format(amount=value))
         cents = int(cents_value)
     except InvalidOperation as exc:  # pragma: no cover - finite decimals always scale
-        raise AmountError(f"{value} is not an amount") from exc
+        raise AmountError(_("{amount} is not an amount").format(amount=value)) from exc
     if cents < 0 and not signed:
-        raise AmountError(f"{value} is negative")
+        raise AmountError(_("{amount} is negative").format(amount=value))
     if abs(cents) > MAX_CENTS:
-        raise AmountError(f"{value} is too large (at most 999 999 999 999,99 €)")
+        raise AmountError(_("{amount} is too large (at most 999 999 999 999,99 €)").format(amount=value))
     return cents
 
 
@@ -117,8 +122,9 @@ def format_signed(cents: Cents) -> str:
 def parse_canonical(text: str) -> Cents:
     """Inverse of :func:`format_canonical`; anything else raises :class:`AmountError`."""
     if _CANONICAL.fullmatch(text) is None:
-        raise AmountError(f"{text!r} is not a ledger amount (expected digits, a dot and 2 decimals, like 20000.00)")
-    whole, _, part = text.partition(".")
+        raise AmountError(_("{amount} is not a ledger amount (expected digits, a dot and 2 decimals, like 20000.00)")
+                          .format(amount=repr(text)))
+    whole, __, part = text.partition(".")
     return int(whole) * 100 + int(part)
 
 
