@@ -726,7 +726,7 @@ def log(
         tty = sys.stdout.isatty()
         width = _terminal_width() if tty else 0
         text = render_text([log_table(entries)], width=width, color=_color(tty))
-        typer.echo(text if text.endswith("\n") else text + "\n", nl=False)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")  # as rendered: echo would strip colours
     if book.errors:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -794,7 +794,7 @@ def report(
         sys.stdout.buffer.write(rendered)
         sys.stdout.flush()
     else:
-        typer.echo(rendered, nl=False)
+        sys.stdout.write(rendered)  # as rendered: typer.echo would strip forced colours
     alerts = alerting(result)
     if fail_on_alert and alerts:
         raise typer.Exit(int(ExitCode.PROBLEMS))

@@ -1,6 +1,6 @@
 """The monthly report as a document: one self-contained HTML file, and the same as PDF.
 
-:func:`report_html` renders every section of :func:`report.report_sections` (so the document
+:func:`report_html` renders every section of :func:`report.human_sections` (so the document
 never disagrees with the terminal, Markdown or CSV report) through the Jinja2 template
 ``templates/report.html``, with three kinds of charts drawn as inline SVG by pygal
 (docs/report-html.md says why pygal): the teams' consumption of their cap, AE and CP
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from . import i18n
 from .errors import fail
 from .i18n import _
-from .report import Section, _human, invalid_lines, report_sections, visible
+from .report import Section, _human, human_sections, invalid_lines, visible
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -332,7 +332,7 @@ class Block:
 
 
 def _block(section: Section) -> Block:
-    headers = tuple(Cell(visible(c.name), _css(c.kind)) for c in section.columns)
+    headers = tuple(Cell(visible(c.title), _css(c.kind)) for c in section.columns)
     rows = []
     for row in section.rows:
         cells = tuple(Cell(visible(_human(v, c.kind)), _css(c.kind))
@@ -344,12 +344,13 @@ def _block(section: Section) -> Block:
 
 
 def charts_position(sections: Sequence[Section]) -> int:
-    """Where the charts go: after the synthèse (the section keyed ``synthese``) when there
-    is one, else right after the report's heading (the ``header`` section when it comes
-    first), else at the very top."""
+    """Where the charts go: after the synthèse and the alerts (the first screen says where
+    the convention stands and what to tell the délégant), else after the synthèse, else
+    right after the report's heading (the ``header`` section when it comes first)."""
     keys = [s.key for s in sections]
-    if "synthese" in keys:
-        return keys.index("synthese") + 1
+    for key in ("alerts", "synthese"):
+        if key in keys:
+            return keys.index(key) + 1
     return 1 if keys[:1] == ["header"] else 0
 
 
@@ -368,7 +369,7 @@ def report_html(r: MonthlyReport) -> str:
     """The report as one self-contained, print-ready HTML5 file (A4), charts included."""
     from markupsafe import Markup
 
-    sections = report_sections(r)
+    sections = human_sections(r)
     at = charts_position(sections)
     blocks = [_block(s) for s in sections]
     charts = [{"key": c.key, "kind": c.kind, "title": c.title, "caption": c.caption, "svg": Markup(c.svg)}  # noqa: S704 (pygal escaped it)
@@ -377,6 +378,7 @@ def report_html(r: MonthlyReport) -> str:
     return template.render(
         lang=i18n.language(),
         title=visible(r.conv.title),
+        heading=visible(sections[0].title) if sections else visible(r.conv.title),
         month=i18n.format_month(r.month),
         as_of=i18n.format_date(r.as_of),
         final=r.final,

@@ -476,6 +476,11 @@ _E, _W, _INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 fr = format_fr
 
 
+def _informing(facts: str, inform: str) -> str:
+    """An alert's facts, then what art. 5 requires (``inform``, an ``N_`` text of budget)."""
+    return _("{facts}: {inform}").format(facts=facts, inform=_(inform))
+
+
 def ledger_errors(r: _Context) -> list[Alert]:
     """A ledger that breaks a rule (shown with ``--allow-invalid``): figures may be wrong."""
     return [Alert(_E, f"ledger-{p.code}", p.render()) for p in r.errors]
@@ -525,7 +530,7 @@ def forecasts_beyond_credits(r: _Context) -> list[Alert]:
             if forecast > left:
                 facts = _(what).format(forecast=fr(forecast), year=landing.year, left=fr(left),
                                        short=fr(forecast - left))
-                out.append(Alert(_W, f"forecast-exceeds-{kind}", f"{facts}: {_(INFORM_NOW)}", facts))
+                out.append(Alert(_W, f"forecast-exceeds-{kind}", _informing(facts, INFORM_NOW), facts))
     for tl in r.team_landings:
         if tl.cap is None:
             continue
@@ -534,7 +539,7 @@ def forecasts_beyond_credits(r: _Context) -> list[Alert]:
             facts = _("team {team}: forecast orders of {forecast} exceed its {left} left under the cap "
                       "({short} short)").format(team=tl.team, forecast=fr(tl.ae_forecast), left=fr(left),
                                                 short=fr(tl.ae_forecast - left))
-            out.append(Alert(_W, "forecast-exceeds-cap", f"{facts}: {_(INFORM_NOW)}", facts))
+            out.append(Alert(_W, "forecast-exceeds-cap", _informing(facts, INFORM_NOW), facts))
     return out
 
 
@@ -559,7 +564,7 @@ def credits_likely_unused(r: _Context) -> list[Alert]:
             if (late or (limit is not None and as_of > limit)) and unused > 0:
                 facts = _(text).format(unused=fr(unused), year=current.year, usable=fr(usable),
                                        consumed=fr(consumed), forecast=fr(forecast))
-                out.append(Alert(_W, f"unused-{kind}", f"{facts}: {_(INFORM_UNUSED)}", facts))
+                out.append(Alert(_W, f"unused-{kind}", _informing(facts, INFORM_UNUSED), facts))
     days_left = r.days_left
     if days_left <= END_WARNING_DAYS and r.totals.ae_available > 0:
         if days_left <= 0:
@@ -568,7 +573,7 @@ def credits_likely_unused(r: _Context) -> list[Alert]:
             facts = _("{available} of the {envelope} envelope are not committed by the convention's end on {end}")
         facts = facts.format(available=fr(r.totals.ae_available), envelope=fr(r.totals.envelope),
                              end=format_date(r.conv.period.end))
-        out.append(Alert(_W, "unused-envelope", f"{facts}: {_(INFORM_UNUSED)}", facts))
+        out.append(Alert(_W, "unused-envelope", _informing(facts, INFORM_UNUSED), facts))
     return out
 
 

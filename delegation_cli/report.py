@@ -148,15 +148,17 @@ def problems_json(problems: Sequence[Problem]) -> str:
 
 def check_summary(result: CheckResult) -> str:
     """The one-line verdict of ``delegation check`` (stdout)."""
-    verdict = "invalid" if result.errors else "valid"
-    counts = f"{result.errors} error{'s' * (result.errors != 1)}, " \
-             f"{result.warnings} warning{'s' * (result.warnings != 1)}"
-    text = f"{result.convention_path}: {verdict} ({counts})"
+    counts = _("{errors}, {warnings}").format(
+        errors=ngettext("{count} error", "{count} errors", result.errors).format(count=result.errors),
+        warnings=ngettext("{count} warning", "{count} warnings", result.warnings).format(count=result.warnings))
+    verdict = _("invalid ({counts})") if result.errors else _("valid ({counts})")
+    text = f"{result.convention_path}: {verdict.format(counts=counts)}"
     if result.ledger_path is not None and result.ledger_entries is not None:
-        entries = f"{result.ledger_entries} entr{'ies' if result.ledger_entries != 1 else 'y'}"
+        entries = ngettext("{count} entry", "{count} entries", result.ledger_entries).format(
+            count=result.ledger_entries)
         if not result.ledger_exists:  # the convention's own ledger, not written yet
-            entries = f"not created yet ({entries})"
-        text += f"; ledger {result.ledger_path}: {entries}"
+            entries = _("not created yet ({entries})").format(entries=entries)
+        text += _("; ledger {path}: {entries}").format(path=result.ledger_path, entries=entries)
     return text + "\n"
 
 
@@ -166,54 +168,57 @@ def check_summary(result: CheckResult) -> str:
 
 
 def _describe(entry: Entry) -> str:
-    parts = [f"{entry.kind} {entry.id}", entry.date.isoformat(), entry.team]
+    parts = [f"{entry.kind} {entry.id}", format_date(entry.date), entry.team]
     if entry.kind in AMOUNT_KINDS:
         parts.append(format_fr(entry.amount))
     if entry.kind == "forecast":
-        parts.append(f"{'orders (AE)' if entry.forecast_type == 'ae' else 'payments (CP)'} "
-                     f"for {entry.month}")
+        text = _("orders (AE) for {month}") if entry.forecast_type == "ae" else _("payments (CP) for {month}")
+        parts.append(text.format(month=entry.month))
     if entry.commitment:
-        parts.append(f"on {entry.commitment}")
+        parts.append(_("on {commitment}").format(commitment=entry.commitment))
     if entry.ref:
-        parts.append(f"ref {entry.ref}")
+        parts.append(_("ref {ref}").format(ref=entry.ref))
     return ", ".join(parts)
 
 
 def _row(name: str, figures: tuple[int, int, int], used: str) -> str:
     opened, consumed, available = figures
     return (f"  {name:<16} {format_fr(opened):>14}   {used} {format_fr(consumed):>14}   "
-            f"available {format_fr(available):>14}\n")
+            f"{_('available')} {format_fr(available):>14}\n")
 
 
 def outcome_text(outcome: Outcome) -> str:
     """Confirmation of a writing command, with the availability it leaves."""
     entry = outcome.entry
-    head = "Recorded" if outcome.written else "Would record (dry run, nothing written)"
-    text = f"{head} {_describe(entry)}\n"
+    head = _("Recorded {entry}") if outcome.written else _("Would record (dry run, nothing written) {entry}")
+    text = head.format(entry=_describe(entry)) + "\n"
     avail = outcome.availability
     if avail is None or entry.kind == "note":
         return text
     year = int(entry.month[:4]) if entry.kind == "forecast" and entry.month else entry.year
+    committed, paid = _("committed"), _("paid     ")
+    carried_text = N_("less {amount} carried over to {year} by avenant")
     if entry.kind in ("commitment", "release") or entry.forecast_type == "ae":
         team = avail.team(entry.team)
         if team is not None:
-            text += _row(f"team {entry.team}", team, "committed")
-        text += _row(f"AE {year}", avail.ae(year), "committed")
+            text += _row(_("team {team}").format(team=entry.team), team, committed)
+        text += _row(f"AE {year}", avail.ae(year), committed)
         carried = avail.replay.conv.carried_out("ae", year)
         if carried:
-            text += f"  {'':16} less {format_fr(carried)} carried over to {year + 1} by avenant\n"
-        text += _row("envelope", avail.envelope(), "committed")
+            text += f"  {'':16} {_(carried_text).format(amount=format_fr(carried), year=year + 1)}\n"
+        text += _row(_("envelope"), avail.envelope(), committed)
     else:
-        text += _row(f"CP {year}", avail.cp(year), "paid     ")
+        text += _row(f"CP {year}", avail.cp(year), paid)
         carried = avail.replay.conv.carried_out("cp", year)
         if carried:
-            text += f"  {'':16} less {format_fr(carried)} carried over to {year + 1} by avenant\n"
+            text += f"  {'':16} {_(carried_text).format(amount=format_fr(carried), year=year + 1)}\n"
     if entry.commitment:
         state = avail.replay.commitments.get(entry.commitment)
         if state is not None:
-            text += (f"  commitment {state.id}: committed {format_fr(state.amount)}, "
-                     f"released {format_fr(state.released)}, paid {format_fr(state.paid)}, "
-                     f"reste à payer {format_fr(state.remaining)}\n")
+            text += "  " + _("commitment {id}: committed {amount}, released {released}, paid {paid}, "
+                             "reste à payer {remaining}").format(
+                id=state.id, amount=format_fr(state.amount), released=format_fr(state.released),
+                paid=format_fr(state.paid), remaining=format_fr(state.remaining)) + "\n"
     return text
 
 
@@ -228,10 +233,17 @@ def outcome_json(outcome: Outcome) -> str:
 def import_text(result: ImportResult) -> str:
     """Summary of ``delegation import``, then the lines appended (or that would be)."""
     count = len(result.entries)
-    head = "Imported" if result.written else "Would import (dry run, nothing written)"
+    if result.written:
+        head = ngettext("Imported {count} entry from {source} into {ledger}",
+                        "Imported {count} entries from {source} into {ledger}", count)
+    else:
+        head = ngettext("Would import (dry run, nothing written) {count} entry from {source} into {ledger}",
+                        "Would import (dry run, nothing written) {count} entries from {source} into {ledger}",
+                        count)
     skipped = len(result.duplicates)
-    text = (f"{head} {count} entr{'ies' if count != 1 else 'y'} from {result.source} into {result.ledger}"
-            + (f"; {skipped} duplicate{'s' * (skipped != 1)} skipped" if skipped else "") + "\n")
+    text = (head.format(count=count, source=result.source, ledger=result.ledger)
+            + (ngettext("; {count} duplicate skipped", "; {count} duplicates skipped", skipped).format(
+                count=skipped) if skipped else "") + "\n")
     return text + "".join(f"  {format_entry(e)}\n" for e in result.entries)
 
 
@@ -267,17 +279,17 @@ def log_table(entries: Sequence[Entry]) -> Table:
     from rich.table import Table
 
     table = Table(header_style=STYLE_HEADER, box=None, pad_edge=False)
-    for name, justify in (("Line", "right"), ("Date", "left"), ("Kind", "left"),
+    for name, justify in ((N_("Line"), "right"), ("Date", "left"), ("Kind", "left"),
                           ("Id", "left"), ("Team", "left"), ("Amount", "right"),
                           ("Reference", "left"), ("Label", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "Label")  # type: ignore[arg-type]
+        table.add_column(_(name), justify=justify, no_wrap=name != "Label")  # type: ignore[arg-type]
     for e in entries:
         ref = e.ref or ""
         if e.commitment:
             ref = f"→ {e.commitment}" + (f" {e.ref}" if e.ref else "")
         if e.kind == "forecast":
             ref = f"{e.forecast_type} {e.month}"
-        cells = (str(e.line), e.date.isoformat(), e.kind, e.id, e.team,
+        cells = (str(e.line), format_date(e.date), e.kind, e.id, e.team,
                  format_fr(e.amount) if e.kind in AMOUNT_KINDS else "", ref, e.label)
         table.add_row(*(_text(cell) for cell in cells), style=None)
     return table

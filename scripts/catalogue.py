@@ -46,7 +46,9 @@ def read(path: Path):  # -> babel Catalog
     from babel.messages.pofile import read_po
 
     with path.open("rb") as handle:
-        return read_po(handle, locale=path.parent.parent.name)
+        catalog = read_po(handle, locale=path.parent.parent.name)
+    catalog.fuzzy = False  # the header: a fuzzy one would be left out of the .mo, plural forms with it
+    return catalog
 
 
 def problems(template, catalog) -> list[str]:
@@ -89,7 +91,7 @@ def main(argv: list[str]) -> int:
             write_po(handle, template, width=100, omit_header=False, sort_output=False)
         print(f"{TEMPLATE.relative_to(ROOT)}: {len(template)} messages")
         return 0
-    for lang, path in CATALOGUES.items():
+    for path in CATALOGUES.values():
         catalog = read(path)
         if command == "update":
             catalog.update(template, update_header_comment=False)

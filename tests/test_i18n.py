@@ -84,9 +84,9 @@ def test_lang_en_and_the_conventions_language(seed: Cli, tmp_path: Path) -> None
     assert english.stdout.startswith("# Monthly report of June 2020 — ")
     assert "- **As of**: 2020-06-30" in english.stdout.splitlines()
     text = (tmp_path / "convention.yaml").read_text(encoding="utf-8")
-    assert "reporting:\n" in text
-    (tmp_path / "convention.yaml").write_text(text.replace("reporting:\n", "reporting:\n  language: en\n", 1),
-                                               encoding="utf-8")
+    head = "reporting:                    # art. 5: monthly and final reports\n"
+    assert text.count(head) == 1
+    (tmp_path / "convention.yaml").write_text(text.replace(head, head + "  language: en\n"), encoding="utf-8")
     assert seed("check").exit_code == 0
     assert seed("report", "--month", "2020-06", "--format", "markdown").stdout == english.stdout
     french = seed("report", "--month", "2020-06", "--format", "markdown", "--lang", "fr")
@@ -133,14 +133,15 @@ def test_messages_follow_the_locale(seed: Cli) -> None:
 
 def test_every_message_line_is_translated(seed: Cli, tmp_path: Path) -> None:
     """Refusals and check problems of many kinds: each French line differs from the English."""
-    broken, _text = write_convention(tmp_path, ("team_cap: 125000.00", "team_cap: -3"),
-                                     ("start: 2019-10-01", "start: 2019-13-01"), name="broken.yaml")
+    broken, _text = write_convention(tmp_path, ("team_cap: 125000 ", "team_cap: -3 "),
+                                     ("start: 2019-11-01", "start: 2019-13-01"), name="broken.yaml")
     cases = [
         ("check", str(broken)),
         ("commit", "--team", "friches", "20000", "--date", "2020-06-30"),
         ("commit", "--team", "nobody", "20000"),
         ("pay", "BC-nope", "10", "--date", "2020-06-30"),
-        ("report", "--month", "2031-01"),
+        ("report", "--team", "nobody"),
+        ("report", "--month", "2031-13"),
         ("close", "2030-01"),
         ("check", "missing.yaml"),
         ("log", "--kind", "nothing"),
@@ -158,7 +159,8 @@ def test_every_message_line_is_translated(seed: Cli, tmp_path: Path) -> None:
 def test_help_in_french() -> None:
     result = subprocess.run([sys.executable, "-m", "delegation_cli", "--lang", "fr", "report", "--help"],
                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-                            check=False)
+                            cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr
-    assert "Imprime le compte rendu" in result.stdout or "compte rendu" in result.stdout
-    assert "Usage:" not in result.stdout and "Options" in result.stdout
+    assert result.stdout.startswith("Utilisation : python -m delegation_cli report [OPTIONS]\n")
+    assert "Afficher le compte rendu mensuel (article 5)" in result.stdout
+    assert "\nOptions :\n" in result.stdout and "Usage:" not in result.stdout
