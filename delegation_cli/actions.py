@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from .book import Book, Window, read_book
 from .budget import Replay, did_you_mean
 from .convention import LoadedConvention, load_convention
-from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
+from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, month_end, new_id
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
 from .i18n import N_, REPORT_DEFAULT, _, format_date, using
 from .ledger import (
@@ -137,7 +137,7 @@ def check_dated(conv: Convention, draft: Draft) -> None:
     if not draft.dated and not start <= entry.date <= end:
         raise fail(_("today ({date}) is outside the convention's period {start} – {end}: give the {kind}'s "
                      "date with --date YYYY-MM-DD").format(date=format_date(entry.date), start=format_date(start),
-                                                          end=format_date(end), kind=entry.kind),
+                                                          end=format_date(end), kind=kind_name(entry.kind)),
                    code="date-outside-period",
                    exit_code=ExitCode.USAGE)
 
@@ -177,7 +177,7 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
         verdict = book.admit([entry])
         if verdict.errors:
             refused = Problem(path, None, None, Severity.ERROR, "entry-refused",
-                              _("{kind} refused; the ledger was not changed").format(kind=entry.kind))
+                              _("{kind} refused; the ledger was not changed").format(kind=kind_name(entry.kind)))
             raise DelegationError([*verdict.errors, refused], ExitCode.PROBLEMS)
         if write is not None:
             write([format_entry(entry)])

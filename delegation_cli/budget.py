@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .entries import Entry, entry_name
+from .entries import Entry, entry_name, kind_name
 from .errors import Problem, Severity
 from .i18n import N_, _, format_date
 from .model import Convention, Limits
@@ -240,7 +240,8 @@ class Replay:
         self._issue(entry, _E, "date-outside-period",
                     _("{kind} dated {date} is outside the convention's period {start} – {end} (the "
                       "convention takes effect on {start})").format(
-                        kind=entry.kind, date=format_date(entry.date), start=format_date(start), end=format_date(end)))
+                        kind=kind_name(entry.kind), date=format_date(entry.date), start=format_date(start),
+                        end=format_date(end)))
 
     def finish(self) -> None:
         """Once every entry is applied: payments and releases whose commitment never came."""
@@ -248,7 +249,7 @@ class Replay:
             for entry in entries:
                 self._issue(entry, _E, "commitment-unknown",
                             _("{kind} refers to commitment {commitment}, which is not recorded (expected the "
-                              "id of a commitment)").format(kind=entry.kind, commitment=entry.commitment))
+                              "id of a commitment)").format(kind=kind_name(entry.kind), commitment=entry.commitment))
         self._waiting.clear()
 
     # ---------------------------------------------------------------------------------
@@ -336,7 +337,7 @@ class Replay:
             for early in self._waiting.pop(ident, ()):
                 self._issue(early, _E, f"{early.kind}-before-commitment",
                             _("{kind} dated {date} precedes its commitment {commitment} dated "
-                              "{commitment_date}").format(kind=early.kind, date=format_date(early.date),
+                              "{commitment_date}").format(kind=kind_name(early.kind), date=format_date(early.date),
                                                           commitment=entry_name(entry),
                                                           commitment_date=format_date(state.date)))
 
@@ -349,7 +350,7 @@ class Replay:
         if state.team != entry[3]:
             self._issue(entry, _E, "team-mismatch", _("{kind} is charged to {team} but commitment {commitment} "
                                                       "belongs to {owner}").format(
-                kind=entry.kind, team=entry.team, commitment=entry.commitment, owner=state.team))
+                kind=kind_name(entry.kind), team=entry.team, commitment=entry.commitment, owner=state.team))
         return state
 
     def _payment(self, entry: Entry, limits: Limits) -> None:
@@ -465,7 +466,8 @@ class Replay:
         limit = cutoff_date(cutoff, entry.date.year)
         if limit is not None and entry.date > limit:
             self._issue(entry, _W, "after-cutoff", _(message).format(
-                kind=entry.kind, date=format_date(entry.date), limit=format_date(limit), year=entry.date.year))
+                kind=kind_name(entry.kind), date=format_date(entry.date), limit=format_date(limit),
+                year=entry.date.year))
 
     # Figures -------------------------------------------------------------------------
 

@@ -107,8 +107,12 @@ def _inert_svg(key: str, title: str) -> Callable[[Any], Any]:
         for parent in list(root.iter()):
             for child in list(parent):
                 tag = child.tag
-                if not isinstance(tag, str) or tag.rsplit("}", 1)[-1] == "script":
-                    parent.remove(child)  # comments and processing instructions have a callable tag
+                if not isinstance(tag, str) or tag.rsplit("}", 1)[-1] in ("script", "title"):
+                    parent.remove(child)  # comments and processing instructions have a callable tag;
+                    continue              # pygal's own <title> says "Pygal"
+                ident = child.get("id")
+                if ident and not ident.startswith("chart-"):
+                    child.set("id", f"chart-{key}-{ident}")  # unique in a document of several charts
         root.set("role", "img")
         root.set("aria-labelledby", f"chart-{key}-title")
         label = root.makeelement(f"{{{SVG_NS}}}title" if root.tag.startswith("{") else "title",

@@ -23,6 +23,14 @@ from .money import Cents, format_canonical
 
 KINDS = ("commitment", "payment", "release", "forecast", "note", "seal")
 AMOUNT_KINDS = frozenset(("commitment", "payment", "release", "forecast"))
+KIND_NAMES = {"commitment": N_("commitment"), "payment": N_("payment"), "release": N_("release"),
+              "forecast": N_("forecast"), "note": N_("note"), "seal": N_("seal")}
+"""What people call each kind of entry (the ledger's keywords are English)."""
+
+
+def kind_name(kind: str) -> str:
+    """An entry's kind in the current language (``engagement`` for ``commitment``)."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 ID_PREFIX = {"commitment": "c", "payment": "p", "release": "r", "forecast": "f", "note": "n", "seal": "s"}
 MAX_LABEL = 2_000
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}")

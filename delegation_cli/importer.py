@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .book import read_book
 from .convention import LoadedConvention, read_text
-from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
+from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, new_id, parse_date, parse_month
 from .errors import DelegationError, ExitCode, Problem, Severity
 from .i18n import _, ngettext
 from .ledger import PROGRESS, Writer, format_entry, header_line, with_ledger
@@ -221,7 +221,7 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
             if twin is not None:
                 duplicates.append(Problem(shown, row.number, None, Severity.WARNING, "import-duplicate",
                                           _("already in the ledger at {path}:{line} ({kind} {id}); not appended "
-                                            "again").format(path=ledger.path, line=twin.line, kind=twin.kind,
+                                            "again").format(path=ledger.path, line=twin.line, kind=kind_name(twin.kind),
                                                             id=twin.id)))
                 continue
             if not entry.id:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .entries import AMOUNT_KINDS, Entry
+from .entries import AMOUNT_KINDS, Entry, kind_name
 from .errors import Problem
 from .i18n import N_, _, format_date, format_month, ngettext
 from .ledger import escape_unsafe, format_entry
@@ -168,7 +168,7 @@ def check_summary(result: CheckResult) -> str:
 
 
 def _describe(entry: Entry) -> str:
-    parts = [f"{entry.kind} {entry.id}", format_date(entry.date), entry.team]
+    parts = [f"{kind_name(entry.kind)} {entry.id}", format_date(entry.date), entry.team]
     if entry.kind in AMOUNT_KINDS:
         parts.append(format_fr(entry.amount))
     if entry.kind == "forecast":
@@ -183,8 +183,9 @@ def _describe(entry: Entry) -> str:
 
 def _row(name: str, figures: tuple[int, int, int], used: str) -> str:
     opened, consumed, available = figures
+    available_word = _("available")
     return (f"  {name:<16} {format_fr(opened):>14}   {used} {format_fr(consumed):>14}   "
-            f"{_('available')} {format_fr(available):>14}\n")
+            f"{available_word} {format_fr(available):>14}\n")
 
 
 def outcome_text(outcome: Outcome) -> str:
@@ -289,7 +290,7 @@ def log_table(entries: Sequence[Entry]) -> Table:
             ref = f"→ {e.commitment}" + (f" {e.ref}" if e.ref else "")
         if e.kind == "forecast":
             ref = f"{e.forecast_type} {e.month}"
-        cells = (str(e.line), format_date(e.date), e.kind, e.id, e.team,
+        cells = (str(e.line), format_date(e.date), kind_name(e.kind), e.id, e.team,
                  format_fr(e.amount) if e.kind in AMOUNT_KINDS else "", ref, e.label)
         table.add_row(*(_text(cell) for cell in cells), style=None)
     return table
@@ -373,8 +374,6 @@ N_("Code"), N_("Label"), N_("Marché"), N_("Prestation"), N_("Date"), N_("Kind")
 N_("Note"), N_("Month"), N_("Type"), N_("Forecast"), N_("Landing"), N_("Unused"), N_("Over cap")
 N_("Commitment"), N_("Released"), N_("AE unused"), N_("CP unused"), N_("Severity"), N_("Message"), N_("Total")
 
-KIND_WORDS = {"commitment": N_("commitment"), "payment": N_("payment"), "release": N_("release"),
-              "forecast": N_("forecast"), "note": N_("note"), "seal": N_("seal")}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 INFORM_SHORT = ("forecast-exceeds-ae", "forecast-exceeds-cp", "forecast-exceeds-cap")
 """Alerts of credits running short: article 5 has the délégataire inform the délégant at once."""
@@ -434,11 +433,11 @@ def synthese(r: MonthlyReport) -> Section:
     rows: list[tuple[object, ...]] = [
         (_("This month"), _month_line(r)),
         (_("Envelope"), format_fr(t.envelope)),
-        (_("Committed (AE)"), format_fr(t.committed)),
+        (_("Committed (AE, net of releases)"), format_fr(t.committed)),
         (_("Paid (CP)"), format_fr(t.paid)),
         (_("Reste à payer"), format_fr(t.remaining)),
-        (_("Available (AE)"), format_fr(t.ae_available)),
-        (_("Available (CP)"), format_fr(t.cp_available)),
+        (_("Envelope not committed (AE)"), format_fr(t.ae_available)),
+        (_("Envelope not paid (CP)"), format_fr(t.cp_available)),
     ]
     for y in r.years:
         rows.append((_("AE {year}").format(year=y.year), _("{rate} committed ({used} of {usable})").format(
@@ -448,8 +447,11 @@ def synthese(r: MonthlyReport) -> Section:
             rate=format_percent(y.cp_paid, y.cp_usable), used=format_fr(y.cp_paid), usable=format_fr(y.cp_usable))
             if y.cp_usable else _("none opened")))
     counts = {sev: sum(1 for a in r.alerts if a.severity.value == sev) for sev in SEVERITY_ORDER}
-    rows.append((_("Alerts"), _("{errors} error(s), {warnings} warning(s), {infos} for information").format(
-        errors=counts["error"], warnings=counts["warning"], infos=counts["info"])))
+    rows.append((_("Alerts"), _("{errors}, {warnings}, {infos}").format(
+        errors=ngettext("{count} error", "{count} errors", counts["error"]).format(count=counts["error"]),
+        warnings=ngettext("{count} warning", "{count} warnings", counts["warning"]).format(count=counts["warning"]),
+        infos=ngettext("{count} for information", "{count} for information", counts["info"]).format(
+            count=counts["info"]))))
     return Section("synthese", _("Summary"), (Column("Figure"), Column("Value", "text")), tuple(rows),
                    paragraphs=_inform_paragraphs(r), brief=True)
 
@@ -653,7 +655,7 @@ def _human(value: object, kind: str) -> str:
     if kind == "month" and isinstance(value, str) and value:
         return format_month(value)
     if kind == "entrykind" and isinstance(value, str):
-        return _(KIND_WORDS.get(value, value))
+        return kind_name(value)
     if kind == "severity" and isinstance(value, str):
         return _(SEVERITY_WORDS.get(value, value))
     return str(value)

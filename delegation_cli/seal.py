@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .entries import Entry, month_end
+from .entries import Entry, kind_name, month_end
 from .errors import Problem, Severity
 from .i18n import _, format_date, ngettext
 from .ledger import format_entry
@@ -152,8 +152,9 @@ def written_after_close(entry: Entry, seal: Entry, path: str) -> Problem:
     """An entry dated in the month closed by ``seal`` but written after it."""
     return Problem(path, entry.line or None, None, Severity.ERROR, "closed-month",
                    _("{kind} {id} is dated {date}, in a month closed by seal {seal} (line {line}, through {month}) "
-                     "but written after it").format(kind=entry.kind, id=entry.id, date=format_date(entry.date),
-                                                    seal=seal.id, line=seal.line, month=seal.month))
+                     "but written after it").format(kind=kind_name(entry.kind), id=entry.id,
+                                                    date=format_date(entry.date), seal=seal.id, line=seal.line,
+                                                    month=seal.month))
 
 
 def _locate(actual: list[Covered], found: list[str], seal: Entry, path: str) -> list[Problem]:
@@ -175,16 +176,16 @@ def _locate(actual: list[Covered], found: list[str], seal: Entry, path: str) -> 
                 at = _(", not {position}").format(position=k + 1) if one_for_one else ""
                 out.append(Problem(path, c.entry.line, None, E, "sealed-reordered",
                                    _("{kind} {id} was moved: {where} lists it at position {position}{at}").format(
-                                       kind=c.entry.kind, id=c.entry.id, where=where,
+                                       kind=kind_name(c.entry.kind), id=c.entry.id, where=where,
                                        position=moved_from[found[k]] + 1, at=at)))
             elif one_for_one:
                 out.append(Problem(path, c.entry.line, None, E, "sealed-modified",
                                    _("{kind} {id} was modified after {where} closed it").format(
-                                       kind=c.entry.kind, id=c.entry.id, where=where)))
+                                       kind=kind_name(c.entry.kind), id=c.entry.id, where=where)))
             else:
                 out.append(Problem(path, c.entry.line, None, E, "sealed-inserted",
                                    _("{kind} {id} was inserted in a month closed by {where}").format(
-                                       kind=c.entry.kind, id=c.entry.id, where=where)))
+                                       kind=kind_name(c.entry.kind), id=c.entry.id, where=where)))
         if one_for_one:
             continue
         found_set = set(found)
@@ -209,5 +210,5 @@ def refuse_closed_at(entry: Entry, closed: tuple[dt.date, Entry] | None, path: s
     return Problem(path, None, None, Severity.ERROR, "closed-month",
                    _("{kind} dated {date} falls in a closed month: the ledger is closed through {month} (seal "
                      "{seal}, line {line}); date it after {day}, or record a correction in an open month").format(
-                       kind=entry.kind, date=format_date(entry.date), month=seal.month, seal=seal.id,
+                       kind=kind_name(entry.kind), date=format_date(entry.date), month=seal.month, seal=seal.id,
                        line=seal.line, day=format_date(day)))
