@@ -431,6 +431,9 @@ def synthese(r: MonthlyReport) -> Section:
     """The one-screen summary every format opens with."""
     t = r.totals
     rows: list[tuple[object, ...]] = [
+        *(((_("Team"), _("{team} only: the month and the teams' tables; the envelope, the years and the "
+                         "alerts on credits are the convention's").format(team=r.team_filter)),)
+          if r.team_filter else ()),
         (_("This month"), _month_line(r)),
         (_("Envelope"), format_fr(t.envelope)),
         (_("Committed (AE, net of releases)"), format_fr(t.committed)),

@@ -17,11 +17,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import MINI, ROOT, Cli, dedent, eur
+from .conftest import MINI, ROOT, SEED, Cli, dedent, eur
+
+SEED_LEDGER = ROOT / "examples" / "ledgers" / "fabrique-numerique-s3.ledger"
 
 LEDGER = dedent("""
     # delegation-ledger v1 convention=mini
@@ -401,3 +404,32 @@ def test_a_month_after_the_end_with_commitments_still_open(scripted: Cli) -> Non
     alerts = report(scripted, "--month", "2023-01")["alerts"]
     assert alerts[0] == {"severity": "error", "code": "ended-with-open-commitments",
                           "message": f"the convention ended on 2022-12-31 with {eur('300,00 €')} still to pay"}
+
+
+def test_p5_counts_the_cp_forecast_recorded_by_the_years_end_never_above_r6(cli: Cli, tmp_path: Path) -> None:
+    """P5 on the seed example.  By hand: the 120 000 € of AE 2019 are all committed in
+    December 2019 and nothing is paid in 2019 (CP 2019 = 0), so R6 2019 = 120 000 €; the
+    seed's forecasts are all recorded on 25/06/2020, so none counts for 2019: P5 2019 = 0
+    (it once summed every 2020 forecast: 330 000 €, above R6)."""
+    (tmp_path / "ledgers").mkdir()
+    shutil.copy(SEED_LEDGER, tmp_path / "ledgers" / "fabrique-numerique-s3.ledger")
+    shutil.copy(SEED, tmp_path / "convention.yaml")
+
+    def p5_r6_2019() -> tuple[str, str]:
+        figures = cp_on_ae(report(cli, "--month", "2020-06", "--lang", "en"), 2019)
+        return figures[-1], figures[-2]
+
+    assert p5_r6_2019() == ("0.00", "120000.00")
+    # A payment forecast for February 2020 recorded on 20/12/2019 counts: 50 000 €.
+    assert cli("forecast", "--team", "friches", "50000", "--month", "2020-02", "--type", "cp",
+               "--date", "2019-12-20").exit_code == 0
+    assert p5_r6_2019() == ("50000.00", "120000.00")
+    # One recorded in 2020 is next year's news, not the year-end estimate: still 50 000 €.
+    assert cli("forecast", "--team", "biocarburants", "30000", "--month", "2020-03", "--type", "cp",
+               "--date", "2020-01-10").exit_code == 0
+    assert p5_r6_2019() == ("50000.00", "120000.00")
+    # 50 000 + 100 000 recorded by 31/12/2019 = 150 000 €, capped at R6: 120 000 €.
+    assert cli("forecast", "--team", "acces-4-all", "100000", "--month", "2020-04", "--type", "cp",
+               "--date", "2019-12-21").exit_code == 0
+    assert p5_r6_2019() == ("120000.00", "120000.00")
+    assert cli("check").exit_code == 0
