@@ -31,7 +31,7 @@ from delegation_cli.errors import DelegationError, ExitCode
 from delegation_cli.figures import MonthlyReport
 from delegation_cli.ledger import Entry, format_entry
 
-from .conftest import EXAMPLES, SEED, SEED_TEXT
+from .conftest import EXAMPLES, SEED, SEED_TEXT, Cli
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -343,3 +343,24 @@ def test_pdf_without_weasyprint(june: MonthlyReport, monkeypatch: pytest.MonkeyP
     [problem] = caught.value.problems
     assert problem.code == "pdf-unavailable"
     assert "pip install 'delegation[pdf]'" in problem.message
+
+
+def test_the_command_writes_the_monthly_and_the_final_documents(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "ledgers").mkdir()
+    shutil.copy(EXAMPLES / "ledgers" / "fabrique-numerique-s3.ledger", tmp_path / "ledgers")
+    shutil.copy(SEED, tmp_path / "convention.yaml")
+    june = cli("report", "--month", "2020-06", "--format", "html", "--output", "juin.html")
+    assert (june.exit_code, june.stdout, june.stderr) == (0, "", "")
+    page = (tmp_path / "juin.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page and "<h1>Compte rendu mensuel de juin 2020 — " in page
+    assert page.index('id="section-synthese"') < page.index('id="section-alerts"') < page.index('id="charts"')
+    final = cli("report", "--final", "--format", "html", "--output", "final.html")
+    assert (final.exit_code, final.stderr) == (0, "")
+    page = (tmp_path / "final.html").read_text(encoding="utf-8")
+    assert "<h1>Compte rendu final — " in page and 'id="section-unused"' in page and page.count("<svg") >= 3
+    # --output never replaces the ledger or the convention, and leaves them unchanged
+    before = (tmp_path / "ledgers" / "fabrique-numerique-s3.ledger").read_bytes()
+    refused = cli("report", "--format", "html", "--output", "ledgers/fabrique-numerique-s3.ledger")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("ledgers/fabrique-numerique-s3.ledger: error: --output names the ledger itself")
+    assert (tmp_path / "ledgers" / "fabrique-numerique-s3.ledger").read_bytes() == before
