@@ -18,5 +18,15 @@ def main() -> None:
     run()
 
 
+def check_files() -> None:
+    """``delegation-check-files FILE...``: the pre-commit hook (see ``.pre-commit-hooks.yaml``)."""
+    from .i18n import argv_language, set_language
+
+    set_language(argv_language(sys.argv[1:]))
+    from .cli import check_files_main
+
+    check_files_main()
+
+
 if __name__ == "__main__":
     main()

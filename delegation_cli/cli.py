@@ -523,6 +523,40 @@ def check(
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
+# init ----------------------------------------------------------------------------------
+
+
+@app.command(cls=_Command, help=_(
+    "Create a repository of conventions: a convention template in French to fill in (convention.yaml), "
+    "ledgers/, .gitattributes (ledgers merged line by line), .gitignore and .pre-commit-config.yaml.\n\n"
+    "Nothing is written when any of these files exists already (exit 2).\n\n"
+    "Example: delegation init conventions-2024"))
+@_handled
+def init(
+    folder: Annotated[str, typer.Argument(metavar="[FOLDER]",
+                                          help=_("Folder of the new repository (default: the current "
+                                                 "folder; created if missing)."))] = ".",
+    lang: LangOpt = None,
+) -> None:
+    from .scaffold import CONVENTION, init_repository
+
+    written = init_repository(Path(folder))
+    lines = [_("Created a repository of conventions in {folder}:").format(folder=folder)]
+    lines += [f"  {path}" for path in written]
+    convention_file = Path(folder) / CONVENTION
+    lines += [
+        "",
+        _("Next steps:"),
+        _("  1. Fill in {file}: replace every A_COMPLETER with what the convention's text says "
+          "(the comments say where to find it).").format(file=convention_file),
+        _("  2. Run delegation check -c {file}: it lists the fields still to fill in, until the "
+          "convention is valid.").format(file=convention_file),
+        _("  3. Keep it in git: git init, git add ., git commit; then pre-commit install, to check "
+          "conventions and ledgers before every commit."),
+    ]
+    typer.echo("\n".join(lines))
+
+
 # writing commands ------------------------------------------------------------------------
 
 
@@ -961,6 +995,50 @@ def export(
         typer.echo(text, nl=False)
 
 
+# delegation-check-files (the pre-commit hook) ------------------------------------------
+
+files_app = typer.Typer(
+    name="delegation-check-files",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@files_app.command(cls=_Command, help=_(
+    "Check the conventions concerned by the files given (the pre-commit hook): a YAML file that is a "
+    "convention, and for a ledger the conventions of the repository whose ledger: names it.\n\n"
+    "Exit 1 when any check fails.\n\n"
+    "Example: delegation-check-files convention.yaml ledgers/convention.ledger"))
+@_handled
+def check_files(
+    files: Annotated[list[str] | None, typer.Argument(metavar="FILE...",
+                                                      help=_("Files a commit touches (conventions, ledgers; "
+                                                             "other files are ignored)."))] = None,
+    lang: LangOpt = None,
+) -> None:
+    from .report import check_summary, problems_text
+    from .scaffold import check_files as run
+
+    result = run([Path(f) for f in files or []])
+    for checked in result.checks:
+        typer.echo(problems_text(checked.problems), err=True, nl=False)
+        typer.echo(check_summary(checked), nl=False)
+    if result.problems:
+        typer.echo(problems_text(result.problems), err=True, nl=False)
+    if result.exit_code is not ExitCode.OK:
+        raise typer.Exit(int(result.exit_code))
+
+
+def check_files_main() -> None:
+    """Console-script entry point of ``delegation-check-files``."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    files_app()
+
+
 def main() -> None:
     """Console-script entry point.
 
@@ -982,4 +1060,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "check_files_main", "files_app", "main"]

@@ -6,7 +6,13 @@ This module owns the convention file on disk and every way it can be wrong:
   syntax error, nesting or aliases that would explode) raises :class:`DelegationError`
   with exit code 2;
 * what is read but invalid (a YAML tag that tries to build an object, a schema error, a
-  broken rule) comes back as :class:`Problem` values located at ``FILE:LINE:COL``.
+  broken rule) comes back as :class:`Problem` values located at ``FILE:LINE:COL``;
+* a value still equal to :data:`PLACEHOLDER` (the ``delegation init`` template's
+  ``A_COMPLETER``) is a field left to fill in: one ``to-fill-in`` problem per such value, and
+  the schema is not checked until none is left (no pile of type errors about placeholders).
+
+:func:`peek_convention` tells, without validating, whether a YAML file is a convention and
+which ledger it names (the pre-commit hook's search).
 
 YAML numbers never pass through a binary float: the loader keeps their source text
 (:class:`model.YamlNumber`) and each field converts it exactly.
@@ -35,6 +41,8 @@ MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
 """Values visited when walking the document (aliases counted each time they are used)."""
 MAX_DEPTH = 50
+PLACEHOLDER = "A_COMPLETER"
+"""The value the ``delegation init`` template gives every field to fill in."""
 
 
 def _yaml() -> YAML:
@@ -222,6 +230,9 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
     problems = list(_walk(data, shown))
     if has_errors(problems):
         return LoadedConvention(path, None, problems)
+    problems.extend(_placeholders(data, shown))
+    if has_errors(problems):
+        return LoadedConvention(path, None, problems)
     if not isinstance(data, CommentedMap):
         raise fail(_("the document is not a mapping of fields (expected `id: ...`, `title: ...`, ...)"),
                    code="yaml-not-mapping", path=shown, line=1, column=1,
@@ -332,6 +343,75 @@ def _walk(root: Any, shown: str) -> Iterable[Problem]:
             for i, item in enumerate(node):
                 line, col = node.lc.item(i)
                 stack.append((item, depth + 1, (line + 1, col + 1)))
+
+
+def _placeholders(root: Any, shown: str) -> list[Problem]:
+    """One ``to-fill-in`` error per value still equal to :data:`PLACEHOLDER`, in file order."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    found: list[Problem] = []
+    stack: list[tuple[Any, Loc, tuple[int, int]]] = [(root, (), (1, 1))]
+    while stack:
+        node, loc, pos = stack.pop()
+        if isinstance(node, CommentedMap):
+            for key in node:
+                line, col = node.lc.value(key)
+                stack.append((node[key], (*loc, str(key)), (line + 1, col + 1)))
+        elif isinstance(node, CommentedSeq):
+            for i, item in enumerate(node):
+                line, col = node.lc.item(i)
+                stack.append((item, (*loc, i), (line + 1, col + 1)))
+        elif isinstance(node, str) and node.strip() == PLACEHOLDER:
+            field = ".".join(str(p) for p in loc) or _("the document")
+            found.append(Problem(shown, pos[0], pos[1], Severity.ERROR, "to-fill-in",
+                                 _("{field}: field to fill in (replace {placeholder} with the value the "
+                                   "convention's text gives)").format(field=field, placeholder=PLACEHOLDER)))
+    return sorted(found, key=lambda p: (p.line or 0, p.column or 0))
+
+
+@dataclass(frozen=True)
+class Peeked:
+    """What :func:`peek_convention` saw of a YAML file that looks like a convention."""
+
+    ledger: str | None
+    """The ledger path it names (``ledger:``, else ``ledgers/<id>.ledger``), as written;
+    ``None`` when it names none that can be read (the file is then checked as it is)."""
+
+
+CONVENTION_KEYS = frozenset({"id", "period", "parties", "imputation", "budget", "teams", "ledger"})
+"""Top-level keys that make a YAML mapping a convention (two of them are enough)."""
+
+
+def peek_convention(path: Path) -> Peeked | None:
+    """Whether the YAML file ``path`` is a convention, and its ledger, without validating it.
+
+    ``None`` for a file that is not one: unreadable, or a mapping with fewer than two of the
+    convention's top-level keys (a ``.pre-commit-config.yaml``, a CI file…).  A file that
+    cannot be parsed as YAML is taken for a convention whose ledger is unknown, so that
+    ``check`` says what is wrong with it."""
+    from ruamel.yaml.comments import CommentedMap
+
+    try:
+        text = read_text(path, max_bytes=MAX_BYTES, what=_("convention YAML file"))
+    except DelegationError:
+        return None
+    if text.startswith(LEDGER_HEADER):
+        return None
+    try:
+        _refuse_deep_flow(text, str(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = _yaml().load(text)
+    except Exception:  # noqa: BLE001 - any parse failure: check will say which
+        return Peeked(None)
+    if not isinstance(data, CommentedMap) or len(CONVENTION_KEYS & {str(k) for k in data}) < 2:
+        return None
+    ledger, ident = data.get("ledger"), data.get("id")
+    if isinstance(ledger, str) and ledger.strip() != PLACEHOLDER:
+        return Peeked(ledger)
+    if ledger is None and isinstance(ident, str) and ident.strip() != PLACEHOLDER:
+        return Peeked(f"ledgers/{ident}.ledger")
+    return Peeked(None)
 
 
 def _locate(root: Any, loc: Loc, *, on_key: bool = False) -> tuple[int | None, int | None]:

@@ -17,7 +17,7 @@ LAYERS = (
     ("results",),
     ("figures", "export"),
     ("actions", "importer"),
-    ("report",),
+    ("report", "scaffold"),
     ("document",),
     ("cli",),
 )
