@@ -56,7 +56,7 @@ PRE_COMMIT_CONFIG = """\
 # A `local` hook: it runs the `delegation` already installed (e.g. in .venv/), so that it
 # works without network. To let pre-commit install the tool itself, use the project's
 # repository instead (its .pre-commit-hooks.yaml publishes the same hook):
-#   - repo: https://github.com/OWNER/delegation
+#   - repo: <URL of the delegation repository>
 #     rev: vX.Y.Z
 #     hooks:
 #       - id: delegation-check
