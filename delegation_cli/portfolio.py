@@ -55,7 +55,6 @@ from .report import (
     csv_safe,
     csv_text,
     md_cell,
-    visible,
 )
 
 SCHEMA = "delegation-portfolio/1"
@@ -427,19 +426,9 @@ def _lead(p: Portfolio) -> str:
 
 
 def portfolio_renderables(p: Portfolio) -> list[Any]:
-    from rich.table import Table
-    from rich.text import Text
+    from .report import sections_renderables
 
-    from .report import STYLE_TITLE, _table
-
-    out: list[Any] = [Text(visible(title(p)), style=STYLE_TITLE), Text(visible(_lead(p)))]
-    for section in sections(p):
-        out += [Text(""), Text(visible(section.title), style=STYLE_TITLE)]
-        if section.rows:
-            out.append(_table(section, Table, Text))
-        else:
-            out.append(Text(f"  {visible(section.empty or _('none'))}"))
-    return out
+    return sections_renderables(title(p), [_lead(p)], sections(p))
 
 
 def portfolio_markdown(p: Portfolio) -> str:
