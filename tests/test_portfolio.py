@@ -151,7 +151,8 @@ def test_one_bad_convention_does_not_hide_the_others(cli: Cli, tmp_path: Path) -
     assert rows["rules/rule.yaml"]["id"] == "fabrique-numerique-s3" and rows["rules/rule.yaml"]["check"]["errors"] == 2
     assert "named pipe" in rows["pipe.yaml"]["check"]["first_problem"]
     assert rows["over/over.yaml"]["id"] == "fabrique-numerique-s3"
-    assert "over/ledgers/fabrique-numerique-s3.ledger" in result.stderr and "broken.yaml" in result.stderr  # the problems, on stderr
+    # every problem, on stderr
+    assert "over/ledgers/fabrique-numerique-s3.ledger" in result.stderr and "broken.yaml" in result.stderr
     assert data["totals"]["all"]["conventions"] == 2
     table = cli("portfolio", str(folder), "--lang", "en")
     assert table.exit_code == 1 and "Conventions that fail check" in table.stdout
