@@ -6,12 +6,12 @@ totals per délégant and per programme, and the renderings of the result (table
 CSV, JSON — schema ``delegation-portfolio/1``, docs/portfolio-json.md — and HTML through
 :mod:`document`).
 
-A convention's figures are never computed here: :func:`summarize` validates it with
-:func:`actions.run_check` (what ``delegation check`` does) and builds its report with
-:func:`actions.build_report` (what ``delegation report`` does), renders that report with
-:func:`report.report_json` and copies its figures out of that JSON: they are exactly the
-figures of ``delegation report --format json`` of the convention for the same month.  The
-totals are sums of those figures.
+A convention's figures are never computed here: :func:`summarize` loads it once, validates it
+with :func:`actions.check_loaded` (the body of :func:`actions.run_check`, what ``delegation
+check`` does) and builds its report with :func:`actions.build_report` (what ``delegation
+report`` does), renders that report with :func:`report.report_json` and copies its figures
+out of that JSON: they are exactly the figures of ``delegation report --format json`` of the
+convention for the same month.  The totals are sums of those figures.
 
 Which month: with ``--month M``, every convention's report of ``M`` (as ``report --month M``);
 without it, each convention's report of the current month clamped to its own period (as
@@ -190,17 +190,17 @@ def cents(plain: str) -> int:
 def summarize(path: str, month: str | None, today: str, lang: str, messages: str) -> dict[str, Any]:
     """One convention's line of the portfolio: plain, picklable values only (a pool's worker
     returns it).  ``lang`` is the document's language, ``messages`` that of the problems."""
-    from .actions import build_report, run_check
+    from .actions import build_report, check_loaded
     from .convention import load_convention
     from .report import report_json
 
     day = dt.date.fromisoformat(today)
     with using(messages):
         try:
-            check = run_check(Path(path))
-            if check.errors:
-                return _failed(path, check.problems, _convention_or_none(path))
             loaded = load_convention(Path(path))
+            check = check_loaded(loaded)  # what `delegation check PATH` does
+            if check.errors:
+                return _failed(path, check.problems, loaded.convention)
             result = build_report(loaded, ledger=None, month=month, team=None, final=False, today=day,
                                   lang=lang)
             report = json.loads(report_json(result))
