@@ -1,8 +1,9 @@
 """Generate a realistic, valid convention and ledger of any size, for tests and benchmarks.
 
-    python bench/generate.py N OUTDIR [--seed S]
+    python bench/generate.py N OUTDIR [--seed S] [--conventions K]
 
-writes OUTDIR/convention.yaml and OUTDIR/ledger.ledger: N entries over ten budget years
+writes OUTDIR/convention.yaml and OUTDIR/ledger.ledger (with --conventions K, K such pairs in
+OUTDIR/c0000 … OUTDIR/c<K-1>, ids bench-0000 …, seeds S, S + 1 …: a portfolio): N entries over ten budget years
 and forty teams — commitments (~30 %), payments after service fait (~45 %), releases (~5 %),
 forecasts (~10 %) and progress notes (~10 %), in date order — and a convention whose AE, CP
 and caps are opened so that every limit holds with room to spare (Σ AE = Σ CP = envelope =
@@ -136,8 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("entries", type=int)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--conventions", type=int, default=0, help="write this many conventions, one per folder")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
+    if args.conventions:
+        for k in range(args.conventions):
+            convention, ledger = generate(args.entries, args.seed + k)
+            folder = args.outdir / f"c{k:04d}"
+            folder.mkdir(exist_ok=True)
+            (folder / "convention.yaml").write_text(convention.replace("id: bench\n", f"id: bench-{k:04d}\n", 1),
+                                                    encoding="utf-8")
+            (folder / "ledger.ledger").write_text(ledger.replace("convention=bench\n", f"convention=bench-{k:04d}\n",
+                                                                 1), encoding="utf-8")
+        print(f"{args.outdir}: {args.conventions} conventions of {args.entries} entries", file=sys.stderr)
+        return 0
     convention, ledger = generate(args.entries, args.seed)
     (args.outdir / "convention.yaml").write_text(convention, encoding="utf-8")
     (args.outdir / "ledger.ledger").write_text(ledger, encoding="utf-8")

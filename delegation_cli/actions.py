@@ -4,7 +4,8 @@ This module owns the workflows that combine files and computation, so that ``cli
 stays a thin layer of argument parsing and rendering.  Every one of them reads the ledger
 through the one read path, :func:`book.read_book`:
 
-* :func:`run_check` validates a convention and its ledger, every problem at once;
+* :func:`run_check` validates a convention and its ledger, every problem at once
+  (:func:`check_loaded`, once the convention is loaded);
 * :func:`record` is the single write path for one entry: under the ledger's exclusive lock
   it reads the ledger, refuses a ledger with errors, completes the command's
   :class:`Draft` from the replayed state, runs the availability control
@@ -84,7 +85,14 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
     """Validate a convention file and, when it is valid, its ledger; with ``repair_torn``,
     first repair a last line that lacks its newline (:func:`ledger.repair`, which acts only
     on a ledger of this convention)."""
-    loaded = load_convention(path)
+    return check_loaded(load_convention(path), ledger=ledger, repair_torn=repair_torn, now=now)
+
+
+def check_loaded(loaded: LoadedConvention, *, ledger: str | None = None, repair_torn: bool = False,
+                 now: dt.datetime | None = None) -> CheckResult:
+    """:func:`run_check` of a convention already loaded (``portfolio`` loads it once for the
+    check and the report)."""
+    path = loaded.path
     result = CheckResult(path, list(loaded.problems))
     if loaded.convention is None or any(p.is_error for p in loaded.problems):
         return result

@@ -867,6 +867,60 @@ def _terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
+# portfolio -------------------------------------------------------------------------------
+
+
+class PortfolioFormat(enum.StrEnum):
+    table = "table"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+    html = "html"
+
+
+@app.command(cls=_Command, help=_(
+    "Summarise many conventions, one line each: figures of each one's report, check verdict, alerts; then "
+    "totals per délégant and per programme, and the alerts that require informing a délégant.\n\n"
+    "PATHs are convention files, or folders searched for them (YAML files with a budget: or teams: key). "
+    "A convention that fails check is listed with its first problem and the exit code is then 1.\n\n"
+    "Example: delegation portfolio examples/ --format markdown"))
+@_handled
+def portfolio(
+    paths: Annotated[list[str] | None, typer.Argument(metavar="[PATH]...",
+                                                      help=_("Convention files or folders (default: the "
+                                                             "current folder)."))] = None,
+    month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+                                              help=_("Month reported for every convention (default: this "
+                                                     "month, within each convention's period)."))] = None,
+    output: Annotated[PortfolioFormat, typer.Option("--format", case_sensitive=False,
+                                                    help=_("table, markdown, csv, json or html."))] = (
+        PortfolioFormat.table
+    ),
+    output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                                                    help=_("Write to FILE (atomically) instead of stdout."))] = None,
+    dialect: DialectOpt = CsvDialect.RFC4180,
+    lang: LangOpt = None,
+) -> None:
+    from .actions import write_output
+    from .i18n import REPORT_DEFAULT, language
+    from .portfolio import build_portfolio, problems_of, render
+    from .report import problems_text
+
+    document = str(lang.value) if lang is not None else REPORT_DEFAULT
+    result = build_portfolio(paths or [], month=month, today=dt.date.today(), lang=document, messages=language())
+    tty = output_file is None and sys.stdout.isatty()
+    rendered = render(result, output.value, dialect, width=_terminal_width() if tty else 0, color=_color(tty))
+    problems = problems_of(result)
+    if problems:
+        typer.echo(problems_text(problems), err=True, nl=False)
+    if output_file is not None:
+        write_output(Path(output_file), rendered, protected=Path(os.devnull))  # existing ledgers and YAML are refused
+    else:
+        sys.stdout.write(rendered)
+    if result.invalid:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
 # close -----------------------------------------------------------------------------------
 
 

@@ -413,3 +413,54 @@ def report_pdf(r: MonthlyReport) -> bytes:
                      "(or choose --format html)"), code="pdf-unavailable") from None
     pdf = weasyprint.HTML(string=report_html(r), url_fetcher=_no_fetching).write_pdf()
     return bytes(pdf)
+
+
+# --------------------------------------------------------------------------------------
+# Other documents (the portfolio): the report's template around any sections
+# --------------------------------------------------------------------------------------
+
+
+def envelopes_chart(bars: Sequence[tuple[str, int, int, int]]) -> Chart | None:
+    """Per convention ``(label, envelope, committed, paid)``: paid within committed within the
+    envelope (a stacked bar, as :func:`teams_chart` draws a team's cap)."""
+    if not bars:
+        return None
+    pygal = _pygal()
+
+    title = _("Conventions: consumption of the envelope (AE committed, CP paid)")
+    committed = [max(c, 0) for _label, _envelope, c, _paid in bars]
+    paid = [min(max(p, 0), c) for (_label, _envelope, _c, p), c in zip(bars, committed, strict=True)]
+    top = max(max(e, c) for (_label, e, _c, _p), c in zip(bars, committed, strict=True))
+    chart = _new(pygal.HorizontalStackedBar, "envelopes", title, (PAID, COMMITTED, HEADROOM), euros(top))
+    chart.x_labels = [visible(label) for label, *_rest in bars]
+    chart.add(_("Paid (CP)"), [euros(p) for p in paid])
+    chart.add(_("Committed, not yet paid"), [euros(c - p) for c, p in zip(committed, paid, strict=True)])
+    chart.add(_("Available in the envelope"),
+              [euros(max(e - c, 0)) for (_label, e, _c, _p), c in zip(bars, committed, strict=True)])
+    caption = _("Each bar is a convention's envelope: paid, then committed but not yet paid, then what is "
+                "still available.")
+    return Chart("envelopes", "envelopes", title, caption, _render(chart))
+
+
+def sections_html(*, title: str, heading: str, month: str, as_of: Any, sections: Sequence[Section],
+                  charts: Sequence[Chart], invalid: Sequence[str], charts_after: int = 1) -> str:
+    """Any titled sections as one self-contained HTML5 file, with the report's template and
+    style (``templates/report.html``): the charts after the first ``charts_after`` sections."""
+    from markupsafe import Markup
+
+    blocks = [_block(s) for s in sections]
+    rendered = [{"key": c.key, "kind": c.kind, "title": c.title, "caption": c.caption, "svg": Markup(c.svg)}  # noqa: S704 (pygal escaped it)
+                for c in charts]
+    template = environment().get_template("report.html")
+    return template.render(
+        lang=i18n.language(),
+        title=visible(title),
+        heading=visible(heading),
+        month=month,
+        as_of=i18n.format_date(as_of),
+        final=False,
+        invalid=[visible(line) for line in invalid],
+        before=blocks[:charts_after],
+        after=blocks[charts_after:],
+        charts=rendered,
+    )

@@ -802,6 +802,22 @@ def report_renderables(r: MonthlyReport, *, full: bool = True, width: int = 0) -
     return out
 
 
+def sections_renderables(title: str, lead: Sequence[str], sections: Iterable[Section]) -> list[RenderableType]:
+    """A document other than the report (the portfolio) as rich renderables: its title, lead
+    lines, then each section's title and table (or its ``empty`` text)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    out: list[RenderableType] = [Text(visible(title), style=STYLE_TITLE), *(Text(visible(line)) for line in lead)]
+    for section in sections:
+        out += [Text(""), Text(visible(section.title), style=STYLE_TITLE)]
+        if section.rows:
+            out.append(_table(section, Table, Text))
+        else:
+            out.append(Text(f"  {visible(section.empty or _('none'))}"))
+    return out
+
+
 def _labelled(label: str, value: str, width: int) -> list[Text]:
     """``label: value`` wrapped between words, the label in bold."""
     from rich.text import Text

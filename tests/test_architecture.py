@@ -19,6 +19,7 @@ LAYERS = (
     ("actions", "importer"),
     ("report", "scaffold"),
     ("document",),
+    ("portfolio",),
     ("cli",),
 )
 LAYER = {name: index for index, names in enumerate(LAYERS) for name in names}

@@ -22,6 +22,7 @@ STARTUP_ROWS = {"python -c 'import typer'", "minimal Typer command", "Typer, com
 def test_bench_run_short_version(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "--sizes", "1000,10000", "--repeat", "1",
+                             "--portfolio", "4",
                              "--out", str(tmp_path / "work"), "--json", str(out)],
                             capture_output=True, text=True, check=False, timeout=600)
     assert result.returncode == 0, result.stderr
@@ -35,7 +36,10 @@ def test_bench_run_short_version(tmp_path: Path) -> None:
     assert set(figures["startup"]) == STARTUP_ROWS
     assert all(row["exit_codes"] == [0] for row in figures["startup"].values()), figures["startup"]
 
-    # Targets: the start-up ones only, since 100 000 and 1 000 000 are not in --sizes.
+    assert set(figures["portfolio"]) == {"4 conventions", "one report"}
+    assert all(row["exit_codes"] == [0] for row in figures["portfolio"].values()), figures["portfolio"]
+
+    # Targets: the start-up ones only, since 100 000 and 1 000 000 are not in --sizes (nor 200 in --portfolio).
     targets = figures["targets"]
     assert [t["name"] for t in targets] == [
         f"start-up: seed: {row} / Typer, commit's 12 params"
