@@ -287,3 +287,9 @@ def test_two_offline_commitments_merge_cleanly_and_check_names_the_one_over_the_
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith(f"{b / ledger}:{over}:")
     assert "friches" in errors[0] and "cap" in errors[0]
+    # The portfolio of the merged clone lists the convention as invalid, with that first problem.
+    portfolio = cli("portfolio", str(b), "--format", "json", "--lang", "en")
+    assert portfolio.exit_code == 1
+    (row,) = json.loads(portfolio.stdout)["conventions"]
+    assert (row["id"], row["check"]["valid"], row["check"]["errors"]) == ("fabrique-numerique-s3", False, 1)
+    assert row["check"]["first_problem"].startswith(f"{b / ledger}:{over}:")
