@@ -14,7 +14,7 @@ and the same report always gives byte-identical HTML.
 Text read from the ledger or the convention is inert: Jinja2 escapes every value (autoescape)
 and the characters :func:`report.visible` escapes are escaped first; in the charts pygal's
 XML serializer escapes labels.  Amounts are exact cents everywhere but in the charts, which
-draw euros as floats.
+draw whole euros (integers, rounded half up).
 
 Jinja2 and pygal are imported by the functions that need them, and only this module (which
 only ``cli.py`` imports, lazily) uses them: the other commands start as fast as before.
@@ -64,17 +64,23 @@ FONT = '"DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif'
 # --------------------------------------------------------------------------------------
 
 
-def euros(cents: int) -> float:
-    """Cents as euros, for drawing only: exact through :class:`Decimal`, then a float."""
-    return float(Decimal(cents) / 100)
+def euros(cents: int) -> int:
+    """Cents as whole euros (half up), what the charts draw: an axis is read to the euro,
+    the tables beside it give the cents."""
+    return int((Decimal(cents) / 100).to_integral_value(rounding="ROUND_HALF_UP"))
 
 
-def axis_amount(value: float | None) -> str:
+def _whole(value: object) -> int:
+    """A number pygal hands back (it may compute in floats) as whole euros, through its text."""
+    return int(Decimal(str(value)).to_integral_value(rounding="ROUND_HALF_UP"))
+
+
+def axis_amount(value: object) -> str:
     """An axis graduation in whole euros: ``125 000 €`` (U+202F between groups, U+00A0 before
     the sign) in French, ``€125,000`` in English."""
     if value is None:
         return ""
-    whole = int(Decimal(repr(value)).to_integral_value(rounding="ROUND_HALF_UP"))
+    whole = _whole(value)
     sign = "-" if whole < 0 else ""
     if i18n.language() == "fr":
         return f"{sign}{abs(whole):,}".replace(",", NNBSP) + f"{NBSP}€"
@@ -141,22 +147,22 @@ def _style(colors: Sequence[str]) -> Any:
                  colors=tuple(colors))
 
 
-def ticks(top: float, most: int = 8) -> list[float]:
-    """Round graduations from 0 to at least ``top`` (steps of 1, 2, 2.5 or 5 × 10ⁿ euros),
-    at most ``most`` + 1 of them, so that French amounts never overlap on an axis."""
-    if top <= 0:
-        return [0.0]
-    scale = Decimal(1)
+def ticks(top: int | Decimal, most: int = 8) -> list[int]:
+    """Round graduations in whole euros from 0 to at least ``top`` (steps of 1, 2, 2.5 or
+    5 × 10ⁿ, 2.5 from 25 on), at most ``most`` + 1 of them, so that French amounts never
+    overlap on an axis."""
+    limit = int(Decimal(str(top)).to_integral_value(rounding=ROUND_CEILING))
+    if limit <= 0:
+        return [0]
+    scale = 1
     while True:
-        for factor in (1, 2, Decimal("2.5"), 5):
-            step = scale * factor
-            count = int((Decimal(repr(top)) / step).to_integral_value(rounding=ROUND_CEILING))
-            if count <= most:
-                return [float(step * i) for i in range(count + 1)]
+        for step in (scale, 2 * scale, 25 * scale // 10 if scale >= 10 else 0, 5 * scale):
+            if step and -(-limit // step) <= most:
+                return [step * i for i in range(-(-limit // step) + 1)]
         scale *= 10
 
 
-def _new(kind: Callable[..., Any], key: str, title: str, colors: Sequence[str], top: float,
+def _new(kind: Callable[..., Any], key: str, title: str, colors: Sequence[str], top: int,
          **options: Any) -> Any:
     """A pygal chart that renders without JavaScript, deterministically (a fixed id instead
     of pygal's random one), with French or English axis amounts on round graduations."""
@@ -254,7 +260,7 @@ def year_chart(r: MonthlyReport, index: int) -> Chart:
             if f.forecast_type == what and month > r.month and month[:4] == str(year):
                 planned[int(month[5:7])] += f.amount
         ahead = _cumulated(planned[m] for m in months)
-        forecast: list[float | None] = [None] * 12
+        forecast: list[int | None] = [None] * 12
         if last < 12 and any(planned):
             for m in months:
                 if m == last:
