@@ -299,7 +299,8 @@ def select_entries(entries: list[Entry], *, team: str | None, month: str | None,
             and (month is None or e.date.strftime("%Y-%m") == month)]
 
 
-def write_output(path: Path, text: str | bytes, *, protected: Path, convention: Path | None = None) -> None:
+def write_output(path: Path, text: str | bytes, *, protected: Path | None = None,
+                 convention: Path | None = None) -> None:
     """Write an export atomically (:func:`ledger.write_atomically`), refused (exit 2) over the
     ledger ``protected`` or the ``convention`` file (the same file by any name: resolved
     paths, ``os.path.samefile`` when both exist), over any existing ledger (its first line

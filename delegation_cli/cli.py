@@ -914,7 +914,7 @@ def portfolio(
     if problems:
         typer.echo(problems_text(problems), err=True, nl=False)
     if output_file is not None:
-        write_output(Path(output_file), rendered, protected=Path(os.devnull))  # existing ledgers and YAML are refused
+        write_output(Path(output_file), rendered)  # any existing ledger or YAML file is refused
     else:
         sys.stdout.write(rendered)
     if result.invalid:

@@ -49,7 +49,6 @@ from .report import (
     CsvDialect,
     Ratio,
     Section,
-    _human,
     _json,
     _plain,
     csv_safe,
@@ -432,19 +431,11 @@ def portfolio_renderables(p: Portfolio) -> list[Any]:
 
 
 def portfolio_markdown(p: Portfolio) -> str:
-    from .report import NUMERIC
+    from .report import section_markdown
 
     lines = [f"# {md_cell(title(p))}", "", md_cell(_lead(p))]
     for section in sections(p):
-        lines += ["", f"## {md_cell(section.title)}", ""]
-        if not section.rows:
-            lines.append(f"_{md_cell(section.empty or _('none'))}_")
-            continue
-        lines.append("| " + " | ".join(md_cell(c.title) for c in section.columns) + " |")
-        lines.append("|" + "|".join("---:" if c.kind in NUMERIC else "---" for c in section.columns) + "|")
-        for row in section.rows:
-            lines.append("| " + " | ".join(md_cell(_human(v, c.kind))
-                                           for v, c in zip(row, section.columns, strict=True)) + " |")
+        lines += ["", f"## {md_cell(section.title)}", "", *section_markdown(section)]
     return "\n".join(lines) + "\n"
 
 

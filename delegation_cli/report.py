@@ -882,15 +882,20 @@ def report_markdown(r: MonthlyReport) -> str:
                 else:
                     lines += ["", f"**{md_cell(paragraph)}**", ""]
             continue
-        if not section.rows:
-            lines.append(f"_{md_cell(section.empty or _('none'))}_")
-            continue
-        lines.append("| " + " | ".join(md_cell(c.title) for c in section.columns) + " |")
-        lines.append("|" + "|".join("---:" if c.kind in NUMERIC else "---" for c in section.columns) + "|")
-        for row in section.rows:
-            cells = [md_cell(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)]
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += section_markdown(section)
     return "\n".join(lines) + "\n"
+
+
+def section_markdown(section: Section) -> list[str]:
+    """A section's table as Markdown lines (numbers right-aligned), or its empty text."""
+    if not section.rows:
+        return [f"_{md_cell(section.empty or _('none'))}_"]
+    lines = ["| " + " | ".join(md_cell(c.title) for c in section.columns) + " |",
+             "|" + "|".join("---:" if c.kind in NUMERIC else "---" for c in section.columns) + "|"]
+    for row in section.rows:
+        lines.append("| " + " | ".join(md_cell(_human(v, c.kind)) for v, c in zip(row, section.columns, strict=True))
+                     + " |")
+    return lines
 
 
 def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,19 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DELEGATION_CONVENTION", raising=False)
     return Cli(tmp_path)
+
+
+SEED_LEDGER = EXAMPLES / "ledgers" / "fabrique-numerique-s3.ledger"
+
+
+@pytest.fixture
+def seed_example(cli: Cli, tmp_path: Path) -> Cli:
+    """The bundled convention and its demonstration ledger, copied into the test's folder
+    (the current directory): ``cli("report")`` reads them."""
+    (tmp_path / "ledgers").mkdir()
+    shutil.copy(SEED_LEDGER, tmp_path / "ledgers" / SEED_LEDGER.name)
+    shutil.copy(SEED, tmp_path / "convention.yaml")
+    return cli
 
 
 @pytest.fixture

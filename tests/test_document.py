@@ -345,10 +345,8 @@ def test_pdf_without_weasyprint(june: MonthlyReport, monkeypatch: pytest.MonkeyP
     assert "pip install 'delegation[pdf]'" in problem.message
 
 
-def test_the_command_writes_the_monthly_and_the_final_documents(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "ledgers").mkdir()
-    shutil.copy(EXAMPLES / "ledgers" / "fabrique-numerique-s3.ledger", tmp_path / "ledgers")
-    shutil.copy(SEED, tmp_path / "convention.yaml")
+def test_the_command_writes_the_monthly_and_the_final_documents(seed_example: Cli, tmp_path: Path) -> None:
+    cli = seed_example
     june = cli("report", "--month", "2020-06", "--format", "html", "--output", "juin.html")
     assert (june.exit_code, june.stdout, june.stderr) == (0, "", "")
     page = (tmp_path / "juin.html").read_text(encoding="utf-8")

@@ -4,20 +4,14 @@ default, English on request; messages follow the locale or ``--lang``."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from .conftest import ROOT, SEED, Cli, eur, write_convention
+from .conftest import ROOT, Cli, eur, write_convention
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import catalogue  # noqa: E402
-
-LEDGER = ROOT / "examples" / "ledgers" / "fabrique-numerique-s3.ledger"
-
 
 # --------------------------------------------------------------------------------------
 # The catalogue
@@ -55,16 +49,10 @@ def test_the_compiled_catalogue_is_the_source_compiled() -> None:
 # --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def seed(cli: Cli, tmp_path: Path) -> Cli:
-    (tmp_path / "ledgers").mkdir()
-    shutil.copy(LEDGER, tmp_path / "ledgers" / "fabrique-numerique-s3.ledger")
-    shutil.copy(SEED, tmp_path / "convention.yaml")
-    return cli
 
 
-def test_the_report_is_french_by_default_whatever_the_locale(seed: Cli) -> None:
-    result = seed("report", "--month", "2020-06", "--format", "markdown")
+def test_the_report_is_french_by_default_whatever_the_locale(seed_example: Cli) -> None:
+    result = seed_example("report", "--month", "2020-06", "--format", "markdown")
     assert (result.exit_code, result.stderr) == (0, "")
     lines = result.stdout.splitlines()
     assert lines[0].startswith("# Compte rendu mensuel de juin 2020 — Convention de délégation de gestion")
@@ -79,23 +67,23 @@ def test_the_report_is_french_by_default_whatever_the_locale(seed: Cli) -> None:
     assert "## Avancement des travaux de juin 2020" in lines
 
 
-def test_lang_en_and_the_conventions_language(seed: Cli, tmp_path: Path) -> None:
-    english = seed("report", "--month", "2020-06", "--format", "markdown", "--lang", "en")
+def test_lang_en_and_the_conventions_language(seed_example: Cli, tmp_path: Path) -> None:
+    english = seed_example("report", "--month", "2020-06", "--format", "markdown", "--lang", "en")
     assert english.stdout.startswith("# Monthly report of June 2020 — ")
     assert "- **As of**: 2020-06-30" in english.stdout.splitlines()
     text = (tmp_path / "convention.yaml").read_text(encoding="utf-8")
     head = "reporting:                    # art. 5: monthly and final reports\n"
     assert text.count(head) == 1
     (tmp_path / "convention.yaml").write_text(text.replace(head, head + "  language: en\n"), encoding="utf-8")
-    assert seed("check").exit_code == 0
-    assert seed("report", "--month", "2020-06", "--format", "markdown").stdout == english.stdout
-    french = seed("report", "--month", "2020-06", "--format", "markdown", "--lang", "fr")
+    assert seed_example("check").exit_code == 0
+    assert seed_example("report", "--month", "2020-06", "--format", "markdown").stdout == english.stdout
+    french = seed_example("report", "--month", "2020-06", "--format", "markdown", "--lang", "fr")
     assert french.stdout.startswith("# Compte rendu mensuel de juin 2020 — ")
 
 
-def test_json_keys_codes_and_csv_headers_do_not_change_with_the_language(seed: Cli) -> None:
-    fr = json.loads(seed("report", "--month", "2020-06", "--format", "json").stdout)
-    en = json.loads(seed("report", "--month", "2020-06", "--format", "json", "--lang", "en").stdout)
+def test_json_keys_codes_and_csv_headers_do_not_change_with_the_language(seed_example: Cli) -> None:
+    fr = json.loads(seed_example("report", "--month", "2020-06", "--format", "json").stdout)
+    en = json.loads(seed_example("report", "--month", "2020-06", "--format", "json", "--lang", "en").stdout)
 
     def shape(value: object) -> object:
         if isinstance(value, dict):
@@ -107,8 +95,8 @@ def test_json_keys_codes_and_csv_headers_do_not_change_with_the_language(seed: C
     assert shape(fr) == shape(en)
     assert [a["code"] for a in fr["alerts"]] == [a["code"] for a in en["alerts"]]
     assert fr["alerts"][1]["message"] != en["alerts"][1]["message"]
-    fr_csv = seed("report", "--month", "2020-06", "--format", "csv").stdout.splitlines()
-    en_csv = seed("report", "--month", "2020-06", "--format", "csv", "--lang", "en").stdout.splitlines()
+    fr_csv = seed_example("report", "--month", "2020-06", "--format", "csv").stdout.splitlines()
+    en_csv = seed_example("report", "--month", "2020-06", "--format", "csv", "--lang", "en").stdout.splitlines()
     headers = [i + 1 for i, line in enumerate(en_csv) if line.startswith("# ")]
     assert [fr_csv[i] for i in headers] == [en_csv[i] for i in headers]
     assert "Team,Cap,In month,Committed,Available,% of cap" in fr_csv
@@ -119,10 +107,10 @@ def test_json_keys_codes_and_csv_headers_do_not_change_with_the_language(seed: C
 # --------------------------------------------------------------------------------------
 
 
-def test_messages_follow_the_locale(seed: Cli) -> None:
-    english = seed("commit", "--team", "friches", "20000", "--date", "2020-06-30")
-    french = seed("commit", "--team", "friches", "20000", "--date", "2020-06-30", env={"LANGUAGE": "fr"})
-    forced = seed("commit", "--team", "friches", "20000", "--date", "2020-06-30", "--lang", "fr")
+def test_messages_follow_the_locale(seed_example: Cli) -> None:
+    english = seed_example("commit", "--team", "friches", "20000", "--date", "2020-06-30")
+    french = seed_example("commit", "--team", "friches", "20000", "--date", "2020-06-30", env={"LANGUAGE": "fr"})
+    forced = seed_example("commit", "--team", "friches", "20000", "--date", "2020-06-30", "--lang", "fr")
     assert english.exit_code == french.exit_code == forced.exit_code == 1
     assert english.stderr.startswith("error: ") or ": error: " in english.stderr
     assert "erreur" in french.stderr and french.stderr == forced.stderr
@@ -131,7 +119,7 @@ def test_messages_follow_the_locale(seed: Cli) -> None:
     assert eur("125 000,00 €") in english.stderr and eur("125 000,00 €") in french.stderr
 
 
-def test_every_message_line_is_translated(seed: Cli, tmp_path: Path) -> None:
+def test_every_message_line_is_translated(seed_example: Cli, tmp_path: Path) -> None:
     """Refusals and check problems of many kinds: each French line differs from the English."""
     broken, _text = write_convention(tmp_path, ("team_cap: 125000 ", "team_cap: -3 "),
                                      ("start: 2019-11-01", "start: 2019-13-01"), name="broken.yaml")
@@ -147,8 +135,8 @@ def test_every_message_line_is_translated(seed: Cli, tmp_path: Path) -> None:
         ("log", "--kind", "nothing"),
     ]
     for args in cases:
-        en = seed(*args)
-        fr = seed(*args, "--lang", "fr")
+        en = seed_example(*args)
+        fr = seed_example(*args, "--lang", "fr")
         assert en.exit_code == fr.exit_code != 0, args
         en_lines, fr_lines = en.stderr.splitlines(), fr.stderr.splitlines()
         assert len(en_lines) == len(fr_lines) > 0, args

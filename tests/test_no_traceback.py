@@ -3,39 +3,30 @@ each a documented exit code and one line, never a traceback."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLES, SEED_TEXT, Cli
+from .conftest import Cli
 
 
-@pytest.fixture
-def seed(cli: Cli, tmp_path: Path) -> Cli:
-    (tmp_path / "convention.yaml").write_text(SEED_TEXT, encoding="utf-8")
-    (tmp_path / "ledgers").mkdir()
-    shutil.copy(EXAMPLES / "ledgers" / "fabrique-numerique-s3.ledger", tmp_path / "ledgers")
-    return cli
-
-
-def test_the_last_month_of_the_calendar(seed: Cli) -> None:
-    report = seed("report", "--month", "9999-12", "--format", "json")
+def test_the_last_month_of_the_calendar(seed_example: Cli) -> None:
+    report = seed_example("report", "--month", "9999-12", "--format", "json")
     assert report.exit_code == 0 and '"as_of": "9999-12-31"' in report.stdout
-    closing = seed("close", "9999-12")
+    closing = seed_example("close", "9999-12")
     assert (closing.exit_code, closing.stderr) == (
         1, "ledgers/fabrique-numerique-s3.ledger: error: 9999-12 is not over (it ends on 9999-12-31); "
            "close it after that day\n")
-    logged = seed("log", "--month", "9999-12", "--format", "json")
+    logged = seed_example("log", "--month", "9999-12", "--format", "json")
     assert (logged.exit_code, logged.stdout) == (0, "[]\n")
 
 
 @pytest.mark.parametrize("command", [("report", "--month", "0000-01"), ("log", "--month", "0000-01"),
                                      ("close", "0000-12")])
-def test_year_zero_is_not_a_month(seed: Cli, command: tuple[str, ...]) -> None:
-    result = seed(*command)
+def test_year_zero_is_not_a_month(seed_example: Cli, command: tuple[str, ...]) -> None:
+    result = seed_example(*command)
     assert result.exit_code == 2
     assert "'0000-" in result.stderr and "is not a month (expected YYYY-MM, such as 2020-03)" in result.stderr
 
@@ -44,13 +35,14 @@ def test_year_zero_is_not_a_month(seed: Cli, command: tuple[str, ...]) -> None:
     ("2019-02-30", "day value is outside expected range"),
     ("2019-13-01", "month value is outside expected range of 1-12"),
 ])
-def test_an_impossible_date_in_the_convention_is_located(seed: Cli, tmp_path: Path, value: str, why: str) -> None:
+def test_an_impossible_date_in_the_convention_is_located(seed_example: Cli, tmp_path: Path, value: str,
+                                                         why: str) -> None:
     path = tmp_path / "convention.yaml"
     text = path.read_text(encoding="utf-8")
     line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("signed:"))
     path.write_text("\n".join(f"signed: {value}" if row.startswith("signed:") else row
                               for row in text.splitlines()) + "\n", encoding="utf-8")
-    result = seed("check")
+    result = seed_example("check")
     assert result.exit_code == 1
     assert result.stderr == (f"convention.yaml:{line}:9: error: signed: '{value}' is not a calendar date: "
                              f"{why} (expected a date YYYY-MM-DD, such as 2019-12-09)\n")

@@ -17,14 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import MINI, ROOT, SEED, Cli, dedent, eur
-
-SEED_LEDGER = ROOT / "examples" / "ledgers" / "fabrique-numerique-s3.ledger"
+from .conftest import MINI, ROOT, Cli, dedent, eur
 
 LEDGER = dedent("""
     # delegation-ledger v1 convention=mini
@@ -406,14 +403,12 @@ def test_a_month_after_the_end_with_commitments_still_open(scripted: Cli) -> Non
                           "message": f"the convention ended on 2022-12-31 with {eur('300,00 €')} still to pay"}
 
 
-def test_p5_counts_the_cp_forecast_recorded_by_the_years_end_never_above_r6(cli: Cli, tmp_path: Path) -> None:
+def test_p5_counts_the_cp_forecast_recorded_by_the_years_end_never_above_r6(seed_example: Cli) -> None:
     """P5 on the seed example.  By hand: the 120 000 € of AE 2019 are all committed in
     December 2019 and nothing is paid in 2019 (CP 2019 = 0), so R6 2019 = 120 000 €; the
     seed's forecasts are all recorded on 25/06/2020, so none counts for 2019: P5 2019 = 0
     (it once summed every 2020 forecast: 330 000 €, above R6)."""
-    (tmp_path / "ledgers").mkdir()
-    shutil.copy(SEED_LEDGER, tmp_path / "ledgers" / "fabrique-numerique-s3.ledger")
-    shutil.copy(SEED, tmp_path / "convention.yaml")
+    cli = seed_example
 
     def p5_r6_2019() -> tuple[str, str]:
         figures = cp_on_ae(report(cli, "--month", "2020-06", "--lang", "en"), 2019)

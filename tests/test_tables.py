@@ -5,34 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
-
-import pytest
 
 from delegation_cli import i18n
 from delegation_cli.actions import build_report
 from delegation_cli.convention import require_convention
 from delegation_cli.report import render_text, report_renderables
 
-from .conftest import ROOT, SEED, Cli
+from .conftest import SEED, SEED_LEDGER, Cli
 
-LEDGER = ROOT / "examples" / "ledgers" / "fabrique-numerique-s3.ledger"
 AMOUNT = re.compile("-?\\d{1,3}(?:\u202f\\d{3})*,\\d{2}\u00a0€")
 
 
-@pytest.fixture
-def seed(cli: Cli, tmp_path: Path) -> Cli:
-    (tmp_path / "ledgers").mkdir()
-    shutil.copy(LEDGER, tmp_path / "ledgers" / "fabrique-numerique-s3.ledger")
-    shutil.copy(SEED, tmp_path / "convention.yaml")
-    return cli
 
 
 def _ledger_values() -> set[str]:
     """Ids, references and labels as the seed ledger holds them."""
     values = set()
-    for line in LEDGER.read_text(encoding="utf-8").splitlines():
+    for line in SEED_LEDGER.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith(("#", ";")) or not line[0].isdigit():
             continue
         values.add(line.split()[2])  # the entry's id
@@ -41,8 +31,8 @@ def _ledger_values() -> set[str]:
     return values
 
 
-def test_piped_log_prints_every_value_whole(seed: Cli) -> None:
-    result = seed("log", env={"COLUMNS": "60"})
+def test_piped_log_prints_every_value_whole(seed_example: Cli) -> None:
+    result = seed_example("log", env={"COLUMNS": "60"})
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert "…" not in result.stdout
@@ -51,8 +41,8 @@ def test_piped_log_prints_every_value_whole(seed: Cli) -> None:
         assert value in result.stdout, value
 
 
-def test_piped_report_keeps_every_column_and_value(seed: Cli) -> None:
-    result = seed("report", "--month", "2020-06", "--full", "--lang", "en", env={"COLUMNS": "60"})
+def test_piped_report_keeps_every_column_and_value(seed_example: Cli) -> None:
+    result = seed_example("report", "--month", "2020-06", "--full", "--lang", "en", env={"COLUMNS": "60"})
     assert result.exit_code == 0
     out = result.stdout
     assert "…" not in out
