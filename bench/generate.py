@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import zlib
 from pathlib import Path
 
 FIRST_YEAR = 2020
@@ -40,7 +41,7 @@ def generate(n: int, seed: int = 2019) -> tuple[str, str]:
     """(convention YAML, ledger text) with ``n`` entries."""
     rng = random.Random(seed)
     teams = [f"team-{i:02d}" for i in range(TEAMS)]
-    lines = ["# delegation-ledger v1 convention=bench"]
+    lines = ["# delegation-ledger v2 convention=bench"]
     open_commitments: list[list[object]] = []  # [id, team, year, remaining]
     committed = [0] * YEARS
     paid = [0] * YEARS
@@ -129,7 +130,8 @@ marches:
     prestations: [{{id: devops, name: Devops}}, {{id: design, name: Design}}, {{id: deploiement, name: Déploiement}}]
 ledger: ledger.ledger
 """
-    return convention, "\n".join(lines) + "\n"
+    checked = [lines[0], *(f"{line} crc={zlib.crc32(line.encode('utf-8')):08x}" for line in lines[1:])]
+    return convention, "\n".join(checked) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,17 +31,21 @@ from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, 
 from .errors import DelegationError, ExitCode, Problem, Severity, fail
 from .i18n import N_, REPORT_DEFAULT, _, format_date, using
 from .ledger import (
+    FORMAT_VERSION,
     HEADER_PREFIX,
     Writer,
     format_entry,
     header_line,
+    locked_ledger,
+    migrate,
     opened_for_reading,
     repair,
+    version_of,
     with_ledger,
     write_atomically,
 )
 from .model import Convention
-from .results import CheckResult, Outcome
+from .results import CheckResult, Migration, Outcome
 
 if TYPE_CHECKING:
     from .figures import MonthlyReport
@@ -418,3 +422,30 @@ def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, auth
         return seal
 
     return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)
+
+
+# --------------------------------------------------------------------------------------
+# migrate
+# --------------------------------------------------------------------------------------
+
+
+def migrate_ledger(loaded: LoadedConvention, ledger_path: Path, *, now: dt.datetime, dry_run: bool) -> Migration:
+    """Convert the ledger to the current format version, line for line, under its lock
+    (:func:`ledger.migrate`): refused (exit 1, nothing changed) when it has an error; nothing
+    to do when it is in the current version already; a missing ledger is refused (exit 2)."""
+    conv = _convention(loaded)
+    path = str(ledger_path)
+    if not ledger_path.exists():
+        raise fail(_("no such ledger (expected an existing ledger file)"), code="ledger-missing", path=path)
+    with locked_ledger(ledger_path) as locked:
+        version = version_of(locked.fd)
+        if version == FORMAT_VERSION:
+            return Migration(ledger_path, FORMAT_VERSION)
+        book = read_book(conv, locked.fd, path)
+        if book.errors:
+            refusal = Problem(path, None, None, Severity.ERROR, "migrate-refused",
+                              _("refusing to convert a ledger with errors; correct them (`delegation check "
+                                "--repair` mends an interrupted write) and retry"))
+            raise DelegationError([*book.errors, refusal], ExitCode.PROBLEMS)
+        count, backup = migrate(locked, conv.id, now, dry_run=dry_run)
+        return Migration(ledger_path, version or 0, count, backup)

@@ -37,7 +37,7 @@ from .budget import (
 from .entries import Entry
 from .errors import DelegationError, ExitCode, Problem, Severity
 from .i18n import _
-from .ledger import LedgerFile, LedgerReader, bulk
+from .ledger import FORMAT_VERSION, LedgerFile, LedgerReader, bulk, old_version_refusal
 from .model import Convention
 from .seal import SealCheck, refuse_closed_at
 
@@ -141,9 +141,14 @@ class Book:
         """Refuse to append to a ledger with an error: the problems, then why nothing was
         written (``refusal``, or a general reason)."""
         errors = self.errors
+        version = self.file.version
+        if not errors and version is not None and version != FORMAT_VERSION:
+            raise DelegationError([old_version_refusal(self.path, version)], ExitCode.PROBLEMS)
         if not errors:
             return
-        if self.file.torn is not None:
+        if self.file.torn_block is not None:
+            why = _("refusing to append after an interrupted write; run `delegation check --repair` first")
+        elif self.file.torn is not None:
             why = _("refusing to append after an incomplete line; run `delegation check --repair` first")
         elif any(p.code in ("ledger-header", "ledger-version", "ledger-bom") for p in errors):
             why = _("refusing to append to a file that is not a ledger")

@@ -9,6 +9,7 @@ turned into ``FILE:LINE:COL: error: ...`` lines on stderr and an exit code in on
 from __future__ import annotations
 
 import ast
+import contextlib
 import contextvars
 import datetime as dt
 import enum
@@ -18,7 +19,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -142,7 +142,7 @@ def _use_our_catalogue() -> None:
 _use_our_catalogue()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _click_help(params: list[Any]) -> Iterator[None]:
     """The help of click's and typer's own options (--help, --install-completion…) translated
     while the help is written."""
@@ -512,7 +512,7 @@ def check(
     except DelegationError as exc:
         raise explain_missing(exc, Path(path or convention)) from None
     if result.repaired:
-        typer.echo(result.repaired)
+        _said(result.repaired + "\n", written=True)
     if output is CheckFormat.json:
         typer.echo(problems_json(result.problems), nl=False)
     else:
@@ -554,7 +554,7 @@ def init(
         _("  3. Keep it in git: git init, git add ., git commit; then pre-commit install, to check "
           "conventions and ledgers before every commit."),
     ]
-    typer.echo("\n".join(lines))
+    _said("\n".join(lines) + "\n", written=True)
 
 
 # writing commands ------------------------------------------------------------------------
@@ -570,12 +570,22 @@ def _record(convention: str, ledger: str | None, draft_for: Callable[..., Any], 
     assert loaded.convention is not None
     draft = draft_for(loaded.convention)
     outcome = record(loaded, ledger_path_for(loaded, ledger), draft, dry_run=dry_run)
-    if as_json:
-        typer.echo(outcome_json(outcome), nl=False)
-    else:
-        typer.echo(outcome_text(outcome), nl=False)
-    if outcome.warnings:
-        typer.echo(problems_text(outcome.warnings), err=True, nl=False)
+    text = outcome_json(outcome) if as_json else outcome_text(outcome)
+    _said(text, problems_text(outcome.warnings) if outcome.warnings else "", written=outcome.written)
+
+
+def _said(out: str, err: str = "", *, written: bool) -> None:
+    """Print what a writing command did: after its ledger was written, a failure to print
+    exits with RECORDED_UNCONFIRMED (4), never with an error that would make the user record
+    the entry again."""
+    from .output import emit, emit_recorded
+
+    if written:
+        if not emit_recorded(out, err):
+            raise typer.Exit(int(ExitCode.RECORDED_UNCONFIRMED))
+        return
+    emit(out)
+    emit(err, err=True)
 
 
 @app.command(cls=_Command, help=_(
@@ -953,7 +963,45 @@ def close(
     else:
         line = ngettext("Closed {month}: seal {seal} covers {count} entry, sha256 {sha256}",
                         "Closed {month}: seal {seal} covers {count} entries, sha256 {sha256}", count)
-    typer.echo(line.format(month=month, seal=seal.id, count=count, sha256=seal.sha256))
+    _said(line.format(month=month, seal=seal.id, count=count, sha256=seal.sha256) + "\n", written=not dry_run)
+
+
+@app.command(cls=_Command, help=_(
+    "Convert a ledger written by an earlier version of the format to the current one, line for line.\n\n"
+    "Every entry and seal is kept as it is (seals stay valid); each line gains its checksum, so that a line cut "
+    "by a crash can never read as an entry. The former file is kept beside the ledger. Refused when the "
+    "ledger has an error.\n\n"
+    "Example: delegation migrate --dry-run"))
+@_handled
+def migrate(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_("Check that the conversion reads back the same "
+                                                              "entries; write nothing."))] = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    from .actions import ledger_path_for, migrate_ledger
+    from .convention import require_convention
+    from .ledger import FORMAT_VERSION
+
+    loaded = require_convention(Path(convention))
+    done = migrate_ledger(loaded, ledger_path_for(loaded, ledger), now=dt.datetime.now(dt.UTC), dry_run=dry_run)
+    if done.version == FORMAT_VERSION:
+        text = _("{path}: already in format version {version}; nothing to do").format(
+            path=done.ledger, version=FORMAT_VERSION)
+    elif done.backup is None:
+        text = ngettext("{path}: would convert (dry run, nothing written) from format version {old} to {new}: "
+                        "{count} entry line read back identical",
+                        "{path}: would convert (dry run, nothing written) from format version {old} to {new}: "
+                        "{count} entry lines read back identical", done.entries).format(
+            path=done.ledger, old=done.version, new=FORMAT_VERSION, count=done.entries)
+    else:
+        text = ngettext("{path}: converted from format version {old} to {new}: {count} entry line, each now "
+                        "ending with its checksum; the former file is kept as {backup}",
+                        "{path}: converted from format version {old} to {new}: {count} entry lines, each now "
+                        "ending with its checksum; the former file is kept as {backup}", done.entries).format(
+            path=done.ledger, old=done.version, new=FORMAT_VERSION, count=done.entries, backup=done.backup)
+    _said(text + "\n", written=done.backup is not None)
 
 
 # import ----------------------------------------------------------------------------------
@@ -981,9 +1029,8 @@ def import_(
     loaded = require_convention(Path(convention))
     result = import_csv(loaded, ledger_path_for(loaded, ledger), Path(source), dry_run=dry_run,
                         stamp=stamp(author))
-    if result.duplicates or result.warnings:
-        typer.echo(problems_text([*result.duplicates, *result.warnings]), err=True, nl=False)
-    typer.echo(import_text(result), nl=False)
+    notes = problems_text([*result.duplicates, *result.warnings]) if result.duplicates or result.warnings else ""
+    _said(import_text(result), notes, written=result.written and bool(result.entries))
 
 
 # export ----------------------------------------------------------------------------------
@@ -1090,7 +1137,10 @@ def check_files_main() -> None:
 
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    files_app()
+    from .output import use_any_encoding
+
+    use_any_encoding()
+    _run(files_app)
 
 
 def main() -> None:
@@ -1103,6 +1153,9 @@ def main() -> None:
 
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    from .output import use_any_encoding
+
+    use_any_encoding()
     for index, arg in enumerate(sys.argv[1:], 1):
         try:
             arg.encode("utf-8")
@@ -1111,7 +1164,36 @@ def main() -> None:
             typer.echo(_("error: argument {index} ({shown}) is not valid UTF-8 text at character {position} "
                          "(expected UTF-8)").format(index=index, shown=shown, position=exc.start + 1), err=True)
             raise SystemExit(int(ExitCode.USAGE)) from None
-    app()
+    _run(app)
+
+
+def _run(application: Callable[[], Any]) -> None:
+    """Run the application; what it could not print (``--version > /dev/full``) is one line on
+    stderr and exit 3, never a traceback, and stdout is flushed here, not by the interpreter's
+    last words."""
+    from .output import OutputError, emit, silence
+
+    code: Any = 0
+    try:
+        application()
+    except SystemExit as exc:
+        code = exc.code
+    except (OSError, OutputError) as exc:
+        silence()
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+        with contextlib.suppress(OutputError):
+            emit(_("error: cannot write the output: {reason}").format(reason=reason) + "\n", err=True)
+        raise SystemExit(int(ExitCode.WRITE_FAILED)) from None
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        silence()
+        if code in (0, None):
+            with contextlib.suppress(OutputError):
+                emit(_("error: cannot write the output: {reason}").format(
+                    reason=getattr(exc, "strerror", None) or exc) + "\n", err=True)
+            code = int(ExitCode.WRITE_FAILED)
+    raise SystemExit(code)
 
 
 __all__ = ["app", "check_files_main", "files_app", "main"]

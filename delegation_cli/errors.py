@@ -36,7 +36,10 @@ class ExitCode(enum.IntEnum):
     UTF-8, not YAML, too large)."""
     WRITE_FAILED = 3
     """The operating system refused a write (permissions, disk full); the ledger is left as
-    it was before the command."""
+    it was before the command.  Also a reading command that could not print its output."""
+    RECORDED_UNCONFIRMED = 4
+    """The ledger was written (and fsynced), but the confirmation could not be printed (a
+    closed pipe, a full disk): the entry is recorded, do not record it again."""
 
 
 class Severity(enum.StrEnum):

@@ -24,13 +24,15 @@ import contextvars
 import datetime as dt
 import fcntl
 import gc
+import itertools
 import json
 import os
 import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -49,7 +51,12 @@ from .errors import DelegationError, ExitCode, Problem, Severity, fail, not_a_fi
 from .i18n import _, ngettext
 from .money import AmountError, format_canonical, parse_canonical
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The version every ledger is written in: each line ends with its checksum, several lines
+written at once form a block (``docs/ledger-format.md``)."""
+READ_VERSIONS = (1, 2)
+"""Versions a reader takes; a version 1 ledger is read, never appended to (``delegation
+migrate`` converts it)."""
 HEADER_PREFIX = "# delegation-ledger v"
 
 # Key of each optional field in the file, in canonical order, per kind.
@@ -70,9 +77,69 @@ _DIGEST = re.compile(r"[0-9a-f]{8}")
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
-def header_line(convention_id: str) -> str:
+def header_line(convention_id: str, version: int = FORMAT_VERSION) -> str:
     """The first line of every ledger file."""
-    return f"{HEADER_PREFIX}{FORMAT_VERSION} convention={convention_id}"
+    return f"{HEADER_PREFIX}{version} convention={convention_id}"
+
+
+# --------------------------------------------------------------------------------------
+# Version 2: a checksum ends every line, a block marks lines written together
+# --------------------------------------------------------------------------------------
+
+CRC_KEY = " crc="
+"""What ends every entry line of a version 2 ledger: ``crc=`` and the CRC-32 of the line's
+UTF-8 bytes before it, 8 lowercase hexadecimal digits.  A line cut anywhere lacks it (or no
+longer matches it), so a cut line never reads as an entry."""
+_SUFFIX = len(CRC_KEY) + 8
+BLOCK_KEY = " block="
+"""Written before the checksum on the first line of several appended at once (an import):
+``block=N``, the N lines of that one write.  A ledger ending before the N-th line of its
+last block holds a write that was interrupted: none of the block counts."""
+_BLOCK_TAIL = len(BLOCK_KEY) + 10
+_HEX8 = re.compile(r"[0-9a-f]{8}")
+
+
+def checksum(body: str) -> str:
+    """The 8 hexadecimal digits a version 2 line carries after ``crc=``."""
+    return f"{zlib.crc32(body.encode('utf-8')):08x}"
+
+
+def sealed_line(body: str, block: int = 0) -> str:
+    """The file line (without its newline) of a canonical entry line ``body``: with
+    ``block=N`` when it opens a block of N lines, then its checksum."""
+    if block > 1:
+        body = f"{body}{BLOCK_KEY}{block}"
+    return f"{body}{CRC_KEY}{checksum(body)}"
+
+
+def file_lines(bodies: list[str]) -> list[str]:
+    """The lines one write appends: each with its checksum, the first opening a block when
+    there are several."""
+    count = len(bodies)
+    return [sealed_line(body, count if index == 0 else 0) for index, body in enumerate(bodies)]
+
+
+def split_suffix(text: str) -> tuple[str, int, str | None]:
+    """A version 2 line's entry text, the size of the block it opens (0: none) and, when its
+    checksum is missing or does not match, why (else None).  A line without its checksum is
+    all entry text; one whose checksum does not match is still read, so that what changed in
+    it can be said too."""
+    if text[-_SUFFIX:-8] != CRC_KEY or _HEX8.fullmatch(text, len(text) - 8) is None:
+        return text, 0, _("the line does not end with its checksum (expected crc= and 8 hexadecimal digits: the "
+                          "line was cut by an interrupted write, or written by hand)")
+    body = text[:-_SUFFIX]
+    why = None
+    if checksum(body) != text[-8:]:
+        why = _("the line does not match its checksum crc={crc} (it was changed after it was written, or "
+                "damaged): entries are never edited; restore the line as it was and record a correction").format(
+            crc=text[-8:])
+    at = body.rfind(BLOCK_KEY, max(0, len(body) - _BLOCK_TAIL))
+    if at < 0:
+        return body, 0, why
+    count = body[at + len(BLOCK_KEY):]
+    if not count.isdigit() or not count.isascii() or count[0] == "0" or len(count) > 9:
+        return body, 0, why
+    return body[:at], int(count), why
 
 
 # --------------------------------------------------------------------------------------
@@ -432,13 +499,17 @@ class LedgerFile:
         path: the file as named by the user.
         entries: the entries that parse, in file order — filled by :func:`read_ledger` and
             :func:`parse_ledger_bytes` only; :class:`LedgerReader` streams them instead.
-        problems: unreadable lines, header problems, a torn last line.
+        problems: unreadable lines, header problems, a torn last line or block.
         exists: False when the file does not exist yet (an empty ledger).
         convention_id: the convention named in the header, if any.
         torn: (line number, byte offset where it starts) of a torn last line, if any.
-        size: the file's size in bytes.
+        torn_block: (line number where it starts, lines it announces, lines found) of a
+            last block the file ends before completing, if any.
+        size: the bytes read (the file's size when the read began).
         has_header: whether the first line is a ledger header.
+        version: the format version its header names (None: no header this version reads).
         lines: complete lines read (each ends with a newline).
+        stopped: the line at which reading stopped after :data:`MAX_PROBLEMS` problems.
     """
 
     path: str
@@ -447,9 +518,12 @@ class LedgerFile:
     exists: bool = True
     convention_id: str | None = None
     torn: tuple[int, int] | None = None
+    torn_block: tuple[int, int, int] | None = None
     size: int = 0
     has_header: bool = False
+    version: int | None = None
     lines: int = 0
+    stopped: int | None = None
 
 
 @contextlib.contextmanager
@@ -468,6 +542,16 @@ def bulk() -> Iterator[None]:
 
 BLOCK = 1 << 22
 """Bytes read (and decoded) at a time: the file is never held whole, as bytes or text."""
+MAX_PROBLEMS = 1_000
+"""Unreadable lines after which a reader stops: a file with so many is not a ledger (a file
+of NUL bytes, a binary named by mistake), and reading on would only pile up messages."""
+_MAX_RAW_LINE = MAX_SEAL_LINE * 4 + 1
+"""Bytes beyond which a line is refused without being read whole (UTF-8 takes at most 4
+bytes a character)."""
+_SPARSE = b"\n\n\n\n"
+"""Four line feeds in a row: a block with them is read by its non-blank lines only (a ledger
+of blank lines is read at the speed of a byte search)."""
+_NONBLANK = re.compile(r"[^\n]+")
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -479,11 +563,13 @@ PROGRESS: contextvars.ContextVar[Progress | None] = contextvars.ContextVar("prog
 it once per block of about 4 MB, so it costs nothing on small files."""
 
 
-def _fd_blocks(fd: int, size: int | None = None) -> Iterator[bytes]:
+def _fd_blocks(fd: int, limit: int, size: int | None = None) -> Iterator[bytes]:
+    """The bytes of ``fd`` up to ``limit`` (its size when the read began: what a concurrent
+    writer appends meanwhile is not read), a block at a time."""
     size = size or BLOCK
     offset = 0
-    while True:
-        chunk = os.pread(fd, size, offset)
+    while offset < limit:
+        chunk = os.pread(fd, min(size, limit - offset), offset)
         if not chunk:
             return
         offset += len(chunk)
@@ -501,14 +587,17 @@ _SEAL_LINE = re.compile(rb"(?m)^\d{4}-\d\d-\d\d seal ")
 
 class LedgerReader:
     """The entries of a ledger, streamed in file order from an open descriptor (None: no
-    file, an empty ledger), a block of about 4 MB at a time.
+    file, an empty ledger), a block of about 4 MB at a time, up to the size the file had
+    when the reader was made.
 
     Iterating yields each entry that parses; everything else — a byte-order mark, a missing
     or unsupported header, CR LF endings, invalid UTF-8, raw control characters, a line
-    that breaks the grammar, a torn last line — is appended to ``info.problems`` with its
-    line and column.  Right after an entry is yielded, ``text`` is its line when that line
-    is canonical (exactly as :func:`format_entry` writes it), else None: a seal's digest
-    can then hash it without formatting the entry again.
+    that breaks the grammar or (version 2) whose checksum is missing or wrong, a line too
+    long to be one, a torn last line, a last block the file ends inside — is appended to
+    ``info.problems`` with its line and column.  Right after an entry is yielded, ``text``
+    is its line (without its checksum) when that line is canonical (exactly as
+    :func:`format_entry` writes it), else None: a seal's digest can then hash it without
+    formatting the entry again.  Reading stops after :data:`MAX_PROBLEMS` problems.
     """
 
     def __init__(self, fd: int | None, shown: str, *, data: bytes | None = None):
@@ -518,11 +607,13 @@ class LedgerReader:
         self._data = data
         self._progress = PROGRESS.get()
         self._total = len(data) if data is not None else os.fstat(fd).st_size if fd is not None else 0
+        self._block_left = 0
+        self._block_start = (0, 0)
 
     def _blocks(self) -> Iterator[bytes]:
         if self._data is not None:
             return bytes_blocks(self._data)
-        return _fd_blocks(self._fd) if self._fd is not None else iter(())
+        return _fd_blocks(self._fd, self._total) if self._fd is not None else iter(())
 
     def seal_lines(self) -> int:
         """How many lines look like seals (a fast scan of the file, no parsing): a reader of
@@ -535,83 +626,194 @@ class LedgerReader:
             if b" seal " in block[:cut]:
                 count += len(_SEAL_LINE.findall(block, 0, cut))
             carry = block[cut:]
+            if len(carry) > _MAX_RAW_LINE:
+                carry = b""
         return count
 
-    def __iter__(self) -> Iterator[Entry]:
+    def _lines(self) -> Iterator[tuple[int, str | bytes]]:
+        """(line number, text) of every complete line after nothing but the header was
+        checked, in order; blank lines may be left out.  Bytes when a line is not UTF-8.
+        Sets ``info.size``, ``info.lines`` and, for a last line without its newline,
+        ``info.torn``; a line longer than :data:`_MAX_RAW_LINE` bytes is reported and
+        skipped without ever being held whole."""
         info = self.info
-        blocks = self._blocks()
         shown = info.path
-        problems = info.problems
-        fast_parse = _parse_canonical_line
         lineno = 0
         carry = b""
         first = True
-        for chunk in blocks:
+        skipping = False  # inside a line too long to hold, until its newline
+        skipped_from = 0
+        consumed = 0  # bytes before the current chunk
+        for chunk in self._blocks():
             info.size += len(chunk)
             if self._progress is not None:
                 self._progress(info.size, self._total, shown, "bytes")
+            if skipping:
+                newline = chunk.find(b"\n")
+                consumed += len(chunk)
+                if newline < 0:
+                    continue
+                skipping = False
+                chunk = chunk[newline + 1:]
+                consumed -= len(chunk)
             block = carry + chunk if carry else chunk
             cut = block.rfind(b"\n") + 1
             if not cut:
+                if len(block) > _MAX_RAW_LINE:
+                    lineno += 1
+                    skipped_from = consumed - len(carry)
+                    self._overlong(lineno)
+                    skipping, carry = True, b""
+                    consumed += len(chunk)
+                    continue
                 carry = block
+                consumed += len(chunk)
                 continue
             if first:
                 first = False
                 if block.startswith(_BOM):
                     self._bom()
                     block, cut = block[3:], cut - 3
+            start_lineno = lineno
+            consumed += len(chunk)
             carry = block[cut:]
-            try:
-                texts: list[str] | list[bytes] = block[:cut - 1].decode("utf-8").split("\n")
-            except UnicodeDecodeError:
-                texts = block[:cut - 1].split(b"\n")
+            body = block[:cut - 1]
             del block
+            try:
+                text: str | None = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            if text is not None and _SPARSE in body:
+                at = 0
+                for match in _NONBLANK.finditer(text):
+                    lineno += text.count("\n", at, match.start()) + 1
+                    at = match.end()
+                    yield lineno, match.group()
+                lineno = start_lineno + text.count("\n") + 1
+                continue
+            texts: list[str] | list[bytes] = text.split("\n") if text is not None else body.split(b"\n")
+            del text, body
             for raw in texts:
                 lineno += 1
-                if isinstance(raw, bytes):
-                    try:
-                        text = raw.decode("utf-8")
-                    except UnicodeDecodeError as exc:
-                        problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR, "ledger-encoding",
-                                                _("invalid UTF-8 byte 0x{byte} (expected UTF-8 text)").format(
-                                                    byte=f"{raw[exc.start]:02x}")))
-                        continue
-                else:
-                    text = raw
-                if lineno == 1:
-                    if text.endswith("\r"):
-                        problems.append(Problem(shown, 1, len(text.encode("utf-8")), Severity.ERROR, "ledger-crlf",
-                                                _("line ends with CR LF (expected LF line endings)")))
-                        text = text[:-1]
-                    if not self._header(text):
-                        info.lines = lineno
-                        return
-                    continue
-                if len(text) <= MAX_LINE:  # a canonical line is printable by construction
-                    entry = fast_parse(text, lineno)
-                    if entry is not None:
-                        self.text = text
-                        yield entry
-                        continue
-                entry = self._slow(text, lineno)
-                if entry is not None:
-                    self.text = None
-                    yield entry
+                yield lineno, raw
         info.lines = lineno
         if first and carry.startswith(_BOM):
             self._bom()
             carry = carry[3:]
-        if carry:
+        if skipping:
+            info.torn = (lineno, skipped_from)
+        elif carry:
             lineno += 1
-            offset = info.size - len(carry)
-            info.torn = (lineno, offset)
-            problems.append(Problem(
+            prefix = HEADER_PREFIX.encode("ascii")
+            if lineno == 1 and not (carry.startswith(prefix) or prefix.startswith(carry)):
+                self._header("")  # one line, without a newline, that is no header: not a ledger
+                return
+            info.torn = (lineno, info.size - len(carry))
+            info.problems.append(Problem(
                 shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
                 ngettext("the last line is incomplete (no newline: a write was interrupted); run `delegation "
                          "check --repair` to move its {count} bytes to a side file",
                          "the last line is incomplete (no newline: a write was interrupted); run `delegation "
                          "check --repair` to move its {count} bytes to a side file", len(carry)).format(
                     count=len(carry))))
+
+    def _overlong(self, lineno: int) -> None:
+        self.info.problems.append(Problem(
+            self.info.path, lineno, 1, Severity.ERROR, "ledger-line-too-long",
+            _("line is longer than {max} bytes: not a ledger line (it was not read whole)").format(
+                max=_MAX_RAW_LINE)))
+
+    def __iter__(self) -> Iterator[Entry]:
+        info = self.info
+        shown = info.path
+        problems = info.problems
+        fast_parse = _parse_canonical_line
+        v2 = False
+        header = False
+        for lineno, raw in self._lines():
+            if len(problems) >= MAX_PROBLEMS:
+                self._stop(lineno)
+                return
+            if not header and lineno != 1:  # the first line was blank, or too long to read
+                self._header("")
+                return
+            if isinstance(raw, bytes):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    problems.append(Problem(shown, lineno, exc.start + 1, Severity.ERROR, "ledger-encoding",
+                                            _("invalid UTF-8 byte 0x{byte} (expected UTF-8 text)").format(
+                                                byte=f"{raw[exc.start]:02x}")))
+                    continue
+            else:
+                text = raw
+            if lineno == 1:
+                if text.endswith("\r"):
+                    problems.append(Problem(shown, 1, len(text.encode("utf-8")), Severity.ERROR, "ledger-crlf",
+                                            _("line ends with CR LF (expected LF line endings)")))
+                    text = text[:-1]
+                if not self._header(text):
+                    return
+                header = True
+                v2 = info.version == 2
+                continue
+            if v2:
+                if text.endswith("\r"):
+                    problems.append(Problem(shown, lineno, len(text.encode("utf-8")), Severity.ERROR,
+                                            "ledger-crlf", _("line ends with CR LF (expected LF line endings)")))
+                    text = text[:-1]
+                if not text or text[0] == "#":
+                    self._slow(text, lineno)  # a comment or a blank line: no checksum
+                    continue
+                whole = len(text)
+                text, opens, why = split_suffix(text)
+                self._count_block(lineno, opens)
+                if why is not None:  # the column of crc=, when there is one
+                    problems.append(Problem(shown, lineno, whole - 11 if len(text) < whole else None, Severity.ERROR,
+                                            "ledger-checksum", why))
+            if len(text) <= MAX_LINE:  # a canonical line is printable by construction
+                entry = fast_parse(text, lineno)
+                if entry is not None:
+                    self.text = text
+                    yield entry
+                    continue
+            entry = self._slow(text, lineno)
+            if entry is not None:
+                self.text = None
+                yield entry
+        if self._block_left > 0:
+            line, count = self._block_start
+            found = count - self._block_left
+            info.torn_block = (line, count, found)
+            problems.append(Problem(
+                shown, line, None, Severity.ERROR, "ledger-torn-block",
+                ngettext("the block of {count} lines written together from this line ends after {found} line "
+                         "(a write was interrupted, none of it counts); run `delegation check --repair` to move "
+                         "the block to a side file",
+                         "the block of {count} lines written together from this line ends after {found} lines "
+                         "(a write was interrupted, none of it counts); run `delegation check --repair` to move "
+                         "the block to a side file", found).format(count=count, found=found)))
+
+    def _count_block(self, lineno: int, opens: int) -> None:
+        """Follow the blocks of a version 2 file: a line opening a block of N announces N - 1
+        more lines; one opening a block inside another is an error."""
+        if opens:
+            if self._block_left > 0:
+                self.info.problems.append(Problem(
+                    self.info.path, lineno, None, Severity.ERROR, "ledger-block",
+                    _("a block starts here inside the block of {count} lines that starts on line {line}").format(
+                        count=self._block_start[1], line=self._block_start[0])))
+            self._block_left = opens - 1
+            self._block_start = (lineno, opens)
+        elif self._block_left > 0:
+            self._block_left -= 1
+
+    def _stop(self, lineno: int) -> None:
+        self.info.stopped = lineno
+        self.info.problems.append(Problem(
+            self.info.path, lineno, None, Severity.ERROR, "ledger-too-many-problems",
+            _("{count} problems found: reading stopped here (a file with so many is not a ledger; is it the "
+              "right file?)").format(count=MAX_PROBLEMS)))
 
     def _bom(self) -> None:
         self.info.problems.append(Problem(self.info.path, 1, 1, Severity.ERROR, "ledger-bom",
@@ -623,13 +825,14 @@ class LedgerReader:
         info = self.info
         if text.startswith(HEADER_PREFIX):
             version, __, rest = text[len(HEADER_PREFIX):].partition(" ")
-            if version != str(FORMAT_VERSION):
+            if version not in {str(v) for v in READ_VERSIONS}:
                 info.problems.append(Problem(
                     info.path, 1, len(HEADER_PREFIX) + 1, Severity.ERROR, "ledger-version",
-                    _("ledger format version {version} is not supported (expected {expected})").format(
-                        version=repr(version), expected=FORMAT_VERSION)))
+                    _("ledger format version {version} is not supported (expected one of: {expected})").format(
+                        version=repr(version), expected=", ".join(map(str, READ_VERSIONS)))))
                 return False
             info.has_header = True
+            info.version = int(version)
             if rest.startswith("convention="):
                 info.convention_id = rest[len("convention="):].strip()
             return True
@@ -689,11 +892,15 @@ def read_ledger(path: Path) -> LedgerFile:
 
 @contextlib.contextmanager
 def opened_for_reading(path: Path) -> Iterator[int | None]:
-    """An open descriptor on a ledger to read without the lock, None if it does not exist.
+    """An open descriptor on a ledger to read, under a shared lock, None if it does not exist.
 
     Nothing is read before the file is known to be a ledger file (:func:`_require_ledger_file`):
     it is opened without blocking, so that a named pipe opens at once, and refused (exit 2)
-    unless it is a regular file of at most :data:`MAX_LEDGER_BYTES`."""
+    unless it is a regular file of at most :data:`MAX_LEDGER_BYTES`.  The shared lock waits
+    for a writer (``commit``, ``import``, ``close``, ``check --repair``, ``migrate``) to finish,
+    so that a reader never sees half of what it appends or cuts; readers do not wait for
+    each other.  Where the file system has no locks, the reader still reads only up to the
+    size the file had when it began (:class:`LedgerReader`)."""
     shown = str(path)
     try:
         fd = os.open(path, _PROBE_FLAGS)
@@ -704,6 +911,8 @@ def opened_for_reading(path: Path) -> Iterator[int | None]:
         raise _unopenable(path, exc) from None
     try:
         _require_ledger_file(fd, shown)
+        with contextlib.suppress(OSError):  # no locks on this file system: read up to the size at the start
+            fcntl.flock(fd, fcntl.LOCK_SH)
         yield fd
     finally:
         os.close(fd)
@@ -743,7 +952,12 @@ def _require_ledger_file(fd: int, shown: str) -> None:
         raise fail(_("file is {size} bytes, too large for a ledger (at most {max})").format(
                    size=st.st_size, max=MAX_LEDGER_BYTES),
                    code="file-too-large", path=shown)
-    if st.st_size == 0 and os.pread(fd, 1, 0):
+    try:
+        contents = st.st_size == 0 and os.pread(fd, 1, 0)
+    except OSError as exc:
+        raise fail(_("cannot read: {reason}").format(reason=exc.strerror), code="file-unreadable",
+                   path=shown) from None
+    if contents:
         raise fail(_("reports a size of 0 bytes but has contents: a kernel pseudo-file (such as /proc/...), "
                      "not a ledger file"), code="file-pseudo", path=shown)
 
@@ -783,9 +997,14 @@ class LockedLedger:
         self.fd = fd
         self.appended = False
 
-    def append(self, lines: list[str], *, header: str | None = None) -> None:
-        """Append complete lines in one write, then fsync; roll back on failure."""
-        text = "".join(f"{line}\n" for line in ([header] if header else []) + lines)
+    def append(self, bodies: list[str], *, header: str | None = None) -> None:
+        """Append entry lines (as :func:`format_entry` writes them) in one write, each with
+        its checksum, several as one block (:func:`file_lines`), then fsync; roll back on
+        failure.  ``header`` starts a new file; an existing one must be of the current
+        format version (a version 1 ledger is migrated first)."""
+        if header is None:
+            _require_current_version(self.fd, str(self.path))
+        text = "".join(f"{line}\n" for line in ([header] if header else []) + file_lines(bodies))
         data = text.encode("utf-8")
         before = os.fstat(self.fd).st_size
         try:
@@ -900,9 +1119,34 @@ def _require_header(fd: int, shown: str) -> None:
     ], ExitCode.PROBLEMS)
 
 
+def version_of(fd: int) -> int | None:
+    """The format version a ledger's header names (only the first bytes are read), None when
+    its first bytes are no header."""
+    head = os.pread(fd, len(_BOM) + len(HEADER_PREFIX) + 12, 0).removeprefix(_BOM)
+    if not head.startswith(HEADER_PREFIX.encode("ascii")):
+        return None
+    version = head[len(HEADER_PREFIX):].split(b" ", 1)[0].split(b"\n", 1)[0]
+    return int(version) if version.isdigit() and len(version) < 6 else None
+
+
+def old_version_refusal(shown: str, version: int) -> Problem:
+    """Why nothing is appended to a ledger of an earlier format version."""
+    return Problem(shown, 1, None, Severity.ERROR, "ledger-old-version",
+                   _("this ledger is in format version {version}, which is read but no longer written (its lines "
+                     "carry no checksum); run `delegation migrate` to convert it to version {current}, every entry "
+                     "and seal kept as it is").format(version=version, current=FORMAT_VERSION))
+
+
+def _require_current_version(fd: int, shown: str) -> None:
+    version = version_of(fd)
+    if version is not None and version != FORMAT_VERSION:
+        raise DelegationError([old_version_refusal(shown, version)], ExitCode.PROBLEMS)
+
+
 T = TypeVar("T")
 Writer = Callable[[list[str]], None]
-"""Appends complete lines to a ledger held under its lock."""
+"""Appends entry lines (as :func:`format_entry` writes them) to a ledger held under its lock,
+in one write: each line with its checksum, several as one block."""
 
 
 def with_ledger(path: Path, header: str, *, dry_run: bool, work: Callable[[int | None, Writer | None], T]) -> T:
@@ -925,10 +1169,16 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` all at once: written to a temporary file beside it,
     fsynced, renamed over it, the folder fsynced.  A reader sees the old file or the new,
     never a part; on failure the old one is left as it was."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    import tempfile  # only the commands that write a whole file need it
+
+    temporary: Path | None = None
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        # A new name, created exclusively and never through a link (``mkstemp``): a link
+        # planted in a shared folder at a predictable name cannot turn the write elsewhere.
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        temporary = Path(name)
         try:
+            os.fchmod(fd, 0o644)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
@@ -938,8 +1188,9 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.replace(temporary, path)
         _fsync_dir(path.parent)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
         raise fail(_("cannot write: {reason}").format(reason=exc.strerror), code="write-failed", path=str(path),
                    exit_code=ExitCode.WRITE_FAILED) from None
 
@@ -960,15 +1211,24 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def repair(path: Path, now: dt.datetime, convention_id: str) -> str | None:
-    """Make whole a ledger of convention ``convention_id`` whose last line lacks its newline;
-    return what was done, or None when there is nothing to repair (or no file).
+    """Make whole a ledger of convention ``convention_id`` that a write interrupted (a crash, a
+    kill, a power loss); return what was done, or None when there is nothing to repair (or no
+    file).
 
     Only a file whose first line is this convention's header is touched: anything else (a
     YAML file, an image, another convention's ledger) is refused (exit 1), unchanged, and so
-    is what is not a regular file (exit 2).  A last line that lacks only its final newline
-    but reads as a complete entry (:func:`parse_line`) is kept: the newline is appended and
-    fsynced.  A truly partial line is moved to ``<ledger>.torn-YYYYMMDDTHHMMSS`` and the
-    ledger cut back to its last complete line.  Nothing else is ever changed."""
+    is what is not a regular file (exit 2).  What an interrupted write leaves is moved to
+    ``<ledger>.torn-YYYYMMDDTHHMMSS`` (fsynced) and the ledger cut back before it:
+
+    * a last block the file ends inside (version 2: ``block=N`` with fewer than N lines
+      after it) is moved whole, so that a killed import leaves all its rows or none;
+    * a last line without its newline is moved — unless, in a version 2 ledger, its checksum
+      proves it whole (only the newline is missing) and it completes what it belongs to:
+      then the newline is added.  A version 1 line has no checksum: a cut line could read as
+      a different entry, so it is always moved (it was never acknowledged: every write ends
+      with its newline before it is).
+
+    Nothing else is ever changed: lines before the interrupted write stay byte for byte."""
     if not path.exists():
         return None
     shown = str(path)
@@ -981,30 +1241,160 @@ def repair(path: Path, now: dt.datetime, convention_id: str) -> str | None:
         end = head.find(b"\n")
         first = head[:end] if end >= 0 else head if len(head) == size else b"\n"
         first = first.removeprefix(_BOM)
-        expected = header_line(convention_id)
         whole_header = _header_of(first) == convention_id
-        torn_header = end < 0 and first.startswith(HEADER_PREFIX.encode("ascii")) \
-            and expected.encode("utf-8").startswith(first)
+        torn_header = end < 0 and first.startswith(HEADER_PREFIX.encode("ascii")) and any(
+            header_line(convention_id, version).encode("utf-8").startswith(first) for version in READ_VERSIONS)
         if not whole_header and not torn_header:
             raise _not_this_ledger(first, convention_id, shown)
         state = scan(fd, shown)
-        if state.torn is None:
-            return None
-        lineno, offset = state.torn
         if end < 0 and whole_header:
             _append_newline(fd, shown)
             return _("{path}:1: kept the header line, which lacked only its final newline; the newline was "
                      "added").format(path=shown)
-        entry = None if end < 0 else _complete_entry(fd, offset, size - offset, lineno)
-        if entry is not None:
+        whole = None
+        if state.torn is not None and end >= 0 and state.version == FORMAT_VERSION:
+            whole = _whole_line(fd, state.torn[1], size - state.torn[1], state.torn[0])
+        if state.torn_block is not None:
+            line, count, found = state.torn_block
+            if whole is not None and whole[1] == 0 and found + 1 == count:
+                _append_newline(fd, shown)
+                return _("{path}:{line}: kept the last line, a complete {kind} ({id}) that lacked only its final "
+                         "newline and completes its block; the newline was added").format(
+                    path=shown, line=state.torn[0] if state.torn else line, kind=whole[0].kind, id=whole[0].id)
+            offset = _offset_of_line(fd, line, size)
+            lines = found + (1 if state.torn is not None else 0)
+            side = _move_aside(path, fd, offset, size, now)
+            return ngettext("{path}:{line}: moved the interrupted block ({count} line of the {announced} it "
+                            "announces, {bytes} bytes) to {side}; none of its entries counts",
+                            "{path}:{line}: moved the interrupted block ({count} lines of the {announced} it "
+                            "announces, {bytes} bytes) to {side}; none of its entries counts", lines).format(
+                path=shown, line=line, count=lines, announced=count, bytes=size - offset, side=side)
+        if state.torn is None:
+            return None
+        lineno, offset = state.torn
+        if whole is not None and whole[1] <= 1:
             _append_newline(fd, shown)
             return _("{path}:{line}: kept the last line, a complete {kind} ({id}) that lacked only its final "
-                     "newline; the newline was added").format(path=shown, line=lineno, kind=entry.kind, id=entry.id)
+                     "newline; the newline was added").format(path=shown, line=lineno, kind=whole[0].kind,
+                                                              id=whole[0].id)
         moved = size - offset
         side = _move_aside(path, fd, offset, size, now)
         return ngettext("{path}:{line}: moved the incomplete last line ({count} bytes) to {side}",
                         "{path}:{line}: moved the incomplete last line ({count} bytes) to {side}", moved).format(
             path=shown, line=lineno, count=moved, side=side)
+
+
+def _offset_of_line(fd: int, line: int, size: int) -> int:
+    """The byte offset at which line ``line`` (1-based) of the file starts."""
+    offset = 0
+    left = line - 1
+    for chunk in _fd_blocks(fd, size):
+        newlines = chunk.count(b"\n")
+        if newlines < left:
+            left -= newlines
+            offset += len(chunk)
+            continue
+        at = -1
+        for __ in range(left):
+            at = chunk.index(b"\n", at + 1)
+        return offset + at + 1
+    return size
+
+
+def upgraded_lines(lines: Iterable[str], convention_id: str) -> Iterator[str]:
+    """A version 1 ledger's lines (without their newlines) as version 2 writes them, line for
+    line: the header names version 2, each entry is written canonically with its checksum
+    (:func:`sealed_line`), comments and blank lines stay as they are.  Raises
+    :class:`LineError` on a line that does not read."""
+    for lineno, text in enumerate(lines, 1):
+        if lineno == 1:
+            yield header_line(convention_id)
+        elif not text or text[0] == "#" or text.isspace():
+            yield text
+        else:
+            yield sealed_line(format_entry(parse_line(text, lineno)))
+
+
+def migrate(locked: LockedLedger, convention_id: str, now: dt.datetime, *, dry_run: bool) -> tuple[int, Path | None]:
+    """Rewrite the version 1 ledger held by ``locked`` in version 2, line for line (its line
+    numbers, entries and seals unchanged: seals hash the entries' canonical text, never the
+    checksums); return the entry lines written and where the version 1 file was kept.
+
+    The new file is written beside the ledger (created exclusively, fsynced), read back and
+    compared entry by entry with the old one, then renamed over it; the old file stays as
+    ``<ledger>.v1-YYYYMMDDTHHMMSS``.  With ``dry_run`` the comparison is made and nothing is
+    kept.  The caller has checked the ledger has no error."""
+    import tempfile  # only migrate and the whole-file writers need it
+
+    path, fd = locked.path, locked.fd
+    size = os.fstat(fd).st_size
+    out, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
+    try:
+        os.fchmod(out, os.fstat(fd).st_mode & 0o777)
+        count = 0
+        pending: list[str] = []
+        for line in upgraded_lines(_text_lines(fd, size), convention_id):
+            count += "crc=" in line[-13:]
+            pending.append(line)
+            if len(pending) >= 10_000:
+                _write_all(out, "".join(f"{t}\n" for t in pending).encode("utf-8"))
+                pending.clear()
+        _write_all(out, "".join(f"{t}\n" for t in pending).encode("utf-8"))
+        os.fsync(out)
+        _same_entries(fd, size, out, str(path))
+        if dry_run:
+            return count, None
+        backup = _free_name(path, f"{path.name}.v1-{now.strftime('%Y%m%dT%H%M%S')}")
+        os.link(path, backup)
+        os.replace(temporary, path)
+        _fsync_dir(path.parent)
+        locked.appended = True
+        return count, backup
+    finally:
+        os.close(out)
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _text_lines(fd: int, size: int) -> Iterator[str]:
+    """The lines of a ledger that reads without error (no line is torn), without newlines."""
+    carry = b""
+    for chunk in _fd_blocks(fd, size):
+        block = carry + chunk
+        cut = block.rfind(b"\n") + 1
+        carry = block[cut:]
+        yield from block[:cut - 1].decode("utf-8").split("\n") if cut else ()
+
+
+def _same_entries(fd: int, size: int, out: int, shown: str) -> None:
+    """Refuse (and write nothing) unless the file on ``out`` reads without a problem and gives
+    exactly the entries of the one on ``fd``, line for line."""
+    old, new = LedgerReader(fd, shown), LedgerReader(out, shown)
+    for before, after in itertools.zip_longest(old, new):
+        if before != after:  # pragma: no cover - upgraded_lines writes each entry as it reads it
+            line = before.line if before is not None else after.line if after is not None else 0
+            raise fail(_("line {line} would not read back the same; nothing was changed").format(line=line),
+                       code="migrate-failed", path=shown, exit_code=ExitCode.PROBLEMS)
+    if new.info.problems or new.info.lines != old.info.lines:  # pragma: no cover - as above
+        raise fail(_("the converted ledger would not read back the same; nothing was changed"),
+                   code="migrate-failed", path=shown, exit_code=ExitCode.PROBLEMS)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _free_name(path: Path, stem: str) -> Path:
+    """``stem`` beside ``path``, or ``stem-2``, ``stem-3``... when it is taken."""
+    candidate = path.with_name(stem)
+    attempt = 2
+    while os.path.lexists(candidate):
+        candidate = path.with_name(f"{stem}-{attempt}")
+        attempt += 1
+    return candidate
 
 
 _HEADER_PROBE = 4096
@@ -1021,7 +1411,7 @@ def _header_of(first: bytes) -> str | None:
     if not text.startswith(HEADER_PREFIX):
         return None
     version, __, rest = text[len(HEADER_PREFIX):].partition(" ")
-    if version != str(FORMAT_VERSION) or not rest.startswith("convention="):
+    if version not in {str(v) for v in READ_VERSIONS} or not rest.startswith("convention="):
         return None
     return rest[len("convention="):].strip()
 
@@ -1039,19 +1429,20 @@ def _not_this_ledger(first: bytes, convention_id: str, shown: str) -> Delegation
                 path=shown, line=1, exit_code=ExitCode.PROBLEMS)
 
 
-def _complete_entry(fd: int, offset: int, length: int, lineno: int) -> Entry | None:
-    """The last line (from ``offset``, without a newline) if it reads as a complete entry."""
-    if length > MAX_SEAL_LINE:
+def _whole_line(fd: int, offset: int, length: int, lineno: int) -> tuple[Entry, int] | None:
+    """The last line of a version 2 ledger (from ``offset``, without a newline) with the size
+    of the block it opens, if its checksum proves it whole and it reads as an entry."""
+    if length > MAX_SEAL_LINE + 64:
         return None
     try:
         text = os.pread(fd, length, offset).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text or text[0] == "#" or text.isspace() or any(
-            unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text if not c.isprintable()):
+    body, opens, why = split_suffix(text)
+    if why is not None or _raw_forbidden(body) is not None:
         return None
     try:
-        return parse_line(text, lineno)
+        return parse_line(body, lineno), opens
     except LineError:
         return None
 
@@ -1072,8 +1463,17 @@ def _append_newline(fd: int, shown: str) -> None:
 
 def _move_aside(path: Path, fd: int, offset: int, size: int, now: dt.datetime) -> Path:
     """Copy the bytes from ``offset`` to a new side file (fsynced), then cut the ledger there."""
-    side = path.with_name(f"{path.name}.torn-{now.strftime('%Y%m%dT%H%M%S')}")
-    out = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    stem = f"{path.name}.torn-{now.strftime('%Y%m%dT%H%M%S')}"
+    side = path.with_name(stem)
+    for attempt in range(2, 1000):  # two repairs within a second each get their own side file
+        try:
+            out = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            break
+        except FileExistsError:
+            side = path.with_name(f"{stem}-{attempt}")
+    else:  # pragma: no cover - a thousand side files in one second
+        raise fail(_("cannot write: {reason}").format(reason=os.strerror(17)), code="write-failed",
+                   path=str(side), exit_code=ExitCode.WRITE_FAILED)
     try:
         at = offset
         while at < size:

@@ -58,3 +58,16 @@ class ImportResult:
     warnings: list[Problem] = field(default_factory=list)
     written: bool = False
     """False for a dry run."""
+
+
+@dataclass
+class Migration:
+    """What ``delegation migrate`` did (or would do, with ``--dry-run``)."""
+
+    ledger: Path
+    version: int
+    """The format version the ledger was in."""
+    entries: int = 0
+    """Entry lines written with their checksum."""
+    backup: Path | None = None
+    """Where the file in its former version was kept; None for a dry run or nothing to do."""

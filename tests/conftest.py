@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import textwrap
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,30 @@ def eur(text: str) -> str:
     """Write French amounts in tests readably: ``eur('125 000,00 €')`` puts U+202F between
     groups and U+00A0 before the sign, as the program does."""
     return text.replace(" €", f"{NBSP}€").replace(" ", NNBSP).replace(f"{NNBSP}{NBSP}", f"{NBSP}")
+
+
+def with_checksums(text: str) -> str:
+    """A ledger written by hand without checksums (any header version), as version 2 of the
+    format stores it: the header names version 2 and every entry line ends with ``crc=`` and
+    the CRC-32 of its UTF-8 bytes (comments and blank lines stay as they are).  Written here
+    from the format's definition, not with the program's own function."""
+    lines = text.split("\n")
+    out = []
+    for number, line in enumerate(lines):
+        if number == 0 and line.startswith("# delegation-ledger v"):
+            out.append("# delegation-ledger v2 " + line.split(" ", 3)[3])
+        elif not line or line.startswith("#") or (number == len(lines) - 1):
+            out.append(line)
+        else:
+            out.append(f"{line} crc={zlib.crc32(line.encode('utf-8')):08x}")
+    return "\n".join(out)
+
+
+def forged(text: str) -> str:
+    """A version 2 ledger edited by hand, with every entry line's checksum recomputed — what a
+    forger who knows the format writes: only the seals can then tell what changed."""
+    bare = "\n".join(line[:-13] if line[-13:-8] == " crc=" else line for line in text.split("\n"))
+    return with_checksums(bare)
 
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:

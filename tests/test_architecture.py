@@ -8,7 +8,7 @@ from .conftest import ROOT
 
 LAYERS = (
     ("i18n",),
-    ("errors",),
+    ("errors", "output"),
     ("money",),
     ("model", "entries"),
     ("convention", "ledger"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -72,10 +73,12 @@ def test_commit_records_and_shows_availability(mini: Cli) -> None:
         f"  envelope {eur('1 000,00 €')} committed {eur('150,00 €')} available {eur('850,00 €')}\n")
     assert result.stderr == ""
     lines = LEDGER.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "# delegation-ledger v1 convention=mini"
+    assert lines[0] == "# delegation-ledger v2 convention=mini"
+    body, crc = lines[1].rsplit(" crc=", 1)
     assert re.fullmatch(
         rf"2021-03-01 commitment {cid} alpha 150\.00 ref=BC-1 marche=dev prestation=devops "
-        r"at=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by=alice \"Étude\"", lines[1])
+        r"at=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by=alice \"Étude\"", body)
+    assert crc == f"{zlib.crc32(body.encode('utf-8')):08x}"
     assert len(lines) == 2
 
 
@@ -265,7 +268,7 @@ def test_refusal_on_a_new_ledger_leaves_no_file(mini: Cli, tmp_path: Path) -> No
     assert r.exit_code == 1
     assert not (tmp_path / "books").exists()
     ok(mini("commit", "--team", "alpha", "100", "--date", "2021-03-01"))
-    assert (tmp_path / "books/2021/mini.ledger").read_text().startswith("# delegation-ledger v1")
+    assert (tmp_path / "books/2021/mini.ledger").read_text().startswith("# delegation-ledger v2")
 
 
 def test_forecast_and_note(mini: Cli) -> None:
@@ -318,7 +321,7 @@ def test_refuses_to_append_to_a_file_that_is_not_a_ledger(mini: Cli, tmp_path: P
     assert r.exit_code == 1
     assert r.stderr == (
         "notes.txt:1:1: error: not a ledger: the first line is not the header ('# "
-        "delegation-ledger v1 convention=<id>' expected)\n"
+        "delegation-ledger v2 convention=<id>' expected)\n"
         "notes.txt: error: refusing to append to a file that is not a ledger\n")
     assert sha(victim) == before
 

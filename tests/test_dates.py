@@ -10,7 +10,7 @@ import pytest
 
 from delegation_cli import actions
 
-from .conftest import SEED_TEXT, Cli, sha
+from .conftest import SEED_TEXT, Cli, sha, with_checksums
 
 LEDGER = Path("ledgers/fabrique-numerique-s3.ledger")
 
@@ -67,7 +67,7 @@ def test_a_forecast_month_outside_the_period_is_refused(seed: Cli) -> None:
 
 def test_check_names_a_forecast_dated_outside_the_period(seed: Cli) -> None:
     with LEDGER.open("a", encoding="utf-8") as handle:
-        handle.write("2026-12-01 forecast f-1 friches 60000.00 month=2020-01 type=ae\n")
+        handle.write(with_checksums("2026-12-01 forecast f-1 friches 60000.00 month=2020-01 type=ae\n"))
     result = seed("check")
     assert result.exit_code == 1
     assert result.stderr == ("ledgers/fabrique-numerique-s3.ledger:3: error: forecast dated 2026-12-01 is outside "

@@ -31,7 +31,7 @@ from delegation_cli.errors import DelegationError, ExitCode
 from delegation_cli.figures import MonthlyReport
 from delegation_cli.ledger import Entry, format_entry
 
-from .conftest import EXAMPLES, SEED, SEED_TEXT, Cli
+from .conftest import EXAMPLES, SEED, SEED_TEXT, Cli, with_checksums
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -74,7 +74,7 @@ def hostile(tmp_path: Path) -> MonthlyReport:
     (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
     ledger = (EXAMPLES / "ledgers" / "fabrique-numerique-s3.ledger").read_text(encoding="utf-8")
     note = Entry(date=dt.date(2020, 6, 15), kind="note", id="n-0000ff01", team="friches", label=HOSTILE)
-    (tmp_path / "hostile.ledger").write_text(ledger + format_entry(note) + "\n", encoding="utf-8")
+    (tmp_path / "hostile.ledger").write_text(ledger + with_checksums(format_entry(note) + "\n"), encoding="utf-8")
     return seed_report(tmp_path / "c.yaml")
 
 

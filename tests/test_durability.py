@@ -6,7 +6,8 @@
   the last line is torn, and `check --repair` restores a clean ledger (bench/crash.py, whose
   longer run is in docs/reliability.md).
 * A crash is simulated at every byte of a last append (the file cut there): the reader
-  reports the torn line with its number and repair keeps every complete entry.
+  reports the torn line with its number and repair keeps every complete entry, and never a
+  cut line (each line ends with its checksum).
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli, seed_cop
         for side in ledger.parent.glob("seed.ledger.torn-*"):
             side.unlink()
         assert cli("check", "--repair").exit_code == 0
-        # A cut that still reads as a complete entry (the line ends after its amount or a whole
-        # field) is kept, its newline added; anything else is moved aside.
+        # Only a line whole but for its newline (its checksum proves it) is kept, its newline
+        # added; a cut anywhere else — even one that would read as a shorter entry, such as
+        # after its amount — is moved aside.
         kept = crash._complete(full[len(complete):cut])
+        assert kept == (cut == len(full) - 1)
         assert ledger.read_bytes() == (full[:cut] + b"\n" if kept else complete)

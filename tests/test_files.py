@@ -408,7 +408,7 @@ def test_an_existing_file_that_is_not_a_ledger_is_never_written(mini: Cli, tmp_p
         result = mini(*args, "--ledger", "image.png")
         assert result.exit_code == 1, args
         assert result.stderr == (
-            "image.png:1:1: error: not a ledger: the first line is not the header ('# delegation-ledger v1 "
+            "image.png:1:1: error: not a ledger: the first line is not the header ('# delegation-ledger v2 "
             "convention=<id>' expected)\nimage.png: error: refusing to append to a file that is not a ledger\n"), args
     assert snapshot(tmp_path) == before
 

@@ -57,7 +57,7 @@ def test_a_ten_megabyte_string_in_yaml(mini: Cli, tmp_path: Path) -> None:
     ids=["nul", "1MB-label", "bidi"],
 )
 def test_hostile_ledger_lines(raw: bytes, message: str) -> None:
-    state = parse_ledger_bytes(header_line("mini").encode() + b"\n" + raw + b"\n", "l.ledger")
+    state = parse_ledger_bytes(header_line("mini", 1).encode() + b"\n" + raw + b"\n", "l.ledger")
     assert [p.render() for p in state.problems] == [message]
     assert state.entries == []
 

@@ -134,7 +134,9 @@ def test_parse_bytes_never_crashes(data: bytes) -> None:
     parse_ledger_bytes(header_line("x").encode() + b"\n" + data, "l.ledger")
 
 
-HEADER = header_line("demo")
+HEADER = header_line("demo", 1)
+"""The grammar of entry lines is the same in both versions; these tests read version 1 lines
+(no checksum).  Checksums and blocks: ``tests/test_ledger_v2.py``."""
 
 
 def render(data: bytes) -> list[str]:
@@ -170,7 +172,7 @@ def test_file_problems_with_lines() -> None:
 def test_not_a_ledger() -> None:
     assert render(b"id: my-convention\n") == [
         "l.ledger:1:1: error: not a ledger: the first line is not the header "
-        "('# delegation-ledger v1 convention=<id>' expected)"]
+        "('# delegation-ledger v2 convention=<id>' expected)"]
 
 
 def test_invalid_utf8_and_bom() -> None:
@@ -183,7 +185,7 @@ def test_invalid_utf8_and_bom() -> None:
 
 def test_future_version_is_refused() -> None:
     assert render(b"# delegation-ledger v9 convention=x\n") == [
-        "l.ledger:1:22: error: ledger format version '9' is not supported (expected 1)"]
+        "l.ledger:1:22: error: ledger format version '9' is not supported (expected one of: 1, 2)"]
 
 
 @settings(max_examples=400)
@@ -214,7 +216,7 @@ def test_a_file_is_read_the_same_whatever_the_size_of_the_blocks_it_is_decoded_i
         block: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from delegation_cli import ledger
 
-    data = ("\n".join([header_line("c"), *EXAMPLES, "# comment", ""]).encode("utf-8")
+    data = ("\n".join([header_line("c", 1), *EXAMPLES, "# comment", ""]).encode("utf-8")
             + b"2020-03-03 note n-5 friches \"caf\xe9\"\n"  # not UTF-8
             + "2020-03-04 note n-6 friches \"é\"\r\n".encode() + EXAMPLES[0].encode() + b"\n" + b"2020-03-05 torn")
     reference = parse_ledger_bytes(data, "l")

@@ -12,13 +12,13 @@ from delegation_cli import ledger
 from delegation_cli.ledger import PROGRESS, LedgerReader, header_line
 from delegation_cli.report import ProgressBar
 
-from .conftest import MINI, Cli
+from .conftest import MINI, Cli, with_checksums
 
 
 def _ledger(tmp_path: Path, lines: int) -> Path:
     path = tmp_path / "mini.ledger"
     body = "".join(f"2021-03-01 note n-{i} alpha \"Point {i}\"\n" for i in range(lines))
-    path.write_text(f"{header_line('mini')}\n{body}", encoding="utf-8")
+    path.write_text(with_checksums(f"{header_line('mini')}\n{body}"), encoding="utf-8")
     return path
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import MINI, Cli, dedent, sha
+from .conftest import MINI, Cli, dedent, forged, sha, with_checksums
 
 LEDGER = Path("mini.ledger")
 
@@ -25,7 +25,7 @@ def sealed(cli: Cli, tmp_path: Path) -> Cli:
     """The scripted ledger, closed through March 2021 (line 6 is the seal)."""
     # The cap at 500 € makes teams × cap = envelope: the convention itself has no warning.
     (tmp_path / "convention.yaml").write_text(MINI.replace("team_cap: 600", "team_cap: 500"), encoding="utf-8")
-    LEDGER.write_text(SCRIPT, encoding="utf-8")
+    LEDGER.write_text(with_checksums(SCRIPT), encoding="utf-8")
     result = cli("close", "2021-03", "--author", "alice")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Closed 2021-03: seal s-") and "covers 3 entries, sha256 " in result.stdout
@@ -62,32 +62,46 @@ def test_entries_in_a_closed_month_are_refused(sealed: Cli) -> None:
 
 
 def test_a_hand_edited_amount_in_a_closed_month_is_caught_with_its_line(sealed: Cli) -> None:
-    LEDGER.write_text(LEDGER.read_text().replace("beta 120.00", "beta 12.00"))
+    LEDGER.write_text(forged(LEDGER.read_text().replace("beta 120.00", "beta 12.00")))
     result = sealed("check")
     assert result.exit_code == 1
     assert result.stderr == (f"mini.ledger:3: error: commitment c-b1 was modified after seal {seal_id()} "
                              "(line 6, through 2021-03) closed it\n")
 
 
+def test_a_naive_hand_edit_is_caught_by_the_line_checksum_and_by_the_seal(sealed: Cli) -> None:
+    text = LEDGER.read_text()
+    crc = lines()[2].rsplit("crc=", 1)[1]
+    LEDGER.write_text(text.replace("beta 120.00", "beta 12.00"))
+    result = sealed("check")
+    assert result.exit_code == 1
+    column = len(lines()[2]) - 11
+    assert result.stderr == (
+        f"mini.ledger:3:{column}: error: the line does not match its checksum crc={crc} (it was changed after it "
+        "was written, or damaged): entries are never edited; restore the line as it was and record a correction\n"
+        f"mini.ledger:3: error: commitment c-b1 was modified after seal {seal_id()} (line 6, through 2021-03) "
+        "closed it\n")
+
+
 def test_deleted_inserted_and_moved_entries(sealed: Cli) -> None:
     original = lines()
     s = seal_id()
-    LEDGER.write_text("\n".join(original[:2] + original[3:]) + "\n")  # delete c-b1 (line 3)
+    LEDGER.write_text(forged("\n".join(original[:2] + original[3:]) + "\n"))  # delete c-b1 (line 3)
     assert sealed("check").stderr == (
         f"mini.ledger:3: error: an entry sealed by seal {s} (line 5, through 2021-03) (position 2, digest "
         f"{original[5].split('digests=')[1].split(',')[1]}) was deleted between lines 2 and 3\n")
     inserted = "2021-03-25 note n-9 beta \"ajout\""
-    LEDGER.write_text("\n".join(original[:4] + [inserted] + original[4:]) + "\n")
+    LEDGER.write_text(forged("\n".join(original[:4] + [inserted] + original[4:]) + "\n"))
     assert sealed("check").stderr == (
         f"mini.ledger:5: error: note n-9 was inserted in a month closed by seal {s} (line 7, through 2021-03)\n")
-    LEDGER.write_text("\n".join([original[0], original[2], original[1]] + original[3:]) + "\n")  # swap 2 and 3
+    LEDGER.write_text(forged("\n".join([original[0], original[2], original[1]] + original[3:]) + "\n"))  # swap 2 and 3
     stderr = sealed("check").stderr
     assert stderr == (f"mini.ledger:2: error: commitment c-b1 was moved: seal {s} (line 6, through 2021-03) lists "
                       "it at position 2\n")
 
 
 def test_entry_written_after_the_seal_in_a_closed_month(sealed: Cli) -> None:
-    LEDGER.write_text(LEDGER.read_text() + "2021-03-30 note n-9 beta \"oubli\"\n")
+    LEDGER.write_text(forged(LEDGER.read_text() + "2021-03-30 note n-9 beta \"oubli\"\n"))
     result = sealed("check")
     assert result.exit_code == 1
     assert result.stderr == (f"mini.ledger:7: error: note n-9 is dated 2021-03-30, in a month closed by seal "
@@ -98,15 +112,15 @@ def test_an_altered_seal_and_a_broken_chain(sealed: Cli) -> None:
     assert sealed("close", "2021-04").exit_code == 0
     original = lines()
     first, second = original[5], original[6]
-    forged = first.replace("sha256=", "sha256=f" + "", 1)
-    forged = forged.split("sha256=")[0] + "sha256=" + "f" * 64 + " at=" + forged.split(" at=")[1]
-    LEDGER.write_text("\n".join(original[:5] + [forged, second]) + "\n")
+    altered = first.replace("sha256=", "sha256=f" + "", 1)
+    altered = altered.split("sha256=")[0] + "sha256=" + "f" * 64 + " at=" + altered.split(" at=")[1]
+    LEDGER.write_text(forged("\n".join(original[:5] + [altered, second]) + "\n"))
     stderr = sealed("check").stderr.splitlines()
     assert stderr[0] == (f"mini.ledger:6: error: seal {seal_id()} (through 2021-03) does not match the 3 entries it "
                          "covers: the seal line itself was altered")
     assert stderr[1].startswith(f"mini.ledger:7: error: seal {second.split(' ')[2]} does not follow the previous "
                                 "seal (prev ")
-    LEDGER.write_text("\n".join(original[:5] + [second]) + "\n")  # the first seal removed
+    LEDGER.write_text(forged("\n".join(original[:5] + [second]) + "\n"))  # the first seal removed
     stderr = sealed("check").stderr
     assert f"mini.ledger:6: error: seal {second.split(' ')[2]} does not follow the previous seal" in stderr
 
@@ -117,7 +131,7 @@ def test_close_refusals(sealed: Cli) -> None:
         f"mini.ledger: error: 2021-02 is already closed by seal {seal_id()} (line 6, through 2021-03)\n"))
     future = sealed("close", "2999-01")
     assert future.exit_code == 1 and "2999-01 is not over (it ends on 2999-01-31)" in future.stderr
-    LEDGER.write_text(LEDGER.read_text().replace("alpha 60.00", "alpha 600.00"))  # over c-a1's 200
+    LEDGER.write_text(forged(LEDGER.read_text().replace("alpha 60.00", "alpha 600.00")))  # over c-a1's 200
     broken = sealed("close", "2021-04")
     assert broken.exit_code == 1
     assert broken.stderr.splitlines()[-1] == ("mini.ledger: error: cannot close 2021-04 while the ledger has "
@@ -151,7 +165,7 @@ def test_the_report_carries_the_last_seal(sealed: Cli) -> None:
 
 def test_the_seal_covers_who_closed_the_month_and_when(sealed: Cli) -> None:
     assert " by=alice " in lines()[5]
-    LEDGER.write_text(LEDGER.read_text().replace(" by=alice ", " by=mallory "))
+    LEDGER.write_text(forged(LEDGER.read_text().replace(" by=alice ", " by=mallory ")))
     result = sealed("check")
     assert (result.exit_code, result.stderr) == (1, (
         f"mini.ledger:6: error: seal {seal_id()} (through 2021-03) does not match the 3 entries it covers: "
@@ -160,7 +174,7 @@ def test_the_seal_covers_who_closed_the_month_and_when(sealed: Cli) -> None:
 
 def test_a_tampered_sealed_line_stops_every_command_but_check(sealed: Cli) -> None:
     """The report, the exports, log and every writer see what `check` sees."""
-    LEDGER.write_text(LEDGER.read_text().replace("beta 120.00", "beta 12.00"))
+    LEDGER.write_text(forged(LEDGER.read_text().replace("beta 120.00", "beta 12.00")))
     before = sha(LEDGER)
     problem = (f"mini.ledger:3: error: commitment c-b1 was modified after seal {seal_id()} "
                "(line 6, through 2021-03) closed it\n")

@@ -45,7 +45,7 @@ from delegation_cli.ledger import (
 )
 from delegation_cli.report import csv_safe, log_table, md_cell, report_renderables, visible
 
-from .conftest import MINI
+from .conftest import MINI, with_checksums
 from .test_ledger import entries
 
 NASTY = [
@@ -80,7 +80,7 @@ def _all_code_points() -> str:
 
 
 def _ledger(*lines: str) -> bytes:
-    return "".join(f"{line}\n" for line in [header_line("mini"), *lines]).encode("utf-8")
+    return with_checksums("".join(f"{line}\n" for line in [header_line("mini"), *lines])).encode("utf-8")
 
 
 def _note(label: str, ident: str = "n-1") -> Entry:
