@@ -85,15 +85,16 @@ def open_book(loaded: LoadedConvention, ledger: str | None, *, keep: bool = Fals
 
 
 def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = False,
-              now: dt.datetime | None = None) -> CheckResult:
+              now: dt.datetime | None = None, anchor: str | None = None) -> CheckResult:
     """Validate a convention file and, when it is valid, its ledger; with ``repair_torn``,
-    first repair a last line that lacks its newline (:func:`ledger.repair`, which acts only
-    on a ledger of this convention)."""
-    return check_loaded(load_convention(path), ledger=ledger, repair_torn=repair_torn, now=now)
+    first mend what an interrupted write left (:func:`ledger.repair`, which acts only on a
+    ledger of this convention); with ``anchor``, verify that the ledger still holds the
+    sealed history whose fingerprint (a seal's ``sha256``) it is."""
+    return check_loaded(load_convention(path), ledger=ledger, repair_torn=repair_torn, now=now, anchor=anchor)
 
 
 def check_loaded(loaded: LoadedConvention, *, ledger: str | None = None, repair_torn: bool = False,
-                 now: dt.datetime | None = None) -> CheckResult:
+                 now: dt.datetime | None = None, anchor: str | None = None) -> CheckResult:
     """:func:`run_check` of a convention already loaded (``portfolio`` loads it once for the
     check and the report)."""
     path = loaded.path
@@ -108,6 +109,12 @@ def check_loaded(loaded: LoadedConvention, *, ledger: str | None = None, repair_
     result.ledger_entries = book.count
     result.ledger_exists = book.file.exists
     result.problems.extend(book.problems)
+    if anchor is not None:
+        found = book.seals.anchored(anchor)
+        if isinstance(found, Problem):
+            result.problems.append(found)
+        else:
+            result.anchor = found
     return result
 
 

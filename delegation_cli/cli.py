@@ -278,12 +278,20 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _emit(text: str | bytes) -> None:
+    """What a command prints on stdout, in one go (``output.emit``)."""
+    from .output import emit
+
+    emit(text)
+
+
 def _handled(fn: F) -> F:
     """Map every failure to one line per problem on stderr and a documented exit code."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from .ledger import PROGRESS
+        from .output import OutputError, emit, silence
         from .report import ProgressBar
 
         bar = ProgressBar()
@@ -296,6 +304,12 @@ def _handled(fn: F) -> F:
             bar.close()
             typer.echo(problems_text(exc.problems), err=True, nl=False)
             raise typer.Exit(int(exc.exit_code)) from None
+        except OutputError as exc:
+            bar.close()
+            silence()
+            with contextlib.suppress(OutputError):
+                emit(_("error: cannot write the output: {reason}").format(reason=exc.reason) + "\n", err=True)
+            raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
         except OSError as exc:
             bar.close()
             reason = exc.strerror or str(exc)
@@ -328,6 +342,14 @@ def _date(text: str) -> dt.date:
         return parse_date(text)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def _digest(text: str) -> str:
+    digest = text.strip().lower()
+    if re.fullmatch(r"[0-9a-f]{12,64}", digest) is None:
+        raise typer.BadParameter(_("{value} is not a fingerprint (expected 12 to 64 hexadecimal digits of a "
+                                   "seal's sha256)").format(value=repr(text[:80])))
+    return digest
 
 
 def _month(text: str) -> str:
@@ -468,7 +490,7 @@ AmountArg = Annotated[euros, typer.Argument(parser=_amount, metavar="AMOUNT", he
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(_("delegation {version}").format(version=__version__))
+        _emit(_("delegation {version}").format(version=__version__) + "\n")
         raise typer.Exit()
 
 
@@ -499,8 +521,13 @@ def check(
         CheckFormat.text
     ),
     strict: Annotated[bool, typer.Option("--strict", help=_("Fail (exit 1) on warnings too."))] = False,
-    repair: Annotated[bool, typer.Option("--repair", help=_("Mend a torn last line: add the missing newline to a "
-                                         "complete entry, or move a partial line to a side file."))] = False,
+    repair: Annotated[bool, typer.Option("--repair", help=_("Mend what an interrupted write left: move a partial "
+                                         "last line, or a block of lines written together but not all, to a side "
+                                         "file."))] = False,
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", metavar="SHA256", parser=_digest,
+        help=_("Verify that the ledger still holds the sealed history of this fingerprint (the « empreinte du "
+               "registre » of a report: a seal's sha256, or its first 12 digits at least)."))] = None,
     lang: LangOpt = None,
 ) -> None:
     from .actions import run_check
@@ -508,16 +535,16 @@ def check(
     from .report import check_summary, problems_json, problems_text
 
     try:
-        result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair)
+        result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair, anchor=anchor)
     except DelegationError as exc:
         raise explain_missing(exc, Path(path or convention)) from None
     if result.repaired:
         _said(result.repaired + "\n", written=True)
     if output is CheckFormat.json:
-        typer.echo(problems_json(result.problems), nl=False)
+        _emit(problems_json(result.problems))
     else:
         typer.echo(problems_text(result.problems), err=True, nl=False)
-        typer.echo(check_summary(result), nl=False)
+        _emit(check_summary(result))
     failed = result.errors or (strict and result.warnings)
     if failed:
         raise typer.Exit(int(ExitCode.PROBLEMS))
@@ -761,16 +788,16 @@ def log(
     if book.problems:
         typer.echo(problems_text(book.problems), err=True, nl=False)
     if output is Format.json:
-        typer.echo(log_json(entries), nl=False)
+        _emit(log_json(entries))
     elif output is Format.csv:
-        typer.echo(log_csv(entries, dialect), nl=False)
+        _emit(log_csv(entries, dialect))
     else:
         from .report import render_text
 
         tty = sys.stdout.isatty()
         width = _terminal_width() if tty else 0
         text = render_text([log_table(entries)], width=width, color=_color(tty))
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")  # as rendered: echo would strip colours
+        _emit(text if text.endswith("\n") else text + "\n")  # as rendered: echo would strip colours
     if book.errors:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -834,11 +861,8 @@ def report(
     if output_file is not None:
         write_output(Path(output_file), rendered, protected=loaded.ledger_path() if ledger is None else Path(ledger),
                      convention=loaded.path)
-    elif isinstance(rendered, bytes):
-        sys.stdout.buffer.write(rendered)
-        sys.stdout.flush()
     else:
-        sys.stdout.write(rendered)  # as rendered: typer.echo would strip forced colours
+        _emit(rendered)  # as rendered (typer.echo would strip forced colours), bytes for a PDF
     alerts = alerting(result)
     if fail_on_alert and alerts:
         raise typer.Exit(int(ExitCode.PROBLEMS))
@@ -926,7 +950,7 @@ def portfolio(
     if output_file is not None:
         write_output(Path(output_file), rendered)  # any existing ledger or YAML file is refused
     else:
-        sys.stdout.write(rendered)
+        _emit(rendered)
     if result.invalid:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -1093,7 +1117,7 @@ def export(
     if output:
         write_output(Path(output), text, protected=path, convention=loaded.path)
     else:
-        typer.echo(text, nl=False)
+        _emit(text)
 
 
 # delegation-check-files (the pre-commit hook) ------------------------------------------
@@ -1124,7 +1148,7 @@ def check_files(
     result = run([Path(f) for f in files or []])
     for checked in result.checks:
         typer.echo(problems_text(checked.problems), err=True, nl=False)
-        typer.echo(check_summary(checked), nl=False)
+        _emit(check_summary(checked))
     if result.problems:
         typer.echo(problems_text(result.problems), err=True, nl=False)
     if result.exit_code is not ExitCode.OK:

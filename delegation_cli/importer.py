@@ -161,7 +161,11 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
 
 
 def _fact(e: Entry) -> tuple[object, ...]:
-    return (e.date, e.kind, e.team, e.amount, e.commitment, e.month, e.forecast_type, e.label)
+    """Every field that identifies what an entry says (not who recorded it, nor when): two
+    entries with the same facts are the same entry; a different bon de commande or demande de
+    paiement reference makes a different one."""
+    return (e.date, e.kind, e.team, e.amount, e.ref, e.marche, e.prestation, e.commitment, e.service_fait, e.month,
+            e.forecast_type, e.label)
 
 
 def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry_run: bool,
@@ -196,7 +200,6 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
         existing = ledger.entries or []
         state = ledger.state
         by_id = {e.id: e for e in existing}
-        by_ref = {(e.kind, e.ref): e for e in existing if e.ref}
         by_fact = {_fact(e): e for e in existing}
         taken = set(by_id)
         new_commitments: dict[str, Entry] = {}
@@ -216,8 +219,16 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                                               commitment=repr(key))))
                     continue
                 entry = entry._replace(commitment=target_entry.id, team=entry.team or target_entry.team)
-            twin = (by_id.get(entry.id) if entry.id else None) or (
-                by_ref.get((entry.kind, entry.ref)) if entry.ref else None) or by_fact.get(_fact(entry))
+            if entry.kind == "commitment" and entry.marche is None and entry.prestation is not None:
+                entry = entry._replace(marche=conv.marche_of_prestation.get(entry.prestation))
+            # A duplicate says the same thing as an entry of the ledger: the same facts, under the
+            # same id or reference when the row gives one.  A row that shares an id or a reference
+            # with a different entry is not skipped: the replay refuses the reused reference.
+            twin = by_fact.get(_fact(entry))
+            if twin is not None and entry.id and entry.id != twin.id:
+                twin = None
+            if twin is None and entry.id and entry.id in by_id and _fact(by_id[entry.id]) == _fact(entry):
+                twin = by_id[entry.id]
             if twin is not None:
                 duplicates.append(Problem(shown, row.number, None, Severity.WARNING, "import-duplicate",
                                           _("already in the ledger at {path}:{line} ({kind} {id}); not appended "
@@ -226,14 +237,19 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
                 continue
             if not entry.id:
                 entry = entry._replace(id=new_id(entry.kind, taken))
+            elif entry.id in by_id:
+                other = by_id[entry.id]
+                errors.append(Problem(shown, row.number, None, Severity.ERROR, "id-duplicate",
+                                      _("id {id} is already used at {path}:{line} by a {kind} that says something "
+                                        "else (expected a new id, or none)").format(
+                                          id=entry.id, path=ledger.path, line=other.line, kind=kind_name(other.kind))))
+                continue
             elif entry.id in taken:
                 errors.append(Problem(shown, row.number, None, Severity.ERROR, "id-duplicate",
                                       _("id {id} is used twice in this file").format(id=entry.id)))
                 continue
             taken.add(entry.id)
             if entry.kind == "commitment":
-                if entry.marche is None and entry.prestation is not None:
-                    entry = entry._replace(marche=conv.marche_of_prestation.get(entry.prestation))
                 new_commitments[entry.id] = entry
                 if entry.ref:
                     new_commitments.setdefault(entry.ref, entry)

@@ -685,9 +685,10 @@ class LedgerReader:
                 text = None
             if text is not None and _SPARSE in body:
                 at = 0
+                lineno = start_lineno + 1
                 for match in _NONBLANK.finditer(text):
-                    lineno += text.count("\n", at, match.start()) + 1
-                    at = match.end()
+                    lineno += text.count("\n", at, match.start())
+                    at = match.start()
                     yield lineno, match.group()
                 lineno = start_lineno + text.count("\n") + 1
                 continue
@@ -768,7 +769,7 @@ class LedgerReader:
                 whole = len(text)
                 text, opens, why = split_suffix(text)
                 self._count_block(lineno, opens)
-                if why is not None:  # the column of crc=, when there is one
+                if why is not None and _raw_forbidden(text) is None:  # else the raw character is the news
                     problems.append(Problem(shown, lineno, whole - 11 if len(text) < whole else None, Severity.ERROR,
                                             "ledger-checksum", why))
             if len(text) <= MAX_LINE:  # a canonical line is printable by construction
@@ -785,7 +786,9 @@ class LedgerReader:
             line, count = self._block_start
             found = count - self._block_left
             info.torn_block = (line, count, found)
-            problems.append(Problem(
+            at = len(problems) - 1 if info.torn is not None and problems and problems[-1].code == "ledger-torn-line" \
+                else len(problems)
+            problems.insert(at, Problem(
                 shown, line, None, Severity.ERROR, "ledger-torn-block",
                 ngettext("the block of {count} lines written together from this line ends after {found} line "
                          "(a write was interrupted, none of it counts); run `delegation check --repair` to move "

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import errno
 import os
 import stat
 import sys
@@ -101,11 +100,12 @@ def _encoded(stream: TextIO, text: str) -> bytes:
         return text.encode(encoding, HANDLER)
 
 
-def emit(text: str, *, err: bool = False) -> None:
-    """Write ``text`` to stdout (stderr with ``err``) in one go, or raise :class:`OutputError`.
+def emit(text: str | bytes, *, err: bool = False) -> None:
+    """Write ``text`` (or bytes, such as a PDF) to stdout (stderr with ``err``) in one go, or
+    raise :class:`OutputError`.
 
-    To a regular file the text is written whole or not at all: a failed write (disk full)
-    is cut back to where it began."""
+    To a regular file the text is written whole or not at all: a failed write (disk full,
+    a file size limit) is cut back to where it began."""
     stream = sys.stderr if err else sys.stdout
     if not text:
         return
@@ -117,7 +117,7 @@ def emit(text: str, *, err: bool = False) -> None:
             raise OutputError(exc.strerror or str(exc)) from None
         _write_stream(stream, text)
         return
-    data = _encoded(stream, text)
+    data = text if isinstance(text, bytes) else _encoded(stream, text)
     start = None
     with contextlib.suppress(OSError):
         if stat.S_ISREG(os.fstat(fd).st_mode):
@@ -146,15 +146,18 @@ def _appending(fd: int) -> bool:
     return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND)
 
 
-def _write_stream(stream: TextIO, text: str) -> None:
+def _write_stream(stream: TextIO, text: str | bytes) -> None:
     try:
-        stream.write(text)
+        if isinstance(text, bytes):
+            stream.buffer.write(text)
+        else:
+            stream.write(text)
         stream.flush()
     except UnicodeEncodeError:
         buffer = getattr(stream, "buffer", None)
         if buffer is None:
             raise OutputError(_("cannot encode the output")) from None
-        buffer.write(_encoded(stream, text))
+        buffer.write(_encoded(stream, text) if isinstance(text, str) else text)
         buffer.flush()
     except (OSError, ValueError) as exc:
         raise OutputError(getattr(exc, "strerror", None) or str(exc)) from None
@@ -196,8 +199,3 @@ def emit_recorded(out: str, err: str = "") -> bool:
     with contextlib.suppress(OutputError):
         emit(err, err=True)
     return True
-
-
-def reason_of(exc: OSError) -> str:
-    """The system's words for an output failure."""
-    return exc.strerror or os.strerror(exc.errno or errno.EIO)

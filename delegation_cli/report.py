@@ -159,6 +159,10 @@ def check_summary(result: CheckResult) -> str:
         if not result.ledger_exists:  # the convention's own ledger, not written yet
             entries = _("not created yet ({entries})").format(entries=entries)
         text += _("; ledger {path}: {entries}").format(path=result.ledger_path, entries=entries)
+    if result.anchor is not None:
+        text += "\n" + _("fingerprint {sha256}: seal {seal} (line {line}) closing {month}; the sealed history up to "
+                         "it is intact").format(sha256=result.anchor.sha256, seal=result.anchor.id,
+                                                line=result.anchor.line, month=result.anchor.month)
     return text + "\n"
 
 

@@ -26,6 +26,8 @@ class CheckResult:
     ledger_exists: bool = True
     """False when the convention's own ledger is not created yet (an empty ledger)."""
     repaired: str | None = None
+    anchor: Entry | None = None
+    """The seal ``check --anchor`` found intact, if it was asked for."""
 
     @property
     def errors(self) -> int:

@@ -84,6 +84,8 @@ class SealCheck:
         """(last day closed, the last seal in file order): what later entries are checked against."""
         self.latest: Entry | None = None
         """The seal closing the latest month."""
+        self.seals: list[Entry] = []
+        """Every seal read, in file order (one a month: few)."""
         self._last_month = ""
         self._ahead = seals_ahead
         self._keep = keep_pending
@@ -99,6 +101,7 @@ class SealCheck:
             self.pending.append(Covered(entry, line if line is not None else format_entry(entry)))
 
     def seal(self, seal: Entry) -> None:
+        self.seals.append(seal)
         month = seal.month or ""
         if month <= self._last_month:
             self._add(seal.line, "seal-order", _("seal {id} closes {month}, not after {last} closed earlier").format(
@@ -130,6 +133,29 @@ class SealCheck:
         if not self._tracking:
             self.pending = []
         self.active = True
+
+    def anchored(self, digest: str) -> Problem | Entry:
+        """The seal whose ``sha256`` is ``digest`` (or starts with it) if the history it covers
+        is intact — no seal problem at or above its line — else the problem saying why not.
+
+        A digest kept outside the ledger (the « empreinte du registre » of a report sent to
+        the délégant) thus proves later that the months it closed were not rewritten: a
+        forger who edits a sealed line and recomputes every seal changes every later hash."""
+        found = [s for s in self.seals if (s.sha256 or "").startswith(digest)]
+        if len(found) != 1:
+            why = (_("no seal of this ledger has the fingerprint {digest}: the months it closed were rewritten, or "
+                     "it belongs to another ledger") if not found else
+                   _("{count} seals have fingerprints starting with {digest}; give more digits").format(
+                       count=len(found), digest=digest))
+            return Problem(self.path, None, None, Severity.ERROR, "anchor-not-found", why.format(digest=digest))
+        seal = found[0]
+        broken = [p for p in self.problems if p.line is not None and p.line <= seal.line]
+        if broken:
+            return Problem(self.path, seal.line, None, Severity.ERROR, "anchor-broken",
+                           _("seal {id} (through {month}) has the fingerprint {digest}, but the history it covers no "
+                             "longer matches it (see the problems above)").format(
+                               id=seal.id, month=seal.month, digest=digest))
+        return seal
 
     def closed_through(self) -> tuple[dt.date, Entry] | None:
         """The last day of the latest closed month and its seal, if any month is closed."""

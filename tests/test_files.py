@@ -446,3 +446,50 @@ def test_write_output_compares_the_files_themselves(tmp_path: Path) -> None:
         write_output(tmp_path / "sub" / ".." / "mini.ledger", "{}", protected=ledger, convention=convention)
     assert refused.value.problems[0].message == "--output names the ledger itself; choose another file"
     assert convention.read_text() == MINI and not ledger.exists()
+
+
+def test_a_link_planted_at_the_temporary_name_never_turns_a_write_onto_the_ledger(
+        mini: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    assert mini("commit", "--team", "alpha", "10", "--date", "2021-03-01").exit_code == 0
+    ledger = tmp_path / "mini.ledger"
+    before = ledger.read_bytes()
+    # In a shared folder, a colleague plants links at the names the writer will try first.
+    names = iter(["planted", "planted2", "fresh"])
+    monkeypatch.setattr(tempfile, "_get_candidate_names", lambda: names)
+    for name in ("planted", "planted2"):
+        (tmp_path / f".r.html.{name}.tmp").symlink_to(ledger)
+    result = mini("report", "--month", "2021-03", "--format", "html", "--output", "r.html")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert ledger.read_bytes() == before
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.glob(".r.html.*")) == [".r.html.planted.tmp", ".r.html.planted2.tmp"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="no /proc")
+def test_an_unreadable_pseudo_file_as_the_ledger_is_named(mini: Cli) -> None:
+    result = mini("check", "--ledger", "/proc/self/mem")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "/proc/self/mem: error: cannot read: Input/output error\n"
+
+
+def test_two_repairs_within_one_second_each_get_a_side_file(mini: Cli, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from delegation_cli import actions
+
+    ledger = tmp_path / "mini.ledger"
+    assert mini("commit", "--team", "alpha", "10", "--date", "2021-03-01").exit_code == 0
+    good = ledger.read_bytes()
+    moment = dt.datetime(2026, 12, 2, 10, 0, 0, tzinfo=dt.UTC)
+    real = actions.repair
+    monkeypatch.setattr(actions, "repair", lambda path, now, cid: real(path, moment, cid))
+    for torn in (b"2021-03-02 commitment c-1 al", b"2021-03-03 note n-2 be"):
+        ledger.write_bytes(good + torn)
+        assert mini("check", "--repair").exit_code == 0
+        assert ledger.read_bytes() == good
+    sides = sorted(tmp_path.glob("mini.ledger.torn-*"))
+    assert [p.name for p in sides] == ["mini.ledger.torn-20261202T100000", "mini.ledger.torn-20261202T100000-2"]
+    assert [p.read_bytes() for p in sides] == [b"2021-03-02 commitment c-1 al", b"2021-03-03 note n-2 be"]

@@ -235,3 +235,33 @@ def test_hostile_labels_come_back_exactly(mini: Cli, tmp_path: Path, dialect: st
     assert result.stderr == SKIPPED_SEAL + "\n"
     copied = json.loads(mini("log", "--format", "json").stdout)
     assert _comparable(json.dumps(copied)) == _comparable(json.dumps(original))
+
+
+def test_a_row_with_another_bon_de_commande_is_not_a_duplicate(mini: Cli, tmp_path: Path) -> None:
+    """The duplicate rule compares every identifying field, the bon de commande included."""
+    assert mini("commit", "--team", "alpha", "100", "--date", "2021-03-01", "--ref", "BC-100").exit_code == 0
+    first = entries()[0]
+    (tmp_path / "rows.csv").write_text(dedent("""
+        date,kind,team,amount,ref
+        2021-03-01,commitment,alpha,100,BC-200
+        2021-03-01,commitment,alpha,100,BC-100
+    """), encoding="utf-8")
+    result = mini("import", "rows.csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (f"rows.csv:3: warning: already in the ledger at mini.ledger:2 (commitment {first[2]}); "
+                             "not appended again\n")
+    assert result.stdout.splitlines()[0] == "Imported 1 entry from rows.csv into mini.ledger; 1 duplicate skipped"
+    assert [row[5] for row in entries()] == ["ref=BC-100", "ref=BC-200"]
+
+
+def test_a_row_reusing_a_reference_for_other_facts_is_refused_not_skipped(mini: Cli, tmp_path: Path) -> None:
+    assert mini("commit", "--team", "alpha", "100", "--date", "2021-03-01", "--ref", "BC-100").exit_code == 0
+    cid = entries()[0][2]
+    before = sha(LEDGER)
+    (tmp_path / "rows.csv").write_text("date,kind,team,amount,ref\n2021-03-02,commitment,alpha,150,BC-100\n",
+                                       encoding="utf-8")
+    result = mini("import", "rows.csv")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"rows.csv:2: error: bon de commande BC-100 is already recorded (commitment {cid})\n"
+                             "mini.ledger: error: import refused: 1 row in error; the ledger was not changed\n")
+    assert sha(LEDGER) == before

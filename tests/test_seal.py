@@ -200,3 +200,42 @@ def test_a_tampered_sealed_line_stops_every_command_but_check(sealed: Cli) -> No
     assert data["convention"]["closed_through"] is None
     assert [p["code"] for p in data["invalid"]] == ["sealed-modified"]
     assert data["alerts"][0]["code"] == "ledger-sealed-modified"
+
+
+def test_the_fingerprint_of_a_report_proves_later_that_its_months_were_not_rewritten(sealed: Cli) -> None:
+    report = json.loads(sealed("report", "--month", "2021-04", "--format", "json").stdout)
+    fingerprint = report["convention"]["closed_through"]["sha256"]
+    seal = lines()[5]
+    assert fingerprint == seal.split("sha256=")[1].split(" ")[0]
+    held = sealed("check", "--anchor", fingerprint)
+    assert (held.exit_code, held.stderr) == (0, "")
+    assert held.stdout.splitlines()[1] == (f"fingerprint {fingerprint}: seal {seal_id()} (line 6) closing 2021-03; "
+                                           "the sealed history up to it is intact")
+    assert sealed("check", "--anchor", fingerprint[:12].upper()).exit_code == 0  # a prefix, any case
+    # A forger rewrites an amount of March, recomputes every checksum and closes March again:
+    # the ledger is consistent in itself, but the fingerprint the délégant holds is gone.
+    rewritten = [line for line in lines() if " seal " not in line]
+    LEDGER.write_text(forged("\n".join(rewritten).replace("beta 120.00", "beta 12.00") + "\n"))
+    assert sealed("close", "2021-03", "--author", "alice").exit_code == 0
+    assert (sealed("check").exit_code, sealed("check").stderr) == (0, "")
+    caught = sealed("check", "--anchor", fingerprint)
+    assert (caught.exit_code, caught.stderr) == (1, (
+        f"mini.ledger: error: no seal of this ledger has the fingerprint {fingerprint}: the months it closed were "
+        "rewritten, or it belongs to another ledger\n"))
+
+
+def test_a_fingerprint_whose_history_was_edited_is_broken(sealed: Cli) -> None:
+    fingerprint = lines()[5].split("sha256=")[1].split(" ")[0]
+    LEDGER.write_text(forged(LEDGER.read_text().replace("beta 120.00", "beta 12.00")))
+    result = sealed("check", "--anchor", fingerprint)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"mini.ledger:6: error: seal {seal_id()} (through 2021-03) has the fingerprint {fingerprint}, but the history "
+        "it covers no longer matches it (see the problems above)")
+
+
+@pytest.mark.parametrize("value", ["abc", "z" * 64, "0" * 65])
+def test_a_fingerprint_is_hexadecimal(sealed: Cli, value: str) -> None:
+    result = sealed("check", "--anchor", value)
+    assert result.exit_code == 2
+    assert f"{value!r} is not a fingerprint (expected 12 to 64 hexadecimal digits of a seal's sha256)" in result.stderr
