@@ -297,10 +297,13 @@ def _handled(fn: F) -> F:
             typer.echo(problems_text(exc.problems), err=True, nl=False)
             raise typer.Exit(int(exc.exit_code)) from None
         except OSError as exc:
+            from .report import visible
+
             bar.close()
             reason = exc.strerror or str(exc)
             if exc.filename:
-                typer.echo(_("{file}: error: {message}").format(file=exc.filename, message=reason), err=True)
+                typer.echo(_("{file}: error: {message}").format(file=visible(str(exc.filename)), message=reason),
+                           err=True)
             else:
                 typer.echo(_("error: {message}").format(message=reason), err=True)
             raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
@@ -505,14 +508,14 @@ def check(
 ) -> None:
     from .actions import run_check
     from .convention import explain_missing
-    from .report import check_summary, problems_json, problems_text
+    from .report import check_summary, problems_json, problems_text, visible
 
     try:
         result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair)
     except DelegationError as exc:
         raise explain_missing(exc, Path(path or convention)) from None
     if result.repaired:
-        typer.echo(result.repaired)
+        typer.echo(visible(result.repaired))
     if output is CheckFormat.json:
         typer.echo(problems_json(result.problems), nl=False)
     else:

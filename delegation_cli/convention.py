@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file
+from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file, raw_forbidden
 from .i18n import N_, _, ngettext, using
 from .model import Convention, Finding, Loc, YamlNumber, convention_findings
 
@@ -641,7 +641,8 @@ def peek_convention(path: Path) -> Peeked | None:
         return None
     ledger, ident = data.get("ledger"), data.get("id")
     if isinstance(ledger, str) and ledger.strip() != PLACEHOLDER:
-        return Peeked(ledger)
+        # a path with a control character is named by no file: check says where it is
+        return Peeked(ledger if raw_forbidden(ledger) is None else None)
     if ledger is None and isinstance(ident, str) and ident.strip() != PLACEHOLDER:
         return Peeked(f"ledgers/{ident}.ledger")
     return Peeked(None)

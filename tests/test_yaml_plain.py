@@ -2,8 +2,9 @@
 
 Each hostile construct has a plain twin that passes and is refused itself with one located
 line, its stable code and nothing built from it; aliases stay allowed within the expanded-size
-limit; the pre-commit hook says the same as ``check``.  The convention is the small one of
-``conftest.MINI``, its team cap brought to half the envelope so that it holds without a warning.
+limit; path values hold no control character and paths are shown escaped; the pre-commit hook
+says the same as ``check``.  The convention is the small one of ``conftest.MINI``, its team cap
+brought to half the envelope so that it holds without a warning.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from delegation_cli.convention import MAX_EXPANDED, load_convention, peek_conven
 from delegation_cli.errors import DelegationError
 from delegation_cli.ledger import header_line
 
-from .conftest import MINI, Cli, Result, line_of
+from .conftest import MINI, Cli, Result, line_of, sha
 from .test_collaboration import check_files
 
 BASE = MINI.replace("  team_cap: 600\n", "  team_cap: 500\n")
@@ -215,6 +216,9 @@ def test_check_says_it_in_one_line_without_a_traceback(cli: Cli, tmp_path: Path)
     pytest.param((TEAMS, "teams:\n  - &alpha {id: alpha, name: Alpha}\n  - {<<: *alpha, id: beta}"),
                  ("<<:", "<<"), "merge key << is not allowed (expected every field written out in its "
                  "mapping; an alias may repeat a whole value)", id="merge"),
+    pytest.param(("ledger: mini.ledger", 'ledger: "mini\\0.ledger"'), ("ledger:", '"'),
+                 "ledger path 'mini\\x00.ledger' holds the control or format character U+0000 (expected a "
+                 "relative path of printable characters, such as ledgers/mini.ledger)", id="nul-ledger"),
 ])
 def test_the_hook_says_the_same_as_check(cli: Cli, tmp_path: Path, hostile: tuple[str, str],
                                          where: tuple[str, str], message: str) -> None:
@@ -356,3 +360,64 @@ def test_brackets_that_are_text_are_not_nesting(here: Path, text: str) -> None:
 def test_block_nesting_is_bounded_by_the_composer(here: Path) -> None:
     (here / "c.yaml").write_text("".join("  " * i + "k:\n" for i in range(60)), encoding="utf-8")
     assert refused(Path("c.yaml")) == (2, ["c.yaml:51:101: error: nested more than 50 levels deep"])
+
+
+# --------------------------------------------------------------------------------------
+# Paths: no control character, shown escaped
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "shown", "code"), [
+    pytest.param('"mini\\0.ledger"', "'mini\\x00.ledger'", "0000", id="nul"),
+    pytest.param('"mini\\u202e.ledger"', "'mini\\u202e.ledger'", "202E", id="bidi-override"),
+    pytest.param('"mini\\n.ledger"', "'mini\\n.ledger'", "000A", id="newline"),
+    pytest.param('"mini\\t.ledger"', "'mini\\t.ledger'", "0009", id="tab"),
+    pytest.param('"mini\\L.ledger"', "'mini\\u2028.ledger'", "2028", id="line-separator"),
+    pytest.param('"mini\\u200b.ledger"', "'mini\\u200b.ledger'", "200B", id="zero-width-space"),
+])
+def test_a_ledger_path_with_a_control_character_is_refused(cli: Cli, tmp_path: Path, written: str, shown: str,
+                                                           code: str) -> None:
+    text = write(tmp_path, ("ledger: mini.ledger", f"ledger: {written}"), name="convention.yaml")
+    result = cli("check")
+    assert (result.exit_code, result.stdout) == (1, "convention.yaml: invalid (1 error, 0 warnings)\n")
+    assert result.stderr == (f"convention.yaml:{at(text, 'ledger:', written)}: error: ledger path {shown} holds "
+                             f"the control or format character U+{code} (expected a relative path of printable "
+                             "characters, such as ledgers/mini.ledger)\n")
+    peeked = peek_convention(Path("convention.yaml"))
+    assert peeked is not None and peeked.ledger is None  # a convention, whose ledger no file can be
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["convention.yaml"]
+
+
+def test_a_ledger_path_of_printable_text_is_kept(cli: Cli, tmp_path: Path) -> None:
+    write(tmp_path, ("ledger: mini.ledger", "ledger: registres/été\u00a02021.ledger"), name="convention.yaml")
+    result = cli("check")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == ("convention.yaml: valid (0 errors, 0 warnings); ledger registres/été\u00a02021.ledger: "
+                             "not created yet (0 entries)\n")
+
+
+def test_check_shows_a_hostile_ledger_path_escaped(cli: Cli, tmp_path: Path) -> None:
+    write(tmp_path, name="convention.yaml")
+    hostile = tmp_path / "x\u202e\nrecorded.ledger"
+    hostile.write_text(header_line("mini") + "\n", encoding="utf-8")
+    result = cli("check", "--ledger", hostile.name)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == ("convention.yaml: valid (0 errors, 0 warnings); ledger x\\u202e\\nrecorded.ledger: "
+                             "0 entries\n")
+
+
+def test_import_shows_hostile_paths_escaped(cli: Cli, tmp_path: Path) -> None:
+    write(tmp_path, name="convention.yaml")
+    source = tmp_path / "rows\u202e.csv"
+    source.write_text("date;kind;team;amount\n2021-03-01;commitment;alpha;10\n", encoding="utf-8")
+    ledger = "l\u2028x.ledger"
+    before = sha(tmp_path / ledger)
+    dry = cli("import", source.name, "--ledger", ledger, "--dry-run")
+    assert (dry.exit_code, dry.stderr) == (0, "")
+    assert dry.stdout.splitlines()[0] == ("Would import (dry run, nothing written) 1 entry from rows\\u202e.csv "
+                                          "into l\\u2028x.ledger")
+    assert sha(tmp_path / ledger) == before
+    result = cli("import", source.name, "--ledger", ledger)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == "Imported 1 entry from rows\\u202e.csv into l\\u2028x.ledger"
+    assert "\u202e" not in result.stdout and "\u2028" not in result.stdout
