@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 MAX_BYTES = 1_000_000
 """A convention is a page of YAML; anything above a megabyte is refused unread."""
 MAX_NODES = 100_000
-"""Values the document holds once its aliases are expanded (each counted every time it is used)."""
+"""Values — scalars (keys included), lists and mappings — the document holds once its aliases
+are expanded (each counted every time an alias uses it)."""
 MAX_EXPANDED = 4_000_000
 """Characters the document holds once its aliases are expanded: every scalar (keys included)
 counted each time an alias repeats it.  Four times :data:`MAX_BYTES`: an alias may repeat a
