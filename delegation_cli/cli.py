@@ -311,10 +311,13 @@ def _handled(fn: F) -> F:
                 emit(_("error: cannot write the output: {reason}").format(reason=exc.reason) + "\n", err=True)
             raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
         except OSError as exc:
+            from .report import visible
+
             bar.close()
             reason = exc.strerror or str(exc)
             if exc.filename:
-                typer.echo(_("{file}: error: {message}").format(file=exc.filename, message=reason), err=True)
+                typer.echo(_("{file}: error: {message}").format(file=visible(str(exc.filename)), message=reason),
+                           err=True)
             else:
                 typer.echo(_("error: {message}").format(message=reason), err=True)
             raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
@@ -532,14 +535,14 @@ def check(
 ) -> None:
     from .actions import run_check
     from .convention import explain_missing
-    from .report import check_summary, problems_json, problems_text
+    from .report import check_summary, problems_json, problems_text, visible
 
     try:
         result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair, anchor=anchor)
     except DelegationError as exc:
         raise explain_missing(exc, Path(path or convention)) from None
     if result.repaired:
-        _said(result.repaired + "\n", written=True)
+        _said(visible(result.repaired) + "\n", written=True)
     if output is CheckFormat.json:
         _emit(problems_json(result.problems))
     else:

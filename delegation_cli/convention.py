@@ -3,10 +3,14 @@
 This module owns the convention file on disk and every way it can be wrong:
 
 * what cannot be read at all (missing, a directory, too large, binary, not UTF-8, a YAML
-  syntax error, nesting or aliases that would explode) raises :class:`DelegationError`
-  with exit code 2;
-* what is read but invalid (a YAML tag that tries to build an object, a schema error, a
-  broken rule) comes back as :class:`Problem` values located at ``FILE:LINE:COL``;
+  syntax error, nesting deeper than :data:`MAX_DEPTH`, aliases that expand it beyond
+  :data:`MAX_EXPANDED` characters or :data:`MAX_NODES` values) raises
+  :class:`DelegationError` with exit code 2;
+* what is read but invalid comes back as :class:`Problem` values located at
+  ``FILE:LINE:COL``: first what is not plain YAML (tags, merge keys, directives, an anchor
+  defined twice, an alias inside its own value, a list or mapping as a key), refused on the
+  composed nodes before anything is built from them (:func:`_plain_composer`); then schema
+  errors and broken rules;
 * a value still equal to :data:`PLACEHOLDER` (the ``delegation init`` template's
   ``A_COMPLETER``) is a field left to fill in: one ``to-fill-in`` problem per such value, and
   the schema is not checked until none is left (no pile of type errors about placeholders).
@@ -20,33 +24,43 @@ YAML numbers never pass through a binary float: the loader keeps their source te
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import stat
 import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file
+from .errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file, raw_forbidden
 from .i18n import N_, _, ngettext, using
 from .model import Convention, Finding, Loc, YamlNumber, convention_findings
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
     from ruamel.yaml import YAML
+    from ruamel.yaml.composer import Composer
 
 MAX_BYTES = 1_000_000
 """A convention is a page of YAML; anything above a megabyte is refused unread."""
 MAX_NODES = 100_000
-"""Values visited when walking the document (aliases counted each time they are used)."""
+"""Values — scalars (keys included), lists and mappings — the document holds once its aliases
+are expanded (each counted every time an alias uses it)."""
+MAX_EXPANDED = 4_000_000
+"""Characters the document holds once its aliases are expanded: every scalar (keys included)
+counted each time an alias repeats it.  Four times :data:`MAX_BYTES`: an alias may repeat a
+block of the file, it may not turn a page of YAML into gigabytes of text for every command
+that reads the convention (a 900 kB name repeated by 2 000 aliases is 1.8 GB)."""
 MAX_DEPTH = 50
+"""Collections (lists, mappings) nested in one another, aliases expanded."""
 PLACEHOLDER = "A_COMPLETER"
 """The value the ``delegation init`` template gives every field to fill in."""
 
 
 def _yaml() -> YAML:
-    """A round-trip YAML loader that keeps numbers and dates as their source text."""
+    """A round-trip YAML loader that keeps numbers and dates as their source text, composing
+    with :func:`_plain_composer` (which refuses what is not plain YAML and bounds aliases)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import RoundTripConstructor
 
@@ -66,6 +80,7 @@ def _yaml() -> YAML:
     _ExactConstructor.add_constructor("tag:yaml.org,2002:float", _ExactConstructor.construct_yaml_float)
     _ExactConstructor.add_constructor("tag:yaml.org,2002:timestamp", _ExactConstructor.construct_yaml_timestamp)
     yaml = YAML(typ="rt")
+    yaml.Composer = _plain_composer()
     yaml.Constructor = _ExactConstructor
     yaml.allow_duplicate_keys = False
     return yaml
@@ -203,33 +218,17 @@ def load_convention(path: Path) -> LoadedConvention:
 def _load_text(text: str, path: Path) -> LoadedConvention:
     from pydantic import ValidationError
     from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     shown = str(path)
     if text.startswith(LEDGER_HEADER):
         raise fail(_("is a delegation ledger, not a convention (expected a convention YAML file; a ledger is "
                      "given with --ledger: delegation check -c CONVENTION.yaml --ledger {path})").format(path=shown),
                    code="file-is-ledger", path=shown, line=1, column=1)
-    _refuse_deep_flow(text, shown)
-    try:
-        with warnings.catch_warnings():  # ruamel warns about reused anchors: not the user's concern here
-            warnings.simplefilter("ignore")
-            data = _yaml().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = (exc.problem or exc.context or _("syntax error")).strip()
-        raise fail(_("not valid YAML: {problem}").format(problem=what), code="yaml-syntax", path=shown,
-                   line=mark.line + 1 if mark else None,
-                   column=mark.column + 1 if mark else None) from None
-    except YAMLError as exc:
-        raise fail(_("not valid YAML: {problem}").format(problem=str(exc).strip().splitlines()[0]),
-                   code="yaml-syntax", path=shown) from None
-    except RecursionError:
-        raise fail(_("not valid YAML: nested too deeply"), code="yaml-too-deep", path=shown) from None
-
-    problems = list(_walk(data, shown))
+    document = _compose(text, shown)
+    problems = list(document.problems)
     if has_errors(problems):
         return LoadedConvention(path, None, problems)
+    data = _construct(document, shown)
     problems.extend(_placeholders(data, shown))
     if has_errors(problems):
         return LoadedConvention(path, None, problems)
@@ -287,62 +286,292 @@ LEDGER_HEADER = "# delegation-ledger v"
 
 
 # --------------------------------------------------------------------------------------
+# Plain YAML: composed and checked before anything is built
+# --------------------------------------------------------------------------------------
+#
+# A convention says what it says in plain YAML: mappings, lists and scalars, written out.
+# What would make it say more than it shows is refused on ruamel's composed nodes, before
+# the constructor builds anything from them: tags (``!!binary``, ``!!omap``, ``!!str``,
+# ``!foo``, ``!<...>``: a tag changes what a value is, or builds an object), merge keys
+# (``<<: *base`` hides fields in another mapping, and ruamel's merging fails on several
+# forms), directives (``%YAML 1.1`` reads ``yes`` as true and ``0x1F`` as 31, ``%TAG`` only
+# serves tags), an anchor name defined twice (an alias would silently mean the last one), an
+# alias inside the value it names (endless) and a list or mapping as a key (a key is a field
+# name).  Anchors and aliases stay allowed, bounded:
+# the composer counts, per node, the characters, values and nesting it expands to, and stops
+# at the alias that takes the document past MAX_EXPANDED, MAX_NODES or MAX_DEPTH.
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A YAML text composed into ruamel's nodes, nothing built from them yet.
+
+    Attributes:
+        root: the root node (None for an empty document).
+        problems: what is not plain YAML, in file order (errors: nothing is built then).
+        yaml: the loader that composed it, whose constructor builds the data.
+    """
+
+    root: Any
+    problems: list[Problem]
+    yaml: Any
+
+
+class _Refused(Exception):
+    """The composer stops: the document expands or nests beyond the limits (exit 2)."""
+
+    def __init__(self, mark: Any, code: str, message: str) -> None:
+        super().__init__(message)
+        self.mark, self.code, self.message = mark, code, message
+
+
+def _compose(text: str, shown: str) -> _Document:
+    """Compose ``text`` into nodes and say what is not plain YAML in it.
+
+    Raises :class:`DelegationError` (exit 2) for what cannot be read at all: a syntax error,
+    nesting deeper than :data:`MAX_DEPTH`, or more than :data:`MAX_EXPANDED` characters or
+    :data:`MAX_NODES` values once the aliases are expanded."""
+    from ruamel.yaml.error import YAMLError
+
+    _refuse_deep_flow(text, shown)
+    yaml = _yaml()
+    try:
+        with warnings.catch_warnings():  # ruamel warns about reused anchors: refused below instead
+            warnings.simplefilter("ignore")
+            root = yaml.compose(text)
+    except _Refused as exc:
+        raise fail(exc.message, code=exc.code, path=shown, line=exc.mark.line + 1,
+                   column=exc.mark.column + 1) from None
+    except YAMLError as exc:
+        raise _not_yaml(exc, shown) from None
+    composer = yaml.composer
+    problems = [Problem(shown, line, 1, Severity.ERROR, "yaml-directive",
+                        _("YAML directive {directive} is not allowed (expected none: a convention is "
+                          "plain YAML 1.2)").format(directive=directive))
+                for line, directive in _directives(text, composer.document_line)]
+    problems += [Problem(shown, mark.line + 1, mark.column + 1, Severity.ERROR, code, message)
+                 for mark, code, message in composer.refused]
+    return _Document(root, problems, yaml)
+
+
+def _directives(text: str, document_line: int | None) -> list[tuple[int, str]]:
+    """The directives (``%YAML``, ``%TAG``, a reserved ``%NAME``) before the document's
+    ``---`` on line ``document_line`` (0-based; None when it has none, and then no directive):
+    (line, name) each."""
+    if document_line is None:
+        return []
+    lines = text.split("\n", document_line)[:document_line]
+    return [(number, line.split()[0]) for number, line in enumerate(lines, start=1) if line.startswith("%")]
+
+
+def _construct(document: _Document, shown: str) -> Any:
+    """The data of a plain document (its problems hold no error): ruamel's round-trip
+    mappings and lists, with line numbers.  A duplicate key is refused here (exit 2)."""
+    from ruamel.yaml.error import YAMLError
+
+    if document.root is None:
+        return None
+    try:
+        return document.yaml.constructor.construct_document(document.root)
+    except YAMLError as exc:
+        raise _not_yaml(exc, shown) from None
+
+
+def _not_yaml(exc: Exception, shown: str) -> DelegationError:
+    """``not valid YAML: ...`` (exit 2), at ruamel's mark when it gives one."""
+    from ruamel.yaml.error import MarkedYAMLError
+
+    if isinstance(exc, MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        what = (exc.problem or exc.context or _("syntax error")).strip()
+        return fail(_("not valid YAML: {problem}").format(problem=what), code="yaml-syntax", path=shown,
+                    line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None)
+    return fail(_("not valid YAML: {problem}").format(problem=str(exc).strip().splitlines()[0]),
+                code="yaml-syntax", path=shown)
+
+
+def _written_tag(tag: Any) -> str:
+    """A YAML tag as the file writes it: ``!!binary``, ``!foo``, ``!<tag:...>``, ``!``."""
+    if tag.handle:
+        return f"{tag.handle}{tag.suffix}"
+    return "!" if tag.suffix == "!" else f"!<{tag.suffix}>"
+
+
+@functools.cache
+def _plain_composer() -> type[Composer]:
+    """ruamel's composer, refusing what is not plain YAML and bounding what aliases expand to.
+
+    It composes the document once, in file order, as ruamel's does, and on the way:
+
+    * records, with the mark of its node, each tag (``yaml-tag``), merge key (``yaml-merge``),
+      list or mapping used as a key (``yaml-complex-key``), anchor name defined again
+      (``yaml-anchor-reused``) and alias used inside the value it names (``yaml-alias-loop``);
+      the document's directives are left to :func:`_directives`;
+    * measures each node once — characters of its scalars (keys included), values, levels of
+      nesting, aliases expanded — kept by node id, so that an alias adds its node's measure
+      without walking it again: the count is linear in the file, whatever the aliases repeat;
+    * keeps running totals in file order and raises :class:`_Refused` at the node (usually an
+      alias) that takes the document past :data:`MAX_EXPANDED` characters, :data:`MAX_NODES`
+      values or :data:`MAX_DEPTH` levels; nesting is bounded before ruamel recurses into it.
+    """
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    class PlainComposer(Composer):
+        def __init__(self, loader: Any = None) -> None:
+            super().__init__(loader)
+            self.refused: list[tuple[Any, str, str]] = []
+            self.document_line: int | None = None
+            self._anchors_seen: dict[str, Any] = {}
+            self._measures: dict[int, tuple[int, int, int]] = {}
+            self._chars = self._values = self._level = self._deepest = 0
+
+        def compose_document(self) -> Any:
+            start = self.parser.peek_event()
+            if start.explicit:  # only comments and directives can come before its ``---``
+                self.document_line = start.start_mark.line
+            return super().compose_document()
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            mark = self.parser.peek_event().start_mark
+            node = self._compose_node(parent, index)
+            if index is None and isinstance(parent, MappingNode) and not isinstance(node, ScalarNode):
+                self.refused.append((mark, "yaml-complex-key", _(
+                    "a list or a mapping as a key is not allowed (expected a field name)")))
+            return node
+
+        def _compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.parser.peek_event()
+            if isinstance(event, AliasEvent):
+                node = super().compose_node(parent, index)
+                measure = self._measures.get(id(node))
+                if measure is None:  # the node is still being composed: the alias is inside it
+                    self.refused.append((event.start_mark, "yaml-alias-loop", _(
+                        "alias *{alias} is used inside the value it names: it would repeat without end "
+                        "(expected an alias after the end of its anchor's value)").format(alias=event.anchor)))
+                else:
+                    self._add(event.start_mark, *measure)
+                return node
+            if event.ctag is not None:
+                tag = _written_tag(event.ctag)
+                message = _("YAML tag !!str is not allowed (expected plain values; to keep a value as text, "
+                            "write it in quotes, such as \"0217\")") if tag == "!!str" else _(
+                    "YAML tag {tag} is not allowed (expected plain values: text, numbers, dates, lists and "
+                    "mappings)").format(tag=tag)
+                self.refused.append((event.start_mark, "yaml-tag", message))
+            if event.anchor is not None:
+                first = self._anchors_seen.setdefault(event.anchor, event.start_mark)
+                if first is not event.start_mark:
+                    self.refused.append((event.start_mark, "yaml-anchor-reused", _(
+                        "anchor &{anchor} is defined again (first on line {line}): its aliases would name the "
+                        "last one (expected each anchor name once)").format(anchor=event.anchor,
+                                                                            line=first.line + 1)))
+            if isinstance(event, SequenceStartEvent | MappingStartEvent):
+                return self._compose_collection(event, parent, index)
+            node = super().compose_node(parent, index)
+            if event.ctag is None and node.tag == _MERGE_TAG:
+                self.refused.append((event.start_mark, "yaml-merge", _(
+                    "merge key << is not allowed (expected every field written out in its mapping; an "
+                    "alias may repeat a whole value)")))
+            measure = (len(node.value), 1, 0)
+            self._add(event.start_mark, *measure)
+            self._measures[id(node)] = measure
+            return node
+
+        def _compose_collection(self, event: Any, parent: Any, index: Any) -> Any:
+            chars, values, outer_deepest = self._chars, self._values, self._deepest
+            self._add(event.start_mark, 0, 1, 1)
+            self._level += 1
+            self._deepest = self._level
+            node = super().compose_node(parent, index)
+            measure = (self._chars - chars, self._values - values, self._deepest - self._level + 1)
+            self._level -= 1
+            self._deepest = max(outer_deepest, self._deepest)
+            self._measures[id(node)] = measure
+            return node
+
+        def _add(self, mark: Any, chars: int, values: int, levels: int) -> None:
+            """Count a node (or an alias's node, expanded) met at ``mark``, or stop there."""
+            self._chars += chars
+            self._values += values
+            self._deepest = max(self._deepest, self._level + levels)
+            if self._deepest > MAX_DEPTH:
+                raise _Refused(mark, "yaml-too-deep", _("nested more than {depth} levels deep").format(
+                    depth=MAX_DEPTH))
+            if self._chars > MAX_EXPANDED:
+                raise _Refused(mark, "yaml-too-large", _(
+                    "the document expands to more than {limit} characters once its aliases are replaced by "
+                    "the values they repeat (at most {limit}; a convention is a page of YAML)").format(
+                        limit=MAX_EXPANDED))
+            if self._values > MAX_NODES:
+                raise _Refused(mark, "yaml-too-large", _(
+                    "the document expands to more than {limit} values once its aliases are replaced by the "
+                    "values they repeat (at most {limit}; a convention is a page of YAML)").format(
+                        limit=MAX_NODES))
+
+    return PlainComposer
+
+
+_PRESCAN = re.compile(r"[\[\]{}'\"#\\\n]")
+"""The characters :func:`_refuse_deep_flow` looks at; it skips every other one."""
+
+
+def _starts_value(head: str) -> bool:
+    """Whether a value starts after ``head``, the start of its line: nothing but indentation,
+    or ``key:``, ``-``, ``?``, each maybe followed by an anchor (``&a``) or a tag."""
+    words = head.split()
+    while words and words[-1].startswith(("&", "!")):
+        words.pop()
+    return not words or words[-1].endswith((":", "-", "?"))
 
 
 def _refuse_deep_flow(text: str, shown: str) -> None:
-    """Refuse ``[[[[…`` before the YAML parser spends seconds recursing into it."""
+    """Refuse ``[[[[…`` at once, before ruamel's scanner spends a second looking ahead in it.
+
+    A shortcut: the composer's bound (:func:`_plain_composer`) is exact and holds whatever this
+    scan misses (it also counts the block mappings and lists around a flow collection, so it
+    may stop a bracket earlier).  It reads quoting and comments as YAML
+    does, so that no apostrophe switches it off (it used to take every ``'`` or ``"`` for the
+    start of a quoted string, so that one apostrophe in a comment or a word, ``# don't``,
+    ``d'études``, hid every bracket after it): a quote opens a string only where a quoted scalar
+    can start (at the start of a line, after a space, a tab or one of ``[ { , :``), ``''`` and
+    ``\\"`` stay inside it, and ``#`` after a space or at the start of a line is a comment to
+    the end of the line.  Outside brackets, a ``[`` or ``{`` opens a flow collection only where a
+    value starts (:func:`_starts_value`): a bracket inside plain text (``title: Note [1``) is
+    text."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
-    depth, line, quote = 0, 1, ""
-    for char in text:
+    depth, line, line_start, quote, resume = 0, 1, 0, "", 0
+    for match in _PRESCAN.finditer(text):
+        i, char = match.start(), match.group()
         if char == "\n":
-            line += 1
-        elif quote:
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
+            line, line_start = line + 1, i + 1
+        if i < resume:  # inside a comment, or the character after an escape
+            continue
+        before = text[i - 1] if i else "\n"
+        if quote:
+            if char == "\\" and quote == '"':
+                resume = i + 2
+            elif char == quote:
+                if quote == "'" and text[i + 1:i + 2] == "'":
+                    resume = i + 2
+                else:
+                    quote = ""
+        elif char == "#" and before in " \t\n":
+            end = text.find("\n", i)
+            resume = end if end >= 0 else len(text)
+        elif char in "\"'" and before in " \t\n[{,:":
             quote = char
-        elif char in "[{":
+        elif char in "[{" and (depth or _starts_value(text[line_start:i])):
             depth += 1
             if depth > MAX_DEPTH:
                 raise fail(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH), code="yaml-too-deep",
-                           path=shown, line=line)
+                           path=shown, line=line, column=i - line_start + 1)
         elif char in "]}":
             depth = max(depth - 1, 0)
-
-
-def _walk(root: Any, shown: str) -> Iterable[Problem]:
-    """Refuse tags, aliases that explode, and nesting beyond reason."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    visited = 0
-    stack: list[tuple[Any, int, tuple[int | None, int | None]]] = [(root, 0, (1, 1))]
-    while stack:
-        node, depth, pos = stack.pop()
-        visited += 1
-        if visited > MAX_NODES:
-            raise fail(_("the document expands to more than {count} values (aliases "
-                         "used as a bomb, or referring to themselves); a convention is a page "
-                         "of YAML").format(count=MAX_NODES), code="yaml-too-large",
-                       path=shown)
-        if depth > MAX_DEPTH:
-            raise fail(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH), code="yaml-too-deep",
-                       path=shown, line=pos[0], column=pos[1])
-        tag = getattr(node, "tag", None)
-        tag_value = getattr(tag, "value", None) if tag is not None else None
-        if tag_value is not None:
-            yield Problem(shown, pos[0], pos[1], Severity.ERROR, "yaml-tag",
-                          _("YAML tag {tag} is not allowed (expected plain values: "
-                            "text, numbers, dates, lists and mappings)").format(tag=tag_value))
-            continue
-        if isinstance(node, CommentedMap):
-            for key in node:
-                line, col = node.lc.value(key)
-                stack.append((node[key], depth + 1, (line + 1, col + 1)))
-        elif isinstance(node, CommentedSeq):
-            for i, item in enumerate(node):
-                line, col = node.lc.item(i)
-                stack.append((item, depth + 1, (line + 1, col + 1)))
 
 
 def _placeholders(root: Any, shown: str) -> list[Problem]:
@@ -390,6 +619,7 @@ def peek_convention(path: Path) -> Peeked | None:
     cannot be parsed as YAML is taken for a convention whose ledger is unknown, so that
     ``check`` says what is wrong with it."""
     from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
 
     try:
         text = read_text(path, max_bytes=MAX_BYTES, what=_("convention YAML file"))
@@ -398,17 +628,22 @@ def peek_convention(path: Path) -> Peeked | None:
     if text.startswith(LEDGER_HEADER):
         return None
     try:
-        _refuse_deep_flow(text, str(path))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data = _yaml().load(text)
+        document = _compose(text, str(path))
+        root = document.root
+        if not isinstance(root, MappingNode) or len(
+                CONVENTION_KEYS & {str(k.value) for k, _v in root.value if isinstance(k, ScalarNode)}) < 2:
+            return None
+        if has_errors(document.problems):  # not plain YAML: check says what, where
+            return Peeked(None)
+        data = _construct(document, str(path))
     except Exception:  # noqa: BLE001 - any parse failure: check will say which
         return Peeked(None)
-    if not isinstance(data, CommentedMap) or len(CONVENTION_KEYS & {str(k) for k in data}) < 2:
+    if not isinstance(data, CommentedMap):
         return None
     ledger, ident = data.get("ledger"), data.get("id")
     if isinstance(ledger, str) and ledger.strip() != PLACEHOLDER:
-        return Peeked(ledger)
+        # a path with a control character is named by no file: check says where it is
+        return Peeked(ledger if raw_forbidden(ledger) is None else None)
     if ledger is None and isinstance(ident, str) and ident.strip() != PLACEHOLDER:
         return Peeked(f"ledgers/{ident}.ledger")
     return Peeked(None)

@@ -10,13 +10,15 @@ This module owns three things and imports nothing from the package but :mod:`i18
 * :class:`ExitCode`, the single place where exit codes are defined (documented in the
   README's "Exit codes" section);
 
-and the errors every reader of files shares: :func:`fail`, :func:`not_a_file`.
+and what every reader of files shares: the errors :func:`fail` and :func:`not_a_file`, and
+:func:`raw_forbidden`, the characters that may not appear raw in a line or a path.
 """
 
 from __future__ import annotations
 
 import enum
 import stat
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -124,6 +126,19 @@ def fail(
     """Build a :class:`DelegationError` holding one error (``raise fail(...)``)."""
     problem = Problem(path, line, column, Severity.ERROR, code, message)
     return DelegationError([problem], exit_code)
+
+
+RAW_FORBIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp"))
+"""Unicode categories that may not appear raw in a ledger line or a path: controls (NUL, tab,
+line feed and ESC included), format characters such as the bidi overrides, line and paragraph
+separators."""
+
+
+def raw_forbidden(text: str) -> int | None:
+    """Index of the first character of ``text`` in :data:`RAW_FORBIDDEN`, or None."""
+    if text.isprintable():
+        return None
+    return next((i for i, c in enumerate(text) if unicodedata.category(c) in RAW_FORBIDDEN), None)
 
 
 def not_a_file(mode: int, shown: str, what: str) -> DelegationError:

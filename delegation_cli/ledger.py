@@ -47,7 +47,7 @@ from .entries import (
     parse_date,
     parse_month,
 )
-from .errors import DelegationError, ExitCode, Problem, Severity, fail, not_a_file
+from .errors import DelegationError, ExitCode, Problem, Severity, fail, not_a_file, raw_forbidden
 from .i18n import _, ngettext
 from .money import AmountError, format_canonical, parse_canonical
 
@@ -150,9 +150,9 @@ _UNSAFE_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 """Characters a label is written with as ``\\uXXXX``: controls (C0, DEL, C1), format
 characters (bidi controls, tags, zero-width ones...), surrogates, private-use and unassigned
 code points, line and paragraph separators."""
-_RAW_FORBIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp"))
-"""Of those, what a reader refuses raw in a line.  Raw private-use and unassigned code points
-are read: a newer Python (a newer Unicode) writes raw what this one may not know yet."""
+# Of those, a reader refuses raw in a line what :func:`errors.raw_forbidden` names.  Raw
+# private-use and unassigned code points are read: a newer Python (a newer Unicode) writes raw
+# what this one may not know yet.
 _MAYBE_UNSAFE = re.compile("[^\n -~\u00a0-\u00ac\u00ae-\u036f\u2010-\u2027\u2030-\u205e\u20a0-\u20bf]")
 """Characters worth looking up: all but LF and the printable ASCII, Latin, combining, punctuation
 and currency blocks in which every code point is assigned and neither a control nor a format
@@ -364,15 +364,6 @@ def _parse_canonical_line(line: str, lineno: int) -> Entry | None:
         return None
 
 
-def _raw_forbidden(text: str) -> int | None:
-    """Index of the first character that may not appear raw in a line (a control, tab
-    included, a format character such as a bidi override, a line or paragraph separator),
-    or None."""
-    if text.isprintable():
-        return None
-    return next((i for i, c in enumerate(text) if unicodedata.category(c) in _RAW_FORBIDDEN), None)
-
-
 def parse_line(line: str, lineno: int = 0) -> Entry:
     """Parse one entry line (without its newline); raise :class:`LineError` if malformed."""
     fast = _parse_canonical_line(line, lineno) if len(line) <= MAX_LINE else None
@@ -392,7 +383,7 @@ def _parse_line_fully(line: str, lineno: int) -> Entry:
         body = line[quote + 1:-1]
         if len(line) == quote + 1 or line[-1] != '"':  # json.loads would allow spaces after it
             raise LineError(_("the label is not a well-formed double-quoted string"), quote + 1)
-        bad = _raw_forbidden(body)
+        bad = raw_forbidden(body)
         if bad is not None:
             raise LineError(_("raw control or format character U+{code} (expected it escaped inside a label)").format(
                 code=f"{ord(body[bad]):04X}"), quote + 2 + bad)
@@ -769,7 +760,7 @@ class LedgerReader:
                 whole = len(text)
                 text, opens, why = split_suffix(text)
                 self._count_block(lineno, opens)
-                if why is not None and _raw_forbidden(text) is None:  # else the raw character is the news
+                if why is not None and raw_forbidden(text) is None:  # else the raw character is the news
                     problems.append(Problem(shown, lineno, whole - 11 if len(text) < whole else None, Severity.ERROR,
                                             "ledger-checksum", why))
             if len(text) <= MAX_LINE:  # a canonical line is printable by construction
@@ -855,7 +846,7 @@ class LedgerReader:
             text = text[:-1]
         if not text or text[0] == "#" or text.isspace():
             return None
-        bad = _raw_forbidden(text)
+        bad = raw_forbidden(text)
         if bad is not None:
             problems.append(Problem(shown, lineno, bad + 1, Severity.ERROR, "ledger-control",
                                     _("raw control or format character U+{code} (expected it escaped inside a "
@@ -1442,7 +1433,7 @@ def _whole_line(fd: int, offset: int, length: int, lineno: int) -> tuple[Entry, 
     except UnicodeDecodeError:
         return None
     body, opens, why = split_suffix(text)
-    if why is not None or _raw_forbidden(body) is not None:
+    if why is not None or raw_forbidden(body) is not None:
         return None
     try:
         return parse_line(body, lineno), opens

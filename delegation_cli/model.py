@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from .errors import Severity
+from .errors import Severity, raw_forbidden
 from .i18n import N_, _, format_date, ngettext
 from .money import AmountError, Cents, cents_from_decimal, format_fr
 
@@ -731,8 +731,17 @@ def check_prestation_ids(conv: Convention) -> Iterator[Finding]:
 
 
 def check_ledger_path(conv: Convention) -> Iterator[Finding]:
-    """The ledger path, when given, stays inside the convention's folder."""
+    """The ledger path, when given, is printable text (no NUL, control, format — bidi — or
+    line-separator character, which no file name needs and a terminal would act on) and
+    stays inside the convention's folder."""
     if conv.ledger is None:
+        return
+    bad = raw_forbidden(conv.ledger)
+    if bad is not None:
+        yield Finding(("ledger",), Severity.ERROR, "ledger-character",
+                      _("ledger path {path} holds the control or format character U+{code} (expected a "
+                        "relative path of printable characters, such as ledgers/{id}.ledger)").format(
+                          path=repr(conv.ledger), code=f"{ord(conv.ledger[bad]):04X}", id=conv.id))
         return
     parts = conv.ledger.replace("\\", "/").split("/")
     if conv.ledger.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:

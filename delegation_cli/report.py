@@ -147,18 +147,18 @@ def problems_json(problems: Sequence[Problem]) -> str:
 
 
 def check_summary(result: CheckResult) -> str:
-    """The one-line verdict of ``delegation check`` (stdout)."""
+    """The one-line verdict of ``delegation check`` (stdout), its paths :func:`visible`."""
     counts = _("{errors}, {warnings}").format(
         errors=ngettext("{count} error", "{count} errors", result.errors).format(count=result.errors),
         warnings=ngettext("{count} warning", "{count} warnings", result.warnings).format(count=result.warnings))
     verdict = _("invalid ({counts})") if result.errors else _("valid ({counts})")
-    text = f"{result.convention_path}: {verdict.format(counts=counts)}"
+    text = f"{visible(str(result.convention_path))}: {verdict.format(counts=counts)}"
     if result.ledger_path is not None and result.ledger_entries is not None:
         entries = ngettext("{count} entry", "{count} entries", result.ledger_entries).format(
             count=result.ledger_entries)
         if not result.ledger_exists:  # the convention's own ledger, not written yet
             entries = _("not created yet ({entries})").format(entries=entries)
-        text += _("; ledger {path}: {entries}").format(path=result.ledger_path, entries=entries)
+        text += _("; ledger {path}: {entries}").format(path=visible(str(result.ledger_path)), entries=entries)
     if result.anchor is not None:
         text += "\n" + _("fingerprint {sha256}: seal {seal} (line {line}) closing {month}; the sealed history up to "
                          "it is intact").format(sha256=result.anchor.sha256, seal=result.anchor.id,
@@ -236,7 +236,8 @@ def outcome_json(outcome: Outcome) -> str:
 
 
 def import_text(result: ImportResult) -> str:
-    """Summary of ``delegation import``, then the lines appended (or that would be)."""
+    """Summary of ``delegation import`` (its paths :func:`visible`), then the lines appended (or
+    that would be)."""
     count = len(result.entries)
     if result.written:
         head = ngettext("Imported {count} entry from {source} into {ledger}",
@@ -246,7 +247,7 @@ def import_text(result: ImportResult) -> str:
                         "Would import (dry run, nothing written) {count} entries from {source} into {ledger}",
                         count)
     skipped = len(result.duplicates)
-    text = (head.format(count=count, source=result.source, ledger=result.ledger)
+    text = (head.format(count=count, source=visible(result.source), ledger=visible(str(result.ledger)))
             + (ngettext("; {count} duplicate skipped", "; {count} duplicates skipped", skipped).format(
                 count=skipped) if skipped else "") + "\n")
     return text + "".join(f"  {format_entry(e)}\n" for e in result.entries)

@@ -160,7 +160,7 @@ def _yaml_files(root: Path) -> Iterable[Path]:
 def _same(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # a loop of links; a NUL in a path
         return False
 
 

@@ -316,7 +316,7 @@ CASES = [
         [("  total: 750000", "  total: !!python/object/apply:os.system [echo]")],
         lambda t: [
             f"c.yaml:{at(t, 'total: !!python', '!!python')}: error: YAML tag "
-            "tag:yaml.org,2002:python/object/apply:os.system is not allowed (expected plain "
+            "!!python/object/apply:os.system is not allowed (expected plain "
             "values: text, numbers, dates, lists and mappings)",
         ],
         id="yaml-tag",
@@ -414,7 +414,7 @@ def test_avenant_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                      "convention YAML file in UTF-8 text)", id="utf8"),
         pytest.param(b"\x7fELF\x02\x01\x01\x00\x00", "c.yaml:1: error: contains a NUL byte: "
                      "binary data (expected a convention YAML file in UTF-8 text)", id="binary"),
-        pytest.param(b"[" * 5000 + b"]" * 5000, "c.yaml:1: error: nested more than 50 "
+        pytest.param(b"[" * 5000 + b"]" * 5000, "c.yaml:1:51: error: nested more than 50 "
                      "levels deep", id="deep"),
     ],
 )
@@ -435,8 +435,8 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(DelegationError) as info:
         load_convention(Path("c.yaml"))
     assert [p.render() for p in info.value.problems] == [
-        "c.yaml: error: the document expands to more than 100000 values (aliases used as a "
-        "bomb, or referring to themselves); a convention is a page of YAML"]
+        "c.yaml:5:45: error: the document expands to more than 100000 values once its aliases are "
+        "replaced by the values they repeat (at most 100000; a convention is a page of YAML)"]
 
 
 def test_huge_file_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

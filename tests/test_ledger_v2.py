@@ -63,7 +63,8 @@ def test_an_import_is_one_block_whose_first_line_says_how_many_lines_it_holds(mi
 
 def test_a_line_without_its_checksum_or_not_matching_it_is_an_error() -> None:
     good = "2021-03-01 commitment c-1 alpha 10.00 ref=BC-1"
-    edited = f"2021-03-01 commitment c-2 alpha 99.00 ref=BC-2 crc={crc('2021-03-01 commitment c-2 alpha 10.00 ref=BC-2')}"
+    original = "2021-03-01 commitment c-2 alpha 10.00 ref=BC-2"
+    edited = f"2021-03-01 commitment c-2 alpha 99.00 ref=BC-2 crc={crc(original)}"
     data = f"{HEADER}\n{good} crc={crc(good)}\n2021-03-01 commitment c-3 alpha 10.00\n{edited}\n".encode()
     assert render(data) == [
         "l.ledger:3: error: the line does not end with its checksum (expected crc= and 8 hexadecimal digits: the "
