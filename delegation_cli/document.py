@@ -524,10 +524,11 @@ def envelopes_chart(bars: Sequence[tuple[str, int, int, int]]) -> Chart | None:
     return Chart("envelopes", "envelopes", title, caption, _render(chart))
 
 
-def sections_html(*, title: str, heading: str, month: str, as_of: Any, sections: Sequence[Section],
+def sections_html(*, title: str, heading: str, month: str | None, as_of: Any, sections: Sequence[Section],
                   charts: Sequence[Chart], invalid: Sequence[str], charts_after: int = 1) -> str:
     """Any titled sections as one self-contained HTML5 file, with the report's template and
-    style (``templates/report.html``): the charts after the first ``charts_after`` sections."""
+    style (``templates/report.html``): the charts after the first ``charts_after`` sections;
+    the page's title is ``title — month`` (``title`` alone without a month)."""
     from markupsafe import Markup
 
     blocks = [_block(s) for s in sections]

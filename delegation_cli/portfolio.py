@@ -513,9 +513,8 @@ def portfolio_html(p: Portfolio) -> str:
     charts = [c for c in (document.envelopes_chart(bars),) if c is not None]
     shown = sections(p)
     shown[0] = replace(shown[0], paragraphs=(_lead(p),))
-    month = format_month(p.month) if p.month else format_date(p.as_of)
-    return document.sections_html(title=title(p), heading=title(p), month=month, as_of=p.as_of, sections=shown,
-                                  charts=charts, invalid=[])
+    return document.sections_html(title=title(p), heading=title(p), month=None, as_of=p.as_of, sections=shown,
+                                  charts=charts, invalid=[])  # the title says the month (or the day)
 
 
 RENDERERS: dict[str, Callable[[Portfolio], str]] = {
