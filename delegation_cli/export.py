@@ -21,7 +21,7 @@ Text is written inert and whole (:func:`label_pieces`): a label, an avenant's ob
 convention's title are written as the ledger writes a label, the content of a JSON string whose
 control, format, separator, private-use and unassigned characters are ``\\uXXXX`` escapes
 (``ledger.quote_label``), plus each format's own escapes; a label too long for one line goes on in
-``label-2``, ``label-3``… tags (metadata), each line within ledger's 4 096 bytes.
+``label-2``, ``label-3``… tags (metadata), each line within what ledger reads.
 """
 
 from __future__ import annotations
@@ -148,9 +148,11 @@ def _accounts(txns: list[Transaction]) -> list[tuple[str, ...]]:
 
 # Text --------------------------------------------------------------------------------------
 
-PIECE_BYTES = 1000
-"""The most bytes of text written on one line: with an entry's tags, a transaction's first
-line stays well within the 4 096 bytes a line of ledger (ledger-cli) may hold."""
+PIECE_BYTES = 900
+"""The most bytes of text written on one line.  Ledger (ledger-cli) reads no line longer than
+4 096 bytes and its ``print`` stops on a transaction whose date and description exceed 1 023
+bytes (``Assertion failed … len < 1024``): with a team's id (64 characters at most) and the
+date, a description stays under 1 000 bytes."""
 
 
 def _json_body(text: str) -> str:
