@@ -231,10 +231,13 @@ class Texts(HTMLParser):
         self.title: list[str] = []
         self.h1: list[str] = []
         self.cells: list[str] = []
+        self.everything: list[str] = []  # every text but style sheets'
+        self._style = False
         self._into: list[str] | None = None
         self._cell: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._style = tag == "style"
         if tag in ("td", "th"):
             self._cell = []
             self._into = self._cell
@@ -244,12 +247,15 @@ class Texts(HTMLParser):
             self._into = self.h1
 
     def handle_endtag(self, tag: str) -> None:
+        self._style = False
         if tag in ("td", "th") and self._into is self._cell:
             self.cells.append("".join(self._cell))
         if tag in ("td", "th", "title", "h1"):
             self._into = None
 
     def handle_data(self, data: str) -> None:
+        if not self._style:
+            self.everything.append(data)
         if self._into is not None:
             self._into.append(data)
 
@@ -277,6 +283,8 @@ def test_the_html_report_escapes_every_text_once(hostile: Cli, tmp_path: Path) -
             assert page.cells.count(visible(label)) >= 2, label  # movements, notes
     assert visible(DELEGANT) in page.cells
     assert "<script>" not in (tmp_path / "r.html").read_text(encoding="utf-8")
+    shown_text = "".join(page.everything)  # no hostile text holds "&lt;" or "&amp;amp;": escaped twice
+    assert "&lt;" not in shown_text and "&amp;amp;" not in shown_text and "&gt;" not in shown_text
 
 
 def test_the_html_portfolio_escapes_every_text_once(cli: Cli, tmp_path: Path) -> None:
@@ -289,3 +297,5 @@ def test_the_html_portfolio_escapes_every_text_once(cli: Cli, tmp_path: Path) ->
     assert "".join(page.title) == "Portfolio of conventions — March 2021"  # the month once
     for text in (TITLE, DELEGANT, str(tmp_path / "a | <b>.yaml")):
         assert visible(text) in page.cells, text
+    shown_text = "".join(page.everything)
+    assert "&lt;" not in shown_text and "&amp;amp;" not in shown_text and "&gt;" not in shown_text
