@@ -29,6 +29,7 @@ why it cannot be read; so is a folder that cannot be searched (listed), as a lin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -104,8 +105,9 @@ def find_conventions(paths: Sequence[str]) -> Found:
     seen: set[str] = set()
     unreadable: list[tuple[str, str]] = []
 
-    def cannot_list(error: OSError) -> None:
-        unreadable.append((str(Path(os.fsdecode(error.filename))), error.strerror or str(error)))
+    def cannot_list(top: Path, error: OSError) -> None:
+        folder = top if error.filename is None else Path(os.fsdecode(error.filename))
+        unreadable.append((str(folder), error.strerror or str(error)))
 
     def add(path: Path) -> None:
         key = os.path.normpath(str(path))
@@ -126,7 +128,7 @@ def find_conventions(paths: Sequence[str]) -> Found:
         if not is_dir:
             add(path)
             continue
-        for folder, dirs, files in os.walk(path, onerror=cannot_list):
+        for folder, dirs, files in os.walk(path, onerror=functools.partial(cannot_list, path)):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 candidate = Path(folder) / name
