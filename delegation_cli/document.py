@@ -13,8 +13,10 @@ and the same report always gives byte-identical HTML.
 
 Text read from the ledger or the convention is inert: Jinja2 escapes every value (autoescape)
 and the characters :func:`report.visible` escapes are escaped first; in the charts pygal's
-XML serializer escapes labels.  Amounts are exact cents everywhere but in the charts, which
-draw whole euros (integers, rounded half up).
+XML serializer escapes labels.  A table cell's long text is written in pieces with ``<wbr>``
+between them (:func:`pieces`), so that WeasyPrint prints labels of 2 000 characters in
+seconds.  Amounts are exact cents everywhere but in the charts, which draw whole euros
+(integers, rounded half up).
 
 Jinja2 and pygal are imported by the functions that need them, and only this module (which
 only ``cli.py`` imports, lazily) uses them: the other commands start as fast as before.
@@ -22,6 +24,8 @@ only ``cli.py`` imports, lazily) uses them: the other commands start as fast as 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
@@ -313,10 +317,82 @@ def report_charts(r: MonthlyReport) -> list[Chart]:
 # --------------------------------------------------------------------------------------
 
 
+LONG_WORD = 32
+"""A word (a run without spaces) longer than this is cut into slices of :data:`SLICE`
+characters with ``<wbr>`` between them: the only places where the PDF breaks it."""
+SLICE = 16
+LONG_TEXT = 256
+"""A text longer than this is also cut after spaces into pieces of at most :data:`PIECE`
+characters."""
+PIECE = 64
+_SPACES = " \u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f\u3000"
+_WORDS = re.compile(f"[{_SPACES}]+|[^{_SPACES}]+[{_SPACES}]*")
+"""A word and the spaces after it; no-break spaces (U+00A0, U+2007, U+202F) are inside words."""
+
+
+def _joins(previous: str, char: str) -> bool:
+    """Whether ``char`` belongs with the character before it: a combining mark, a format
+    character (joiner, tag), a variation selector, an emoji skin tone, the second of two
+    regional indicators (a flag), anything after a zero-width joiner."""
+    return (unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf") or previous == "\u200d"
+            or "\U0001f3fb" <= char <= "\U0001f3ff"
+            or ("\U0001f1e6" <= char <= "\U0001f1ff" and "\U0001f1e6" <= previous <= "\U0001f1ff"))
+
+
+def _slices(word: str) -> list[str]:
+    """A long word cut every :data:`SLICE` characters, never inside a character as people
+    read it (a letter and its accents stay together; a run of nothing but marks is cut anyway)."""
+    out: list[str] = []
+    start = 0
+    while start < len(word):
+        end = start + SLICE
+        while end < len(word) and _joins(word[end - 1], word[end]):
+            end += 1
+        if end - start > PIECE:  # hundreds of marks on one letter: cut them anyway
+            end = start + SLICE
+        out.append(word[start:end])
+        start = end
+    return out
+
+
+def pieces(text: str) -> tuple[str, ...]:
+    """A cell's text as the template writes it, with ``<wbr>`` between the pieces.
+
+    The PDF must be printed in seconds, and WeasyPrint measures the narrowest width of a table
+    cell by laying out the rest of a text box again at each place where a line may break: a
+    time that grows with the square of the box's length.  A label of 2 000 characters as one
+    box, where every character was such a place (``overflow-wrap: anywhere``), took tens of
+    seconds, minutes for a few of them.  So, in print, a line breaks only after a space (or
+    inside a word too long for its column, ``overflow-wrap: break-word``), and the text comes
+    in pieces: a word longer than :data:`LONG_WORD` in slices of :data:`SLICE` characters, and
+    a text longer than :data:`LONG_TEXT` cut after its spaces into pieces of at most
+    :data:`PIECE` characters (a letter with more marks than that, or a run of spaces, apart).
+    A line breaks at a ``<wbr>`` only where it could anyway, or inside a very long word."""
+    if len(text) <= LONG_WORD:
+        return (text,)
+    out: list[str] = []
+    current = ""
+    group = len(text) > LONG_TEXT
+    for match in _WORDS.finditer(text):
+        word = match.group()
+        parts = _slices(word) if len(word.rstrip(_SPACES)) > LONG_WORD else [word]
+        for index, part in enumerate(parts):
+            if current and (index > 0 or (group and len(current) + len(part) > PIECE)):
+                out.append(current)
+                current = ""
+            current += part
+    out.append(current)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str
     css: str  # num (figures: right-aligned, never wrapped) | key (ids, dates: never wrapped) | text
+
+    @property
+    def pieces(self) -> tuple[str, ...]:
+        return pieces(self.text)
 
 
 def _css(kind: str) -> str:
@@ -448,10 +524,11 @@ def envelopes_chart(bars: Sequence[tuple[str, int, int, int]]) -> Chart | None:
     return Chart("envelopes", "envelopes", title, caption, _render(chart))
 
 
-def sections_html(*, title: str, heading: str, month: str, as_of: Any, sections: Sequence[Section],
+def sections_html(*, title: str, heading: str, month: str | None, as_of: Any, sections: Sequence[Section],
                   charts: Sequence[Chart], invalid: Sequence[str], charts_after: int = 1) -> str:
     """Any titled sections as one self-contained HTML5 file, with the report's template and
-    style (``templates/report.html``): the charts after the first ``charts_after`` sections."""
+    style (``templates/report.html``): the charts after the first ``charts_after`` sections;
+    the page's title is ``title — month`` (``title`` alone without a month)."""
     from markupsafe import Markup
 
     blocks = [_block(s) for s in sections]

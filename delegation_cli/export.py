@@ -16,17 +16,23 @@ transactions whose account balances give back, to the cent, the figures of
   are transactions without postings (hledger) or ``custom "note"`` directives (beancount).
 
 Every entry becomes one transaction carrying its id and references as tags (metadata).
+
+Text is written inert and whole (:func:`label_pieces`): a label, an avenant's object, the
+convention's title are written as the ledger writes a label, the content of a JSON string whose
+control, format, separator, private-use and unassigned characters are ``\\uXXXX`` escapes
+(``ledger.quote_label``), plus each format's own escapes; a label too long for one line goes on in
+``label-2``, ``label-3``… tags (metadata), each line within what ledger reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .budget import forecasts_in_force, in_date_order
 from .entries import Entry
+from .ledger import quote_label
 from .model import Convention
 from .money import Cents, format_signed
 
@@ -140,24 +146,96 @@ def _accounts(txns: list[Transaction]) -> list[tuple[str, ...]]:
     return sorted(seen)
 
 
+# Text --------------------------------------------------------------------------------------
+
+PIECE_BYTES = 900
+"""The most bytes of text written on one line.  Ledger (ledger-cli) reads no line longer than
+4 096 bytes and its ``print`` stops on a transaction whose date and description exceed 1 023
+bytes (``Assertion failed … len < 1024``): with a team's id (64 characters at most) and the
+date, a description stays under 1 000 bytes."""
+
+
+def _json_body(text: str) -> str:
+    """``text`` as the ledger file writes a label, without the quotes: ``\\"``, ``\\\\``,
+    ``\\n``, ``\\t`` and ``\\uXXXX`` for every control, format, separator, surrogate,
+    private-use or unassigned character (``ledger.quote_label``)."""
+    return quote_label(text)[1:-1]
+
+
+def label_pieces(text: str, first: Callable[[str], str], rest: Callable[[str], str],
+                 size: int = PIECE_BYTES) -> list[str]:
+    """``text`` written inert — :func:`_json_body`, then a format's own escapes, ``first`` in
+    the first piece and ``rest`` in the others — in pieces of at most ``size`` bytes of UTF-8,
+    cut between characters.  Joined, the pieces are the content of a JSON string whose value
+    is exactly ``text``.  ``first`` and ``rest`` must escape character by character."""
+    whole = first(_json_body(text))
+    if len(whole.encode("utf-8")) <= size:
+        return [whole]
+    out: list[str] = []
+    current: list[str] = []
+    used = 0
+    for char in text:
+        written = (rest if out else first)(_json_body(char))
+        count = len(written.encode("utf-8"))
+        if current and used + count > size:
+            out.append("".join(current))
+            current, used = [], 0
+            written = rest(_json_body(char))
+            count = len(written.encode("utf-8"))
+        current.append(written)
+        used += count
+    out.append("".join(current))
+    return out
+
+
+def _shortened(text: str, escape: Callable[[str], str]) -> str:
+    """A title or a path in a comment or an option: inert, on one line, its first
+    :data:`PIECE_BYTES` bytes (and "…" when it is longer)."""
+    pieces = label_pieces(text, escape, escape)
+    return pieces[0] + ("…" if len(pieces) > 1 else "")
+
+
 # hledger / ledger ------------------------------------------------------------------------
 
 
-def _hledger_text(text: str) -> str:
-    """Descriptions end at a ';' (comment) and at a line end: keep both out."""
-    return " ".join(text.replace(";", ",").split())
+def _no_semicolon(text: str) -> str:
+    """A description ends at a ';' (a comment): ``\\u003b``, a JSON escape too."""
+    return text.replace(";", "\\u003b")
+
+
+def _no_tag(text: str) -> str:
+    """In a comment hledger reads ``name:`` as a tag and ends its value at a comma: colons
+    and commas are escaped too (``\\u003a``, ``\\u002c``)."""
+    return _no_semicolon(text).replace(":", "\\u003a").replace(",", "\\u002c")
+
+
+def _edges(text: str) -> str:
+    """hledger trims a description and a tag's value: their edge spaces as ``\\u0020``."""
+    if text.startswith(" "):
+        text = "\\u0020" + text[1:]
+    if text.endswith(" "):
+        text = text[:-1] + "\\u0020"
+    return text
+
+
+def hledger_label(text: str) -> list[str]:
+    """A transaction's text for hledger: the description, then the values of its ``label-2``,
+    ``label-3``… tags when it is longer than :data:`PIECE_BYTES` bytes."""
+    return [_edges(piece) for piece in label_pieces(text, _no_semicolon, _no_tag)]
 
 
 def _tag_value(text: str) -> str:
-    return _hledger_text(text).replace(",", " ")
+    """Tags carry ids, references, dates: tokens, with nothing to escape (a colon is welcome in
+    a value); anything else inert."""
+    return _edges(_no_semicolon(_json_body(text)).replace(",", "\\u002c"))
 
 
 def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until: dt.date | None = None) -> str:
     """An hledger journal (also read by ledger) of the convention and its ledger."""
     txns = list(transactions(conv, entries, until))
     lines = [
-        f"; Convention {conv.id}: {_hledger_text(conv.title)}",
-        f"; Exported by `delegation export --format hledger` from {source}"
+        f"; Convention {conv.id}: {_shortened(conv.title, str)}",
+        f"; Exported by `delegation export --format hledger` from {_shortened(source, str)}"
         + (f", entries dated up to {until}" if until else ""),
         "; AE and CP per budget year; see docs/export-hledger.md for the accounts.",
         "",
@@ -167,8 +245,10 @@ def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until
     lines += [f"account {':'.join(acc)}" for acc in _accounts(txns)]
     for txn in txns:
         tags = ", ".join(f"{k}:{_tag_value(v)}" for k, v in txn.tags)
+        description, *more = hledger_label(txn.narration)
         lines.append("")
-        lines.append(f"{txn.date.isoformat()} {_hledger_text(txn.payee)} | {_hledger_text(txn.narration)}  ; {tags}")
+        lines.append(f"{txn.date.isoformat()} {_tag_value(txn.payee)} | {description}  ; {tags}")
+        lines += [f"    ; label-{number}: {piece}" for number, piece in enumerate(more, start=2)]
         width = max((len(":".join(p.account)) for p in txn.postings), default=0)
         for posting in txn.postings:
             account = ":".join(posting.account)
@@ -202,8 +282,21 @@ def _bean_component(text: str) -> str:
     return "-".join(word[:1].upper() + word[1:] for word in text.split("-"))
 
 
+def _bean_escapes(text: str) -> str:
+    """Inside a beancount string, a backslash and a double quote are escaped with a backslash."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _bean_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """A beancount string whose value is ``text`` written inert (:func:`_json_body`), cut to
+    :data:`PIECE_BYTES` bytes: for tokens, titles and what is not a label."""
+    return f'"{_shortened(text, _bean_escapes)}"'
+
+
+def bean_label(text: str) -> list[str]:
+    """A narration as beancount strings: the narration, then the values of its ``label-2``,
+    ``label-3``… metadata when it is longer than :data:`PIECE_BYTES` bytes."""
+    return [f'"{piece}"' for piece in label_pieces(text, _bean_escapes, _bean_escapes)]
 
 
 def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, until: dt.date | None = None) -> str:
@@ -211,8 +304,8 @@ def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, unt
     txns = list(transactions(conv, entries, until))
     first = min([t.date for t in txns] + [conv.effective_date])
     lines = [
-        f"; Convention {conv.id}: {' '.join(conv.title.split())}",
-        f"; Exported by `delegation export --format beancount` from {source}"
+        f"; Convention {conv.id}: {_shortened(conv.title, str)}",
+        f"; Exported by `delegation export --format beancount` from {_shortened(source, str)}"
         + (f", entries dated up to {until}" if until else ""),
         "; AE and CP per budget year; see docs/export-beancount.md for the accounts.",
         "",
@@ -225,7 +318,9 @@ def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, unt
     for txn in txns:
         lines.append("")
         directive = 'custom "note"' if not txn.postings else "*"
-        lines.append(f"{txn.date.isoformat()} {directive} {_bean_string(txn.payee)} {_bean_string(txn.narration)}")
+        narration, *more = bean_label(txn.narration)
+        lines.append(f"{txn.date.isoformat()} {directive} {_bean_string(txn.payee)} {narration}")
+        lines += [f"  label-{number}: {piece}" for number, piece in enumerate(more, start=2)]
         lines += [f"  {key}: {_bean_string(value)}" for key, value in txn.tags]
         width = max((len(bean_account(p.account)) for p in txn.postings), default=0)
         for posting in txn.postings:

@@ -23,12 +23,13 @@ What is a convention file: every file named on the command line; in a folder (se
 recursively, hidden folders apart), every ``.yaml``/``.yml`` file that has a top-level
 ``budget:`` or ``teams:`` key (a line starting with it), ``.pre-commit-config.yaml`` apart.
 A YAML file without either key is skipped; one that cannot be read to tell is listed, with
-why it cannot be read.
+why it cannot be read; so is a folder that cannot be searched (listed), as a line that fails.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -86,12 +87,27 @@ def looks_like_convention(path: Path) -> bool:
     return _CONVENTION_KEY.search(text) is not None
 
 
-def find_conventions(paths: Sequence[str]) -> list[Path]:
-    """The convention files named or found in ``paths`` (default: the current folder), each
-    once, in the order given (a folder's in sorted order); a path that does not exist is a
-    bad argument (exit 2)."""
+@dataclass(frozen=True)
+class Found:
+    """What a search of the command's paths found."""
+
+    files: list[Path]
+    """The convention files, each once, in the order given (a folder's in sorted order)."""
+    unreadable: list[tuple[str, str]]
+    """Each folder (among those searched) that could not be listed, and why (its error)."""
+
+
+def find_conventions(paths: Sequence[str]) -> Found:
+    """The convention files named or found in ``paths`` (default: the current folder), and
+    the folders that could not be searched; a path that does not exist is a bad argument
+    (exit 2)."""
     found: list[Path] = []
     seen: set[str] = set()
+    unreadable: list[tuple[str, str]] = []
+
+    def cannot_list(top: Path, error: OSError) -> None:
+        folder = top if error.filename is None else Path(os.fsdecode(error.filename))
+        unreadable.append((str(folder), error.strerror or str(error)))
 
     def add(path: Path) -> None:
         key = os.path.normpath(str(path))
@@ -112,13 +128,13 @@ def find_conventions(paths: Sequence[str]) -> list[Path]:
         if not is_dir:
             add(path)
             continue
-        for folder, dirs, files in os.walk(path, onerror=None):
+        for folder, dirs, files in os.walk(path, onerror=functools.partial(cannot_list, path)):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 candidate = Path(folder) / name
                 if name.lower().endswith(YAML_SUFFIXES) and looks_like_convention(candidate):
                     add(candidate)
-    return found
+    return Found(found, unreadable)
 
 
 # --------------------------------------------------------------------------------------
@@ -291,12 +307,16 @@ def _sums(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def build_portfolio(paths: Sequence[str], *, month: str | None, today: dt.date, lang: str, messages: str,
                     workers: int | None = None) -> Portfolio:
     """The portfolio of the conventions named or found in ``paths`` (refused, exit 2, when
-    there is none)."""
-    files = find_conventions(paths)
-    if not files:
+    there is none), then a failed line for each folder that could not be searched."""
+    found = find_conventions(paths)
+    if not found.files and not found.unreadable:
         raise fail(_("no convention file found (expected YAML files with budget: and teams: keys)"),
                    code="no-convention", path=", ".join(paths) or ".")
-    rows = summarize_all(files, month, today, lang, messages, workers)
+    rows = summarize_all(found.files, month, today, lang, messages, workers)
+    with using(messages):
+        rows += [_failed(folder, [Problem(folder, None, None, Severity.ERROR, "folder-unreadable",
+                                          _("cannot search this folder: {reason}").format(reason=reason))])
+                 for folder, reason in found.unreadable]
     as_of = month_end(month) if month else month_end(today.strftime("%Y-%m"))
     return Portfolio(month, as_of, lang, tuple(rows))
 
@@ -495,9 +515,8 @@ def portfolio_html(p: Portfolio) -> str:
     charts = [c for c in (document.envelopes_chart(bars),) if c is not None]
     shown = sections(p)
     shown[0] = replace(shown[0], paragraphs=(_lead(p),))
-    month = format_month(p.month) if p.month else format_date(p.as_of)
-    return document.sections_html(title=title(p), heading=title(p), month=month, as_of=p.as_of, sections=shown,
-                                  charts=charts, invalid=[])
+    return document.sections_html(title=title(p), heading=title(p), month=None, as_of=p.as_of, sections=shown,
+                                  charts=charts, invalid=[])  # the title says the month (or the day)
 
 
 RENDERERS: dict[str, Callable[[Portfolio], str]] = {

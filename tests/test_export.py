@@ -9,6 +9,7 @@ under CI a missing tool fails the test instead of skipping it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import importlib.util
 import io
 import json
@@ -16,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -202,3 +204,176 @@ def test_output_file_is_written_atomically_and_never_over_the_ledger(cli: Cli, t
     assert rows[0][:6] == ["line", "date", "kind", "id", "team", "amount"]
     assert rows[1][5] == "100,00"
     assert not list(tmp_path.glob(".out.csv.*"))
+
+
+# --------------------------------------------------------------------------------------
+# Labels: inert, whole, and every line within the readers' limits (issue 19)
+# --------------------------------------------------------------------------------------
+
+UNITS = {
+    "c0": "\x1b[2J\x07\x08\x00\x7f",
+    "c1": "\x85\x9b31m\x80\x9f",
+    "bidi": "\u202e\u2066\u2069\u200e\u200f\u061c",
+    "format": "\u200b\u200d\u00ad\ufeff\U000e0067",
+    "separators": "\u2028\u2029",
+    "private-unassigned": "\ue000\U000f0000\u0378",
+    "surrogates": "\udc80 \ud800 ",  # a lone high surrogate then a low one would read back as a pair
+    "syntax": '; | " \\ : , id:x, kind:y :t: # * ! ( ) = @ [ ] { } % & ^ ~ ` ',
+    "spaces": "  \t\n\r\n ",
+    "combining": "e\u0301\u0302\u0303",
+    "emoji": "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+}
+LABELS = {name: (unit * (2000 // len(unit) + 1))[:2000] for name, unit in UNITS.items()}
+LINE_LIMIT = 4096  # ledger (ledger-cli): "Line exceeds 4096 characters"
+
+
+def _hostile_ledger() -> str:
+    from delegation_cli.entries import Entry
+    from delegation_cli.ledger import format_entry, header_line
+
+    lines = [header_line("mini")]
+    for index, label in enumerate(LABELS.values()):
+        lines += [format_entry(Entry(date=dt.date(2021, 3, 1), kind="commitment", id=f"c-{index:08x}", team="alpha",
+                                     amount=100, label=label)),
+                  format_entry(Entry(date=dt.date(2021, 3, 2), kind="note", id=f"n-{index:08x}", team="beta",
+                                     label=label)),
+                  format_entry(Entry(date=dt.date(2021, 3, 3), kind="forecast", id=f"f-{index:08x}", team="beta",
+                                     amount=500, month="2021-06", forecast_type="ae", label=label))]
+    lines += [format_entry(Entry(date=dt.date(2021, 3, 4), kind="payment", id="p-00000001", team="alpha", amount=50,
+                                 commitment="c-00000000", label=LABELS["syntax"])),
+              format_entry(Entry(date=dt.date(2021, 3, 5), kind="release", id="r-00000001", team="alpha", amount=50,
+                                 commitment="c-00000000", label=LABELS["c0"]))]
+    return "\n".join(lines) + "\n"
+
+
+def _assert_inert(text: str) -> None:
+    """No raw control, format, separator, surrogate, private-use or unassigned character; no
+    line longer than ledger reads."""
+    from delegation_cli.ledger import _UNSAFE_CATEGORIES
+
+    raw = {f"U+{ord(c):04X}" for c in text if c != "\n" and unicodedata.category(c) in _UNSAFE_CATEGORIES}
+    assert raw == set()
+    assert max(len(line.encode("utf-8")) for line in text.split("\n")) <= LINE_LIMIT
+
+
+@pytest.fixture
+def hostile(cli: Cli, tmp_path: Path) -> Cli:
+    from .conftest import MINI
+
+    title = "Mini \x1b[2J\u202e; | \n# " + "t" * 3000
+    text = MINI.replace("title: Mini convention", f"title: {json.dumps(title)}").replace(
+        "{number: 1, date: 2022-01-10,", "{number: 1, date: 2022-01-10, object: \"objet; \\e[2J \\u2028 | \\\\\",")
+    (tmp_path / "convention.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "mini.ledger").write_text(_hostile_ledger(), encoding="utf-8")
+    assert cli("check").exit_code == 0
+    return cli
+
+
+def _recovered(first: str, more: dict[str, str]) -> str:
+    """A label from its pieces: the description (narration), then label-2, label-3…"""
+    pieces = [first] + [more[f"label-{number}"] for number in range(2, len(more) + 2)]
+    value: str = json.loads('"' + "".join(pieces) + '"')
+    return value
+
+
+def test_hledger_labels_are_inert_whole_and_read_by_hledger_and_ledger(hostile: Cli) -> None:
+    result = hostile("export", "--format", "hledger")
+    assert (result.exit_code, result.stderr) == (0, "")
+    journal = result.stdout
+    _assert_inert(journal)
+    for args in (["print"], ["balance"], ["register"], ["check", "-s"]):
+        done = subprocess.run([tool("hledger"), "-f", "-", *args], input=journal.encode("utf-8"),
+                              capture_output=True, check=False)
+        assert (done.returncode, done.stderr) == (0, b""), done.stderr
+        _assert_inert(done.stdout.decode("utf-8"))  # `hledger print | cat -v` shows no ^[
+    for args in (["balance"], ["print"], ["register"]):
+        done = subprocess.run([tool("ledger"), "-f", "-", *args], input=journal.encode("utf-8"), capture_output=True,
+                              check=False)
+        assert (done.returncode, done.stderr) == (0, b""), done.stderr
+        _assert_inert(done.stdout.decode("utf-8"))
+    printed = subprocess.run([tool("hledger"), "-f", "-", "print", "-O", "json"], input=journal, text=True,
+                             capture_output=True, check=True).stdout
+    found = {}
+    for txn in json.loads(printed):
+        tags = dict(txn["ttags"])
+        assert set(tags) <= {"id", "kind", "line", "year", "avenant", "commitment", "month", "type", "replaces"} | {
+            f"label-{n}" for n in range(2, 100)}, tags.keys()  # no tag written by a label
+        if "id" in tags:
+            payee, _, description = txn["tdescription"].partition(" | ")
+            found[tags["id"]] = _recovered(description, {k: v for k, v in tags.items() if k.startswith("label-")})
+    for index, label in enumerate(LABELS.values()):
+        assert found[f"c-{index:08x}"] == found[f"n-{index:08x}"] == found[f"f-{index:08x}"] == label
+    assert found["p-00000001"] == LABELS["syntax"] and found["r-00000001"] == LABELS["c0"]
+
+
+def test_beancount_labels_are_inert_whole_and_read_by_beancount(hostile: Cli, tmp_path: Path) -> None:
+    from beancount import loader
+
+    result = hostile("export", "--format", "beancount", "--output", "out.beancount")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    text = (tmp_path / "out.beancount").read_text(encoding="utf-8")
+    _assert_inert(text)
+    checked = subprocess.run([tool("bean-check"), str(tmp_path / "out.beancount")], capture_output=True, text=True,
+                             check=False)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
+    directives, errors, options = loader.load_file(str(tmp_path / "out.beancount"))
+    assert errors == []
+    assert options["title"].startswith("Mini \\u001b[2J\\u202e; | \\n# ttt") and options["title"].endswith("t…")
+    found = {}
+    for directive in directives:
+        meta = directive.meta
+        if "id" not in meta:
+            continue
+        narration = directive.narration if hasattr(directive, "narration") else directive.values[1].value
+        found[meta["id"]] = _recovered(narration, {k: v for k, v in meta.items() if k.startswith("label-")})
+    for index, label in enumerate(LABELS.values()):
+        assert found[f"c-{index:08x}"] == found[f"n-{index:08x}"] == found[f"f-{index:08x}"] == label
+    assert found["p-00000001"] == LABELS["syntax"] and found["r-00000001"] == LABELS["c0"]
+
+
+def test_labels_are_written_as_the_ledger_writes_them(cli: Cli, tmp_path: Path) -> None:
+    from delegation_cli.export import PIECE_BYTES, bean_label, hledger_label
+
+    assert PIECE_BYTES == 900
+
+    from .conftest import MINI
+
+    label = 'a;b "c" \\ \x1b[2J\u202e\u2028 x, id:y '
+    assert hledger_label(label) == ['a\\u003bb \\"c\\" \\\\ \\u001b[2J\\u202e\\u2028 x, id:y\\u0020']
+    assert bean_label(label) == ['"a;b \\\\\\"c\\\\\\" \\\\\\\\ \\\\u001b[2J\\\\u202e\\\\u2028 x, id:y "']
+    long = "x" * (PIECE_BYTES - 1) + ",:é" + "\U000e0067"
+    assert hledger_label(long) == ["x" * (PIECE_BYTES - 1) + ",", "\\u003aé\\udb40\\udc67"]
+    assert bean_label(long) == ['"' + "x" * (PIECE_BYTES - 1) + ',"', '":é\\\\udb40\\\\udc67"']
+    (tmp_path / "convention.yaml").write_text(MINI, encoding="utf-8")
+    (tmp_path / "mini.ledger").write_text(
+        "# delegation-ledger v1 convention=mini\n"
+        f"2021-03-01 commitment c-00000001 alpha 1.00 {json.dumps(label)}\n"
+        f"2021-03-02 note n-00000001 beta {json.dumps('y' * (PIECE_BYTES + 1))}\n", encoding="utf-8")
+    journal = [block for block in cli("export", "--format", "hledger").stdout.split("\n\n")
+               if block.startswith("2021-03-0")]
+    assert journal == [
+        '2021-03-01 alpha | a\\u003bb \\"c\\" \\\\ \\u001b[2J\\u202e\\u2028 x, id:y\\u0020  ; id:c-00000001, '
+        "kind:commitment, line:2\n"
+        "    ae:2021:committed:alpha            1.00 EUR\n"
+        "    ae:2021:available                 -1.00 EUR",
+        f"2021-03-02 beta | {'y' * PIECE_BYTES}  ; id:n-00000001, kind:note, line:3\n"
+        "    ; label-2: y"]
+    beancount = [block for block in cli("export", "--format", "beancount").stdout.split("\n\n")
+                 if block.startswith("2021-03-0")]
+    assert beancount == [
+        '2021-03-01 * "alpha" "a;b \\\\\\"c\\\\\\" \\\\\\\\ \\\\u001b[2J\\\\u202e\\\\u2028 x, id:y "\n'
+        '  id: "c-00000001"\n  kind: "commitment"\n  line: "2"\n'
+        "  Expenses:AE:Y2021:Committed:Alpha            1.00 EUR\n"
+        "  Assets:AE:Y2021:Available                   -1.00 EUR",
+        f'2021-03-02 custom "note" "beta" "{"y" * PIECE_BYTES}"\n  label-2: "y"\n'
+        '  id: "n-00000001"\n  kind: "note"\n  line: "3"']
+
+
+def test_ledger_refuses_a_line_over_4096_bytes() -> None:
+    """Why the export cuts: what ledger does with one longer line (the export of a label of
+    2 000 characters before it did)."""
+    journal = f"2021-03-01 alpha | {'x' * LINE_LIMIT}\n    a  1.00 EUR\n    b\n"
+    done = subprocess.run([tool("ledger"), "-f", "-", "balance"], input=journal, text=True, capture_output=True,
+                          check=False)
+    assert done.returncode == 1
+    assert "Error: Line exceeds 4096 characters" in done.stderr

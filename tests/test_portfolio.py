@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -194,8 +198,8 @@ def test_what_is_a_convention_file(tmp_path: Path) -> None:
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "d.yaml").write_text("budget: 1\n", encoding="utf-8")
     (tmp_path / "e.txt").write_text("budget: 1\n", encoding="utf-8")
-    assert [p.name for p in find_conventions([str(tmp_path)])] == ["a.yaml", "b.yml"]
-    assert [p.name for p in find_conventions([str(tmp_path / "e.txt")])] == ["e.txt"]  # named: taken
+    assert [p.name for p in find_conventions([str(tmp_path)]).files] == ["a.yaml", "b.yml"]
+    assert [p.name for p in find_conventions([str(tmp_path / "e.txt")]).files] == ["e.txt"]  # named: taken
 
 
 def test_the_pool_gives_what_one_process_gives(tmp_path: Path) -> None:
@@ -207,3 +211,111 @@ def test_the_pool_gives_what_one_process_gives(tmp_path: Path) -> None:
     pooled = summarize_all(files, None, today, "fr", "en", workers=2)
     alone = summarize_all(files, None, today, "fr", "en", workers=1)
     assert pooled == alone and len(pooled) == 10 and all(r["check"]["valid"] for r in pooled)
+
+
+# --------------------------------------------------------------------------------------
+# A folder that cannot be searched is a located problem, never a silent gap
+# --------------------------------------------------------------------------------------
+
+
+def _with_a_locked_folder(root: Path) -> Path:
+    """``root/good``: the two examples; ``root/locked``: a third convention, in a folder that
+    is to be made unlistable.  Returns the locked folder."""
+    shutil.copytree(EXAMPLES, root / "good")
+    locked = root / "locked"
+    locked.mkdir()
+    (locked / "hidden.yaml").write_text(SEED_TEXT, encoding="utf-8")
+    return locked
+
+
+def _folder_row(folder: str, reason: str) -> dict[str, Any]:
+    problem = f"{folder}: error: cannot search this folder: {reason}"
+    return {"file": folder, "id": None, "title": None, "delegant": None, "programme": None, "uo": None,
+            "period": None, "status": None, "month": None, "as_of": None,
+            "check": {"valid": False, "errors": 1, "warnings": 0, "first_problem": problem},
+            "totals": None, "year": None, "alerts": None, "closed_through": None,
+            "problems": [{"file": folder, "line": None, "column": None, "severity": "error",
+                          "code": "folder-unreadable", "message": f"cannot search this folder: {reason}"}]}
+
+
+def test_a_folder_that_cannot_be_listed_is_listed_as_a_problem(cli: Cli, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root lists any folder: the refusal is simulated where ``os.walk`` meets it, ``os.scandir``."""
+    locked = _with_a_locked_folder(tmp_path / "all")
+    readable = cli("portfolio", str(tmp_path / "all"), "--format", "json", "--lang", "en")
+    assert (readable.exit_code, readable.stderr) == (0, "")
+    assert [Path(r["file"]).name for r in json.loads(readable.stdout)["conventions"]] == [
+        "fabrique-numerique-s3.yaml", "incubateur-territoires.yaml", "hidden.yaml"]
+
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if os.fspath(path) == str(locked):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = cli("portfolio", str(tmp_path / "all"), "--format", "json", "--lang", "en")
+    assert result.exit_code == 1
+    assert result.stderr == f"{locked}: error: cannot search this folder: Permission denied\n"
+    data = json.loads(result.stdout)
+    assert [Path(r["file"]).name for r in data["conventions"]] == [
+        "fabrique-numerique-s3.yaml", "incubateur-territoires.yaml", "locked"]
+    assert data["conventions"][2] == _folder_row(str(locked), "Permission denied")
+    assert (data["invalid"], data["totals"]["all"]["conventions"]) == (1, 2)
+
+    table = cli("portfolio", str(tmp_path / "all"), "--lang", "en")
+    assert (table.exit_code, table.stderr) == (1, f"{locked}: error: cannot search this folder: Permission denied\n")
+    assert table.stdout.splitlines()[1].startswith("3 conventions — 1 fails check;")
+    assert f"{locked}: error: cannot search this folder: Permission denied" in table.stdout
+
+    # Only that folder: no "no convention file found" (exit 2), the folder's problem (exit 1).
+    alone = cli("portfolio", str(locked), "--format", "csv", "--lang", "en")
+    assert (alone.exit_code, alone.stderr) == (1, f"{locked}: error: cannot search this folder: Permission denied\n")
+    assert alone.stdout.splitlines()[1] == (
+        ",,,,,,,,,,,,,,,,,,,,,,,false,1,"
+        f"{locked}: error: cannot search this folder: Permission denied,,{locked}")
+
+
+def _unprivileged() -> list[str]:
+    """The command prefix that runs this interpreter as ``nobody`` (tests run as root here,
+    and root lists any folder), or a skip when the system cannot."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv is not installed: cannot drop root's privileges")
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*prefix, sys.executable, "-c", "import delegation_cli.cli"], capture_output=True,
+                           check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"nobody cannot run this interpreter: {probe.stderr.decode(errors='replace')[-200:]}")
+    return prefix
+
+
+def test_a_folder_without_permissions_is_listed_as_a_problem(cli: Cli) -> None:
+    """Real permissions (``chmod 000``): in this process as an ordinary user, as ``nobody``
+    through ``setpriv`` when the tests run as root."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        root.chmod(0o755)  # nobody must reach it
+        locked = _with_a_locked_folder(root / "all")
+        for path in (root / "all").rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        locked.chmod(0)
+        try:
+            if os.geteuid() != 0:
+                result = cli("portfolio", str(root / "all"), "--format", "json", "--lang", "en")
+                code, out, err = result.exit_code, result.stdout, result.stderr
+            else:
+                done = subprocess.run(
+                    [*_unprivileged(), sys.executable, "-m", "delegation_cli", "portfolio", str(root / "all"),
+                     "--format", "json", "--lang", "en"],
+                    capture_output=True, text=True, check=False, cwd=root,
+                    env={**os.environ, "LANG": "C.UTF-8", "HOME": str(root), "PYTHONDONTWRITEBYTECODE": "1"})
+                code, out, err = done.returncode, done.stdout, done.stderr
+        finally:
+            locked.chmod(0o755)
+    assert (code, err) == (1, f"{locked}: error: cannot search this folder: Permission denied\n")
+    data = json.loads(out)
+    assert [Path(r["file"]).name for r in data["conventions"]] == [
+        "fabrique-numerique-s3.yaml", "incubateur-territoires.yaml", "locked"]
+    assert data["conventions"][2] == _folder_row(str(locked), "Permission denied")
