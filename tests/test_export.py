@@ -25,7 +25,7 @@ import pytest
 
 from delegation_cli.export import bean_account
 
-from .conftest import ROOT, SECOND, SEED, Cli, sha
+from .conftest import ROOT, SECOND, SEED, Cli, sha, with_checksums
 
 BIN = Path(sys.executable).parent
 
@@ -243,7 +243,7 @@ def _hostile_ledger() -> str:
                                  commitment="c-00000000", label=LABELS["syntax"])),
               format_entry(Entry(date=dt.date(2021, 3, 5), kind="release", id="r-00000001", team="alpha", amount=50,
                                  commitment="c-00000000", label=LABELS["c0"]))]
-    return "\n".join(lines) + "\n"
+    return with_checksums("\n".join(lines) + "\n")
 
 
 def _assert_inert(text: str) -> None:

@@ -22,7 +22,7 @@ from delegation_cli.entries import Entry
 from delegation_cli.ledger import format_entry, header_line
 from delegation_cli.report import md_cell, visible
 
-from .conftest import MINI, Cli
+from .conftest import MINI, Cli, with_checksums
 
 HOSTILE = [
     "a | b",
@@ -96,7 +96,7 @@ def hostile_ledger(labels: list[str]) -> str:
                                         label=label)))
     lines.append(format_entry(Entry(date=dt.date(2021, 3, 4), kind="payment", id="p-00000001", team="alpha",
                                     amount=50, commitment="c-00000000", label=HOSTILE[0])))
-    return "\n".join(lines) + "\n"
+    return with_checksums("\n".join(lines) + "\n")
 
 
 @pytest.fixture
