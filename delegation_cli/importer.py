@@ -21,12 +21,14 @@ re-creates one) and counted in one line of the summary.
 from __future__ import annotations
 
 import csv
-import io
+import itertools
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .book import read_book
-from .convention import LoadedConvention, read_text
+from .convention import LoadedConvention, text_lines
 from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, new_id, parse_date, parse_month
 from .errors import DelegationError, ExitCode, Problem, Severity
 from .i18n import _, ngettext
@@ -48,22 +50,41 @@ class _Row:
     values: dict[str, str]
 
 
-def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
-    """The data rows of a CSV file, with problems of its shape (FILE:ROW)."""
+class _Lines:
+    """The lines of the CSV file as they are read (:func:`convention.text_lines`), counting the
+    characters read for the progress bar."""
+
+    def __init__(self, path: Path):
+        self.read = 0
+        self._lines = text_lines(path, max_bytes=MAX_BYTES, what=_("CSV file"))
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self.read += len(line)
+            yield line
+
+
+def read_rows(path: Path, problems: list[Problem]) -> Iterator[_Row]:
+    """The data rows of a CSV file, streamed (never the whole file in memory), with the
+    problems of its shape (FILE:ROW) appended to ``problems`` as they are met."""
     shown = str(path)
-    text = read_text(path, max_bytes=MAX_BYTES, what=_("CSV file"))
-    first = text.split("\n", 1)[0]
+    lines = _Lines(path)
+    feed = iter(lines)
+    first = next(feed, "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    problems: list[Problem] = []
+    progress = PROGRESS.get()
+    total = os.stat(path).st_size if progress is not None else 0
+    reader = csv.reader(itertools.chain((first,), feed) if first else feed, delimiter=delimiter, strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        return [], [Problem(shown, 1, None, Severity.ERROR, "import-empty",
-                            _("the file is empty (expected a header row)"))]
+        problems.append(Problem(shown, 1, None, Severity.ERROR, "import-empty",
+                                _("the file is empty (expected a header row)")))
+        return
     except csv.Error as exc:
-        return [], [Problem(shown, 1, None, Severity.ERROR, "import-csv",
-                            _("not valid CSV: {error}").format(error=exc))]
+        problems.append(Problem(shown, 1, None, Severity.ERROR, "import-csv",
+                                _("not valid CSV: {error}").format(error=exc)))
+        return
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
@@ -75,10 +96,11 @@ def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
         if required not in header:
             problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
                                     _("missing column {column}").format(column=repr(required))))
-    rows: list[_Row] = []
     try:
-        for cells in reader:
+        for count, cells in enumerate(reader, 1):
             number = reader.line_num
+            if progress is not None and count % 10_000 == 0:
+                progress(lines.read, total, shown, "bytes")
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
@@ -86,12 +108,11 @@ def read_rows(path: Path) -> tuple[list[_Row], list[Problem]]:
                                         _("{cells} cells for {columns} columns").format(cells=len(cells),
                                                                                          columns=len(header))))
                 continue
-            rows.append(_Row(number, {h: _unguard(c if h in _EXACT else c.strip())
-                                      for h, c in zip(header, cells, strict=True)}))
+            yield _Row(number, {h: _unguard(c if h in _EXACT else c.strip())
+                                for h, c in zip(header, cells, strict=True)})
     except csv.Error as exc:
         problems.append(Problem(shown, reader.line_num, None, Severity.ERROR, "import-csv",
                                 _("not valid CSV: {error}").format(error=exc)))
-    return rows, problems
 
 
 def _unguard(cell: str) -> str:
@@ -174,23 +195,21 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
     conv = loaded.convention
     assert conv is not None
     shown = str(source)
-    rows, problems = read_rows(source)
-    seals = [row for row in rows if row.values.get("kind") == "seal"]
-    notices = [Problem(shown, None, None, Severity.INFO, "import-seal-skipped",
-                       ngettext("skipped {count} seal row: seals are re-created with `delegation close`",
-                                "skipped {count} seal rows: seals are re-created with `delegation close`",
-                                len(seals)).format(count=len(seals)))] if seals else []
-    drafts: list[tuple[_Row, Entry]] = []
-    progress = PROGRESS.get()
-    for index, row in enumerate(rows, 1):
-        if progress is not None and index % 10_000 == 0:
-            progress(index, len(rows), shown, "rows")
+    problems: list[Problem] = []
+    seals = 0
+    drafts: list[tuple[_Row, Entry]] = []  # rows of one field (their number) once drafted: nothing else is kept
+    for row in read_rows(source, problems):
         if row.values.get("kind") == "seal":
+            seals += 1
             continue
         entry, row_problems = _draft(row, shown, stamp)
         problems.extend(row_problems)
         if entry is not None:
-            drafts.append((row, entry))
+            drafts.append((_Row(row.number, {}), entry))
+    notices = [Problem(shown, None, None, Severity.INFO, "import-seal-skipped",
+                       ngettext("skipped {count} seal row: seals are re-created with `delegation close`",
+                                "skipped {count} seal rows: seals are re-created with `delegation close`",
+                                seals).format(count=seals))] if seals else []
     if any(p.severity is Severity.ERROR for p in problems):
         raise DelegationError([*problems, _refused(ledger_path, problems)], ExitCode.PROBLEMS)
 
