@@ -4,7 +4,9 @@
   fits is accepted, the rest refused, no line lost or interleaved (bench/concurrency.py).
 * A writer killed with SIGKILL at random moments never loses an acknowledged entry; at most
   the last line is torn, and `check --repair` restores a clean ledger (bench/crash.py, whose
-  longer run is in docs/reliability.md).
+  longer run is in docs/reliability.md).  So for an import of thousands of rows killed
+  anywhere, often inside the write of its block: after repair the ledger holds all its rows
+  or none; and for a writer that alternates appends with the closing of months.
 * A crash is simulated at every byte of a last append (the file cut there): the reader
   reports the torn line with its number and repair keeps every complete entry, and never a
   cut line (each line ends with its checksum).
@@ -39,6 +41,27 @@ def test_sigkill_never_loses_an_acknowledged_entry(tmp_path: Path) -> None:
     figures = _bench("crash").run(kills=4, min_appends=8, seed=20191209, workdir=tmp_path, cut=False)
     assert figures["failures"] == []
     assert figures["kills"] >= 4 and figures["acknowledged_appends"] >= 8
+
+
+def test_sigkill_of_an_import_leaves_all_its_rows_or_none(tmp_path: Path) -> None:
+    figures = _bench("crash").run(kills=3, min_appends=0, seed=20191209, workdir=tmp_path, cut=False,
+                                  writers=("import",), import_rows=3000)
+    assert figures["failures"] == []
+    imports = figures["imports"]
+    assert figures["kills"] == imports["killed"] == 3 and figures["partial_blocks_after_repair"] == 0
+    # Each killed import is one of: acknowledged, whole but unacknowledged (killed in fsync),
+    # interrupted inside its block (repaired whole), or not written at all.
+    assert imports["killed"] == (imports["acknowledged"] + imports["whole_unacknowledged"]
+                                 + imports["killed_mid_block"] + imports["nothing_written"])
+    assert figures["repairs"] == imports["killed_mid_block"]
+
+
+def test_sigkill_of_a_writer_that_closes_months_never_loses_a_seal(tmp_path: Path) -> None:
+    figures = _bench("crash").run(kills=3, min_appends=0, seed=20191209, workdir=tmp_path, cut=False,
+                                  writers=("close",))
+    assert figures["failures"] == []
+    assert figures["kills"] == figures["writers"]["close"] == 3
+    assert figures["torn_blocks_seen"] == 0
 
 
 def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli, seed_copy: Path) -> None:

@@ -204,12 +204,36 @@ def _remaining_at_year_end(ledger: list[Entry], year: int) -> int:
 def test_the_command_line_end_to_end_under_random_commands() -> None:
     """bench/fuzz.py --cli, short: no traceback, documented exit codes, a refused command
     changes no file, an accepted entry keeps `check` valid and reads back as typed."""
+    module = _fuzz_module()
+    figures = module.run_cli(250, seed=20191209, subprocess_share=0)
+    assert figures["failures"] == []
+    assert figures["cases"] == 250 and figures["accepted_writes"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_the_command_line_in_real_processes_whose_output_fails_or_is_narrow_and_closers_among_readers() -> None:
+    """bench/fuzz.py --cli with a quarter of the commands in real processes: stdout /dev/full or
+    a closed pipe (exit 4 exactly when the ledger was written, 3 or SIGPIPE for a reader),
+    PYTHONIOENCODING latin-1/ascii/cp1252 (the same exit as in-process, output valid in the
+    encoding), and `close` while two processes read (no reading sees the ledger as broken)."""
+    module = _fuzz_module()
+    figures = module.run_cli(240, seed=20191209, subprocess_share=0.25)
+    assert figures["failures"] == []
+    kinds = figures["in_a_process"]
+    assert set(kinds) == {"dev_full", "closed_pipe", "closer", "encoding latin-1", "encoding ascii",
+                          "encoding cp1252"}
+    assert all(count > 0 for count in kinds.values()), kinds
+    assert figures["in_process"] + sum(kinds.values()) == 240
+    assert figures["recorded_unconfirmed"] > 0  # some writes did hit a failed stdout, and said so
+    assert figures["reads_while_closing"] >= 2 * len(module.READERS) * kinds["closer"]
+
+
+def _fuzz_module():  # type: ignore[no-untyped-def]
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_fuzz", Path(__file__).parent.parent / "bench" / "fuzz.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    figures = module.run_cli(250, seed=20191209)
-    assert figures["failures"] == []
-    assert figures["cases"] == 250 and figures["accepted_writes"] > 0
+    return module
