@@ -494,9 +494,8 @@ def report_sections(r: MonthlyReport) -> list[Section]:
     imp = conv.imputation
     ch = imp.chorus
     avenants = ", ".join(f"n° {n}" for n in r.limits.avenants) or _("none")
-    closed = (_("{month} (seal {seal}, sha256 {sha256})").format(
-        month=format_month(r.last_seal.month or ""), seal=r.last_seal.id, sha256=r.last_seal.sha256)
-        if r.last_seal else _("no month closed"))
+    closed = (_("{month} (seal {seal})").format(month=format_month(r.last_seal.month or ""), seal=r.last_seal.id)
+              if r.last_seal else _("no month closed"))
     header = Section("header", _title(r), (Column("Field"), Column("Value", "text")), (
         (_("Identifier"), conv.id),
         (_("Délégant"), conv.parties.delegant.name),
@@ -621,8 +620,25 @@ def report_sections(r: MonthlyReport) -> list[Section]:
            forecast_orders, forecast_payments, forecasts, landing_ae, landing_cp, landing_teams, landing_team_cp]
     if r.final:
         out.append(unused)
-    out += [notes, movements, open_commitments, marches, prestations, identification]
+    out += [notes, movements, open_commitments, marches, prestations, identification, fingerprint_section(r)]
     return out
+
+
+def fingerprint_section(r: MonthlyReport) -> Section:
+    """The document's « empreinte du registre », last: the hash of the last seal on or before
+    the report's date, and the command that later proves the months it closes unchanged."""
+    seal = r.last_seal
+    rows: tuple[tuple[object, ...], ...] = ()
+    paragraphs: tuple[str, ...] = ()
+    if seal is not None and seal.sha256:
+        rows = ((_("Fingerprint (sha256)"), seal.sha256),
+                (_("Verify"), f"delegation check --anchor {seal.sha256}"))
+        paragraphs = (_("The seal {seal} closes the ledger up to {month}. Keep this fingerprint with the report: "
+                        "`delegation check --anchor` with it proves at any later date that the months "
+                        "it closes were not rewritten.").format(seal=seal.id, month=format_month(seal.month or "")),)
+    return Section("fingerprint", _("Ledger fingerprint"), (Column("Field"), Column("Value", "text")), rows,
+                   empty=_("no month closed yet: the ledger has no fingerprint (`delegation close` seals a month)"),
+                   paragraphs=paragraphs, brief=True)
 
 
 def _reference(e: Entry) -> str:
@@ -792,6 +808,11 @@ def report_renderables(r: MonthlyReport, *, full: bool = True, width: int = 0) -
                 out += [Text(line, style="" if item else STYLE_HEADER)
                         for line in _fold(visible(paragraph), width, "", "  " if item else "")]
             continue
+        if section.key == "fingerprint" and section.rows:  # label: value, then how to use it
+            for label, value in section.rows:
+                out += _labelled(str(label), str(value), width)
+            out += [Text(line) for paragraph in section.paragraphs for line in _fold(visible(paragraph), width, "")]
+            continue
         if section.key == "alerts":  # a list, not a table: a message wraps between words, never in an amount
             if not section.rows:
                 out.append(Text(f"  {section.empty}"))
@@ -886,6 +907,10 @@ def report_markdown(r: MonthlyReport) -> str:
                     lines.append(f"- {md_cell(paragraph.removeprefix('– '))}")
                 else:
                     lines += ["", f"**{md_cell(paragraph)}**", ""]
+            continue
+        if section.key == "fingerprint" and section.rows:
+            lines += [_md_item(str(k), str(v)) for k, v in section.rows]
+            lines += ["", *(md_cell(paragraph) for paragraph in section.paragraphs)]
             continue
         lines += section_markdown(section)
     return "\n".join(lines) + "\n"

@@ -239,3 +239,29 @@ def test_a_fingerprint_is_hexadecimal(sealed: Cli, value: str) -> None:
     result = sealed("check", "--anchor", value)
     assert result.exit_code == 2
     assert f"{value!r} is not a fingerprint (expected 12 to 64 hexadecimal digits of a seal's sha256)" in result.stderr
+
+
+def test_every_human_rendering_ends_with_the_ledger_fingerprint_and_how_to_verify_it(sealed: Cli) -> None:
+    digest = lines()[5].split("sha256=")[1].split(" ")[0]
+    verify = f"delegation check --anchor {digest}"
+    text = sealed("report", "--month", "2021-04", "--full").stdout.splitlines()
+    assert text[-4:] == [
+        "Ledger fingerprint", f"Fingerprint (sha256): {digest}", f"Verify: {verify}",
+        f"The seal {seal_id()} closes the ledger up to March 2021. Keep this fingerprint with the report: "
+        "`delegation check --anchor` with it proves at any later date that the months it closes were not rewritten."]
+    assert f"Closed through: March 2021 (seal {seal_id()})" in text  # the header names the month, not the hash
+    assert not any(digest in line for line in text[:-4])
+    markdown = sealed("report", "--month", "2021-04", "--format", "markdown").stdout
+    assert f"## Ledger fingerprint\n\n- **Fingerprint (sha256)**: {digest}\n- **Verify**: {verify}\n" in markdown
+    html = sealed("report", "--month", "2021-04", "--format", "html").stdout
+    section = html.split('id="section-fingerprint"')[1].split("</section>")[0]
+    assert "<h2>Ledger fingerprint</h2>" in section and digest[-16:] in section
+    assert section.replace("<wbr>", "").count(digest) == 2
+    french = sealed("report", "--month", "2021-04", "--full", "--lang", "fr").stdout.splitlines()
+    assert french[-4:-1] == ["Empreinte du registre", f"Empreinte (sha256) : {digest}", f"Vérification : {verify}"]
+
+
+def test_before_any_seal_the_report_says_it_has_no_fingerprint(sealed: Cli) -> None:
+    text = sealed("report", "--month", "2021-02").stdout.splitlines()
+    assert text[-2:] == ["Ledger fingerprint",
+                         "  no month closed yet: the ledger has no fingerprint (`delegation close` seals a month)"]
