@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 WORKER = """
 import datetime as dt, sys
 from pathlib import Path
-from delegation_cli.actions import draft_commitment, record, stamp
-from delegation_cli.convention import require_convention
-from delegation_cli.errors import DelegationError
+from delegation_cli.store.actions import draft_commitment, record, stamp
+from delegation_cli.store.convention import require_convention
+from delegation_cli.core.errors import DelegationError
 
 loaded = require_convention(Path("convention.yaml"))
 path = loaded.ledger_path()
@@ -55,7 +55,7 @@ CAP_CENTS = 125_000_00
 
 
 def run(processes: int, commitments: int, amount: int, workdir: Path) -> dict[str, object]:
-    from delegation_cli.ledger import read_ledger
+    from delegation_cli.store.reader import read_ledger
 
     seed_text = (ROOT / "examples" / "fabrique-numerique-s3.yaml").read_text(encoding="utf-8")
     (workdir / "convention.yaml").write_text(
@@ -96,8 +96,8 @@ def run(processes: int, commitments: int, amount: int, workdir: Path) -> dict[st
 CLOSER = """
 import datetime as dt, sys
 from pathlib import Path
-from delegation_cli.actions import close_month, draft_commitment, record, stamp
-from delegation_cli.convention import require_convention
+from delegation_cli.store.actions import close_month, draft_commitment, record, stamp
+from delegation_cli.store.convention import require_convention
 
 loaded = require_convention(Path("convention.yaml"))
 path = loaded.ledger_path()
@@ -113,8 +113,8 @@ print("done", flush=True)
 READER = """
 import sys, time
 from pathlib import Path
-from delegation_cli.actions import run_check
-from delegation_cli.errors import DelegationError
+from delegation_cli.store.actions import run_check
+from delegation_cli.core.errors import DelegationError
 
 runs = false = 0
 first = ""

@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from delegation_cli.entries import Entry
+    from delegation_cli.core.entries import Entry
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -78,8 +78,8 @@ LATE = "2029-12-01"
 WRITER = """
 import datetime as dt, sys
 from pathlib import Path
-from delegation_cli.actions import draft_commitment, record, stamp as stamp_of
-from delegation_cli.convention import require_convention
+from delegation_cli.store.actions import draft_commitment, record, stamp as stamp_of
+from delegation_cli.store.convention import require_convention
 
 loaded = require_convention(Path("convention.yaml"))
 path = loaded.ledger_path()
@@ -98,9 +98,9 @@ for i in range(int(sys.argv[1]), 10**9):
 IMPORTER = """
 import sys, time
 from pathlib import Path
-from delegation_cli.actions import stamp
-from delegation_cli.convention import require_convention
-from delegation_cli.importer import import_csv
+from delegation_cli.store.actions import stamp
+from delegation_cli.store.convention import require_convention
+from delegation_cli.store.importer import import_csv
 
 loaded = require_convention(Path("convention.yaml"))
 print("START", flush=True)
@@ -112,9 +112,9 @@ print("IMPORT", sys.argv[2], len(result.entries), time.monotonic() - started, fl
 CLOSER = """
 import datetime as dt, sys
 from pathlib import Path
-from delegation_cli.actions import close_month, draft_commitment, record, stamp as stamp_of
-from delegation_cli.convention import require_convention
-from delegation_cli.ledger import read_ledger
+from delegation_cli.store.actions import close_month, draft_commitment, record, stamp as stamp_of
+from delegation_cli.store.convention import require_convention
+from delegation_cli.store.reader import read_ledger
 
 loaded = require_convention(Path("convention.yaml"))
 path = loaded.ledger_path()
@@ -176,7 +176,7 @@ class Harness:
     it, the figures."""
 
     def __init__(self, workdir: Path, seed: int, import_rows: int, rotate_bytes: int):
-        from delegation_cli.ledger import header_line
+        from delegation_cli.core.lines import header_line
 
         self.workdir = workdir
         self.ledger = workdir / LEDGER
@@ -314,7 +314,7 @@ class Harness:
         return full
 
     def _check_after_kill(self, kind: str, before: int, prefix: str | None) -> None:
-        from delegation_cli.ledger import parse_ledger_bytes
+        from delegation_cli.store.reader import parse_ledger_bytes
 
         f = self.figures
         data = self.ledger.read_bytes()
@@ -349,7 +349,7 @@ class Harness:
             self.fail(f"check exits {check.returncode} after the kill: {check.stderr[:300]}")
 
     def _repair(self, codes: list[str], prefix: str | None) -> None:
-        from delegation_cli.ledger import parse_ledger_bytes
+        from delegation_cli.store.reader import parse_ledger_bytes
 
         f = self.figures
         reported = _delegation("check", "--format", "json", cwd=self.workdir)
@@ -445,7 +445,7 @@ def _complete(line: bytes) -> bool:
 
 
 def _cut_everywhere(workdir: Path, ledger: Path, failures: list[str]) -> int:
-    from delegation_cli.ledger import parse_ledger_bytes
+    from delegation_cli.store.reader import parse_ledger_bytes
 
     full = ledger.read_bytes()
     complete = full[: full.rstrip(b"\n").rfind(b"\n") + 1]

@@ -83,10 +83,12 @@ def mutate(rng: random.Random, data: bytes, corpus: list[bytes]) -> bytes:
 
 
 def targets(workdir: Path) -> dict[str, tuple[list[bytes], Callable[[bytes], object], tuple[type[BaseException], ...]]]:
-    from delegation_cli.convention import load_convention
-    from delegation_cli.errors import DelegationError
-    from delegation_cli.ledger import LineError, header_line, parse_date, parse_ledger_bytes, parse_line
-    from delegation_cli.money import AmountError, parse_amount
+    from delegation_cli.core.entries import parse_date
+    from delegation_cli.core.errors import DelegationError
+    from delegation_cli.core.lines import LineError, header_line, parse_line
+    from delegation_cli.core.money import AmountError, parse_amount
+    from delegation_cli.store.convention import load_convention
+    from delegation_cli.store.reader import parse_ledger_bytes
 
     def lines(name: str) -> list[bytes]:
         return [line.encode() for line in (CORPUS / name).read_text(encoding="utf-8").splitlines()]
@@ -236,7 +238,7 @@ READER = """
 import json, sys
 from pathlib import Path
 from typer.testing import CliRunner
-from delegation_cli.cli import app
+from delegation_cli.cli.app import app
 
 stop, commands = Path(sys.argv[1]), json.loads(sys.argv[2])
 runner = CliRunner()
@@ -278,7 +280,7 @@ class CliFuzz:
     def __init__(self, folder: Path, seed: int, subprocess_share: float, episode: int):
         from typer.testing import CliRunner
 
-        from delegation_cli.cli import app
+        from delegation_cli.cli.app import app
 
         self.app = app
         self.runner = CliRunner()
@@ -318,7 +320,7 @@ class CliFuzz:
         self.episodes += 1
 
     def verify_acknowledged(self, when: str) -> None:
-        from delegation_cli.ledger import parse_ledger_bytes
+        from delegation_cli.store.reader import parse_ledger_bytes
 
         state = parse_ledger_bytes(self.ledger_bytes(), "ledger")
         ids = {e.id for e in state.entries}
@@ -329,7 +331,7 @@ class CliFuzz:
 
     def after_write(self, where: str, args: list[str], before: bytes, after: bytes) -> None:
         """An accepted command that appended to the ledger: `check` valid, the label read back."""
-        from delegation_cli.ledger import parse_ledger_bytes
+        from delegation_cli.store.reader import parse_ledger_bytes
 
         self.accepted += 1
         new = parse_ledger_bytes(after, "ledger").entries[len(parse_ledger_bytes(before, "ledger").entries):]
@@ -527,7 +529,7 @@ class CliFuzz:
         import os
         import subprocess
 
-        from delegation_cli.ledger import parse_ledger_bytes
+        from delegation_cli.store.reader import parse_ledger_bytes
 
         state = parse_ledger_bytes(self.ledger_bytes(), "ledger")
         sealed = max((e.month for e in state.entries if e.kind == "seal" and e.month), default="2019-11")

@@ -10,20 +10,20 @@ import sys
 
 
 def main() -> None:
-    from .i18n import argv_language, set_language
+    from .core.i18n import argv_language, set_language
 
     set_language(argv_language(sys.argv[1:]))
-    from .cli import main as run
+    from .cli.app import main as run
 
     run()
 
 
 def check_files() -> None:
     """``delegation-check-files FILE...``: the pre-commit hook (see ``.pre-commit-hooks.yaml``)."""
-    from .i18n import argv_language, set_language
+    from .core.i18n import argv_language, set_language
 
     set_language(argv_language(sys.argv[1:]))
-    from .cli import check_files_main
+    from .cli.app import check_files_main
 
     check_files_main()
 

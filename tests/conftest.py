@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from delegation_cli.cli import app
-from delegation_cli.i18n import set_language
+from delegation_cli.cli.app import app
+from delegation_cli.core.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

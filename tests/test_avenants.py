@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.convention import load_convention
-from delegation_cli.model import Convention
+from delegation_cli.core.model import Convention
+from delegation_cli.store.convention import load_convention
 
 from .conftest import Cli, eur, line_of, write_convention
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.book import Window, read_book_bytes
-from delegation_cli.budget import Replay, check_entries, replay
-from delegation_cli.convention import load_convention
-from delegation_cli.ledger import parse_line
-from delegation_cli.model import Convention
+from delegation_cli.core.budget import Replay, check_entries, replay
+from delegation_cli.core.lines import parse_line
+from delegation_cli.core.model import Convention
+from delegation_cli.store.book import Window, read_book_bytes
+from delegation_cli.store.convention import load_convention
 
 from .conftest import MINI, dedent, eur
 
@@ -129,7 +129,7 @@ def test_a_replay_starts_empty(conv: Convention) -> None:
 
 
 def test_reading_a_missing_file_is_an_empty_ledger(conv: Convention, tmp_path: Path) -> None:
-    from delegation_cli.book import read_book
+    from delegation_cli.store.book import read_book
 
     book = read_book(conv, None, str(tmp_path / "none.ledger"))
     assert (book.count, book.problems, book.file.exists) == (0, [], False)

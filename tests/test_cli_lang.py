@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from delegation_cli import i18n
-from delegation_cli.cli import app
+from delegation_cli.cli.app import app
+from delegation_cli.core import i18n
 
 from .conftest import SEED, Cli
 
@@ -78,7 +78,7 @@ def test_lang_does_not_outlive_the_command(cli: Cli) -> None:
 
 
 def test_lang_callback_sets_the_language() -> None:
-    from delegation_cli.cli import Lang, _set_language
+    from delegation_cli.cli.app import Lang, _set_language
 
     assert _set_language(Lang.fr) is Lang.fr
     assert i18n.language() == "fr"

@@ -210,9 +210,9 @@ def test_envelope_is_a_backstop(mini: Cli, tmp_path: Path) -> None:
     # With a valid convention the years' AE already keep the envelope (Σ AE = envelope, carry-overs
     # taken out of their year); the envelope check is a backstop, shown here on an envelope
     # lowered behind the validation's back.
-    from delegation_cli.budget import admit
-    from delegation_cli.convention import load_convention
-    from delegation_cli.ledger import Entry
+    from delegation_cli.core.budget import admit
+    from delegation_cli.core.entries import Entry
+    from delegation_cli.store.convention import load_convention
 
     conv = load_convention(tmp_path / "convention.yaml").convention
     assert conv is not None

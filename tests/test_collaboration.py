@@ -14,11 +14,11 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from delegation_cli.cli import files_app
-from delegation_cli.convention import PLACEHOLDER
-from delegation_cli.i18n import set_language
-from delegation_cli.ledger import header_line
-from delegation_cli.scaffold import GITATTRIBUTES, TEMPLATE, scaffold_files
+from delegation_cli.cli.app import files_app
+from delegation_cli.core.i18n import set_language
+from delegation_cli.core.lines import header_line
+from delegation_cli.store.convention import PLACEHOLDER
+from delegation_cli.store.scaffold import GITATTRIBUTES, TEMPLATE, scaffold_files
 
 from .conftest import ROOT, SEED_TEXT, Cli, Result, line_of
 

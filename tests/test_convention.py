@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.convention import load_convention
-from delegation_cli.errors import DelegationError
+from delegation_cli.core.errors import DelegationError
+from delegation_cli.store.convention import load_convention
 
 from .conftest import SECOND, SEED, SEED_TEXT, eur, line_of, write_convention
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli import actions
+from delegation_cli.store import actions
 
 from .conftest import SEED_TEXT, Cli, sha, with_checksums
 

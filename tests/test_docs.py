@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from delegation_cli.cli import app
-from delegation_cli.errors import ExitCode
+from delegation_cli.cli.app import app
+from delegation_cli.core.errors import ExitCode
 
 from .conftest import EXAMPLES, ROOT, Cli
 

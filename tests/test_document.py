@@ -25,12 +25,14 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from delegation_cli import document, i18n
-from delegation_cli.actions import build_report
-from delegation_cli.convention import require_convention
-from delegation_cli.errors import DelegationError, ExitCode
-from delegation_cli.figures import MonthlyReport
-from delegation_cli.ledger import Entry, format_entry
+from delegation_cli.core import i18n
+from delegation_cli.core.entries import Entry
+from delegation_cli.core.errors import DelegationError, ExitCode
+from delegation_cli.core.lines import format_entry
+from delegation_cli.report import document
+from delegation_cli.report.build import build_report
+from delegation_cli.report.figures import MonthlyReport
+from delegation_cli.store.convention import require_convention
 
 from .conftest import EXAMPLES, SEED, SEED_TEXT, Cli, with_checksums
 
@@ -103,7 +105,7 @@ def test_print_ready_css(page: str) -> None:
 
 
 def test_every_section_in_order(june: MonthlyReport, page: str) -> None:
-    from delegation_cli.report import human_sections
+    from delegation_cli.report.render import human_sections
 
     with i18n.using("fr"):
         sections = human_sections(june)
@@ -144,9 +146,9 @@ def test_deterministic(june: MonthlyReport, page: str) -> None:
 def test_deterministic_across_processes(page: str, tmp_path: Path) -> None:
     """Another interpreter (other hash seed, other day of rendering as far as pygal knows)."""
     code = ("import datetime as dt, sys; from pathlib import Path\n"
-            "from delegation_cli import document, i18n\n"
-            "from delegation_cli.actions import build_report\n"
-            "from delegation_cli.convention import require_convention\n"
+            "from delegation_cli.core import i18n\nfrom delegation_cli.report import document\n"
+            "from delegation_cli.report.build import build_report\n"
+            "from delegation_cli.store.convention import require_convention\n"
             f"r = build_report(require_convention(Path({str(SEED)!r})), ledger=None, month='2020-06', team=None,"
             " final=False, today=dt.date(2020, 7, 1))\n"
             "with i18n.using('fr'):\n"
@@ -175,7 +177,7 @@ def test_hostile_text_is_inert(hostile: MonthlyReport) -> None:
 
 
 def test_control_characters_are_shown(tmp_path: Path) -> None:
-    from delegation_cli.report import Column, Section
+    from delegation_cli.report.render import Column, Section
 
     block = document._block(Section("notes", "N", (Column("Note", "text"),), (("a\u202eb\x1b[31m",),)))
     assert block.rows[0].cells[0].text == "a\\u202eb\\x1b[31m"
@@ -193,7 +195,7 @@ def test_ticks() -> None:
 
 def test_document_imports_nothing_heavy_at_start_up() -> None:
     """Jinja2 and pygal are imported when a document is rendered, not with the module."""
-    code = ("import sys; import delegation_cli.document\n"
+    code = ("import sys; import delegation_cli.report.document\n"
             "print(sorted(m for m in ('jinja2', 'pygal', 'weasyprint') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -397,7 +399,7 @@ def test_long_text_is_cut_into_pieces_between_characters() -> None:
 def test_a_long_label_is_written_with_wbr_and_reads_back(tmp_path: Path) -> None:
     from html.parser import HTMLParser
 
-    from delegation_cli.report import Column, Section
+    from delegation_cli.report.render import Column, Section
 
     label = LONG_LABELS["combining accents"][:40] + " <b>&amp;</b>"
     page = document.sections_html(title="T", heading="H", month="March 2021", as_of=dt.date(2021, 3, 31),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from delegation_cli.ledger import parse_ledger_bytes
+from delegation_cli.store.reader import parse_ledger_bytes
 
 from .conftest import ROOT, Cli
 

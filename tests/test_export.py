@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.export import bean_account
+from delegation_cli.report.export import bean_account
 
 from .conftest import ROOT, SECOND, SEED, Cli, sha, with_checksums
 
@@ -228,8 +228,8 @@ LINE_LIMIT = 4096  # ledger (ledger-cli): "Line exceeds 4096 characters"
 
 
 def _hostile_ledger() -> str:
-    from delegation_cli.entries import Entry
-    from delegation_cli.ledger import format_entry, header_line
+    from delegation_cli.core.entries import Entry
+    from delegation_cli.core.lines import format_entry, header_line
 
     lines = [header_line("mini")]
     for index, label in enumerate(LABELS.values()):
@@ -249,7 +249,7 @@ def _hostile_ledger() -> str:
 def _assert_inert(text: str) -> None:
     """No raw control, format, separator, surrogate, private-use or unassigned character; no
     line longer than ledger reads."""
-    from delegation_cli.ledger import _UNSAFE_CATEGORIES
+    from delegation_cli.core.lines import _UNSAFE_CATEGORIES
 
     raw = {f"U+{ord(c):04X}" for c in text if c != "\n" and unicodedata.category(c) in _UNSAFE_CATEGORIES}
     assert raw == set()
@@ -332,7 +332,7 @@ def test_beancount_labels_are_inert_whole_and_read_by_beancount(hostile: Cli, tm
 
 
 def test_labels_are_written_as_the_ledger_writes_them(cli: Cli, tmp_path: Path) -> None:
-    from delegation_cli.export import PIECE_BYTES, bean_label, hledger_label
+    from delegation_cli.report.export import PIECE_BYTES, bean_label, hledger_label
 
     assert PIECE_BYTES == 900
 

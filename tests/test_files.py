@@ -29,11 +29,11 @@ from types import FrameType
 
 import pytest
 
-from delegation_cli import ledger as ledger_module
-from delegation_cli.actions import write_output
-from delegation_cli.convention import read_text
-from delegation_cli.errors import DelegationError
-from delegation_cli.ledger import header_line
+from delegation_cli.core.errors import DelegationError
+from delegation_cli.core.lines import header_line
+from delegation_cli.store import files as ledger_module
+from delegation_cli.store.actions import write_output
+from delegation_cli.store.convention import read_text
 
 from .conftest import MINI, Cli
 
@@ -478,7 +478,7 @@ def test_two_repairs_within_one_second_each_get_a_side_file(mini: Cli, tmp_path:
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    from delegation_cli import actions
+    from delegation_cli.store import actions
 
     ledger = tmp_path / "mini.ledger"
     assert mini("commit", "--team", "alpha", "10", "--date", "2021-03-01").exit_code == 0

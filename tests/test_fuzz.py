@@ -19,14 +19,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from delegation_cli.book import read_book_bytes
-from delegation_cli.budget import admit, check_entries
-from delegation_cli.convention import load_convention
-from delegation_cli.errors import DelegationError
-from delegation_cli.figures import monthly_report, report_window
-from delegation_cli.ledger import Entry, LineError, format_entry, header_line, parse_date, parse_line
-from delegation_cli.model import Convention
-from delegation_cli.money import AmountError, format_canonical, format_fr, parse_amount
+from delegation_cli.core.budget import admit, check_entries
+from delegation_cli.core.entries import Entry, parse_date
+from delegation_cli.core.errors import DelegationError
+from delegation_cli.core.lines import LineError, format_entry, header_line, parse_line
+from delegation_cli.core.model import Convention
+from delegation_cli.core.money import AmountError, format_canonical, format_fr, parse_amount
+from delegation_cli.report.figures import monthly_report, report_window
+from delegation_cli.store.book import read_book_bytes
+from delegation_cli.store.convention import load_convention
 
 from .conftest import MINI, SEED_TEXT
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.ledger import header_line, parse_ledger_bytes
+from delegation_cli.core.lines import header_line
+from delegation_cli.store.reader import parse_ledger_bytes
 
 from .conftest import MINI, Cli, sha
 

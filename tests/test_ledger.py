@@ -8,15 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from delegation_cli.ledger import (
-    Entry,
-    LineError,
-    format_entry,
-    header_line,
-    parse_ledger_bytes,
-    parse_line,
-    quote_label,
-)
+from delegation_cli.core.entries import Entry
+from delegation_cli.core.lines import LineError, format_entry, header_line, parse_line, quote_label
+from delegation_cli.store.reader import parse_ledger_bytes
 
 D = dt.date
 
@@ -191,11 +185,11 @@ def test_future_version_is_refused() -> None:
 @settings(max_examples=400)
 @given(entries())
 def test_fast_path_agrees_with_the_full_parser(entry: Entry) -> None:
-    from delegation_cli.ledger import _parse_canonical_line, _parse_line_fully
+    from delegation_cli.core.lines import parse_canonical_line, parse_line_fully
 
     line = format_entry(entry)
-    fast = _parse_canonical_line(line, 3)
-    assert fast is None or fast == _parse_line_fully(line, 3)
+    fast = parse_canonical_line(line, 3)
+    assert fast is None or fast == parse_line_fully(line, 3)
     if entry.label.isprintable() and '"' not in entry.label and "\\" not in entry.label:
         assert fast is not None  # canonical lines without escapes take the fast path
 
@@ -203,18 +197,18 @@ def test_fast_path_agrees_with_the_full_parser(entry: Entry) -> None:
 @settings(max_examples=300)
 @given(st.sampled_from(EXAMPLES), st.integers(0, 200), st.text(max_size=4))
 def test_fast_path_never_accepts_what_the_full_parser_refuses(line: str, at: int, junk: str) -> None:
-    from delegation_cli.ledger import _parse_canonical_line, _parse_line_fully
+    from delegation_cli.core.lines import parse_canonical_line, parse_line_fully
 
     mutated = line[:at] + junk + line[at:]
-    fast = _parse_canonical_line(mutated, 1)
+    fast = parse_canonical_line(mutated, 1)
     if fast is not None:
-        assert fast == _parse_line_fully(mutated, 1)
+        assert fast == parse_line_fully(mutated, 1)
 
 
 @pytest.mark.parametrize("block", [1, 7, 64, 1 << 22])
 def test_a_file_is_read_the_same_whatever_the_size_of_the_blocks_it_is_decoded_in(
         block: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from delegation_cli import ledger
+    from delegation_cli.store import reader as ledger
 
     data = ("\n".join([header_line("c", 1), *EXAMPLES, "# comment", ""]).encode("utf-8")
             + b"2020-03-03 note n-5 friches \"caf\xe9\"\n"  # not UTF-8

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.ledger import MAX_PROBLEMS, parse_ledger_bytes
+from delegation_cli.store.reader import MAX_PROBLEMS, parse_ledger_bytes
 
 from .conftest import MINI, Cli, dedent, sha, with_checksums
 

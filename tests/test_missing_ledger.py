@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.ledger import header_line
+from delegation_cli.core.lines import header_line
 
 from .conftest import Cli, eur
 

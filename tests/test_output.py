@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.output import plain
+from delegation_cli.cli.output import plain
 
 from .conftest import MINI
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from delegation_cli.portfolio import find_conventions, summarize_all
+from delegation_cli.report.portfolio import find_conventions, summarize_all
 
 from .conftest import EXAMPLES, ROOT, SEED_TEXT, Cli
 
@@ -284,7 +284,7 @@ def _unprivileged() -> list[str]:
     if setpriv is None:
         pytest.skip("setpriv is not installed: cannot drop root's privileges")
     prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    probe = subprocess.run([*prefix, sys.executable, "-c", "import delegation_cli.cli"], capture_output=True,
+    probe = subprocess.run([*prefix, sys.executable, "-c", "import delegation_cli.cli.app"], capture_output=True,
                            check=False)
     if probe.returncode != 0:
         pytest.skip(f"nobody cannot run this interpreter: {probe.stderr.decode(errors='replace')[-200:]}")

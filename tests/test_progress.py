@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from delegation_cli import ledger
-from delegation_cli.ledger import PROGRESS, LedgerReader, header_line
-from delegation_cli.report import ProgressBar
+from delegation_cli.core.lines import header_line
+from delegation_cli.report.render import ProgressBar
+from delegation_cli.store import reader as ledger
+from delegation_cli.store.reader import PROGRESS, LedgerReader
 
 from .conftest import MINI, Cli, with_checksums
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from delegation_cli.entries import Entry
-from delegation_cli.ledger import format_entry, header_line
-from delegation_cli.report import md_cell, visible
+from delegation_cli.core.entries import Entry
+from delegation_cli.core.lines import format_entry, header_line
+from delegation_cli.report.render import md_cell, visible
 
 from .conftest import MINI, Cli, with_checksums
 

@@ -7,10 +7,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from delegation_cli import i18n
-from delegation_cli.actions import build_report
-from delegation_cli.convention import require_convention
-from delegation_cli.report import render_text, report_renderables
+from delegation_cli.core import i18n
+from delegation_cli.report.build import build_report
+from delegation_cli.report.render import render_text, report_renderables
+from delegation_cli.store.convention import require_convention
 
 from .conftest import SEED, SEED_LEDGER, Cli
 

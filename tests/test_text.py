@@ -26,24 +26,24 @@ from hypothesis import strategies as st
 from rich.console import Console
 from typer.testing import CliRunner
 
-from delegation_cli.actions import build_report, check_label, check_token
-from delegation_cli.cli import app
-from delegation_cli.convention import require_convention
-from delegation_cli.entries import MAX_LABEL, TOKEN, Entry
-from delegation_cli.errors import DelegationError
-from delegation_cli.ledger import (
+from delegation_cli.cli.app import app
+from delegation_cli.core.entries import MAX_LABEL, TOKEN, Entry
+from delegation_cli.core.errors import DelegationError
+from delegation_cli.core.lines import (
     _MAYBE_UNSAFE,
     _UNSAFE_CATEGORIES,
-    LedgerReader,
-    _parse_canonical_line,
-    _parse_line_fully,
     format_entry,
     header_line,
-    parse_ledger_bytes,
+    parse_canonical_line,
     parse_line,
+    parse_line_fully,
     quote_label,
 )
-from delegation_cli.report import csv_safe, log_table, md_cell, report_renderables, visible
+from delegation_cli.report.build import build_report
+from delegation_cli.report.render import csv_safe, log_table, md_cell, report_renderables, visible
+from delegation_cli.store.actions import check_label, check_token
+from delegation_cli.store.convention import require_convention
+from delegation_cli.store.reader import LedgerReader, parse_ledger_bytes
 
 from .conftest import MINI, with_checksums
 from .test_ledger import entries
@@ -163,7 +163,7 @@ def test_raw_unsafe_characters_in_a_hand_written_line_are_errors_with_their_colu
 
 def test_raw_private_use_and_unassigned_code_points_are_read_but_not_canonical() -> None:
     line = '2021-03-01 note n-1 alpha "\ue000 \U000F0001 \U000E01F0"'
-    assert _parse_canonical_line(line, 2) is None
+    assert parse_canonical_line(line, 2) is None
     found, texts, problems = _read(_ledger(line))
     assert (problems, [e.label for e in found], texts) == ([], ["\ue000 \U000F0001 \U000E01F0"], [None])
     assert format_entry(found[0]) == '2021-03-01 note n-1 alpha "\\ue000 \\udb80\\udc01 \\udb40\\uddf0"'
@@ -176,8 +176,8 @@ def test_a_label_must_end_the_line() -> None:
 
 def test_no_break_spaces_take_the_fast_path() -> None:
     line = format_entry(_note("20\u202f000\u00a0€ engagés"))
-    fast = _parse_canonical_line(line, 1)
-    assert fast is not None and fast == _parse_line_fully(line, 1) and format_entry(fast) == line
+    fast = parse_canonical_line(line, 1)
+    assert fast is not None and fast == parse_line_fully(line, 1) and format_entry(fast) == line
 
 
 # --------------------------------------------------------------------------------------
@@ -199,9 +199,9 @@ def test_any_label_round_trips_through_format_and_the_reader(entry: Entry, label
     line = format_entry(entry)
     assert "\n" not in line and "\r" not in line and _no_raw_unsafe(line)
     assert parse_line(line) == entry
-    assert _parse_line_fully(line, 0) == entry
+    assert parse_line_fully(line, 0) == entry
     assert format_entry(parse_line(line)) == line
-    fast = _parse_canonical_line(line, 0)
+    fast = parse_canonical_line(line, 0)
     assert fast is None or fast == entry
     found, texts, problems = _read(_ledger(line))
     assert (problems, found) == ([], [entry._replace(line=2)])

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli import convention
-from delegation_cli.convention import MAX_EXPANDED, load_convention, peek_convention
-from delegation_cli.errors import DelegationError
-from delegation_cli.ledger import header_line
+from delegation_cli.core.errors import DelegationError
+from delegation_cli.core.lines import header_line
+from delegation_cli.store import convention
+from delegation_cli.store.convention import MAX_EXPANDED, load_convention, peek_convention
 
 from .conftest import MINI, Cli, Result, line_of, sha
 from .test_collaboration import check_files

@@ -22,33 +22,19 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..core.budget import Replay, did_you_mean
+from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, month_end, new_id
+from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail
+from ..core.i18n import N_, _, format_date
+from ..core.lines import FORMAT_VERSION, HEADER_PREFIX, format_entry, header_line
+from ..core.model import Convention
 from .book import Book, Window, read_book
-from .budget import Replay, did_you_mean
 from .convention import LoadedConvention, load_convention
-from .entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, month_end, new_id
-from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .i18n import N_, REPORT_DEFAULT, _, format_date, using
-from .ledger import (
-    FORMAT_VERSION,
-    HEADER_PREFIX,
-    Writer,
-    format_entry,
-    header_line,
-    locked_ledger,
-    migrate,
-    opened_for_reading,
-    repair,
-    version_of,
-    with_ledger,
-    write_atomically,
-)
-from .model import Convention
+from .ledger import Writer, locked_ledger, version_of, with_ledger, write_atomically
+from .reader import opened_for_reading
+from .repair import migrate, repair
 from .results import CheckResult, Migration, Outcome
-
-if TYPE_CHECKING:
-    from .figures import MonthlyReport
 
 
 def ledger_path_for(loaded: LoadedConvention, override: str | None) -> Path:
@@ -373,26 +359,6 @@ def _starts_as_ledger(path: Path) -> bool:
 # --------------------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------------------
-
-
-def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,
-                 final: bool, today: dt.date, allow_invalid: bool = False, lang: str | None = None) -> MonthlyReport:
-    """The monthly (or final) report of a convention's ledger, in ``lang``, else the
-    convention's ``reporting.language``, else French (it goes to the délégant); refused
-    (exit 1, with every error, in the language of the messages) when the ledger has errors,
-    unless ``allow_invalid``."""
-    from .figures import default_month, monthly_report, report_window  # only the report needs figures
-    conv = _convention(loaded)
-    if team is not None and team not in conv.team_ids:
-        raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
-                   f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
-    chosen = month or default_month(conv, today, final=final)
-    book = open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
-    if not allow_invalid:
-        book.require_valid()
-    language = lang or conv.reporting.language or REPORT_DEFAULT
-    with using(language):
-        return monthly_report(book, chosen, team=team, final=final, language=language)
 
 
 # --------------------------------------------------------------------------------------

@@ -39,11 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .entries import month_end
-from .errors import DelegationError, Problem, Severity, fail
-from .i18n import N_, _, format_date, format_month, ngettext, using
-from .money import format_signed, parse_canonical
-from .report import (
+from ..core.entries import month_end
+from ..core.errors import DelegationError, Problem, Severity, fail
+from ..core.i18n import N_, _, format_date, format_month, ngettext, using
+from ..core.money import format_signed, parse_canonical
+from .render import (
     INFORM_SHORT,
     INFORM_UNUSED_CODES,
     Column,
@@ -78,7 +78,7 @@ def looks_like_convention(path: Path) -> bool:
     is then listed)."""
     if path.name.lower() in SKIPPED_NAMES:
         return False
-    from .convention import MAX_BYTES, read_text
+    from ..store.convention import MAX_BYTES, read_text
 
     try:
         text = read_text(path, max_bytes=MAX_BYTES, what=_("convention YAML file"))
@@ -205,9 +205,10 @@ def cents(plain: str) -> int:
 def summarize(path: str, month: str | None, today: str, lang: str, messages: str) -> dict[str, Any]:
     """One convention's line of the portfolio: plain, picklable values only (a pool's worker
     returns it).  ``lang`` is the document's language, ``messages`` that of the problems."""
-    from .actions import build_report, check_loaded
-    from .convention import load_convention
-    from .report import report_json
+    from ..store.actions import check_loaded
+    from ..store.convention import load_convention
+    from .build import build_report
+    from .render import report_json
 
     day = dt.date.fromisoformat(today)
     with using(messages):
@@ -233,7 +234,7 @@ def summarize(path: str, month: str | None, today: str, lang: str, messages: str
 
 
 def _convention_or_none(path: str) -> Any:
-    from .convention import load_convention
+    from ..store.convention import load_convention
 
     try:
         return load_convention(Path(path)).convention
@@ -445,13 +446,13 @@ def _lead(p: Portfolio) -> str:
 
 
 def portfolio_renderables(p: Portfolio) -> list[Any]:
-    from .report import sections_renderables
+    from .render import sections_renderables
 
     return sections_renderables(title(p), [_lead(p)], sections(p))
 
 
 def portfolio_markdown(p: Portfolio) -> str:
-    from .report import section_markdown
+    from .render import section_markdown
 
     lines = [f"# {md_cell(title(p))}", "", md_cell(_lead(p))]
     for section in sections(p):
@@ -526,7 +527,7 @@ RENDERERS: dict[str, Callable[[Portfolio], str]] = {
 
 def render(p: Portfolio, output: str, dialect: CsvDialect, *, width: int = 0, color: bool = False) -> str:
     """The portfolio in one format, in its language."""
-    from .report import render_text
+    from .render import render_text
 
     with using(p.language):
         if output == "table":

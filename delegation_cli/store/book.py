@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .budget import (
+from ..core.budget import (
     Admission,
     ForecastKey,
     Replay,
@@ -34,12 +34,14 @@ from .budget import (
     forecast_key,
     locate,
 )
-from .entries import Entry
-from .errors import DelegationError, ExitCode, Problem, Severity
-from .i18n import _
-from .ledger import FORMAT_VERSION, LedgerFile, LedgerReader, bulk, old_version_refusal
-from .model import Convention
-from .seal import SealCheck, refuse_closed_at
+from ..core.entries import Entry
+from ..core.errors import DelegationError, ExitCode, Problem, Severity
+from ..core.i18n import _
+from ..core.lines import FORMAT_VERSION
+from ..core.model import Convention
+from ..core.seal import SealCheck, refuse_closed_at
+from .ledger import old_version_refusal
+from .reader import LedgerFile, LedgerReader, bulk
 
 
 @dataclass(frozen=True)

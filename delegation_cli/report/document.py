@@ -32,17 +32,17 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import i18n
-from .errors import fail
-from .i18n import _
-from .report import Section, _human, human_sections, invalid_lines, visible
+from ..core import i18n
+from ..core.errors import fail
+from ..core.i18n import _
+from .render import Section, _human, human_sections, invalid_lines, visible
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
     from .figures import MonthlyReport
 
-TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATES = Path(__file__).parent.parent / "templates"
 NUMERIC_KINDS = ("money", "percent", "int")
 NNBSP = "\u202f"
 NBSP = "\u00a0"

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .entries import AMOUNT_KINDS, Entry, kind_name
-from .errors import Problem
-from .i18n import N_, _, format_date, format_month, ngettext
-from .ledger import escape_unsafe, format_entry
-from .money import format_canonical, format_fr, format_percent, format_signed
-from .results import CheckResult, ImportResult, Outcome
+from ..core.entries import AMOUNT_KINDS, Entry, kind_name
+from ..core.errors import Problem
+from ..core.i18n import N_, _, format_date, format_month, ngettext
+from ..core.lines import escape_unsafe, format_entry
+from ..core.money import format_canonical, format_fr, format_percent, format_signed
+from ..store.results import CheckResult, ImportResult, Outcome
 
 if TYPE_CHECKING:  # rich is imported only by the functions that build tables (start-up time)
     from rich.console import RenderableType

@@ -22,13 +22,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail
+from ..core.i18n import _
 from .actions import run_check
 from .convention import peek_convention
-from .errors import DelegationError, ExitCode, Problem, Severity, fail
-from .i18n import _
 from .results import CheckResult
 
-TEMPLATE = Path(__file__).with_name("templates") / "convention.yaml"
+TEMPLATE = Path(__file__).parent.parent / "templates" / "convention.yaml"
 """The convention template ``delegation init`` copies (French, with ``A_COMPLETER`` values)."""
 
 GITATTRIBUTES = """\

@@ -27,13 +27,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.entries import (
+    KINDS,
+    MAX_LABEL,
+    TOKEN,
+    TOKEN_EXPECTED,
+    Entry,
+    Stamp,
+    kind_name,
+    new_id,
+    parse_date,
+    parse_month,
+)
+from ..core.errors import DelegationError, ExitCode, Problem, Severity
+from ..core.i18n import _, ngettext
+from ..core.lines import format_entry, header_line
+from ..core.money import AmountError, parse_amount
 from .book import read_book
 from .convention import LoadedConvention, text_lines
-from .entries import KINDS, MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, new_id, parse_date, parse_month
-from .errors import DelegationError, ExitCode, Problem, Severity
-from .i18n import _, ngettext
-from .ledger import PROGRESS, Writer, format_entry, header_line, with_ledger
-from .money import AmountError, parse_amount
+from .ledger import Writer, with_ledger
+from .reader import PROGRESS
 from .results import ImportResult
 
 MAX_BYTES = 50_000_000

@@ -27,7 +27,7 @@ from typing import NamedTuple
 from .entries import Entry, kind_name, month_end
 from .errors import Problem, Severity
 from .i18n import _, format_date, ngettext
-from .ledger import format_entry
+from .lines import format_entry
 
 GENESIS = "0" * 64
 

@@ -30,11 +30,11 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .budget import forecasts_in_force, in_date_order
-from .entries import Entry
-from .ledger import quote_label
-from .model import Convention
-from .money import Cents, format_signed
+from ..core.budget import forecasts_in_force, in_date_order
+from ..core.entries import Entry
+from ..core.lines import quote_label
+from ..core.model import Convention
+from ..core.money import Cents, format_signed
 
 
 @dataclass(frozen=True)

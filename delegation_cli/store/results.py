@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .budget import Availability
-from .entries import Entry
-from .errors import Problem, Severity
+from ..core.budget import Availability
+from ..core.entries import Entry
+from ..core.errors import Problem, Severity
 
 
 @dataclass

@@ -34,11 +34,12 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click.core import Context  # type: ignore[no-redef, assignment, unused-ignore]
     from click.formatting import HelpFormatter  # type: ignore[no-redef, assignment, unused-ignore]
 
-from . import __version__, i18n
-from .errors import DelegationError, ExitCode, fail
-from .i18n import N_, _, ngettext
-from .money import AmountError, parse_amount
-from .report import CsvDialect
+from .. import __version__
+from ..core import i18n
+from ..core.errors import DelegationError, ExitCode, fail
+from ..core.i18n import N_, _, ngettext
+from ..core.money import AmountError, parse_amount
+from ..report.render import CsvDialect
 
 # Click's and Typer's own words --------------------------------------------------------------
 #
@@ -290,16 +291,16 @@ def _handled(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .ledger import PROGRESS
+        from ..report.render import ProgressBar
+        from ..store.reader import PROGRESS
         from .output import OutputError, emit, silence
-        from .report import ProgressBar
 
         bar = ProgressBar()
         token = PROGRESS.set(bar)
         try:
             return fn(*args, **kwargs)
         except DelegationError as exc:
-            from .report import problems_text
+            from ..report.render import problems_text
 
             bar.close()
             typer.echo(problems_text(exc.problems), err=True, nl=False)
@@ -311,7 +312,7 @@ def _handled(fn: F) -> F:
                 emit(_("error: cannot write the output: {reason}").format(reason=exc.reason) + "\n", err=True)
             raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
         except OSError as exc:
-            from .report import visible
+            from ..report.render import visible
 
             bar.close()
             reason = exc.strerror or str(exc)
@@ -339,7 +340,7 @@ def _amount(text: str) -> int:
 
 
 def _date(text: str) -> dt.date:
-    from .entries import parse_date
+    from ..core.entries import parse_date
 
     try:
         return parse_date(text)
@@ -356,7 +357,7 @@ def _digest(text: str) -> str:
 
 
 def _month(text: str) -> str:
-    from .entries import parse_month
+    from ..core.entries import parse_month
 
     try:
         return parse_month(text)
@@ -412,7 +413,7 @@ def _completion_loaded(ctx: typer.Context) -> Any:
     else ./convention.yaml) as loaded, or None: completion never fails or prints an error."""
     import os
 
-    from .convention import load_convention
+    from ..store.convention import load_convention
 
     path = ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION") or "convention.yaml"
     try:
@@ -447,8 +448,8 @@ def _complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
     loaded = _completion_loaded(ctx)
     if loaded is None:
         return []
-    from .book import read_book
-    from .ledger import opened_for_reading
+    from ..store.book import read_book
+    from ..store.reader import opened_for_reading
 
     try:
         path = Path(ctx.params["ledger"]) if ctx.params.get("ledger") else loaded.ledger_path()
@@ -533,9 +534,9 @@ def check(
                "registre » of a report: a seal's sha256, or its first 12 digits at least)."))] = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import run_check
-    from .convention import explain_missing
-    from .report import check_summary, problems_json, problems_text, visible
+    from ..report.render import check_summary, problems_json, problems_text, visible
+    from ..store.actions import run_check
+    from ..store.convention import explain_missing
 
     try:
         result = run_check(Path(path or convention), ledger=ledger, repair_torn=repair, anchor=anchor)
@@ -568,7 +569,7 @@ def init(
                                                  "folder; created if missing)."))] = ".",
     lang: LangOpt = None,
 ) -> None:
-    from .scaffold import CONVENTION, init_repository
+    from ..store.scaffold import CONVENTION, init_repository
 
     written = init_repository(Path(folder))
     lines = [_("Created a repository of conventions in {folder}:").format(folder=folder)]
@@ -592,9 +593,9 @@ def init(
 
 def _record(convention: str, ledger: str | None, draft_for: Callable[..., Any], dry_run: bool,
             as_json: bool) -> None:
-    from .actions import ledger_path_for, record
-    from .convention import require_convention
-    from .report import outcome_json, outcome_text, problems_text
+    from ..report.render import outcome_json, outcome_text, problems_text
+    from ..store.actions import ledger_path_for, record
+    from ..store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     assert loaded.convention is not None
@@ -639,7 +640,7 @@ def commit(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import check_label, draft_commitment, stamp
+    from ..store.actions import check_label, draft_commitment, stamp
 
     now = stamp(author)
     text = check_label(label)
@@ -669,7 +670,7 @@ def pay(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import check_label, draft_payment, stamp
+    from ..store.actions import check_label, draft_payment, stamp
 
     now = stamp(author)
     text = check_label(label)
@@ -699,7 +700,7 @@ def release(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import check_label, draft_release, stamp
+    from ..store.actions import check_label, draft_release, stamp
 
     now = stamp(author)
     text = check_label(label)
@@ -728,7 +729,7 @@ def forecast(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import check_label, draft_forecast, stamp
+    from ..store.actions import check_label, draft_forecast, stamp
 
     now = stamp(author)
     text = check_label(label)
@@ -752,7 +753,7 @@ def note(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import check_label, draft_note, stamp
+    from ..store.actions import check_label, draft_note, stamp
 
     now = stamp(author)
     body = check_label(text, "TEXT")
@@ -781,9 +782,9 @@ def log(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import read_entries, select_entries
-    from .convention import require_convention
-    from .report import log_csv, log_json, log_table, problems_text
+    from ..report.render import log_csv, log_json, log_table, problems_text
+    from ..store.actions import read_entries, select_entries
+    from ..store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     _, book = read_entries(loaded, ledger)
@@ -795,7 +796,7 @@ def log(
     elif output is Format.csv:
         _emit(log_csv(entries, dialect))
     else:
-        from .report import render_text
+        from ..report.render import render_text
 
         tty = sys.stdout.isatty()
         width = _terminal_width() if tty else 0
@@ -847,10 +848,11 @@ def report(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import build_report, write_output
-    from .convention import require_convention
-    from .figures import alerting
-    from .i18n import using
+    from ..core.i18n import using
+    from ..report.build import build_report
+    from ..report.figures import alerting
+    from ..store.actions import write_output
+    from ..store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     if output is ReportFormat.pdf and output_file is None and sys.stdout.isatty():
@@ -874,7 +876,7 @@ def report(
 def _render_report(result: Any, output: ReportFormat, dialect: CsvDialect, *, full: bool,
                    terminal: bool) -> str | bytes:
     """The report in one format: the table as the terminal (or a pipe) shows it."""
-    from . import report as rendering
+    from ..report import render as rendering
 
     if output is ReportFormat.table:
         tty = terminal and sys.stdout.isatty()
@@ -884,7 +886,7 @@ def _render_report(result: Any, output: ReportFormat, dialect: CsvDialect, *, fu
                                      color=color)
         return text if text.endswith("\n") else text + "\n"
     if output in (ReportFormat.html, ReportFormat.pdf):
-        from . import document
+        from ..report import document
 
         return document.report_html(result) if output is ReportFormat.html else document.report_pdf(result)
     if output is ReportFormat.csv:
@@ -939,10 +941,10 @@ def portfolio(
     dialect: DialectOpt = CsvDialect.RFC4180,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import write_output
-    from .i18n import REPORT_DEFAULT, language
-    from .portfolio import build_portfolio, problems_of, render
-    from .report import problems_text
+    from ..core.i18n import REPORT_DEFAULT, language
+    from ..report.portfolio import build_portfolio, problems_of, render
+    from ..report.render import problems_text
+    from ..store.actions import write_output
 
     document = str(lang.value) if lang is not None else REPORT_DEFAULT
     result = build_portfolio(paths or [], month=month, today=dt.date.today(), lang=document, messages=language())
@@ -976,8 +978,8 @@ def close(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import author_name, close_month, ledger_path_for
-    from .convention import require_convention
+    from ..store.actions import author_name, close_month, ledger_path_for
+    from ..store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     seal = close_month(loaded, ledger_path_for(loaded, ledger), month, author=author_name(author),
@@ -1008,9 +1010,9 @@ def migrate(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import ledger_path_for, migrate_ledger
-    from .convention import require_convention
-    from .ledger import FORMAT_VERSION
+    from ..core.lines import FORMAT_VERSION
+    from ..store.actions import ledger_path_for, migrate_ledger
+    from ..store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     done = migrate_ledger(loaded, ledger_path_for(loaded, ledger), now=dt.datetime.now(dt.UTC), dry_run=dry_run)
@@ -1049,10 +1051,10 @@ def import_(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import ledger_path_for, stamp
-    from .convention import require_convention
-    from .importer import import_csv
-    from .report import import_text, problems_text
+    from ..report.render import import_text, problems_text
+    from ..store.actions import ledger_path_for, stamp
+    from ..store.convention import require_convention
+    from ..store.importer import import_csv
 
     loaded = require_convention(Path(convention))
     result = import_csv(loaded, ledger_path_for(loaded, ledger), Path(source), dry_run=dry_run,
@@ -1093,8 +1095,8 @@ def export(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from .actions import read_entries, write_output
-    from .convention import require_convention
+    from ..store.actions import read_entries, write_output
+    from ..store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     conv = loaded.convention
@@ -1103,19 +1105,19 @@ def export(
     book.require_valid()
     entries = [e for e in book.entries or [] if until is None or e.date <= until]
     if output_format is ExportFormat.hledger:
-        from .export import to_hledger
+        from ..report.export import to_hledger
 
         text = to_hledger(conv, entries, source=str(path), until=until)
     elif output_format is ExportFormat.beancount:
-        from .export import to_beancount
+        from ..report.export import to_beancount
 
         text = to_beancount(conv, entries, source=str(path), until=until)
     elif output_format is ExportFormat.csv:
-        from .report import log_csv
+        from ..report.render import log_csv
 
         text = log_csv(entries, dialect)
     else:
-        from .report import export_json
+        from ..report.render import export_json
 
         text = export_json(conv.id, str(path), until, entries)
     if output:
@@ -1146,8 +1148,8 @@ def check_files(
                                                              "other files are ignored)."))] = None,
     lang: LangOpt = None,
 ) -> None:
-    from .report import check_summary, problems_text
-    from .scaffold import check_files as run
+    from ..report.render import check_summary, problems_text
+    from ..store.scaffold import check_files as run
 
     result = run([Path(f) for f in files or []])
     for checked in result.checks:

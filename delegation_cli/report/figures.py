@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .book import Book, Seen, Window
-from .budget import INFORM_NOW, INFORM_UNUSED, CommitmentState, Replay, cutoff_date, percent_label
-from .entries import Entry, entry_name, month_end
-from .errors import Problem, Severity
-from .i18n import N_, _, format_date, ngettext
-from .model import Convention, Limits
-from .money import Cents, format_fr, format_percent, ratio_reached
+from ..core.budget import INFORM_NOW, INFORM_UNUSED, CommitmentState, Replay, cutoff_date, percent_label
+from ..core.entries import Entry, entry_name, month_end
+from ..core.errors import Problem, Severity
+from ..core.i18n import N_, _, format_date, ngettext
+from ..core.model import Convention, Limits
+from ..core.money import Cents, format_fr, format_percent, ratio_reached
+from ..store.book import Book, Seen, Window
 
 STALE_MONTHS = 4
 BURN_WINDOW_DAYS = 90

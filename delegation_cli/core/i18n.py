@@ -29,7 +29,7 @@ from pathlib import Path
 LANGUAGES = ("fr", "en")
 """The languages there is a catalogue for (English is the sources' own)."""
 DOMAIN = "delegation"
-LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 REPORT_DEFAULT = "fr"
 """The report's language when neither ``--lang`` nor the convention says: it goes to the délégant."""
 

@@ -28,7 +28,7 @@ import sys
 import unicodedata
 from typing import TextIO
 
-from .i18n import _
+from ..core.i18n import _
 
 _PLAIN = {
     "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ",

@@ -1,0 +1,1 @@
+"""Command line: the Typer application, its options and its commands."""

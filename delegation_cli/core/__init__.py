@@ -1,0 +1,1 @@
+"""Core: the rules and values of the domain, without any input or output."""
