@@ -350,32 +350,13 @@ def parse_line(line: str, lineno: int = 0) -> Entry:
 
 
 def parse_line_fully(line: str, lineno: int) -> Entry:
+    """Parse any entry line, saying where and why it does not follow the grammar (the slow
+    path of :func:`parse_line`, for lines that are not canonical)."""
     if len(line) > MAX_LINE and not (len(line) <= MAX_SEAL_LINE and line[10:16] == " seal "):
         raise LineError(_("line is {length} characters long (at most {max})").format(length=len(line), max=MAX_LINE))
     quote = line.find('"')
-    label = ""
-    if quote >= 0:
-        if quote == 0 or line[quote - 1] != " ":
-            raise LineError(_("a label must be preceded by a space"), quote + 1)
-        body = line[quote + 1:-1]
-        if len(line) == quote + 1 or line[-1] != '"':  # json.loads would allow spaces after it
-            raise LineError(_("the label is not a well-formed double-quoted string"), quote + 1)
-        bad = raw_forbidden(body)
-        if bad is not None:
-            raise LineError(_("raw control or format character U+{code} (expected it escaped inside a label)").format(
-                code=f"{ord(body[bad]):04X}"), quote + 2 + bad)
-        if "\\" not in body and '"' not in body:
-            label = body  # no escape: the common case needs no JSON decoding
-        else:
-            try:
-                label = json.loads(line[quote:])
-            except ValueError:
-                raise LineError(_("the label is not a well-formed double-quoted string"), quote + 1) from None
-        if not isinstance(label, str):  # pragma: no cover - a quote starts a string
-            raise LineError(_("the label is not a string"), quote + 1)
-        head = line[: quote - 1]
-    else:
-        head = line
+    label = _label_of(line, quote) if quote >= 0 else ""
+    head = line[: quote - 1] if quote >= 0 else line
     tokens = head.split(" ")
     if len(tokens) < 4 or "" in tokens:
         raise LineError(_("expected DATE KIND ID TEAM [AMOUNT] [key=value ...] [\"label\"], "
@@ -390,8 +371,54 @@ def parse_line_fully(line: str, lineno: int) -> Entry:
     if kind not in _KIND_FIELDS:
         raise LineError(_("unknown kind {kind} (expected one of: {kinds})").format(
             kind=repr(kind), kinds=", ".join(KINDS)), 12)
-    ident, team = tokens[2], tokens[3]
-    for index, value in ((2, ident), (3, team)):
+    _check_id_and_team(line, tokens)
+    amount, rest = _amount_of(line, tokens, kind)
+    values = _fields_of(line, tokens, kind, rest)
+    try:
+        sf = parse_date(values["sf"]) if "sf" in values else None
+        month = parse_month(values["month"]) if "month" in values else None
+    except ValueError as exc:
+        raise LineError(str(exc)) from None
+    ftype = values.get("type")
+    if kind == "forecast":
+        if month is None or ftype is None:
+            raise LineError(_("a forecast needs month=YYYY-MM and type=ae|cp"))
+        if ftype not in ("ae", "cp"):
+            raise LineError(_("type={type} (expected ae or cp)").format(type=repr(ftype)))
+    if kind in ("payment", "release") and "commitment" not in values:
+        raise LineError(_("a {kind} needs commitment=ID").format(kind=kind))
+    return Entry(
+        date=date, kind=kind, id=tokens[2], team=tokens[3], amount=amount,
+        ref=values.get("ref"), marche=values.get("marche"), prestation=values.get("prestation"),
+        commitment=values.get("commitment"), service_fait=sf, month=month, forecast_type=ftype,
+        recorded_at=values.get("at"), author=values.get("by"), label=label, line=lineno,
+    )
+
+
+def _label_of(line: str, quote: int) -> str:
+    """The label that starts at the double quote at ``quote`` and ends the line."""
+    if quote == 0 or line[quote - 1] != " ":
+        raise LineError(_("a label must be preceded by a space"), quote + 1)
+    body = line[quote + 1:-1]
+    if len(line) == quote + 1 or line[-1] != '"':  # json.loads would allow spaces after it
+        raise LineError(_("the label is not a well-formed double-quoted string"), quote + 1)
+    bad = raw_forbidden(body)
+    if bad is not None:
+        raise LineError(_("raw control or format character U+{code} (expected it escaped inside a label)").format(
+            code=f"{ord(body[bad]):04X}"), quote + 2 + bad)
+    if "\\" not in body and '"' not in body:
+        return body  # no escape: the common case needs no JSON decoding
+    try:
+        label = json.loads(line[quote:])
+    except ValueError:
+        raise LineError(_("the label is not a well-formed double-quoted string"), quote + 1) from None
+    if not isinstance(label, str):  # pragma: no cover - a quote starts a string
+        raise LineError(_("the label is not a string"), quote + 1)
+    return label
+
+
+def _check_id_and_team(line: str, tokens: list[str]) -> None:
+    for index, value in ((2, tokens[2]), (3, tokens[3])):
         if TOKEN.fullmatch(value) is None:
             if index == 2:
                 message = _("id {id} is not valid (expected {expected})").format(id=repr(value),
@@ -400,18 +427,25 @@ def parse_line_fully(line: str, lineno: int) -> Entry:
                 message = _("team {team} is not valid (expected {expected})").format(team=repr(value),
                                                                                      expected=_(TOKEN_EXPECTED))
             raise LineError(message, _column_of(line, index, tokens))
-    rest = 4
-    amount = 0
-    if kind in AMOUNT_KINDS:
-        if len(tokens) < 5:
-            raise LineError(_("a {kind} needs an amount after the team (such as 20000.00)").format(kind=kind))
-        try:
-            amount = parse_canonical(tokens[4])
-        except AmountError as exc:
-            raise LineError(str(exc), _column_of(line, 4, tokens)) from None
-        if amount == 0:
-            raise LineError(_("amount is zero (expected a positive amount)"), _column_of(line, 4, tokens))
-        rest = 5
+
+
+def _amount_of(line: str, tokens: list[str], kind: str) -> tuple[int, int]:
+    """The entry's amount in cents (0 for a note) and the index of the token after it."""
+    if kind not in AMOUNT_KINDS:
+        return 0, 4
+    if len(tokens) < 5:
+        raise LineError(_("a {kind} needs an amount after the team (such as 20000.00)").format(kind=kind))
+    try:
+        amount = parse_canonical(tokens[4])
+    except AmountError as exc:
+        raise LineError(str(exc), _column_of(line, 4, tokens)) from None
+    if amount == 0:
+        raise LineError(_("amount is zero (expected a positive amount)"), _column_of(line, 4, tokens))
+    return amount, 5
+
+
+def _fields_of(line: str, tokens: list[str], kind: str, rest: int) -> dict[str, str]:
+    """The ``key=value`` fields from token ``rest`` on, each known to ``kind`` and given once."""
     allowed = _ALLOWED[kind]
     values: dict[str, str] = {}
     for index in range(rest, len(tokens)):
@@ -433,22 +467,4 @@ def parse_line_fully(line: str, lineno: int) -> Entry:
         if problem is not None:  # the column is only worked out for an error
             raise LineError(problem, _column_of(line, index, tokens))
         values[key] = value
-    try:
-        sf = parse_date(values["sf"]) if "sf" in values else None
-        month = parse_month(values["month"]) if "month" in values else None
-    except ValueError as exc:
-        raise LineError(str(exc)) from None
-    ftype = values.get("type")
-    if kind == "forecast":
-        if month is None or ftype is None:
-            raise LineError(_("a forecast needs month=YYYY-MM and type=ae|cp"))
-        if ftype not in ("ae", "cp"):
-            raise LineError(_("type={type} (expected ae or cp)").format(type=repr(ftype)))
-    if kind in ("payment", "release") and "commitment" not in values:
-        raise LineError(_("a {kind} needs commitment=ID").format(kind=kind))
-    return Entry(
-        date=date, kind=kind, id=ident, team=team, amount=amount,
-        ref=values.get("ref"), marche=values.get("marche"), prestation=values.get("prestation"),
-        commitment=values.get("commitment"), service_fait=sf, month=month, forecast_type=ftype,
-        recorded_at=values.get("at"), author=values.get("by"), label=label, line=lineno,
-    )
+    return values
