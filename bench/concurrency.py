@@ -55,7 +55,7 @@ CAP_CENTS = 125_000_00
 
 
 def run(processes: int, commitments: int, amount: int, workdir: Path) -> dict[str, object]:
-    from delegation_cli.store.reader import read_ledger
+    from tests.support import read_ledger
 
     seed_text = (ROOT / "examples" / "fabrique-numerique-s3.yaml").read_text(encoding="utf-8")
     (workdir / "convention.yaml").write_text(

@@ -114,7 +114,7 @@ import datetime as dt, sys
 from pathlib import Path
 from delegation_cli.store.actions import close_month, draft_commitment, record, stamp as stamp_of
 from delegation_cli.store.convention import require_convention
-from delegation_cli.store.reader import read_ledger
+from tests.support import read_ledger
 
 loaded = require_convention(Path("convention.yaml"))
 path = loaded.ledger_path()
@@ -314,7 +314,7 @@ class Harness:
         return full
 
     def _check_after_kill(self, kind: str, before: int, prefix: str | None) -> None:
-        from delegation_cli.store.reader import parse_ledger_bytes
+        from tests.support import parse_ledger_bytes
 
         f = self.figures
         data = self.ledger.read_bytes()
@@ -349,7 +349,7 @@ class Harness:
             self.fail(f"check exits {check.returncode} after the kill: {check.stderr[:300]}")
 
     def _repair(self, codes: list[str], prefix: str | None) -> None:
-        from delegation_cli.store.reader import parse_ledger_bytes
+        from tests.support import parse_ledger_bytes
 
         f = self.figures
         reported = _delegation("check", "--format", "json", cwd=self.workdir)
@@ -445,7 +445,7 @@ def _complete(line: bytes) -> bool:
 
 
 def _cut_everywhere(workdir: Path, ledger: Path, failures: list[str]) -> int:
-    from delegation_cli.store.reader import parse_ledger_bytes
+    from tests.support import parse_ledger_bytes
 
     full = ledger.read_bytes()
     complete = full[: full.rstrip(b"\n").rfind(b"\n") + 1]

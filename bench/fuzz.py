@@ -88,7 +88,7 @@ def targets(workdir: Path) -> dict[str, tuple[list[bytes], Callable[[bytes], obj
     from delegation_cli.core.lines import LineError, header_line, parse_line
     from delegation_cli.core.money import AmountError, parse_amount
     from delegation_cli.store.convention import load_convention
-    from delegation_cli.store.reader import parse_ledger_bytes
+    from tests.support import parse_ledger_bytes
 
     def lines(name: str) -> list[bytes]:
         return [line.encode() for line in (CORPUS / name).read_text(encoding="utf-8").splitlines()]
@@ -320,7 +320,7 @@ class CliFuzz:
         self.episodes += 1
 
     def verify_acknowledged(self, when: str) -> None:
-        from delegation_cli.store.reader import parse_ledger_bytes
+        from tests.support import parse_ledger_bytes
 
         state = parse_ledger_bytes(self.ledger_bytes(), "ledger")
         ids = {e.id for e in state.entries}
@@ -331,7 +331,7 @@ class CliFuzz:
 
     def after_write(self, where: str, args: list[str], before: bytes, after: bytes) -> None:
         """An accepted command that appended to the ledger: `check` valid, the label read back."""
-        from delegation_cli.store.reader import parse_ledger_bytes
+        from tests.support import parse_ledger_bytes
 
         self.accepted += 1
         new = parse_ledger_bytes(after, "ledger").entries[len(parse_ledger_bytes(before, "ledger").entries):]
@@ -529,7 +529,7 @@ class CliFuzz:
         import os
         import subprocess
 
-        from delegation_cli.store.reader import parse_ledger_bytes
+        from tests.support import parse_ledger_bytes
 
         state = parse_ledger_bytes(self.ledger_bytes(), "ledger")
         sealed = max((e.month for e in state.entries if e.kind == "seal" and e.month), default="2019-11")

@@ -14,10 +14,11 @@ import pytest
 from delegation_cli.core.budget import Replay, check_entries, replay
 from delegation_cli.core.lines import parse_line
 from delegation_cli.core.model import Convention
-from delegation_cli.store.book import Window, read_book_bytes
+from delegation_cli.store.book import Window
 from delegation_cli.store.convention import load_convention
 
 from .conftest import MINI, dedent, eur
+from .support import read_book_bytes
 
 
 @pytest.fixture(scope="module")

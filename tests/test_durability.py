@@ -17,9 +17,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from delegation_cli.store.reader import parse_ledger_bytes
-
 from .conftest import ROOT, Cli
+from .support import parse_ledger_bytes
 
 
 def _bench(name: str):  # type: ignore[no-untyped-def]

@@ -26,10 +26,10 @@ from delegation_cli.core.lines import LineError, format_entry, header_line, pars
 from delegation_cli.core.model import Convention
 from delegation_cli.core.money import AmountError, format_canonical, format_fr, parse_amount
 from delegation_cli.report.figures import monthly_report, report_window
-from delegation_cli.store.book import read_book_bytes
 from delegation_cli.store.convention import load_convention
 
 from .conftest import MINI, SEED_TEXT
+from .support import read_book_bytes
 
 CORPUS = Path(__file__).parent / "fuzz_corpus"
 BOUNDED = settings(deadline=dt.timedelta(seconds=5), suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from delegation_cli.core.lines import header_line
-from delegation_cli.store.reader import parse_ledger_bytes
 
 from .conftest import MINI, Cli, sha
+from .support import parse_ledger_bytes
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from delegation_cli.core.entries import Entry
 from delegation_cli.core.lines import LineError, format_entry, header_line, parse_line, quote_label
-from delegation_cli.store.reader import parse_ledger_bytes
+
+from .support import parse_ledger_bytes
 
 D = dt.date
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.store.reader import MAX_PROBLEMS, parse_ledger_bytes
+from delegation_cli.store.reader import MAX_PROBLEMS
 
 from .conftest import MINI, Cli, dedent, sha, with_checksums
+from .support import parse_ledger_bytes
 
 LEDGER = Path("mini.ledger")
 HEADER = "# delegation-ledger v2 convention=mini"

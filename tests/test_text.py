@@ -43,9 +43,10 @@ from delegation_cli.report.build import build_report
 from delegation_cli.report.render import csv_safe, log_table, md_cell, report_renderables, visible
 from delegation_cli.store.actions import check_label, check_token
 from delegation_cli.store.convention import require_convention
-from delegation_cli.store.reader import LedgerReader, parse_ledger_bytes
+from delegation_cli.store.reader import LedgerReader
 
 from .conftest import MINI, with_checksums
+from .support import in_memory, parse_ledger_bytes
 from .test_ledger import entries
 
 NASTY = [
@@ -89,11 +90,12 @@ def _note(label: str, ident: str = "n-1") -> Entry:
 
 def _read(data: bytes) -> tuple[list[Entry], list[str | None], list[str]]:
     """Entries, their canonical text as the reader saw it, and the problems."""
-    reader = LedgerReader(None, "l.ledger", data=data)
-    found, texts = [], []
-    for entry in reader:
-        found.append(entry)
-        texts.append(reader.text)
+    with in_memory(data) as fd:
+        reader = LedgerReader(fd, "l.ledger")
+        found, texts = [], []
+        for entry in reader:
+            found.append(entry)
+            texts.append(reader.text)
     return found, texts, [p.render() for p in reader.info.problems]
 
 

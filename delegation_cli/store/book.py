@@ -20,7 +20,7 @@ read again, its entries sorted (stably, by date), then replayed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ..core.budget import (
@@ -199,25 +199,12 @@ def read_book(conv: Convention, fd: int | None, shown: str, *, keep: bool = Fals
 
     ``keep`` keeps every entry (``Book.entries``); ``window`` keeps what a report needs;
     ``keep_pending`` keeps the entries no seal covers yet (to close a month)."""
-    return _read_with(conv, lambda: LedgerReader(fd, shown), fd, shown, keep=keep, window=window,
-                      keep_pending=keep_pending)
-
-
-def read_book_bytes(conv: Convention, data: bytes, shown: str, *, keep: bool = False,
-                    window: Window | None = None) -> Book:
-    """:func:`read_book` on the bytes of a ledger file (tests, tools)."""
-    return _read_with(conv, lambda: LedgerReader(None, shown, data=data), None, shown, keep=keep,
-                      window=window, keep_pending=False)
-
-
-def _read_with(conv: Convention, open_reader: Callable[[], LedgerReader], fd: int | None, shown: str, *,
-               keep: bool, window: Window | None, keep_pending: bool) -> Book:
     with bulk():
         try:
-            return _read(conv, open_reader(), fd, keep=keep, window=window, keep_pending=keep_pending,
+            return _read(conv, LedgerReader(fd, shown), fd, keep=keep, window=window, keep_pending=keep_pending,
                          in_order=True)
         except _OutOfOrder:
-            return _read(conv, open_reader(), fd, keep=keep, window=window, keep_pending=keep_pending,
+            return _read(conv, LedgerReader(fd, shown), fd, keep=keep, window=window, keep_pending=keep_pending,
                          in_order=False)
 
 

@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import fcntl
 import gc
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -46,8 +47,8 @@ class LedgerFile:
 
     Attributes:
         path: the file as named by the user.
-        entries: the entries that parse, in file order — filled by :func:`read_ledger` and
-            :func:`parse_ledger_bytes` only; :class:`LedgerReader` streams them instead.
+        entries: the entries that parse, in file order, when a caller keeps them
+            (:class:`LedgerReader` streams them).
         problems: unreadable lines, header problems, a torn last line or block.
         exists: False when the file does not exist yet (an empty ledger).
         convention_id: the convention named in the header, if any.
@@ -125,13 +126,34 @@ def fd_blocks(fd: int, limit: int, size: int | None = None) -> Iterator[bytes]:
         yield chunk
 
 
-def bytes_blocks(data: bytes, size: int | None = None) -> Iterator[bytes]:
-    size = size or BLOCK
-    for start in range(0, len(data), size):
-        yield data[start:start + size]
-
-
 _SEAL_LINE = re.compile(rb"(?m)^\d{4}-\d\d-\d\d seal ")
+
+
+def _nonblank_lines(text: str, start_lineno: int) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the lines of ``text`` that are not blank, the first being line
+    ``start_lineno + 1``: a file of blank lines is walked at the speed of a search."""
+    at = 0
+    lineno = start_lineno + 1
+    for match in _NONBLANK.finditer(text):
+        lineno += text.count("\n", at, match.start())
+        at = match.start()
+        yield lineno, match.group()
+
+
+def _split_lines(body: bytes, start_lineno: int) -> Iterator[tuple[int, str | bytes]]:
+    """(line number, text) of the complete lines ``body`` holds (their newlines taken off),
+    the first being line ``start_lineno + 1``; bytes for every line of a piece that is not
+    UTF-8; blank lines left out where they abound."""
+    try:
+        text: str | None = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _SPARSE in body:
+        yield from _nonblank_lines(text, start_lineno)
+        return
+    texts: list[str] | list[bytes] = text.split("\n") if text is not None else body.split(b"\n")
+    del text
+    yield from zip(itertools.count(start_lineno + 1), texts)
 
 
 class LedgerReader:
@@ -149,19 +171,16 @@ class LedgerReader:
     formatting the entry again.  Reading stops after :data:`MAX_PROBLEMS` problems.
     """
 
-    def __init__(self, fd: int | None, shown: str, *, data: bytes | None = None):
-        self.info = LedgerFile(shown, exists=fd is not None or data is not None)
+    def __init__(self, fd: int | None, shown: str):
+        self.info = LedgerFile(shown, exists=fd is not None)
         self.text: str | None = None
         self._fd = fd
-        self._data = data
         self._progress = PROGRESS.get()
-        self._total = len(data) if data is not None else os.fstat(fd).st_size if fd is not None else 0
+        self._total = os.fstat(fd).st_size if fd is not None else 0
         self._block_left = 0
         self._block_start = (0, 0)
 
     def _blocks(self) -> Iterator[bytes]:
-        if self._data is not None:
-            return bytes_blocks(self._data)
         return fd_blocks(self._fd, self._total) if self._fd is not None else iter(())
 
     def seal_lines(self) -> int:
@@ -197,14 +216,13 @@ class LedgerReader:
             info.size += len(chunk)
             if self._progress is not None:
                 self._progress(info.size, self._total, shown, "bytes")
-            if skipping:
+            if skipping:  # inside a line too long to hold: on to its newline
                 newline = chunk.find(b"\n")
-                consumed += len(chunk)
                 if newline < 0:
+                    consumed += len(chunk)
                     continue
-                skipping = False
-                chunk = chunk[newline + 1:]
-                consumed -= len(chunk)
+                consumed += newline + 1
+                chunk, skipping = chunk[newline + 1:], False
             block = carry + chunk if carry else chunk
             cut = block.rfind(b"\n") + 1
             if not cut:
@@ -223,29 +241,13 @@ class LedgerReader:
                 if block.startswith(BOM):
                     self._bom()
                     block, cut = block[3:], cut - 3
-            start_lineno = lineno
             consumed += len(chunk)
             carry = block[cut:]
             body = block[:cut - 1]
             del block
-            try:
-                text: str | None = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-            if text is not None and _SPARSE in body:
-                at = 0
-                lineno = start_lineno + 1
-                for match in _NONBLANK.finditer(text):
-                    lineno += text.count("\n", at, match.start())
-                    at = match.start()
-                    yield lineno, match.group()
-                lineno = start_lineno + text.count("\n") + 1
-                continue
-            texts: list[str] | list[bytes] = text.split("\n") if text is not None else body.split(b"\n")
-            del text, body
-            for raw in texts:
-                lineno += 1
-                yield lineno, raw
+            yield from _split_lines(body, lineno)
+            lineno += body.count(b"\n") + 1
+            del body
         info.lines = lineno
         if first and carry.startswith(BOM):
             self._bom()
@@ -253,19 +255,24 @@ class LedgerReader:
         if skipping:
             info.torn = (lineno, skipped_from)
         elif carry:
-            lineno += 1
-            prefix = HEADER_PREFIX.encode("ascii")
-            if lineno == 1 and not (carry.startswith(prefix) or prefix.startswith(carry)):
-                self._header("")  # one line, without a newline, that is no header: not a ledger
-                return
-            info.torn = (lineno, info.size - len(carry))
-            info.problems.append(Problem(
-                shown, lineno, 1, Severity.ERROR, "ledger-torn-line",
-                ngettext("the last line is incomplete (no newline: a write was interrupted); run `delegation "
-                         "check --repair` to move its {count} bytes to a side file",
-                         "the last line is incomplete (no newline: a write was interrupted); run `delegation "
-                         "check --repair` to move its {count} bytes to a side file", len(carry)).format(
-                    count=len(carry))))
+            self._unterminated(lineno + 1, carry)
+
+    def _unterminated(self, lineno: int, carry: bytes) -> None:
+        """The file ends with ``carry``, a line without its newline: torn by an interrupted
+        write — or, alone in the file and no header, not a ledger at all."""
+        info = self.info
+        prefix = HEADER_PREFIX.encode("ascii")
+        if lineno == 1 and not (carry.startswith(prefix) or prefix.startswith(carry)):
+            self._header("")  # one line, without a newline, that is no header: not a ledger
+            return
+        info.torn = (lineno, info.size - len(carry))
+        info.problems.append(Problem(
+            info.path, lineno, 1, Severity.ERROR, "ledger-torn-line",
+            ngettext("the last line is incomplete (no newline: a write was interrupted); run `delegation "
+                     "check --repair` to move its {count} bytes to a side file",
+                     "the last line is incomplete (no newline: a write was interrupted); run `delegation "
+                     "check --repair` to move its {count} bytes to a side file", len(carry)).format(
+                count=len(carry))))
 
     def _overlong(self, lineno: int) -> None:
         self.info.problems.append(Problem(
@@ -308,19 +315,10 @@ class LedgerReader:
                 v2 = info.version == 2
                 continue
             if v2:
-                if text.endswith("\r"):
-                    problems.append(Problem(shown, lineno, len(text.encode("utf-8")), Severity.ERROR,
-                                            "ledger-crlf", _("line ends with CR LF (expected LF line endings)")))
-                    text = text[:-1]
-                if not text or text[0] == "#":
-                    self._slow(text, lineno)  # a comment or a blank line: no checksum
+                checked = self._checked(text, lineno)
+                if checked is None:
                     continue
-                whole = len(text)
-                text, opens, why = split_suffix(text)
-                self._count_block(lineno, opens)
-                if why is not None and raw_forbidden(text) is None:  # else the raw character is the news
-                    problems.append(Problem(shown, lineno, whole - 11 if len(text) < whole else None, Severity.ERROR,
-                                            "ledger-checksum", why))
+                text = checked
             if len(text) <= MAX_LINE:  # a canonical line is printable by construction
                 entry = fast_parse(text, lineno)
                 if entry is not None:
@@ -332,19 +330,44 @@ class LedgerReader:
                 self.text = None
                 yield entry
         if self._block_left > 0:
-            line, count = self._block_start
-            found = count - self._block_left
-            info.torn_block = (line, count, found)
-            at = len(problems) - 1 if info.torn is not None and problems and problems[-1].code == "ledger-torn-line" \
-                else len(problems)
-            problems.insert(at, Problem(
-                shown, line, None, Severity.ERROR, "ledger-torn-block",
-                ngettext("the block of {count} lines written together from this line ends after {found} line "
-                         "(a write was interrupted, none of it counts); run `delegation check --repair` to move "
-                         "the block to a side file",
-                         "the block of {count} lines written together from this line ends after {found} lines "
-                         "(a write was interrupted, none of it counts); run `delegation check --repair` to move "
-                         "the block to a side file", found).format(count=count, found=found)))
+            self._torn_block()
+
+    def _checked(self, text: str, lineno: int) -> str | None:
+        """A version 2 line's entry text, its checksum and block marker taken off (a wrong or
+        missing checksum reported); None for a comment or a blank line (no checksum)."""
+        problems = self.info.problems
+        if text.endswith("\r"):
+            problems.append(Problem(self.info.path, lineno, len(text.encode("utf-8")), Severity.ERROR,
+                                    "ledger-crlf", _("line ends with CR LF (expected LF line endings)")))
+            text = text[:-1]
+        if not text or text[0] == "#":
+            self._slow(text, lineno)
+            return None
+        whole = len(text)
+        text, opens, why = split_suffix(text)
+        self._count_block(lineno, opens)
+        if why is not None and raw_forbidden(text) is None:  # else the raw character is the news
+            problems.append(Problem(self.info.path, lineno, whole - 11 if len(text) < whole else None,
+                                    Severity.ERROR, "ledger-checksum", why))
+        return text
+
+    def _torn_block(self) -> None:
+        """The file ends inside its last block: reported on the block's first line, before a
+        torn last line if there is one."""
+        info, problems = self.info, self.info.problems
+        line, count = self._block_start
+        found = count - self._block_left
+        info.torn_block = (line, count, found)
+        at = len(problems) - 1 if info.torn is not None and problems and problems[-1].code == "ledger-torn-line" \
+            else len(problems)
+        problems.insert(at, Problem(
+            info.path, line, None, Severity.ERROR, "ledger-torn-block",
+            ngettext("the block of {count} lines written together from this line ends after {found} line "
+                     "(a write was interrupted, none of it counts); run `delegation check --repair` to move "
+                     "the block to a side file",
+                     "the block of {count} lines written together from this line ends after {found} lines "
+                     "(a write was interrupted, none of it counts); run `delegation check --repair` to move "
+                     "the block to a side file", found).format(count=count, found=found)))
 
     def _count_block(self, lineno: int, opens: int) -> None:
         """Follow the blocks of a version 2 file: a line opening a block of N announces N - 1
@@ -423,25 +446,6 @@ def scan(fd: int | None, shown: str) -> LedgerFile:
     for __ in reader:
         pass
     return reader.info
-
-
-def parse_ledger_bytes(data: bytes, shown: str) -> LedgerFile:
-    """Parse the bytes of a whole ledger file: entries (kept), and every problem with its line."""
-    reader = LedgerReader(None, shown, data=data)
-    with bulk():
-        reader.info.entries = list(reader)
-    return reader.info
-
-
-def read_ledger(path: Path) -> LedgerFile:
-    """Read a ledger file with its entries kept in a list; a missing file is an empty ledger."""
-    with opened_for_reading(path) as fd:
-        reader = LedgerReader(fd, str(path))
-        with bulk():
-            reader.info.entries = list(reader)
-        return reader.info
-
-
 
 
 @contextlib.contextmanager
