@@ -409,7 +409,8 @@ def test_report_markdown_cells_are_inert(nasty: Mini) -> None:
     headings = [line for line in lines if line.startswith("#")]
     assert headings[0] == "# Monthly report of March 2021 — Mini convention"
     assert [h for h in headings if h == "## Alerts"] == ["## Alerts"]  # no note injects a heading
-    assert all(h.startswith("## ") for h in headings[1:]) and len(headings) == 23  # the report's own sections, the fingerprint last
+    # the report's own sections, the fingerprint last
+    assert all(h.startswith("## ") for h in headings[1:]) and len(headings) == 23
     assert "<" not in out and ">" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in out
     assert "ligne 1 ## Alerts ligne 2" in out
