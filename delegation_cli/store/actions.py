@@ -31,7 +31,7 @@ from ..core.lines import FORMAT_VERSION, HEADER_PREFIX, format_entry, header_lin
 from ..core.model import Convention
 from .book import Book, Window, read_book
 from .convention import LoadedConvention, load_convention
-from .ledger import Writer, locked_ledger, version_of, with_ledger, write_atomically
+from .ledger import appending, locked_ledger, version_of, write_atomically
 from .reader import opened_for_reading
 from .repair import migrate, repair
 from .results import CheckResult, Migration, Outcome
@@ -175,7 +175,7 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
 
     check_dated(conv, draft)
 
-    def work(fd: int | None, write: Writer | None) -> Outcome:
+    with appending(ledger_path, header_line(conv.id), dry_run=dry_run) as (fd, write):
         book = read_book(conv, fd, path)
         book.require_writable()
         entry = complete(draft, book.state)
@@ -189,7 +189,6 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
         return Outcome(entry, write is not None, ledger_path, verdict.warnings,
                        verdict.state.availability(entry.date))
 
-    return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)
 
 
 # --------------------------------------------------------------------------------------
@@ -374,7 +373,7 @@ def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, auth
     end = month_end(month)
     path = str(ledger_path)
 
-    def work(fd: int | None, write: Writer | None) -> Entry:
+    with appending(ledger_path, header_line(conv.id), dry_run=dry_run) as (fd, write):
         book = read_book(conv, fd, path, keep_pending=True)
         book.require_writable(_("cannot close {month} while the ledger has errors; correct them first").format(
             month=month))
@@ -394,7 +393,6 @@ def close_month(loaded: LoadedConvention, ledger_path: Path, month: str, *, auth
             write([format_entry(seal)])
         return seal
 
-    return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)
 
 
 # --------------------------------------------------------------------------------------

@@ -42,10 +42,11 @@ from ..core.entries import (
 from ..core.errors import DelegationError, ExitCode, Problem, Severity
 from ..core.i18n import _, ngettext
 from ..core.lines import format_entry, header_line
+from ..core.model import Convention
 from ..core.money import AmountError, parse_amount
-from .book import read_book
+from .book import Book, read_book
 from .convention import LoadedConvention, text_lines
-from .ledger import Writer, with_ledger
+from .ledger import appending
 from .reader import PROGRESS
 from .results import ImportResult
 
@@ -209,8 +210,36 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
     assert conv is not None
     shown = str(source)
     problems: list[Problem] = []
+    drafts, seals = _drafts(source, shown, stamp, problems)
+    notices = [Problem(shown, None, None, Severity.INFO, "import-seal-skipped",
+                       ngettext("skipped {count} seal row: seals are re-created with `delegation close`",
+                                "skipped {count} seal rows: seals are re-created with `delegation close`",
+                                seals).format(count=seals))] if seals else []
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise DelegationError([*problems, _refused(ledger_path, problems)], ExitCode.PROBLEMS)
+    with appending(ledger_path, header_line(conv.id), dry_run=dry_run) as (fd, write):
+        ledger = read_book(conv, fd, str(ledger_path), keep=True)
+        ledger.require_writable()
+        admission = _Admission(conv, ledger, shown)
+        accepted = admission.sort_out(drafts)
+        new = [entry for __, entry in accepted]
+        verdict = ledger.admit(new, [(shown, number) for number, __ in accepted])
+        errors = [*admission.errors, *verdict.errors]
+        if errors:
+            raise DelegationError([*sorted(errors, key=_row_order), _refused(ledger_path, errors)],
+                                  ExitCode.PROBLEMS)
+        result = ImportResult(shown, ledger_path, new, admission.duplicates, [*notices, *verdict.warnings],
+                              written=write is not None)
+        if write is not None and new:
+            write([format_entry(e) for e in new])
+        return result
+
+
+def _drafts(source: Path, shown: str, stamp: Stamp, problems: list[Problem]) -> tuple[list[tuple[int, Entry]], int]:
+    """(row number, entry drafted from it) for every row that reads, and how many seal rows
+    were skipped; each row's problems go to ``problems``.  Nothing else of a row is kept."""
     seals = 0
-    drafts: list[tuple[_Row, Entry]] = []  # rows of one field (their number) once drafted: nothing else is kept
+    drafts: list[tuple[int, Entry]] = []
     for row in read_rows(source, problems):
         if row.values.get("kind") == "seal":
             seals += 1
@@ -218,88 +247,96 @@ def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry
         entry, row_problems = _draft(row, shown, stamp)
         problems.extend(row_problems)
         if entry is not None:
-            drafts.append((_Row(row.number, {}), entry))
-    notices = [Problem(shown, None, None, Severity.INFO, "import-seal-skipped",
-                       ngettext("skipped {count} seal row: seals are re-created with `delegation close`",
-                                "skipped {count} seal rows: seals are re-created with `delegation close`",
-                                seals).format(count=seals))] if seals else []
-    if any(p.severity is Severity.ERROR for p in problems):
-        raise DelegationError([*problems, _refused(ledger_path, problems)], ExitCode.PROBLEMS)
+            drafts.append((row.number, entry))
+    return drafts, seals
 
-    def work(fd: int | None, write: Writer | None) -> ImportResult:
-        ledger = read_book(conv, fd, str(ledger_path), keep=True)
-        ledger.require_writable()
+
+class _Admission:
+    """Sorts drafted rows, under the ledger's lock, into new entries, duplicates of entries
+    already in the ledger (skipped, with a warning naming them) and errors (an unknown
+    commitment, an id reused for something else)."""
+
+    def __init__(self, conv: Convention, ledger: Book, shown: str):
+        self.conv, self.ledger, self.shown = conv, ledger, shown
         existing = ledger.entries or []
-        state = ledger.state
-        by_id = {e.id: e for e in existing}
-        by_fact = {_fact(e): e for e in existing}
-        taken = set(by_id)
-        new_commitments: dict[str, Entry] = {}
-        errors: list[Problem] = []
-        duplicates: list[Problem] = []
-        accepted: list[tuple[_Row, Entry]] = []
-        for row, draft in sorted(drafts, key=lambda d: 0 if d[1].kind == "commitment" else 1):
-            entry = draft
-            if entry.kind in ("payment", "release"):
-                key = entry.commitment or ""
-                target = state.resolve(key)
-                target_entry = target or new_commitments.get(key)
-                if target_entry is None:
-                    errors.append(Problem(shown, row.number, None, Severity.ERROR, "commitment-unknown",
-                                          _("unknown commitment {commitment} (expected the id or bon de commande "
-                                            "reference of a commitment of the ledger or of this file)").format(
-                                              commitment=repr(key))))
-                    continue
-                entry = entry._replace(commitment=target_entry.id, team=entry.team or target_entry.team)
-            if entry.kind == "commitment" and entry.marche is None and entry.prestation is not None:
-                entry = entry._replace(marche=conv.marche_of_prestation.get(entry.prestation))
-            # A duplicate says the same thing as an entry of the ledger: the same facts, under the
-            # same id or reference when the row gives one.  A row that shares an id or a reference
-            # with a different entry is not skipped: the replay refuses the reused reference.
-            twin = by_fact.get(_fact(entry))
-            if twin is not None and entry.id and entry.id != twin.id:
-                twin = None
-            if twin is None and entry.id and entry.id in by_id and _fact(by_id[entry.id]) == _fact(entry):
-                twin = by_id[entry.id]
-            if twin is not None:
-                duplicates.append(Problem(shown, row.number, None, Severity.WARNING, "import-duplicate",
-                                          _("already in the ledger at {path}:{line} ({kind} {id}); not appended "
-                                            "again").format(path=ledger.path, line=twin.line, kind=kind_name(twin.kind),
-                                                            id=twin.id)))
-                continue
-            if not entry.id:
-                entry = entry._replace(id=new_id(entry.kind, taken))
-            elif entry.id in by_id:
-                other = by_id[entry.id]
-                errors.append(Problem(shown, row.number, None, Severity.ERROR, "id-duplicate",
-                                      _("id {id} is already used at {path}:{line} by a {kind} that says something "
-                                        "else (expected a new id, or none)").format(
-                                          id=entry.id, path=ledger.path, line=other.line, kind=kind_name(other.kind))))
-                continue
-            elif entry.id in taken:
-                errors.append(Problem(shown, row.number, None, Severity.ERROR, "id-duplicate",
-                                      _("id {id} is used twice in this file").format(id=entry.id)))
-                continue
-            taken.add(entry.id)
-            if entry.kind == "commitment":
-                new_commitments[entry.id] = entry
-                if entry.ref:
-                    new_commitments.setdefault(entry.ref, entry)
-            accepted.append((row, entry))
-        accepted.sort(key=lambda pair: pair[0].number)
-        new = [entry for __, entry in accepted]
-        verdict = ledger.admit(new, [(shown, row.number) for row, __ in accepted])
-        errors.extend(verdict.errors)
-        if errors:
-            raise DelegationError([*sorted(errors, key=_row_order), _refused(ledger_path, errors)],
-                                  ExitCode.PROBLEMS)
-        result = ImportResult(shown, ledger_path, new, duplicates, [*notices, *verdict.warnings],
-                              written=write is not None)
-        if write is not None and new:
-            write([format_entry(e) for e in new])
-        return result
+        self.by_id = {e.id: e for e in existing}
+        self.by_fact = {_fact(e): e for e in existing}
+        self.taken = set(self.by_id)
+        self.new_commitments: dict[str, Entry] = {}
+        self.errors: list[Problem] = []
+        self.duplicates: list[Problem] = []
 
-    return with_ledger(ledger_path, header_line(conv.id), dry_run=dry_run, work=work)
+    def sort_out(self, drafts: list[tuple[int, Entry]]) -> list[tuple[int, Entry]]:
+        """The entries to append, in the file's order (commitments looked at first, so that
+        a payment may name a commitment of the same file)."""
+        accepted: list[tuple[int, Entry]] = []
+        for number, draft in sorted(drafts, key=lambda d: 0 if d[1].kind == "commitment" else 1):
+            entry = self._completed(number, draft)
+            if entry is None or self._duplicate(number, entry):
+                continue
+            entry = self._with_id(number, entry)
+            if entry is None:
+                continue
+            if entry.kind == "commitment":
+                self.new_commitments[entry.id] = entry
+                if entry.ref:
+                    self.new_commitments.setdefault(entry.ref, entry)
+            accepted.append((number, entry))
+        accepted.sort(key=lambda pair: pair[0])
+        return accepted
+
+    def _completed(self, number: int, entry: Entry) -> Entry | None:
+        """The entry with its commitment resolved (a payment or a release) and its marché
+        found from its prestation (a commitment); None when the commitment is unknown."""
+        if entry.kind in ("payment", "release"):
+            key = entry.commitment or ""
+            target = self.ledger.state.resolve(key) or self.new_commitments.get(key)
+            if target is None:
+                self.errors.append(Problem(self.shown, number, None, Severity.ERROR, "commitment-unknown",
+                                           _("unknown commitment {commitment} (expected the id or bon de commande "
+                                             "reference of a commitment of the ledger or of this file)").format(
+                                               commitment=repr(key))))
+                return None
+            entry = entry._replace(commitment=target.id, team=entry.team or target.team)
+        if entry.kind == "commitment" and entry.marche is None and entry.prestation is not None:
+            entry = entry._replace(marche=self.conv.marche_of_prestation.get(entry.prestation))
+        return entry
+
+    def _duplicate(self, number: int, entry: Entry) -> bool:
+        """Whether the row says the same thing as an entry of the ledger — the same facts,
+        under the same id or reference when the row gives one (a row that shares an id or a
+        reference with a different entry is not skipped: the replay refuses the reuse)."""
+        twin = self.by_fact.get(_fact(entry))
+        if twin is not None and entry.id and entry.id != twin.id:
+            twin = None
+        if twin is None and entry.id and entry.id in self.by_id and _fact(self.by_id[entry.id]) == _fact(entry):
+            twin = self.by_id[entry.id]
+        if twin is None:
+            return False
+        self.duplicates.append(Problem(self.shown, number, None, Severity.WARNING, "import-duplicate",
+                                       _("already in the ledger at {path}:{line} ({kind} {id}); not appended "
+                                         "again").format(path=self.ledger.path, line=twin.line,
+                                                         kind=kind_name(twin.kind), id=twin.id)))
+        return True
+
+    def _with_id(self, number: int, entry: Entry) -> Entry | None:
+        """The entry with a new id when the row gives none; None when its id is taken."""
+        if not entry.id:
+            entry = entry._replace(id=new_id(entry.kind, self.taken))
+        elif entry.id in self.by_id:
+            other = self.by_id[entry.id]
+            self.errors.append(Problem(self.shown, number, None, Severity.ERROR, "id-duplicate",
+                                       _("id {id} is already used at {path}:{line} by a {kind} that says something "
+                                         "else (expected a new id, or none)").format(
+                                           id=entry.id, path=self.ledger.path, line=other.line,
+                                           kind=kind_name(other.kind))))
+            return None
+        elif entry.id in self.taken:
+            self.errors.append(Problem(self.shown, number, None, Severity.ERROR, "id-duplicate",
+                                       _("id {id} is used twice in this file").format(id=entry.id)))
+            return None
+        self.taken.add(entry.id)
+        return entry
 
 
 def _refused(ledger_path: Path, errors: list[Problem]) -> Problem:

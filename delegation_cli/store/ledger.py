@@ -15,7 +15,6 @@ import fcntl
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail
 from ..core.i18n import _
@@ -182,26 +181,28 @@ def _require_current_version(fd: int, shown: str) -> None:
         raise DelegationError([old_version_refusal(shown, version)], ExitCode.PROBLEMS)
 
 
-T = TypeVar("T")
 Writer = Callable[[list[str]], None]
 """Appends entry lines (as :func:`format_entry` writes them) to a ledger held under its lock,
 in one write: each line with its checksum, several as one block."""
 
 
-def with_ledger(path: Path, header: str, *, dry_run: bool, work: Callable[[int | None, Writer | None], T]) -> T:
-    """Run ``work`` on the ledger open on a descriptor (None: no file yet): under its
-    exclusive lock with a writer (``header`` is written first to a new file), or read-only
-    without one for a dry run."""
+@contextlib.contextmanager
+def appending(path: Path, header: str, *, dry_run: bool) -> Iterator[tuple[int | None, Writer | None]]:
+    """The ledger open on a descriptor (None: no file yet) and the function that appends to
+    it: under its exclusive lock (``header`` is written first to a new file), or read-only
+    with no writer (None) for a dry run.  The caller reads, checks and writes inside the
+    ``with``: nothing changes the file meanwhile."""
     if dry_run:
         with opened_for_reading(path) as fd:
-            return work(fd, None)
+            yield fd, None
+        return
     with locked_ledger(path) as locked:
         first = header if os.fstat(locked.fd).st_size == 0 else None
 
         def write(lines: list[str]) -> None:
             locked.append(lines, header=first)
 
-        return work(locked.fd, write)
+        yield locked.fd, write
 
 
 def write_atomically(path: Path, data: bytes) -> None:
