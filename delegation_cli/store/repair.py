@@ -31,7 +31,7 @@ from ..core.lines import (
     split_suffix,
 )
 from .ledger import LockedLedger, fsync_dir, locked_ledger
-from .reader import BLOCK, BOM, LedgerReader, fd_blocks, scan
+from .reader import BLOCK, BOM, LedgerFile, LedgerReader, fd_blocks, scan
 
 
 def repair(path: Path, now: dt.datetime, convention_id: str) -> str | None:
@@ -61,38 +61,17 @@ def repair(path: Path, now: dt.datetime, convention_id: str) -> str | None:
         size = os.fstat(fd).st_size
         if size == 0:
             return None
-        head = os.pread(fd, _HEADER_PROBE, 0)
-        end = head.find(b"\n")
-        first = head[:end] if end >= 0 else head if len(head) == size else b"\n"
-        first = first.removeprefix(BOM)
-        whole_header = _header_of(first) == convention_id
-        torn_header = end < 0 and first.startswith(HEADER_PREFIX.encode("ascii")) and any(
-            header_line(convention_id, version).encode("utf-8").startswith(first) for version in READ_VERSIONS)
-        if not whole_header and not torn_header:
-            raise _not_this_ledger(first, convention_id, shown)
+        header_ends = _check_header(fd, size, convention_id, shown)
         state = scan(fd, shown)
-        if end < 0 and whole_header:
+        if header_ends is None:  # the header, whole, lacks only its newline
             _append_newline(fd, shown)
             return _("{path}:1: kept the header line, which lacked only its final newline; the newline was "
                      "added").format(path=shown)
         whole = None
-        if state.torn is not None and end >= 0 and state.version == FORMAT_VERSION:
+        if state.torn is not None and header_ends and state.version == FORMAT_VERSION:
             whole = _whole_line(fd, state.torn[1], size - state.torn[1], state.torn[0])
         if state.torn_block is not None:
-            line, count, found = state.torn_block
-            if whole is not None and whole[1] == 0 and found + 1 == count:
-                _append_newline(fd, shown)
-                return _("{path}:{line}: kept the last line, a complete {kind} ({id}) that lacked only its final "
-                         "newline and completes its block; the newline was added").format(
-                    path=shown, line=state.torn[0] if state.torn else line, kind=whole[0].kind, id=whole[0].id)
-            offset = _offset_of_line(fd, line, size)
-            lines = found + (1 if state.torn is not None else 0)
-            side = _move_aside(path, fd, offset, size, now)
-            return ngettext("{path}:{line}: moved the interrupted block ({count} line of the {announced} it "
-                            "announces, {bytes} bytes) to {side}; none of its entries counts",
-                            "{path}:{line}: moved the interrupted block ({count} lines of the {announced} it "
-                            "announces, {bytes} bytes) to {side}; none of its entries counts", lines).format(
-                path=shown, line=line, count=lines, announced=count, bytes=size - offset, side=side)
+            return _mend_block(path, fd, state, whole, now)
         if state.torn is None:
             return None
         lineno, offset = state.torn
@@ -106,6 +85,46 @@ def repair(path: Path, now: dt.datetime, convention_id: str) -> str | None:
         return ngettext("{path}:{line}: moved the incomplete last line ({count} bytes) to {side}",
                         "{path}:{line}: moved the incomplete last line ({count} bytes) to {side}", moved).format(
             path=shown, line=lineno, count=moved, side=side)
+
+
+def _check_header(fd: int, size: int, convention_id: str, shown: str) -> bool | None:
+    """Refuse a file whose first line is not this convention's header (or the start of one a
+    crash cut short); return whether the header ends with its newline, None when it is
+    whole but lacks only that."""
+    head = os.pread(fd, _HEADER_PROBE, 0)
+    end = head.find(b"\n")
+    first = head[:end] if end >= 0 else head if len(head) == size else b"\n"
+    first = first.removeprefix(BOM)
+    whole_header = _header_of(first) == convention_id
+    torn_header = end < 0 and first.startswith(HEADER_PREFIX.encode("ascii")) and any(
+        header_line(convention_id, version).encode("utf-8").startswith(first) for version in READ_VERSIONS)
+    if not whole_header and not torn_header:
+        raise _not_this_ledger(first, convention_id, shown)
+    if end < 0 and whole_header:
+        return None
+    return end >= 0
+
+
+def _mend_block(path: Path, fd: int, state: LedgerFile, whole: tuple[Entry, int] | None, now: dt.datetime) -> str:
+    """The file ends inside its last block: keep a last line that its checksum proves whole
+    and that completes the block (adding its newline), else move the whole block aside."""
+    shown = str(path)
+    assert state.torn_block is not None
+    line, count, found = state.torn_block
+    if whole is not None and whole[1] == 0 and found + 1 == count:
+        _append_newline(fd, shown)
+        return _("{path}:{line}: kept the last line, a complete {kind} ({id}) that lacked only its final "
+                 "newline and completes its block; the newline was added").format(
+            path=shown, line=state.torn[0] if state.torn else line, kind=whole[0].kind, id=whole[0].id)
+    size = state.size
+    offset = _offset_of_line(fd, line, size)
+    lines = found + (1 if state.torn is not None else 0)
+    side = _move_aside(path, fd, offset, size, now)
+    return ngettext("{path}:{line}: moved the interrupted block ({count} line of the {announced} it "
+                    "announces, {bytes} bytes) to {side}; none of its entries counts",
+                    "{path}:{line}: moved the interrupted block ({count} lines of the {announced} it "
+                    "announces, {bytes} bytes) to {side}; none of its entries counts", lines).format(
+        path=shown, line=line, count=lines, announced=count, bytes=size - offset, side=side)
 
 
 def _offset_of_line(fd: int, line: int, size: int) -> int:
