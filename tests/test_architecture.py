@@ -18,29 +18,23 @@ MAX_FUNCTION_LINES = 60
 
 def _modules() -> dict[str, Path]:
     """``floor.module`` → path, for every module of the four floors."""
-    return {f"{path.parent.name}.{path.stem}": path for floor in FLOORS for path in (PACKAGE / floor).glob("*.py")
-            if path.stem != "__init__"}
+    return {".".join(path.relative_to(PACKAGE).with_suffix("").parts): path
+            for floor in FLOORS for path in (PACKAGE / floor).rglob("*.py") if path.stem != "__init__"}
 
 
 def _imported(name: str, path: Path) -> set[str]:
     """The ``floor.module`` names a module imports (relative imports, at the top or lazily)."""
-    floor = name.split(".")[0]
+    package = name.split(".")[:-1]  # where the module lives: a floor, or a folder in one
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.ImportFrom) or node.level == 0:
             continue
-        base = floor if node.level == 1 else None
-        parts = (node.module or "").split(".") if node.module else []
-        if base is None:  # from ..floor.module import x, or from ..floor import module
-            if not parts:
-                continue
-            target_floor, rest = parts[0], parts[1:]
+        base = package[:len(package) - node.level + 1]
+        parts = [*base, *(node.module.split(".") if node.module else [])]
+        if node.module:
+            found.add(".".join(parts))
         else:
-            target_floor, rest = base, parts
-        if rest:
-            found.add(f"{target_floor}.{rest[0]}")
-        else:
-            found.update(f"{target_floor}.{alias.name}" for alias in node.names)
+            found.update(".".join([*parts, alias.name]) for alias in node.names)
     return {n for n in found if n.split(".")[0] in FLOORS}
 
 
@@ -70,3 +64,31 @@ def test_the_core_does_no_input_or_output() -> None:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] in banned:
                 found.append((name, node.module))
     assert found == []
+
+
+def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def test_no_module_above_500_lines_and_no_function_above_60() -> None:
+    """Sizes a reader takes in at once: a module at most 500 lines, a function (its ``def``
+    to its last line, nested ones and methods alike) at most 60."""
+    paths = [*PACKAGE.glob("*.py"), *(path for floor in FLOORS for path in (PACKAGE / floor).rglob("*.py"))]
+    long_modules, long_functions = [], []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        where = path.relative_to(PACKAGE)
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            long_modules.append((str(where), len(text.splitlines())))
+        for node in _functions(ast.parse(text)):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                long_functions.append((f"{where}:{node.lineno} {node.name}", length))
+    assert (long_modules, long_functions) == ([], [])
+
+
+def test_the_size_test_can_fail() -> None:
+    """A function of 61 lines is seen as one."""
+    body = "\n".join(f"    x = {i}" for i in range(60))
+    (node,) = _functions(ast.parse(f"def f():\n{body}\n"))
+    assert (node.end_lineno or 0) - node.lineno + 1 == 61 > MAX_FUNCTION_LINES
