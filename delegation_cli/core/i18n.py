@@ -101,12 +101,6 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(language()).ngettext(singular, plural, count)
 
 
-def pgettext(context: str, message: str) -> str:
-    """``message`` in the current language, told apart from the same English words used
-    elsewhere by ``context`` (e.g. a column title)."""
-    return translations(language()).pgettext(context, message)
-
-
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it (constants)."""
     return message

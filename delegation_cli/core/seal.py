@@ -32,11 +32,6 @@ from .lines import format_entry
 GENESIS = "0" * 64
 
 
-def digest(entry: Entry) -> str:
-    """The short digest of an entry: 8 hex digits of the SHA-256 of its canonical line."""
-    return line_digest(format_entry(entry))
-
-
 def line_digest(line: str) -> str:
     """The short digest of a canonical line."""
     return hashlib.sha256(line.encode("utf-8")).hexdigest()[:8]
