@@ -31,9 +31,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .entries import Entry, entry_name, kind_name
+from .entries import Entry, entry_name
 from .errors import Problem, Severity
 from .i18n import N_, _, format_date
+from .kinds import kind_name
 from .model import Convention, Limits
 from .money import Cents, format_fr, format_percent, ratio_reached
 

@@ -19,19 +19,9 @@ import secrets
 from typing import NamedTuple, Protocol
 
 from .i18n import N_, _
+from .kinds import AMOUNT_KINDS, ID_PREFIX
 from .money import Cents, format_canonical
 
-KINDS = ("commitment", "payment", "release", "forecast", "note", "seal")
-AMOUNT_KINDS = frozenset(("commitment", "payment", "release", "forecast"))
-KIND_NAMES = {"commitment": N_("commitment"), "payment": N_("payment"), "release": N_("release"),
-              "forecast": N_("forecast"), "note": N_("note"), "seal": N_("seal")}
-"""What people call each kind of entry (the ledger's keywords are English)."""
-
-
-def kind_name(kind: str) -> str:
-    """An entry's kind in the current language (``engagement`` for ``commitment``)."""
-    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
-ID_PREFIX = {"commitment": "c", "payment": "p", "release": "r", "forecast": "f", "note": "n", "seal": "s"}
 MAX_LABEL = 2_000
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}")
 TOKEN_EXPECTED = N_("1 to 64 letters, digits or . _ / : + -, starting with a letter or digit")

@@ -14,18 +14,10 @@ import sys
 import unicodedata
 import zlib
 
-from .entries import (
-    AMOUNT_KINDS,
-    KINDS,
-    TOKEN,
-    TOKEN_EXPECTED,
-    Entry,
-    _date_cache,
-    parse_date,
-    parse_month,
-)
+from .entries import TOKEN, TOKEN_EXPECTED, Entry, _date_cache, parse_date, parse_month
 from .errors import raw_forbidden
 from .i18n import _
+from .kinds import AMOUNT_KINDS, KIND_SPECS, KINDS, STAMP_FIELDS
 from .money import AmountError, format_canonical, parse_canonical
 
 FORMAT_VERSION = 2
@@ -36,17 +28,11 @@ READ_VERSIONS = (1, 2)
 migrate`` converts it)."""
 HEADER_PREFIX = "# delegation-ledger v"
 
-# Key of each optional field in the file, in canonical order, per kind.
-_KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "commitment": ("ref", "marche", "prestation"),
-    "payment": ("commitment", "sf", "ref"),
-    "release": ("commitment",),
-    "forecast": ("month", "type"),
-    "note": (),
-}
-_TAIL_FIELDS = ("at", "by")
-_ORDERED = {kind: (*fields, *_TAIL_FIELDS) for kind, fields in _KIND_FIELDS.items()}
-_ALLOWED = {kind: frozenset(fields) for kind, fields in _ORDERED.items()}
+# Key of each field in the file, in canonical order, per kind (a seal's line has its own grammar).
+_KIND_FIELDS: dict[str, tuple[str, ...]] = {kind: spec.fields for kind, spec in KIND_SPECS.items() if kind != "seal"}
+_TAIL_FIELDS = STAMP_FIELDS
+_ORDERED: dict[str, tuple[str, ...]] = {kind: (*fields, *_TAIL_FIELDS) for kind, fields in _KIND_FIELDS.items()}
+_ALLOWED: dict[str, frozenset[str]] = {kind: frozenset(fields) for kind, fields in _ORDERED.items()}
 MAX_LINE = 65_536
 MAX_SEAL_LINE = 4_000_000  # a seal lists 9 bytes per entry it covers
 _HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -24,9 +24,10 @@ import hashlib
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from .entries import Entry, kind_name, month_end
+from .entries import Entry, month_end
 from .errors import Problem, Severity
 from .i18n import _, format_date, ngettext
+from .kinds import kind_name
 from .lines import format_entry
 
 GENESIS = "0" * 64

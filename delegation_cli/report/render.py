@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..core.entries import AMOUNT_KINDS, Entry, kind_name
+from ..core.entries import Entry
 from ..core.errors import Problem
 from ..core.i18n import N_, _, format_date, format_month, ngettext
+from ..core.kinds import AMOUNT_KINDS, kind_name
 from ..core.lines import escape_unsafe, format_entry
 from ..core.money import format_canonical, format_fr, format_percent, format_signed
 from ..store.results import CheckResult, ImportResult, Outcome

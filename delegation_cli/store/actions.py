@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.budget import Replay, did_you_mean
-from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, kind_name, month_end, new_id
+from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail
 from ..core.i18n import N_, _, format_date
+from ..core.kinds import kind_name
 from ..core.lines import FORMAT_VERSION, HEADER_PREFIX, format_entry, header_line
 from ..core.model import Convention
 from .book import Book, Window, read_book

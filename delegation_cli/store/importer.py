@@ -27,20 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.entries import (
-    KINDS,
-    MAX_LABEL,
-    TOKEN,
-    TOKEN_EXPECTED,
-    Entry,
-    Stamp,
-    kind_name,
-    new_id,
-    parse_date,
-    parse_month,
-)
+from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
 from ..core.errors import DelegationError, ExitCode, Problem, Severity
 from ..core.i18n import _, ngettext
+from ..core.kinds import KIND_SPECS, KINDS, SETTLING_KINDS, is_kind, kind_name
 from ..core.lines import format_entry, header_line
 from ..core.model import Convention
 from ..core.money import AmountError, parse_amount
@@ -142,9 +132,10 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
         problems.append(Problem(shown, row.number, None, Severity.ERROR, "import-row", message))
 
     kind = v.get("kind", "")
-    if kind not in KINDS:
+    if not is_kind(kind):
         bad(_("kind {kind} is not one of: {kinds}").format(kind=repr(kind), kinds=", ".join(KINDS)))
         return None, problems
+    spec = KIND_SPECS[kind]  # type: ignore[index]
     date = service_fait = None
     try:
         date = parse_date(v.get("date", ""))
@@ -156,7 +147,7 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
         except ValueError as exc:
             bad(_("{column}: {error}").format(column="service_fait", error=exc))
     amount = 0
-    if kind != "note":
+    if spec.amount:
         try:
             amount = parse_amount(v.get("amount", ""))
         except AmountError as exc:
@@ -169,9 +160,9 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
             bad(_("{column}: {error}").format(column="month", error=exc))
         if v.get("type") not in ("ae", "cp"):
             bad(_("type {type} is not ae or cp").format(type=repr(v.get("type", ""))))
-    if kind in ("payment", "release") and not v.get("commitment"):
+    if spec.settles and not v.get("commitment"):
         bad(_("a {kind} needs the commitment it settles (column 'commitment')").format(kind=kind))
-    if kind in ("commitment", "forecast", "note") and not v.get("team"):
+    if spec.team_in_import and not v.get("team"):
         bad(_("a {kind} needs a team (column 'team')").format(kind=kind))
     for key in ("id", "team", "ref", "commitment", "marche", "prestation", "author"):
         value = v.get(key)
@@ -288,7 +279,7 @@ class _Admission:
     def _completed(self, number: int, entry: Entry) -> Entry | None:
         """The entry with its commitment resolved (a payment or a release) and its marché
         found from its prestation (a commitment); None when the commitment is unknown."""
-        if entry.kind in ("payment", "release"):
+        if entry.kind in SETTLING_KINDS:
             key = entry.commitment or ""
             target = self.ledger.state.resolve(key) or self.new_commitments.get(key)
             if target is None:
