@@ -1095,15 +1095,13 @@ def export(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from ..store.actions import read_entries, write_output
+    from ..store.actions import export_entries, write_output
     from ..store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     conv = loaded.convention
     assert conv is not None
-    path, book = read_entries(loaded, ledger)
-    book.require_valid()
-    entries = [e for e in book.entries or [] if until is None or e.date <= until]
+    path, entries = export_entries(loaded, ledger, until)
     if output_format is ExportFormat.hledger:
         from ..report.export import to_hledger
 
