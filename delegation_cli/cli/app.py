@@ -4,270 +4,52 @@ Each command body loads what it needs, calls one function of ``actions``, render
 result with ``report`` and returns; errors are raised as :class:`DelegationError` and
 turned into ``FILE:LINE:COL: error: ...`` lines on stderr and an exit code in one place,
 :func:`_handled`.  Exit codes are defined in ``errors.ExitCode`` and listed in the README.
+Click's and Typer's own words are in ``usage``, the options several commands share in
+``options``, the completion of their values in ``completion``.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import contextvars
 import datetime as dt
 import enum
 import functools
-import gettext
 import os
-import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperCommand, TyperGroup
-
-try:  # typer ≥ 0.2x ships its own copy of click; older ones use click itself
-    from typer._click import exceptions as click_errors
-    from typer._click.core import Context
-    from typer._click.formatting import HelpFormatter
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from click import exceptions as click_errors  # type: ignore[no-redef, unused-ignore]
-    from click.core import Context  # type: ignore[no-redef, assignment, unused-ignore]
-    from click.formatting import HelpFormatter  # type: ignore[no-redef, assignment, unused-ignore]
 
 from .. import __version__
-from ..core import i18n
 from ..core.errors import DelegationError, ExitCode, fail
-from ..core.i18n import N_, _, ngettext
-from ..core.money import AmountError, parse_amount
+from ..core.i18n import _, ngettext
 from ..report.render import CsvDialect
-
-# Click's and Typer's own words --------------------------------------------------------------
-#
-# Click marks its words for the stdlib ``gettext`` (global domain, language from the
-# environment); the copy of click that typer ≥ 0.2x vendors (``typer._click``) writes most of
-# them as plain f-strings, and only ``typer.core`` still calls ``gettext.gettext``. Binding
-# the stdlib global domain to our catalogue would miss those f-strings and could not follow
-# ``--lang`` (a context variable, not the environment). So, what holds whichever copy of click
-# is in use:
-# * the ``_`` / ``ngettext`` that typer's and click's modules imported from the stdlib are
-#   replaced by ours (:func:`_use_our_catalogue`): section titles, ``default: …``, ``required``;
-# * the words click writes as literals reach the user through few places, all ours here: the
-#   help formatter (the ``Usage:`` prefix, section titles), the help of the ``--help`` and
-#   completion options (:func:`_click_help`), and usage errors, which :func:`_short`
-#   translates by matching click's English message against the templates below — those are
-#   left English by the replaced ``_`` so that they are translated in that one place.
-# The msgids are written here exactly as click and typer write them (so that extraction keeps
-# them in the catalogue).
-
-_CLICK_WORDS = (
-    N_("Usage: "), N_("Arguments"), N_("Options"), N_("Commands"), N_("(dynamic)"), N_("default: {default}"),
-    N_("required"), N_("env var: {var}"), N_("Aborted!"), N_("{heading}:"),
+from . import usage
+from .completion import complete_commitment, complete_kind, complete_marche
+from .options import (
+    AmountArg,
+    AuthorOpt,
+    ConventionOpt,
+    DateOpt,
+    DialectOpt,
+    DryRunOpt,
+    JsonOpt,
+    LabelOpt,
+    LangOpt,
+    LedgerOpt,
+    TeamOpt,
+    as_amount,
+    as_date,
+    as_digest,
+    as_month,
+    euros,
 )
-_CLICK_HELP = (
-    N_("Show this message and exit."),
-    N_("Install completion for the current shell."),
-    N_("Show completion for the current shell, to copy it or customize the installation."),
-    N_("Install completion for the specified shell."),
-    N_("Show completion for the specified shell, to copy it or customize the installation."),
-)
-_CLICK_ERRORS = (  # the more specific first: the first that matches the whole message is used
-    N_("No such command {name!r}. Did you mean {suggestions}?"),
-    N_("No such command {name!r}."),
-    N_("Missing command."),
-    N_("No such option: {name} (Possible options: {possibilities})"),
-    N_("No such option: {name}"),
-    N_("Got unexpected extra argument(s) ({args})"),
-    N_("Got unexpected extra argument ({args})"),
-    N_("Got unexpected extra arguments ({args})"),
-    N_("Missing argument {name}. Choose from:\n\t{choices}"),
-    N_("Missing option {name}. Choose from:\n\t{choices}"),
-    N_("Missing argument {name}."),
-    N_("Missing option {name}."),
-    N_("Missing parameter {name}."),
-    N_("Option {name!r} requires an argument."),
-    N_("Option {name!r} does not take a value."),
-    N_("Invalid value for {param_hint}: {message}"),
-    N_("Invalid value: {message}"),
-)
-
-
-def _template(msgid: str) -> re.Pattern[str]:
-    pieces = re.split(r"\{(\w+)(?:!r)?\}", msgid)
-    pattern = "".join(re.escape(piece) if index % 2 == 0 else f"(?P<{piece}>.+?)"
-                      for index, piece in enumerate(pieces))
-    return re.compile(pattern, re.DOTALL)
-
-
-_ERROR_TEMPLATES = [(msgid, _template(msgid)) for msgid in _CLICK_ERRORS]
-
-
-def _click_message(message: str) -> str:
-    """Click's English usage error ``message`` in the current language (as it is if no template fits)."""
-    for msgid, template in _ERROR_TEMPLATES:
-        match = template.fullmatch(message)
-        if match is None:
-            continue
-        values: dict[str, Any] = match.groupdict()
-        for name in re.findall(r"\{(\w+)!r\}", msgid):
-            try:  # the text click wrote is the value's repr: give format() the value back
-                values[name] = ast.literal_eval(values[name])
-            except (ValueError, SyntaxError):
-                return message
-        translated = _(msgid).format(**values)
-        return translated
-    return message
-
-
-def _click_gettext(message: str) -> str:
-    return message if message in _CLICK_ERRORS else _(message)
-
-
-def _click_ngettext(singular: str, plural: str, count: int) -> str:
-    if singular in _CLICK_ERRORS:
-        return singular if count == 1 else plural
-    return ngettext(singular, plural, count)
-
-
-def _use_our_catalogue() -> None:
-    """Give typer's and click's modules our ``_`` and ``ngettext`` in place of the stdlib's."""
-    replacements: dict[Any, Any] = {gettext.gettext: _click_gettext, gettext.ngettext: _click_ngettext}
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in ("typer", "click"):
-            continue
-        for attr in ("_", "gettext", "ngettext"):
-            value = getattr(module, attr, None)
-            if value is not None and any(value is original for original in replacements):
-                setattr(module, attr, replacements[value])
-
-
-_use_our_catalogue()
-
-
-@contextlib.contextmanager
-def _click_help(params: list[Any]) -> Iterator[None]:
-    """The help of click's and typer's own options (--help, --install-completion…) translated
-    while the help is written."""
-    changed = [(param, param.help) for param in params if getattr(param, "help", None) in _CLICK_HELP]
-    for param, text in changed:
-        param.help = _(text)
-    try:
-        yield
-    finally:
-        for param, text in changed:
-            param.help = text
-
-
-class _Formatter(HelpFormatter):
-    """Click's help formatter, its own words (``Usage:``, section titles) translated."""
-
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
-
-    def write_heading(self, heading: str) -> None:  # click's own, with the colon French sets apart
-        title = _("{heading}:").format(heading=_(heading))
-        self.write(f"{'':>{self.current_indent}}{title}\n")
-
-
-class _Context(Context):
-    formatter_class = _Formatter
-
-
-class _Command(TyperCommand):
-    """A ``delegation`` command: its help in the current language."""
-
-    context_class = _Context
-
-    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
-        with _click_help(self.get_params(ctx)):
-            super().format_help(ctx, formatter)
-
-
-class _ShortUsageError(click_errors.UsageError):
-    """A usage error shown in two lines, the error then where to read the usage, instead of
-    Click's four-line banner (exit code 2, as Click's)."""
-
-    def __init__(self, message: str, command_path: str) -> None:
-        super().__init__(message)
-        self.command_path = command_path
-
-    def show(self, file: Any = None) -> None:
-        typer.echo(_("error: {message}").format(message=self.message) + "\n"
-                   + _("hint: see {command} --help").format(command=self.command_path), err=True)
-
-
-def _negative_number(text: str) -> bool:
-    return len(text) > 1 and text[0] == "-" and (text[1].isdigit() or text[1] in ".,")
-
-
-_NOT_ONE_OF = re.compile(r"(?:Value error, )?(?P<got>'.*') is not one of (?P<choices>.*)\.")
-
-
-def _short(exc: click_errors.UsageError, args: list[str] | None = None) -> click_errors.UsageError:
-    """The two-line form of a usage error (help requests pass through unchanged).
-
-    ``args`` are the command line's words: a negative amount (``-5``, ``-5.50``) reaches Click
-    as an unknown option, reported here as the negative amount it is."""
-    if isinstance(exc, click_errors.NoArgsIsHelpError | _ShortUsageError):
-        return exc
-    ctx = exc.ctx
-    path = ctx.command_path if ctx is not None else "delegation"
-    message = _click_message(exc.format_message())
-    if isinstance(exc, click_errors.NoSuchOption) and _negative_number(exc.option_name):
-        params = ctx.command.params if ctx is not None else []
-        if any(p.name == "amount" for p in params):
-            raw = next((a for a in args or [] if a.startswith(exc.option_name) and _negative_number(a)),
-                       exc.option_name)
-            try:
-                parse_amount(raw)
-            except AmountError as error:  # '-5' is negative: amounts are positive (expected …)
-                message = _("Invalid value for {name}: {message}").format(name="'AMOUNT'", message=error)
-    elif isinstance(exc, click_errors.BadParameter):
-        choice = _NOT_ONE_OF.fullmatch(exc.message)
-        if choice is not None:
-            accepted = choice["choices"].replace("'", "")
-            where = exc.param_hint if isinstance(exc.param_hint, str) else (
-                exc.param.get_error_hint() if exc.param is not None else None)
-            if where is None:
-                message = _("Invalid value: {value} (expected one of: {choices})").format(
-                    value=choice["got"], choices=accepted)
-            else:
-                message = _("Invalid value for {name}: {value} (expected one of: {choices})").format(
-                    name=where, value=choice["got"], choices=accepted)
-    return _ShortUsageError(message, path)
-
-
-class _Group(TyperGroup):
-    """The ``delegation`` group: usage errors in two lines (:class:`_ShortUsageError`), its
-    help in the current language; a command runs in a copy of the context, so that the
-    language ``--lang`` sets does not outlive it (several commands in one process: tests)."""
-
-    context_class = _Context
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        return contextvars.copy_context().run(super().main, *args, **kwargs)
-
-    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
-        with _click_help(self.get_params(ctx)):
-            super().format_help(ctx, formatter)
-
-    def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
-                     **extra: Any) -> Context:
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click_errors.UsageError as exc:
-            raise _short(exc) from None
-
-    def invoke(self, ctx: Context) -> Any:
-        args = [*ctx._protected_args, *ctx.args]
-        try:
-            return super().invoke(ctx)
-        except click_errors.UsageError as exc:
-            raise _short(exc, args) from None
-
 
 app = typer.Typer(
     name="delegation",
-    cls=_Group,
+    cls=usage.Group,
     help=_("Budget ledger for a convention de délégation de gestion: record commitments (AE) "
     "and payments (CP), refuse what the convention forbids, report every month."),
     no_args_is_help=True,
@@ -329,42 +111,6 @@ def _handled(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-# Argument parsers ---------------------------------------------------------------------
-
-
-def _amount(text: str) -> int:
-    try:
-        return parse_amount(text)
-    except AmountError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
-def _date(text: str) -> dt.date:
-    from ..core.entries import parse_date
-
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
-def _digest(text: str) -> str:
-    digest = text.strip().lower()
-    if re.fullmatch(r"[0-9a-f]{12,64}", digest) is None:
-        raise typer.BadParameter(_("{value} is not a fingerprint (expected 12 to 64 hexadecimal digits of a "
-                                   "seal's sha256)").format(value=repr(text[:80])))
-    return digest
-
-
-def _month(text: str) -> str:
-    from ..core.entries import parse_month
-
-    try:
-        return parse_month(text)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
 class Format(enum.StrEnum):
     table = "table"
     json = "json"
@@ -389,109 +135,6 @@ class EntryKind(enum.StrEnum):
     note = "note"
 
 
-ConventionOpt = Annotated[
-    str,
-    typer.Option("--convention", "-c", envvar="DELEGATION_CONVENTION", metavar="PATH",
-                 help=_("Convention YAML file (else $DELEGATION_CONVENTION, else ./convention.yaml).")),
-]
-LedgerOpt = Annotated[
-    str | None,
-    typer.Option("--ledger", metavar="PATH", help=_("Ledger file, instead of the convention's.")),
-]
-DateOpt = Annotated[
-    dt.date | None,
-    typer.Option("--date", parser=_date, metavar="YYYY-MM-DD", help=_("Date of the operation (default: today).")),
-]
-DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", help=_("Show the entry and the resulting availability; write nothing.")),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print the recorded entry as JSON."))]
-LabelOpt = Annotated[str | None, typer.Option("--label", help=_("Free text describing the entry."))]
-AuthorOpt = Annotated[str | None, typer.Option("--author", help=_("Who records it (default: login name)."))]
-def _completion_loaded(ctx: typer.Context) -> Any:
-    """The convention file of the command being completed (-c, else $DELEGATION_CONVENTION,
-    else ./convention.yaml) as loaded, or None: completion never fails or prints an error."""
-    import os
-
-    from ..store.convention import load_convention
-
-    path = ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION") or "convention.yaml"
-    try:
-        loaded = load_convention(Path(path))
-    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
-        return None
-    return loaded if loaded.convention is not None else None
-
-
-def _completion_convention(ctx: typer.Context) -> Any:
-    loaded = _completion_loaded(ctx)
-    return None if loaded is None else loaded.convention
-
-
-def _complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
-    conv = _completion_convention(ctx)
-    return [t.id for t in conv.teams if t.id.startswith(incomplete)] if conv is not None else []
-
-
-def _complete_marche(ctx: typer.Context, incomplete: str) -> list[str]:
-    conv = _completion_convention(ctx)
-    return [m.id for m in conv.marches if m.id.startswith(incomplete)] if conv is not None else []
-
-
-def _complete_kind(ctx: typer.Context, incomplete: str) -> list[str]:
-    conv = _completion_convention(ctx)
-    return sorted(p for p in conv.marche_of_prestation if p.startswith(incomplete)) if conv is not None else []
-
-
-def _complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Open commitments' bons de commande references (else ids) from the ledger in use."""
-    loaded = _completion_loaded(ctx)
-    if loaded is None:
-        return []
-    from ..store.book import read_book
-    from ..store.reader import opened_for_reading
-
-    try:
-        path = Path(ctx.params["ledger"]) if ctx.params.get("ledger") else loaded.ledger_path()
-        with opened_for_reading(path) as fd:
-            state = read_book(loaded.convention, fd, str(path)).state
-    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
-        return []
-    names = [c.ref or c.id for c in state.commitments.values() if c.remaining > 0]
-    return [n for n in names if n.startswith(incomplete)]
-
-
-TeamOpt = Annotated[str, typer.Option("--team", help=_("Team id, as in the convention."),
-                                      autocompletion=_complete_team)]
-class Lang(enum.StrEnum):
-    fr = "fr"
-    en = "en"
-
-
-def _set_language(value: Lang | str | None) -> Lang | str | None:
-    """``--lang``: what is printed after the command line is read is in that language (help and
-    texts written before it were already chosen by ``__main__`` from the same ``--lang``)."""
-    if value is not None:
-        i18n.set_language(str(getattr(value, "value", value)).lower())
-    return value
-
-
-LangOpt = Annotated[
-    Lang | None,
-    typer.Option("--lang", case_sensitive=False, is_eager=True, callback=_set_language,
-                 help=_("Language of what the command prints (fr or en; default: the locale's, and for the "
-                        "report the convention's reporting.language, else French).")),
-]
-AMOUNT_HELP = _("Amount in euros, cents allowed: 20000, 20000.50, '20 000,50 €'.")
-
-
-class euros(int):  # noqa: N801 - the name --help shows after AMOUNT: ``AMOUNT <euros>``
-    """Annotation of the AMOUNT arguments, for --help only: their values are plain ``int`` cents."""
-
-
-AmountArg = Annotated[euros, typer.Argument(parser=_amount, metavar="AMOUNT", help=AMOUNT_HELP)]
-
-
 def _version(value: bool) -> None:
     if value:
         _emit(_("delegation {version}").format(version=__version__) + "\n")
@@ -510,7 +153,7 @@ def _root(
 # check ---------------------------------------------------------------------------------
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Validate a convention file and its ledger; report every problem at once.\n\n"
     "Example: delegation check examples/fabrique-numerique-s3.yaml"))
 @_handled
@@ -529,7 +172,7 @@ def check(
                                          "last line, or a block of lines written together but not all, to a side "
                                          "file."))] = False,
     anchor: Annotated[str | None, typer.Option(
-        "--anchor", metavar="SHA256", parser=_digest,
+        "--anchor", metavar="SHA256", parser=as_digest,
         help=_("Verify that the ledger still holds the sealed history of this fingerprint (the « empreinte du "
                "registre » of a report: a seal's sha256, or its first 12 digits at least)."))] = None,
     lang: LangOpt = None,
@@ -557,7 +200,7 @@ def check(
 # init ----------------------------------------------------------------------------------
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Create a repository of conventions: a convention template in French to fill in (convention.yaml), "
     "ledgers/, .gitattributes (ledgers merged line by line), .gitignore and .pre-commit-config.yaml.\n\n"
     "Nothing is written when any of these files exists already (exit 2).\n\n"
@@ -619,7 +262,7 @@ def _said(out: str, err: str = "", *, written: bool) -> None:
     emit(err, err=True)
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Record a commitment (a bon de commande): consumes AE of its year and the team's cap.\n\n"
     "Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1"))
 @_handled
@@ -629,9 +272,9 @@ def commit(
     date: DateOpt = None,
     ref: Annotated[str | None, typer.Option("--ref", help=_("Bon de commande / EJ number."))] = None,
     marche: Annotated[str | None, typer.Option("--marche", help=_("Marché id (default: the prestation's)."),
-                                               autocompletion=_complete_marche)] = None,
+                                               autocompletion=complete_marche)] = None,
     kind: Annotated[str | None, typer.Option("--kind", help=_("Prestation kind (annexe 3), e.g. devops."),
-                                             autocompletion=_complete_kind)] = None,
+                                             autocompletion=complete_kind)] = None,
     label: LabelOpt = None,
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
@@ -649,16 +292,16 @@ def commit(
         prestation=kind, label=text, stamp=now), dry_run, as_json)
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Record a payment on a commitment: consumes CP of the payment's year.\n\n"
     "Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27"))
 @_handled
 def pay(
-    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=_complete_commitment,
+    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=complete_commitment,
                                               help=_("Commitment id or bon de commande reference."))],
     amount: AmountArg,
     date: DateOpt = None,
-    service_fait: Annotated[dt.date | None, typer.Option("--service-fait", parser=_date,
+    service_fait: Annotated[dt.date | None, typer.Option("--service-fait", parser=as_date,
                                                          metavar="YYYY-MM-DD",
                                                          help=_("Date the service was certified."))] = None,
     ref: Annotated[str | None, typer.Option("--ref", help=_("Demande de paiement number."))] = None,
@@ -679,15 +322,15 @@ def pay(
         service_fait=service_fait, ref=ref, label=text, stamp=now), dry_run, as_json)
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Release (dégager) part or all of a commitment's reste à payer.\n\n"
     "AE come back to the commitment's year only when released in that same year.\n\n"
     "Example: delegation release BC-1 2500 --date 2020-06-30"))
 @_handled
 def release(
-    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=_complete_commitment,
+    commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=complete_commitment,
                                               help=_("Commitment id or bon de commande reference."))],
-    amount: Annotated[euros | None, typer.Argument(parser=_amount, metavar="AMOUNT",
+    amount: Annotated[euros | None, typer.Argument(parser=as_amount, metavar="AMOUNT",
                                                    help=_("Amount released (default: the whole reste à payer); "
                                                    "in euros, cents allowed: 20000, 20000.50, '20 000,50 €'."))]
     = None,
@@ -709,14 +352,14 @@ def release(
         stamp=now), dry_run, as_json)
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Record a forecast order (AE) or payment (CP) for a month; consumes nothing.\n\n"
     "Example: delegation forecast --team friches 30000 --month 2020-04 --type ae"))
 @_handled
 def forecast(
     amount: AmountArg,
     team: TeamOpt,
-    month: Annotated[str, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+    month: Annotated[str, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
                                        help=_("Month planned."))],
     forecast_type: Annotated[ForecastType, typer.Option("--type", case_sensitive=False,
                                                                         help=_("ae: an order; cp: a payment."))],
@@ -738,7 +381,7 @@ def forecast(
         date=date, label=text, stamp=now), dry_run, as_json)
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Record a dated progress note for a team (avancement des travaux).\n\n"
     "Example: delegation note --team friches \"Comité d'investissement le 15 juin\""))
 @_handled
@@ -764,14 +407,14 @@ def note(
 # log -------------------------------------------------------------------------------------
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "List the ledger's entries, in file order; the lines that cannot be read (or break a rule) are printed on "
     "stderr, and the exit code is then 1.\n\n"
     "Example: delegation log --team friches --kind payment --format csv"))
 @_handled
 def log(
     team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
-    month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
                                               help=_("Only entries dated in this month."))] = None,
     kind: Annotated[EntryKind | None, typer.Option("--kind", case_sensitive=False,
                                                                  help=_("Only this kind of entry."))] = None,
@@ -818,13 +461,13 @@ class ReportFormat(enum.StrEnum):
     pdf = "pdf"
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Print the monthly report (compte rendu of article 5): spending, progress, forecasts, alerts.\n\n"
     "Figures are as of the last day of the month; entries dated after it are ignored.\n\n"
     "Example: delegation report --month 2020-06 --format markdown"))
 @_handled
 def report(
-    month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
                                               help=_("Month reported (default: this month, "
                                                      "within the period)."))] = None,
     team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
@@ -917,7 +560,7 @@ class PortfolioFormat(enum.StrEnum):
     html = "html"
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Summarise many conventions, one line each: figures of each one's report, check verdict, alerts; then "
     "totals per délégant and per programme, and the alerts that require informing a délégant.\n\n"
     "PATHs are convention files, or folders searched for them (YAML files with a budget: or teams: key). "
@@ -929,7 +572,7 @@ def portfolio(
     paths: Annotated[list[str] | None, typer.Argument(metavar="[PATH]...",
                                                       help=_("Convention files or folders (default: the "
                                                              "current folder)."))] = None,
-    month: Annotated[str | None, typer.Option("--month", parser=_month, metavar="YYYY-MM",
+    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
                                               help=_("Month reported for every convention (default: this "
                                                      "month, within each convention's period)."))] = None,
     output: Annotated[PortfolioFormat, typer.Option("--format", case_sensitive=False,
@@ -964,14 +607,14 @@ def portfolio(
 # close -----------------------------------------------------------------------------------
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Close a month: append a seal (SHA-256, chained) over every entry dated up to its end.\n\n"
     "Afterwards entries dated in a closed month are refused, and `check` reports any sealed entry that was "
     "modified, deleted, inserted or moved.\n\n"
     "Example: delegation close 2020-06"))
 @_handled
 def close(
-    month: Annotated[str, typer.Argument(parser=_month, metavar="YYYY-MM", help=_("The month to close."))],
+    month: Annotated[str, typer.Argument(parser=as_month, metavar="YYYY-MM", help=_("The month to close."))],
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
     convention: ConventionOpt = "convention.yaml",
@@ -996,7 +639,7 @@ def close(
     _said(line.format(month=month, seal=seal.id, count=count, sha256=seal.sha256) + "\n", written=not dry_run)
 
 
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Convert a ledger written by an earlier version of the format to the current one, line for line.\n\n"
     "Every entry and seal is kept as it is (seals stay valid); each line gains its checksum, so that a line cut "
     "by a crash can never read as an entry. The former file is kept beside the ledger. Refused when the "
@@ -1037,7 +680,7 @@ def migrate(
 # import ----------------------------------------------------------------------------------
 
 
-@app.command("import", cls=_Command, help=_(
+@app.command("import", cls=usage.Command, help=_(
     "Import entries in bulk from a CSV file: all rows are appended, or none.\n\n"
     "Every row is checked with the ledger (availability control in date order); rows already in the ledger are "
     "reported as duplicates and skipped.\n\n"
@@ -1073,12 +716,7 @@ class ExportFormat(enum.StrEnum):
     json = "json"
 
 
-DialectOpt = Annotated[CsvDialect, typer.Option("--csv-dialect", case_sensitive=False,
-                                                help=_("rfc4180 (comma, decimal point) or excel-fr "
-                                                "(semicolon, decimal comma, BOM)."))]
-
-
-@app.command(cls=_Command, help=_(
+@app.command(cls=usage.Command, help=_(
     "Export the whole ledger to hledger/ledger, beancount, CSV or JSON.\n\n"
     "Balances of the hledger and beancount exports give back the report's figures.\n\n"
     "Example: delegation export --format hledger | hledger -f - balance"))
@@ -1088,7 +726,7 @@ def export(
                                                                          help=_("hledger, beancount, csv or json."))],
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                help=_("Write to FILE (atomically) instead of stdout."))] = None,
-    until: Annotated[dt.date | None, typer.Option("--until", parser=_date, metavar="YYYY-MM-DD",
+    until: Annotated[dt.date | None, typer.Option("--until", parser=as_date, metavar="YYYY-MM-DD",
                                                   help=_("Only entries dated up to this day."))] = None,
     dialect: DialectOpt = CsvDialect.RFC4180,
     convention: ConventionOpt = "convention.yaml",
@@ -1134,7 +772,7 @@ files_app = typer.Typer(
 )
 
 
-@files_app.command(cls=_Command, help=_(
+@files_app.command(cls=usage.Command, help=_(
     "Check the conventions concerned by the files given (the pre-commit hook): a YAML file that is a "
     "convention, and for a ledger the conventions of the repository whose ledger: names it.\n\n"
     "Exit 1 when any check fails.\n\n"
