@@ -3,7 +3,7 @@ their values.
 
 This module owns ``--convention``, ``--ledger``, ``--lang``, ``--date``, ``--dry-run``,
 ``--author``, ``--json``, ``--label``, ``--team``, ``--csv-dialect`` and the ``AMOUNT``
-argument.
+argument; and :class:`Signed`, a command's function as Typer reads it.
 
 An option defined here has its help translated once, when this module is imported (after
 ``__main__`` chose the language); one written in a command's signature, when Typer builds the
@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+import inspect
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
 
 import typer
 
@@ -26,6 +29,8 @@ from ..core.i18n import _
 from ..core.money import AmountError, parse_amount
 from ..report.render import CsvDialect
 from .completion import complete_team
+
+R = TypeVar("R")
 
 # Value parsers --------------------------------------------------------------------------
 
@@ -118,3 +123,35 @@ class euros(int):  # noqa: N801 - the name --help shows after AMOUNT: ``AMOUNT <
 
 
 AmountArg = Annotated[euros, typer.Argument(parser=as_amount, metavar="AMOUNT", help=AMOUNT_HELP)]
+
+
+# Commands as Typer reads them ----------------------------------------------------------
+
+
+class Signed(Generic[R]):
+    """A command's function as Typer reads it: ``run``, under the name of ``fn``, taking the
+    parameters ``parameters()`` returns.
+
+    Typer reads them, and so evaluates their annotations (the options' help among them), each
+    time it builds the command line, exactly as it does a plain function's: the wrappers
+    (``app.handled``) change nothing to the help or to when it is translated."""
+
+    def __init__(self, run: Callable[..., R], fn: Callable[..., Any],
+                 parameters: Callable[[], list[inspect.Parameter]]) -> None:
+        functools.update_wrapper(self, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"),
+                                 updated=())
+        self._run = run
+        self._fn = fn
+        self._parameters = parameters
+
+    def __call__(self, *args: Any, **kwargs: Any) -> R:
+        return self._run(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(self._fn, eval_str=True).replace(parameters=self._parameters())
+
+    @property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        signature = self.__signature__
+        return {p.name: p.annotation for p in signature.parameters.values()} | {"return": signature.return_annotation}
