@@ -3,7 +3,9 @@ their values.
 
 This module owns ``--convention``, ``--ledger``, ``--lang``, ``--date``, ``--dry-run``,
 ``--author``, ``--json``, ``--label``, ``--team``, ``--csv-dialect`` and the ``AMOUNT``
-argument; and :class:`Signed`, a command's function as Typer reads it.
+argument; :class:`WriteOptions`, the option group of the writing commands; and
+:func:`grouped`, which gives a command the options of a group after its own (through
+:class:`Signed`, the function as Typer reads it).
 
 An option defined here has its help translated once, when this module is imported (after
 ``__main__`` chose the language); one written in a command's signature, when Typer builds the
@@ -14,12 +16,15 @@ that changes its language in between (tests run in-process), which is why ``--ou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import functools
 import inspect
 import re
+import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 import typer
@@ -125,7 +130,42 @@ class euros(int):  # noqa: N801 - the name --help shows after AMOUNT: ``AMOUNT <
 AmountArg = Annotated[euros, typer.Argument(parser=as_amount, metavar="AMOUNT", help=AMOUNT_HELP)]
 
 
-# Commands as Typer reads them ----------------------------------------------------------
+# Option groups --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """The options every writing command (commit, pay, release, forecast, note) takes after
+    its own, in this order."""
+
+    author: AuthorOpt = None
+    dry_run: DryRunOpt = False
+    as_json: JsonOpt = False
+    convention: ConventionOpt = "convention.yaml"
+    ledger: LedgerOpt = None
+    lang: LangOpt = None
+
+
+def grouped(group: type[Any]) -> Callable[[Callable[..., R]], Signed[R]]:
+    """Give a command the options of ``group`` (a dataclass of option annotations and
+    defaults) after its own, as its ``--help`` lists them; the command receives them as one
+    object, its keyword-only argument ``options``."""
+    names = [field.name for field in dataclasses.fields(group)]
+
+    def decorate(fn: Callable[..., R]) -> Signed[R]:
+        def parameters() -> list[inspect.Parameter]:
+            hints = typing.get_type_hints(group, include_extras=True)
+            own = [p for p in inspect.signature(fn, eval_str=True).parameters.values() if p.name != "options"]
+            return [*own, *(inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default,
+                                              annotation=hints[field.name]) for field in dataclasses.fields(group))]
+
+        def run(*args: Any, **kwargs: Any) -> R:
+            options = group(**{name: kwargs.pop(name) for name in names})
+            return fn(*args, options=options, **kwargs)
+
+        return Signed(run, fn, parameters)
+
+    return decorate
 
 
 class Signed(Generic[R]):
@@ -134,7 +174,7 @@ class Signed(Generic[R]):
 
     Typer reads them, and so evaluates their annotations (the options' help among them), each
     time it builds the command line, exactly as it does a plain function's: the wrappers
-    (``app.handled``) change nothing to the help or to when it is translated."""
+    (:func:`grouped`, ``app.handled``) change nothing to the help or to when it is translated."""
 
     def __init__(self, run: Callable[..., R], fn: Callable[..., Any],
                  parameters: Callable[[], list[inspect.Parameter]]) -> None:

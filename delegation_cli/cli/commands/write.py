@@ -1,4 +1,10 @@
-"""The writing commands: ``commit``, ``pay``, ``release``, ``forecast`` and ``note``."""
+"""The writing commands: ``commit``, ``pay``, ``release``, ``forecast`` and ``note``.
+
+Each parses its own arguments, takes the options of :class:`~..options.WriteOptions` after
+them, and makes one call to :func:`record_draft`, their shared body: it checks the author and
+the label, loads the convention, drafts the entry, records it (or not, with ``--dry-run``)
+through ``actions.record`` and prints the outcome.
+"""
 
 from __future__ import annotations
 
@@ -16,26 +22,27 @@ from ..completion import complete_commitment, complete_kind, complete_marche
 from ..environment import Environment
 from ..options import (
     AmountArg,
-    AuthorOpt,
-    ConventionOpt,
     DateOpt,
-    DryRunOpt,
-    JsonOpt,
     LabelOpt,
-    LangOpt,
-    LedgerOpt,
     TeamOpt,
+    WriteOptions,
     as_amount,
     as_date,
     as_month,
     euros,
+    grouped,
 )
 from ..output import said
 from . import command
 
 if TYPE_CHECKING:
+    from ...core.entries import Stamp
     from ...core.model import Convention
     from ...store.actions import Draft
+
+Drafting = Callable[["Convention", "Stamp", str], "Draft"]
+"""How a command makes its entry: from the convention, the recording stamp and the checked
+label (or note text)."""
 
 
 class ForecastType(enum.StrEnum):
@@ -43,23 +50,28 @@ class ForecastType(enum.StrEnum):
     cp = "cp"
 
 
-def _record(convention: str, ledger: str | None, draft_for: Callable[[Convention], Draft], dry_run: bool,
-            as_json: bool) -> ExitCode:
+def record_draft(options: WriteOptions, draft_for: Drafting, *, label: str | None,
+                 label_option: str = "--label") -> ExitCode:
+    """The body of every writing command: the stamp (``--author``) and the label checked, in
+    that order, then the convention loaded, the entry drafted and recorded, the outcome printed."""
     from ...report.render import outcome_json, outcome_text, problems_text
-    from ...store.actions import ledger_path_for, record
+    from ...store.actions import check_label, ledger_path_for, record, stamp
     from ...store.convention import require_convention
 
-    loaded = require_convention(Path(convention))
+    now = stamp(options.author)
+    text = check_label(label, label_option)
+    loaded = require_convention(Path(options.convention))
     assert loaded.convention is not None
-    draft = draft_for(loaded.convention)
-    outcome = record(loaded, ledger_path_for(loaded, ledger), draft, dry_run=dry_run)
-    text = outcome_json(outcome) if as_json else outcome_text(outcome)
-    return said(text, problems_text(outcome.warnings) if outcome.warnings else "", written=outcome.written)
+    draft = draft_for(loaded.convention, now, text)
+    outcome = record(loaded, ledger_path_for(loaded, options.ledger), draft, dry_run=options.dry_run)
+    rendered = outcome_json(outcome) if options.as_json else outcome_text(outcome)
+    return said(rendered, problems_text(outcome.warnings) if outcome.warnings else "", written=outcome.written)
 
 
 @command(help=_(
     "Record a commitment (a bon de commande): consumes AE of its year and the team's cap.\n\n"
     "Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1"))
+@grouped(WriteOptions)
 def commit(
     env: Environment,
     amount: AmountArg,
@@ -71,25 +83,20 @@ def commit(
     kind: Annotated[str | None, typer.Option("--kind", help=_("Prestation kind (annexe 3), e.g. devops."),
                                              autocompletion=complete_kind)] = None,
     label: LabelOpt = None,
-    author: AuthorOpt = None,
-    dry_run: DryRunOpt = False,
-    as_json: JsonOpt = False,
-    convention: ConventionOpt = "convention.yaml",
-    ledger: LedgerOpt = None,
-    lang: LangOpt = None,
+    *,
+    options: WriteOptions,
 ) -> ExitCode:
-    from ...store.actions import check_label, draft_commitment, stamp
+    from ...store.actions import draft_commitment
 
-    now = stamp(author)
-    text = check_label(label)
-    return _record(convention, ledger, lambda conv: draft_commitment(
-        conv, team=team, amount=amount, date=date, ref=ref, marche=marche,
-        prestation=kind, label=text, stamp=now), dry_run, as_json)
+    return record_draft(options, lambda conv, now, text: draft_commitment(
+        conv, team=team, amount=amount, date=date, ref=ref, marche=marche, prestation=kind, label=text,
+        stamp=now), label=label)
 
 
 @command(help=_(
     "Record a payment on a commitment: consumes CP of the payment's year.\n\n"
     "Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27"))
+@grouped(WriteOptions)
 def pay(
     env: Environment,
     commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=complete_commitment,
@@ -101,26 +108,21 @@ def pay(
                                                          help=_("Date the service was certified."))] = None,
     ref: Annotated[str | None, typer.Option("--ref", help=_("Demande de paiement number."))] = None,
     label: LabelOpt = None,
-    author: AuthorOpt = None,
-    dry_run: DryRunOpt = False,
-    as_json: JsonOpt = False,
-    convention: ConventionOpt = "convention.yaml",
-    ledger: LedgerOpt = None,
-    lang: LangOpt = None,
+    *,
+    options: WriteOptions,
 ) -> ExitCode:
-    from ...store.actions import check_label, draft_payment, stamp
+    from ...store.actions import draft_payment
 
-    now = stamp(author)
-    text = check_label(label)
-    return _record(convention, ledger, lambda conv: draft_payment(
-        commitment=commitment, amount=amount, date=date,
-        service_fait=service_fait, ref=ref, label=text, stamp=now), dry_run, as_json)
+    return record_draft(options, lambda conv, now, text: draft_payment(
+        commitment=commitment, amount=amount, date=date, service_fait=service_fait, ref=ref, label=text,
+        stamp=now), label=label)
 
 
 @command(help=_(
     "Release (dégager) part or all of a commitment's reste à payer.\n\n"
     "AE come back to the commitment's year only when released in that same year.\n\n"
     "Example: delegation release BC-1 2500 --date 2020-06-30"))
+@grouped(WriteOptions)
 def release(
     env: Environment,
     commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=complete_commitment,
@@ -131,25 +133,19 @@ def release(
     = None,
     date: DateOpt = None,
     label: LabelOpt = None,
-    author: AuthorOpt = None,
-    dry_run: DryRunOpt = False,
-    as_json: JsonOpt = False,
-    convention: ConventionOpt = "convention.yaml",
-    ledger: LedgerOpt = None,
-    lang: LangOpt = None,
+    *,
+    options: WriteOptions,
 ) -> ExitCode:
-    from ...store.actions import check_label, draft_release, stamp
+    from ...store.actions import draft_release
 
-    now = stamp(author)
-    text = check_label(label)
-    return _record(convention, ledger, lambda conv: draft_release(
-        commitment=commitment, amount=amount, date=date, label=text,
-        stamp=now), dry_run, as_json)
+    return record_draft(options, lambda conv, now, text: draft_release(
+        commitment=commitment, amount=amount, date=date, label=text, stamp=now), label=label)
 
 
 @command(help=_(
     "Record a forecast order (AE) or payment (CP) for a month; consumes nothing.\n\n"
     "Example: delegation forecast --team friches 30000 --month 2020-04 --type ae"))
+@grouped(WriteOptions)
 def forecast(
     env: Environment,
     amount: AmountArg,
@@ -160,40 +156,29 @@ def forecast(
                                                                         help=_("ae: an order; cp: a payment."))],
     date: DateOpt = None,
     label: LabelOpt = None,
-    author: AuthorOpt = None,
-    dry_run: DryRunOpt = False,
-    as_json: JsonOpt = False,
-    convention: ConventionOpt = "convention.yaml",
-    ledger: LedgerOpt = None,
-    lang: LangOpt = None,
+    *,
+    options: WriteOptions,
 ) -> ExitCode:
-    from ...store.actions import check_label, draft_forecast, stamp
+    from ...store.actions import draft_forecast
 
-    now = stamp(author)
-    text = check_label(label)
-    return _record(convention, ledger, lambda conv: draft_forecast(
-        team=team, amount=amount, month=month, forecast_type=forecast_type.value,
-        date=date, label=text, stamp=now), dry_run, as_json)
+    return record_draft(options, lambda conv, now, text: draft_forecast(
+        team=team, amount=amount, month=month, forecast_type=forecast_type.value, date=date, label=text,
+        stamp=now), label=label)
 
 
 @command(help=_(
     "Record a dated progress note for a team (avancement des travaux).\n\n"
     "Example: delegation note --team friches \"Comité d'investissement le 15 juin\""))
+@grouped(WriteOptions)
 def note(
     env: Environment,
     team: TeamOpt,
     text: Annotated[str, typer.Argument(metavar="TEXT", help=_("The progress note."))],
     date: DateOpt = None,
-    author: AuthorOpt = None,
-    dry_run: DryRunOpt = False,
-    as_json: JsonOpt = False,
-    convention: ConventionOpt = "convention.yaml",
-    ledger: LedgerOpt = None,
-    lang: LangOpt = None,
+    *,
+    options: WriteOptions,
 ) -> ExitCode:
-    from ...store.actions import check_label, draft_note, stamp
+    from ...store.actions import draft_note
 
-    now = stamp(author)
-    body = check_label(text, "TEXT")
-    return _record(convention, ledger, lambda conv: draft_note(
-        team=team, text=body, date=date, stamp=now), dry_run, as_json)
+    return record_draft(options, lambda conv, now, body: draft_note(
+        team=team, text=body, date=date, stamp=now), label=text, label_option="TEXT")
