@@ -172,9 +172,11 @@ class Signed(Generic[R]):
     """A command's function as Typer reads it: ``run``, under the name of ``fn``, taking the
     parameters ``parameters()`` returns.
 
-    Typer reads them, and so evaluates their annotations (the options' help among them), each
-    time it builds the command line, exactly as it does a plain function's: the wrappers
-    (:func:`grouped`, ``app.handled``) change nothing to the help or to when it is translated."""
+    Their annotations (the options' help among them) are evaluated when Typer first reads
+    them in a language, as a plain function's are when Typer builds the command line: the
+    wrappers (:func:`grouped`, ``app.handled``) change nothing to the help nor to when it is
+    translated.  The result is kept for that language (the help depends on nothing else), as
+    Typer reads a signature several times for each command."""
 
     def __init__(self, run: Callable[..., R], fn: Callable[..., Any],
                  parameters: Callable[[], list[inspect.Parameter]]) -> None:
@@ -183,13 +185,18 @@ class Signed(Generic[R]):
         self._run = run
         self._fn = fn
         self._parameters = parameters
+        self._signature: tuple[str, inspect.Signature] | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> R:
         return self._run(*args, **kwargs)
 
     @property
     def __signature__(self) -> inspect.Signature:
-        return inspect.signature(self._fn, eval_str=True).replace(parameters=self._parameters())
+        language = i18n.language()
+        if self._signature is None or self._signature[0] != language:
+            signature = inspect.signature(self._fn, eval_str=True).replace(parameters=self._parameters())
+            self._signature = (language, signature)
+        return self._signature[1]
 
     @property
     def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
