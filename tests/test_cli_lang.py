@@ -78,7 +78,7 @@ def test_lang_does_not_outlive_the_command(cli: Cli) -> None:
 
 
 def test_lang_callback_sets_the_language() -> None:
-    from delegation_cli.cli.app import Lang, _set_language
+    from delegation_cli.cli.options import Lang, _set_language
 
     assert _set_language(Lang.fr) is Lang.fr
     assert i18n.language() == "fr"

@@ -12,7 +12,8 @@ This module owns the last step of every command, writing its text to stdout or s
 * :func:`emit_recorded` is the rule after a ledger was written and fsynced: failing to print
   the confirmation (a closed pipe, a full disk) never turns into a failure exit or a
   traceback, which would make the user record the entry twice; the command exits with
-  :attr:`ExitCode.RECORDED_UNCONFIRMED` and says so on stderr if it can.
+  :attr:`ExitCode.RECORDED_UNCONFIRMED` and says so on stderr if it can;
+* :func:`said` is how every writing command prints what it did, by that rule when it wrote.
 
 A failure to print what a reading command computed is a failed write (exit 3), said in one
 line (:class:`OutputError`).
@@ -28,6 +29,7 @@ import sys
 import unicodedata
 from typing import TextIO
 
+from ..core.errors import ExitCode
 from ..core.i18n import _
 
 _PLAIN = {
@@ -199,3 +201,14 @@ def emit_recorded(out: str, err: str = "") -> bool:
     with contextlib.suppress(OutputError):
         emit(err, err=True)
     return True
+
+
+def said(out: str, err: str = "", *, written: bool) -> ExitCode:
+    """Print what a writing command did (``out``; ``err``, its warnings, on stderr): after its
+    ledger was written, a failure to print is RECORDED_UNCONFIRMED (4), never an error that
+    would make the user record the entry again."""
+    if written:
+        return ExitCode.OK if emit_recorded(out, err) else ExitCode.RECORDED_UNCONFIRMED
+    emit(out)
+    emit(err, err=True)
+    return ExitCode.OK

@@ -1,8 +1,8 @@
 """What each command does, between reading its arguments and rendering its result.
 
-This module owns the workflows that combine files and computation, so that ``cli.py``
-stays a thin layer of argument parsing and rendering.  Every one of them reads the ledger
-through the one read path, :func:`book.read_book`:
+This module owns the workflows that combine files and computation, so that the command
+line (``cli``) stays a thin layer of argument parsing and rendering.  Every one of them
+reads the ledger through the one read path, :func:`book.read_book`:
 
 * :func:`run_check` validates a convention and its ledger, every problem at once
   (:func:`check_loaded`, once the convention is loaded);
@@ -10,8 +10,8 @@ through the one read path, :func:`book.read_book`:
   it reads the ledger, refuses a ledger with errors, completes the command's
   :class:`Draft` from the replayed state, runs the availability control
   (:meth:`book.Book.admit`) and appends only when nothing forbids it;
-* :func:`build_report`, :func:`read_entries` and :func:`close_month` serve ``report``,
-  ``log``/``export`` and ``close``.
+* :func:`read_entries`, :func:`export_entries` and :func:`close_month` serve ``log``,
+  ``export`` and ``close``.
 """
 
 from __future__ import annotations
@@ -286,6 +286,15 @@ def draft_note(*, team: str, text: str, date: dt.date | None, stamp: Stamp) -> D
 def read_entries(loaded: LoadedConvention, ledger: str | None) -> tuple[Path, Book]:
     """The ledger with every entry kept (``log``, ``export``)."""
     return ledger_path_for(loaded, ledger), open_book(loaded, ledger, keep=True)
+
+
+def export_entries(loaded: LoadedConvention, ledger: str | None,
+                   until: dt.date | None) -> tuple[Path, list[Entry]]:
+    """The ledger's path and the entries an export holds (``export``): those dated up to
+    ``until`` when given; refused when the ledger has an error."""
+    path, book = read_entries(loaded, ledger)
+    book.require_valid()
+    return path, [e for e in book.entries or [] if until is None or e.date <= until]
 
 
 def select_entries(entries: list[Entry], *, team: str | None, month: str | None,

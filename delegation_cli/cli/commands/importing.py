@@ -1,0 +1,41 @@
+"""``delegation import``: append entries in bulk from a CSV file, all or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ...core.errors import ExitCode
+from ...core.i18n import _
+from ..environment import Environment
+from ..options import AuthorOpt, ConventionOpt, DryRunOpt, LangOpt, LedgerOpt
+from ..output import said
+from . import command
+
+
+@command(name="import", help=_(
+    "Import entries in bulk from a CSV file: all rows are appended, or none.\n\n"
+    "Every row is checked with the ledger (availability control in date order); rows already in the ledger are "
+    "reported as duplicates and skipped.\n\n"
+    "Example: delegation import suivi-2020.csv --dry-run"))
+def import_(
+    env: Environment,
+    source: Annotated[str, typer.Argument(metavar="FILE.csv", help=_("CSV file with a header row."))],
+    author: AuthorOpt = None,
+    dry_run: DryRunOpt = False,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+    lang: LangOpt = None,
+) -> ExitCode:
+    from ...report.render import import_text, problems_text
+    from ...store.actions import ledger_path_for, stamp
+    from ...store.convention import require_convention
+    from ...store.importer import import_csv
+
+    loaded = require_convention(Path(convention))
+    result = import_csv(loaded, ledger_path_for(loaded, ledger), Path(source), dry_run=dry_run,
+                        stamp=stamp(author))
+    notes = problems_text([*result.duplicates, *result.warnings]) if result.duplicates or result.warnings else ""
+    return said(import_text(result), notes, written=result.written and bool(result.entries))

@@ -1,0 +1,69 @@
+"""``delegation portfolio``: many conventions summarised, one line each, with totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ...core.errors import ExitCode
+from ...core.i18n import _
+from ...report.render import CsvDialect
+from ..environment import Environment
+from ..options import DialectOpt, LangOpt, as_month
+from ..output import emit
+from . import command
+
+
+class PortfolioFormat(enum.StrEnum):
+    table = "table"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+    html = "html"
+
+
+@command(help=_(
+    "Summarise many conventions, one line each: figures of each one's report, check verdict, alerts; then "
+    "totals per délégant and per programme, and the alerts that require informing a délégant.\n\n"
+    "PATHs are convention files, or folders searched for them (YAML files with a budget: or teams: key). "
+    "A convention that fails check is listed with its first problem and the exit code is then 1; so is a "
+    "folder that cannot be searched.\n\n"
+    "Example: delegation portfolio examples/ --format markdown"))
+def portfolio(
+    env: Environment,
+    paths: Annotated[list[str] | None, typer.Argument(metavar="[PATH]...",
+                                                      help=_("Convention files or folders (default: the "
+                                                             "current folder)."))] = None,
+    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
+                                              help=_("Month reported for every convention (default: this "
+                                                     "month, within each convention's period)."))] = None,
+    output: Annotated[PortfolioFormat, typer.Option("--format", case_sensitive=False,
+                                                    help=_("table, markdown, csv, json or html."))] = (
+        PortfolioFormat.table
+    ),
+    output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                                                    help=_("Write to FILE (atomically) instead of stdout."))] = None,
+    dialect: DialectOpt = CsvDialect.RFC4180,
+    lang: LangOpt = None,
+) -> ExitCode:
+    from ...core.i18n import REPORT_DEFAULT
+    from ...report.portfolio import build_portfolio, problems_of, render
+    from ...report.render import problems_text
+    from ...store.actions import write_output
+
+    document = str(lang.value) if lang is not None else REPORT_DEFAULT
+    result = build_portfolio(paths or [], month=month, today=dt.date.today(), lang=document, messages=env.language)
+    screen = env if output_file is None else env.to_file()
+    rendered = render(result, output.value, dialect, width=screen.width, color=screen.color)
+    problems = problems_of(result)
+    if problems:
+        typer.echo(problems_text(problems), err=True, nl=False)
+    if output_file is not None:
+        write_output(Path(output_file), rendered)  # any existing ledger or YAML file is refused
+    else:
+        emit(rendered)
+    return ExitCode.PROBLEMS if result.invalid else ExitCode.OK

@@ -1,0 +1,100 @@
+"""``delegation report``: the monthly report (compte rendu of article 5) in one of its formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ...core.errors import ExitCode, fail
+from ...core.i18n import _
+from ...report.render import CsvDialect
+from ..environment import Environment
+from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
+from ..output import emit
+from . import command
+
+
+class ReportFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+    pdf = "pdf"
+
+
+@command(help=_(
+    "Print the monthly report (compte rendu of article 5): spending, progress, forecasts, alerts.\n\n"
+    "Figures are as of the last day of the month; entries dated after it are ignored.\n\n"
+    "Example: delegation report --month 2020-06 --format markdown"))
+def report(
+    env: Environment,
+    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
+                                              help=_("Month reported (default: this month, "
+                                                     "within the period)."))] = None,
+    team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
+    final: Annotated[bool, typer.Option("--final", help=_("The end-of-convention report."))] = False,
+    output: Annotated[ReportFormat, typer.Option("--format", case_sensitive=False,
+                                                 help=_("table, json, csv, markdown, html or pdf."))] = (
+        ReportFormat.table
+    ),
+    output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                                                    help=_("Write to FILE (atomically) instead of stdout."))] = None,
+    full: Annotated[bool, typer.Option("--full", help=_("The whole report on the terminal (the table format "
+                                                        "shows the synthèse, alerts, teams, years, forecasts "
+                                                        "and notes)."))] = False,
+    fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert",
+                                                help=_("Exit 1 on an alert of severity warning or error."))] = False,
+    allow_invalid: Annotated[bool, typer.Option("--allow-invalid",
+                                                help=_("Render the report even when the ledger has errors "
+                                                "(they come first)."))] = False,
+    dialect: DialectOpt = CsvDialect.RFC4180,
+    convention: ConventionOpt = "convention.yaml",
+    ledger: LedgerOpt = None,
+    lang: LangOpt = None,
+) -> ExitCode:
+    from ...core.i18n import using
+    from ...report.build import build_report
+    from ...report.figures import alerting
+    from ...store.actions import write_output
+    from ...store.convention import require_convention
+
+    loaded = require_convention(Path(convention))
+    screen = env if output_file is None else env.to_file()
+    if output is ReportFormat.pdf and screen.stdout_isatty:
+        raise fail(_("a PDF is not shown on a terminal: add --output FILE (or redirect stdout to a file)"),
+                   code="bad-argument")
+    result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today(),
+                          allow_invalid=allow_invalid, lang=lang)
+    with using(result.language):
+        rendered = _render_report(result, output, dialect, full=full or output_file is not None, screen=screen)
+    if output_file is not None:
+        write_output(Path(output_file), rendered, protected=loaded.ledger_path() if ledger is None else Path(ledger),
+                     convention=loaded.path)
+    else:
+        emit(rendered)  # as rendered (typer.echo would strip forced colours), bytes for a PDF
+    alerts = alerting(result)
+    return ExitCode.PROBLEMS if fail_on_alert and alerts else ExitCode.OK
+
+
+def _render_report(result: Any, output: ReportFormat, dialect: CsvDialect, *, full: bool,
+                   screen: Environment) -> str | bytes:
+    """The report in one format: the table as the terminal (or a pipe, or a file) shows it."""
+    from ...report import render as rendering
+
+    if output is ReportFormat.table:
+        width = screen.width
+        text = rendering.render_text(rendering.report_renderables(result, full=full, width=width), width=width,
+                                     color=screen.color)
+        return text if text.endswith("\n") else text + "\n"
+    if output in (ReportFormat.html, ReportFormat.pdf):
+        from ...report import document
+
+        return document.report_html(result) if output is ReportFormat.html else document.report_pdf(result)
+    if output is ReportFormat.csv:
+        return rendering.report_csv(result, dialect)
+    return rendering.report_json(result) if output is ReportFormat.json else rendering.report_markdown(result)

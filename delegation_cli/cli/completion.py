@@ -1,0 +1,67 @@
+"""Shell completion of option and argument values: team ids, marchés, prestation kinds and
+open commitments, read from the convention and ledger the command line names.
+
+This module owns the completion callbacks the options of ``options`` name; they never fail
+nor print (a completion must stay silent whatever the files hold) and import the store only
+when a completion is asked for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+def _loaded(ctx: typer.Context) -> Any:
+    """The convention file of the command being completed (-c, else $DELEGATION_CONVENTION,
+    else ./convention.yaml) as loaded, or None: completion never fails or prints an error."""
+    import os
+
+    from ..store.convention import load_convention
+
+    path = ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION") or "convention.yaml"
+    try:
+        loaded = load_convention(Path(path))
+    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
+        return None
+    return loaded if loaded.convention is not None else None
+
+
+def _convention(ctx: typer.Context) -> Any:
+    loaded = _loaded(ctx)
+    return None if loaded is None else loaded.convention
+
+
+def complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
+    conv = _convention(ctx)
+    return [t.id for t in conv.teams if t.id.startswith(incomplete)] if conv is not None else []
+
+
+def complete_marche(ctx: typer.Context, incomplete: str) -> list[str]:
+    conv = _convention(ctx)
+    return [m.id for m in conv.marches if m.id.startswith(incomplete)] if conv is not None else []
+
+
+def complete_kind(ctx: typer.Context, incomplete: str) -> list[str]:
+    conv = _convention(ctx)
+    return sorted(p for p in conv.marche_of_prestation if p.startswith(incomplete)) if conv is not None else []
+
+
+def complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Open commitments' bons de commande references (else ids) from the ledger in use."""
+    loaded = _loaded(ctx)
+    if loaded is None:
+        return []
+    from ..store.book import read_book
+    from ..store.reader import opened_for_reading
+
+    try:
+        path = Path(ctx.params["ledger"]) if ctx.params.get("ledger") else loaded.ledger_path()
+        with opened_for_reading(path) as fd:
+            state = read_book(loaded.convention, fd, str(path)).state
+    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
+        return []
+    names = [c.ref or c.id for c in state.commitments.values() if c.remaining > 0]
+    return [n for n in names if n.startswith(incomplete)]
