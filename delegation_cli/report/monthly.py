@@ -94,12 +94,7 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
     notes = tuple(e for e in in_month if e.kind == "note" and keep(e.team))
     coming = tuple(f for f in forecasts if (f.month or "") > month and keep(f.team))
     year_landings = tuple(_year_landing(y, forecasts, month) for y in years)
-    team_landings = tuple(
-        TeamLanding(t.team, t.cap, t.ae_committed,
-                    sum(f.amount for f in coming if f.team == t.team and f.forecast_type == "ae"),
-                    t.cp_paid,
-                    sum(f.amount for f in coming if f.team == t.team and f.forecast_type == "cp"))
-        for t in teams)
+    team_landings = tuple(_team_landing(t, coming) for t in teams)
     open_commitments = tuple(
         OpenCommitment(c, c.paid, c.released, c.remaining, (as_of - c.date).days)
         for c in sorted(state.commitments.values(), key=lambda c: (c.date, c.line))
@@ -172,6 +167,14 @@ def _splits(conv: Convention, state: Replay, team: str | None) -> tuple[tuple[Sp
     prest = tuple(Split(k, pnames.get(k, _("(not specified)")), *by_prestation[k]) for k in porder
                   if k in by_prestation)
     return marches, prest
+
+
+def _team_landing(t: TeamLine, coming: tuple[Entry, ...]) -> TeamLanding:
+    """A team's projected landing: what it committed and paid, plus its coming forecasts."""
+    return TeamLanding(t.team, t.cap, t.ae_committed,
+                       sum(f.amount for f in coming if f.team == t.team and f.forecast_type == "ae"),
+                       t.cp_paid,
+                       sum(f.amount for f in coming if f.team == t.team and f.forecast_type == "cp"))
 
 
 def _year_landing(year: YearLine, forecasts: list[Entry], month: str) -> YearLanding:
