@@ -39,7 +39,7 @@ from ..core import i18n
 from ..core.errors import DelegationError, ExitCode, fail
 from ..core.i18n import N_, _, ngettext
 from ..core.money import AmountError, parse_amount
-from ..report.render import CsvDialect
+from ..report.csv import CsvDialect
 
 # Click's and Typer's own words --------------------------------------------------------------
 #
@@ -291,7 +291,7 @@ def _handled(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..report.render import ProgressBar
+        from ..report.terminal import ProgressBar
         from ..store.reader import PROGRESS
         from .output import OutputError, emit, silence
 
@@ -300,7 +300,7 @@ def _handled(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except DelegationError as exc:
-            from ..report.render import problems_text
+            from ..report.messages import problems_text
 
             bar.close()
             typer.echo(problems_text(exc.problems), err=True, nl=False)
@@ -312,7 +312,7 @@ def _handled(fn: F) -> F:
                 emit(_("error: cannot write the output: {reason}").format(reason=exc.reason) + "\n", err=True)
             raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
         except OSError as exc:
-            from ..report.render import visible
+            from ..report.cells import visible
 
             bar.close()
             reason = exc.strerror or str(exc)
@@ -534,7 +534,9 @@ def check(
                "registre » of a report: a seal's sha256, or its first 12 digits at least)."))] = None,
     lang: LangOpt = None,
 ) -> None:
-    from ..report.render import check_summary, problems_json, problems_text, visible
+    from ..report.cells import visible
+    from ..report.json import problems_json
+    from ..report.messages import check_summary, problems_text
     from ..store.actions import run_check
     from ..store.convention import explain_missing
 
@@ -593,7 +595,8 @@ def init(
 
 def _record(convention: str, ledger: str | None, draft_for: Callable[..., Any], dry_run: bool,
             as_json: bool) -> None:
-    from ..report.render import outcome_json, outcome_text, problems_text
+    from ..report.json import outcome_json
+    from ..report.messages import outcome_text, problems_text
     from ..store.actions import ledger_path_for, record
     from ..store.convention import require_convention
 
@@ -782,7 +785,10 @@ def log(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from ..report.render import log_csv, log_json, log_table, problems_text
+    from ..report.csv import log_csv
+    from ..report.json import log_json
+    from ..report.messages import problems_text
+    from ..report.terminal import log_table
     from ..store.actions import read_entries, select_entries
     from ..store.convention import require_convention
 
@@ -796,7 +802,7 @@ def log(
     elif output is Format.csv:
         _emit(log_csv(entries, dialect))
     else:
-        from ..report.render import render_text
+        from ..report.terminal import render_text
 
         tty = sys.stdout.isatty()
         width = _terminal_width() if tty else 0
@@ -876,7 +882,7 @@ def report(
 def _render_report(result: Any, output: ReportFormat, dialect: CsvDialect, *, full: bool,
                    terminal: bool) -> str | bytes:
     """The report in one format: the table as the terminal (or a pipe) shows it."""
-    from ..report import render as rendering
+    from ..report import formats as rendering
 
     if output is ReportFormat.table:
         tty = terminal and sys.stdout.isatty()
@@ -942,8 +948,8 @@ def portfolio(
     lang: LangOpt = None,
 ) -> None:
     from ..core.i18n import REPORT_DEFAULT, language
+    from ..report.messages import problems_text
     from ..report.portfolio import build_portfolio, problems_of, render
-    from ..report.render import problems_text
     from ..store.actions import write_output
 
     document = str(lang.value) if lang is not None else REPORT_DEFAULT
@@ -1051,7 +1057,7 @@ def import_(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    from ..report.render import import_text, problems_text
+    from ..report.messages import import_text, problems_text
     from ..store.actions import ledger_path_for, stamp
     from ..store.convention import require_convention
     from ..store.importer import import_csv
@@ -1113,11 +1119,11 @@ def export(
 
         text = to_beancount(conv, entries, source=str(path), until=until)
     elif output_format is ExportFormat.csv:
-        from ..report.render import log_csv
+        from ..report.csv import log_csv
 
         text = log_csv(entries, dialect)
     else:
-        from ..report.render import export_json
+        from ..report.json import export_json
 
         text = export_json(conv.id, str(path), until, entries)
     if output:
@@ -1148,7 +1154,7 @@ def check_files(
                                                              "other files are ignored)."))] = None,
     lang: LangOpt = None,
 ) -> None:
-    from ..report.render import check_summary, problems_text
+    from ..report.messages import check_summary, problems_text
     from ..store.scaffold import check_files as run
 
     result = run([Path(f) for f in files or []])

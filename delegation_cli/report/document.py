@@ -1,6 +1,6 @@
 """The monthly report as a document: one self-contained HTML file, and the same as PDF.
 
-:func:`report_html` renders every section of :func:`report.human_sections` (so the document
+:func:`report_html` renders every section of :func:`sections.human_sections` (so the document
 never disagrees with the terminal, Markdown or CSV report) through the Jinja2 template
 ``templates/report.html``, with three kinds of charts drawn as inline SVG by pygal
 (docs/report-html.md says why pygal): the teams' consumption of their cap, AE and CP
@@ -12,14 +12,14 @@ and the same report always gives byte-identical HTML.
 (``pip install 'delegation[pdf]'``).
 
 Text read from the ledger or the convention is inert: Jinja2 escapes every value (autoescape)
-and the characters :func:`report.visible` escapes are escaped first; in the charts pygal's
+and the characters :func:`cells.visible` escapes are escaped first; in the charts pygal's
 XML serializer escapes labels.  A table cell's long text is written in pieces with ``<wbr>``
 between them (:func:`pieces`), so that WeasyPrint prints labels of 2 000 characters in
 seconds.  Amounts are exact cents everywhere but in the charts, which draw whole euros
 (integers, rounded half up).
 
 Jinja2 and pygal are imported by the functions that need them, and only this module (which
-only ``cli.py`` imports, lazily) uses them: the other commands start as fast as before.
+only the command line and :mod:`formats` import) uses them: the other commands start as fast as before.
 """
 
 from __future__ import annotations
@@ -35,17 +35,17 @@ from typing import TYPE_CHECKING, Any
 from ..core import i18n
 from ..core.errors import fail
 from ..core.i18n import _
-from .render import Section, _human, human_sections, invalid_lines, visible
+from ..core.money import NBSP, NNBSP
+from .cells import NUMERIC, human, visible
+from .sections import human_sections, invalid_lines
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
     from .figures import MonthlyReport
+    from .layout import Section
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-NUMERIC_KINDS = ("money", "percent", "int")
-NNBSP = "\u202f"
-NBSP = "\u00a0"
 
 MONTH_ABBREVIATIONS = {
     "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
@@ -396,7 +396,7 @@ class Cell:
 
 
 def _css(kind: str) -> str:
-    return "num" if kind in NUMERIC_KINDS else "text" if kind == "text" else "key"
+    return "num" if kind in NUMERIC else "text" if kind == "text" else "key"
 
 
 @dataclass(frozen=True)
@@ -421,7 +421,7 @@ def _block(section: Section) -> Block:
     headers = tuple(Cell(visible(c.title), _css(c.kind)) for c in section.columns)
     rows = []
     for row in section.rows:
-        cells = tuple(Cell(visible(_human(v, c.kind)), _css(c.kind))
+        cells = tuple(Cell(visible(human(v, c.kind)), _css(c.kind))
                       for v, c in zip(row, section.columns, strict=True))
         severity = str(row[0]) if section.key == "alerts" and row else None
         rows.append(Row(cells, severity))

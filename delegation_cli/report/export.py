@@ -16,6 +16,8 @@ transactions whose account balances give back, to the cent, the figures of
   are transactions without postings (hledger) or ``custom "note"`` directives (beancount).
 
 Every entry becomes one transaction carrying its id and references as tags (metadata).
+:func:`hledger` and :func:`beancount` render an :class:`Export` (the ``hledger`` and ``beancount``
+formats of :mod:`formats`).
 
 Text is written inert and whole (:func:`label_pieces`): a label, an avenant's object, the
 convention's title are written as the ledger writes a label, the content of a JSON string whose
@@ -35,6 +37,17 @@ from ..core.entries import Entry
 from ..core.lines import quote_label
 from ..core.model import Convention
 from ..core.money import Cents, format_signed
+
+
+@dataclass(frozen=True)
+class Export:
+    """What ``delegation export`` writes: a convention, the entries of its ledger (dated up to
+    ``until``, when given) and where they were read (``source``)."""
+
+    conv: Convention
+    entries: Sequence[Entry]
+    source: str
+    until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -326,3 +339,13 @@ def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, unt
         for posting in txn.postings:
             lines.append(f"  {bean_account(posting.account):<{width}}  {format_signed(posting.amount):>14} EUR")
     return "\n".join(lines) + "\n"
+
+
+def hledger(e: Export) -> str:
+    """The ``hledger`` format of :mod:`formats`: :func:`to_hledger`."""
+    return to_hledger(e.conv, e.entries, source=e.source, until=e.until)
+
+
+def beancount(e: Export) -> str:
+    """The ``beancount`` format of :mod:`formats`: :func:`to_beancount`."""
+    return to_beancount(e.conv, e.entries, source=e.source, until=e.until)

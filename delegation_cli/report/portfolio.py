@@ -9,7 +9,7 @@ CSV, JSON — schema ``delegation-portfolio/1``, docs/portfolio-json.md — and 
 A convention's figures are never computed here: :func:`summarize` loads it once, validates it
 with :func:`actions.check_loaded` (the body of :func:`actions.run_check`, what ``delegation
 check`` does) and builds its report with :func:`actions.build_report` (what ``delegation
-report`` does), renders that report with :func:`report.report_json` and copies its figures
+report`` does), renders that report with :func:`json.report_json` and copies its figures
 out of that JSON: they are exactly the figures of ``delegation report --format json`` of the
 convention for the same month.  The totals are sums of those figures.
 
@@ -43,19 +43,10 @@ from ..core.entries import month_end
 from ..core.errors import DelegationError, Problem, Severity, fail
 from ..core.i18n import N_, _, format_date, format_month, ngettext, using
 from ..core.money import format_signed, parse_canonical
-from .render import (
-    INFORM_SHORT,
-    INFORM_UNUSED_CODES,
-    Column,
-    CsvDialect,
-    Ratio,
-    Section,
-    _json,
-    _plain,
-    csv_safe,
-    csv_text,
-    md_cell,
-)
+from .alerts import INFORM_SHORT, INFORM_UNUSED_CODES
+from .cells import Ratio, csv_safe, json_text, md_cell, plain
+from .csv import CsvDialect, csv_text
+from .layout import Column, Section
 
 SCHEMA = "delegation-portfolio/1"
 SEQUENTIAL_BELOW = 4
@@ -194,7 +185,7 @@ def _row(path: str, report: dict[str, Any], check: Any, day: dt.date) -> dict[st
 
 
 def _rate_of(part: str, whole: str) -> str | None:
-    return _plain(Ratio(cents(part), cents(whole)), "percent") or None
+    return plain(Ratio(cents(part), cents(whole)), "percent") or None
 
 
 def cents(plain: str) -> int:
@@ -208,7 +199,7 @@ def summarize(path: str, month: str | None, today: str, lang: str, messages: str
     from ..store.actions import check_loaded
     from ..store.convention import load_convention
     from .build import build_report
-    from .render import report_json
+    from .json import report_json
 
     day = dt.date.fromisoformat(today)
     with using(messages):
@@ -446,13 +437,13 @@ def _lead(p: Portfolio) -> str:
 
 
 def portfolio_renderables(p: Portfolio) -> list[Any]:
-    from .render import sections_renderables
+    from .terminal import sections_renderables
 
     return sections_renderables(title(p), [_lead(p)], sections(p))
 
 
 def portfolio_markdown(p: Portfolio) -> str:
-    from .render import section_markdown
+    from .markdown import section_markdown
 
     lines = [f"# {md_cell(title(p))}", "", md_cell(_lead(p))]
     for section in sections(p):
@@ -501,7 +492,7 @@ def portfolio_json(p: Portfolio) -> str:
         "inform_delegant": p.inform(),
         "invalid": len(p.invalid),
     }
-    return _json(data)
+    return json_text(data)
 
 
 def portfolio_html(p: Portfolio) -> str:
@@ -527,7 +518,7 @@ RENDERERS: dict[str, Callable[[Portfolio], str]] = {
 
 def render(p: Portfolio, output: str, dialect: CsvDialect, *, width: int = 0, color: bool = False) -> str:
     """The portfolio in one format, in its language."""
-    from .render import render_text
+    from .terminal import render_text
 
     with using(p.language):
         if output == "table":
