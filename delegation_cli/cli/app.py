@@ -948,8 +948,9 @@ def portfolio(
     lang: LangOpt = None,
 ) -> None:
     from ..core.i18n import REPORT_DEFAULT, language
+    from ..report.formats import render_portfolio as render
     from ..report.messages import problems_text
-    from ..report.portfolio import build_portfolio, problems_of, render
+    from ..report.portfolio import build_portfolio, problems_of
     from ..store.actions import write_output
 
     document = str(lang.value) if lang is not None else REPORT_DEFAULT

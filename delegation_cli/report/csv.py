@@ -1,4 +1,4 @@
-"""CSV: the report and the ledger's entries for a spreadsheet or a script.
+"""CSV: the report, the ledger's entries and the portfolio for a spreadsheet or a script.
 
 This module owns the CSV renderings and their two dialects (:class:`CsvDialect`): RFC 4180
 text (CRLF line ends, quotes where needed), stable English headers, plain amounts (``1500.00``,
@@ -15,12 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..core.entries import AMOUNT_KINDS, Entry
-from ..core.money import format_canonical
-from .cells import NUMERIC, csv_safe, plain
+from ..core.money import format_canonical, format_signed
+from .cells import NUMERIC, csv_safe, plain, rate
 from .sections import invalid_lines, report_sections
 
 if TYPE_CHECKING:
     from .figures import MonthlyReport
+    from .portfolio import ConventionLine, Portfolio
 
 
 class CsvDialect(enum.StrEnum):
@@ -111,3 +112,46 @@ def log_csv(entries: Sequence[Entry], dialect: CsvDialect = CsvDialect.RFC4180) 
         rows.append([row[c] if c in ("amount", "line") else csv_safe(row[c]) for c in LOG_COLUMNS])
     return csv_text(rows, dialect)
 
+
+# --------------------------------------------------------------------------------------
+# The portfolio
+# --------------------------------------------------------------------------------------
+
+PORTFOLIO_COLUMNS = ("id", "title", "delegant", "programme", "uo", "start", "end", "status", "month",
+                     "envelope", "ae_committed", "cp_paid", "remaining_to_pay", "ae_available", "cp_available",
+                     "year", "year_ae_available", "year_cp_available", "ae_rate", "cp_rate", "alerts_error",
+                     "alerts_warning", "alerts_info", "valid", "errors", "first_problem", "closed_through", "file")
+
+
+def _figures_cells(line: ConventionLine, dialect: CsvDialect) -> list[str]:
+    """From ``start`` to ``alerts_info``: the figures of a valid convention, else empty cells."""
+    from .portfolio import amounts
+
+    f = line.figures
+    if f is None:
+        return [""] * 18
+
+    def number(value: str | None) -> str:
+        return "" if value is None else _number(value, dialect)
+
+    year = f.year
+    return [f.period.start.isoformat(), f.period.end.isoformat(), f.status, f.month,
+            *(number(format_signed(amount)) for amount in amounts(f.totals)),
+            str(year.year) if year else "", number(format_signed(year.ae_available) if year else None),
+            number(format_signed(year.cp_available) if year else None),
+            number(rate(f.totals.committed, f.totals.envelope)), number(rate(f.totals.paid, f.totals.envelope)),
+            *(str(count) for count in f.alert_counts().values())]
+
+
+def _portfolio_row(line: ConventionLine, dialect: CsvDialect) -> list[str]:
+    check = line.check
+    closed = line.figures.closed_through if line.figures else None
+    return [csv_safe(line.id or ""), csv_safe(line.title or ""), csv_safe(line.delegant or ""),
+            csv_safe(line.programme or ""), csv_safe(line.uo or ""), *_figures_cells(line, dialect),
+            "true" if check.valid else "false", str(check.errors), csv_safe(check.first_problem or ""),
+            closed or "", csv_safe(line.file)]
+
+
+def portfolio_csv(p: Portfolio, dialect: CsvDialect = CsvDialect.RFC4180) -> str:
+    """One row per convention, stable English headers, plain amounts (the JSON's)."""
+    return csv_text([list(PORTFOLIO_COLUMNS), *(_portfolio_row(line, dialect) for line in p.rows)], dialect)

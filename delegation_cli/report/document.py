@@ -1,4 +1,4 @@
-"""The monthly report as a document: one self-contained HTML file, and the same as PDF.
+"""The report and the portfolio as documents: one self-contained HTML file, and the same as PDF.
 
 :func:`report_html` renders every section of :func:`sections.human_sections` (so the document
 never disagrees with the terminal, Markdown or CSV report) through the Jinja2 template
@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from .figures import MonthlyReport
     from .layout import Section
+    from .portfolio import Portfolio
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -547,3 +548,17 @@ def sections_html(*, title: str, heading: str, month: str | None, as_of: Any, se
         after=blocks[charts_after:],
         charts=rendered,
     )
+
+
+def portfolio_html(p: Portfolio) -> str:
+    """The portfolio as one self-contained HTML file (the report's template and style), with a
+    chart of each valid convention's consumption of its envelope."""
+    from .portfolio_sections import lead, sections, title
+
+    bars = [(line.id or "", f.totals.envelope, f.totals.committed, f.totals.paid)
+            for line in p.valid if (f := line.figures) is not None]
+    charts = [c for c in (envelopes_chart(bars),) if c is not None]
+    shown = sections(p)
+    shown[0] = replace(shown[0], paragraphs=(lead(p),))
+    return sections_html(title=title(p), heading=title(p), month=None, as_of=p.as_of, sections=shown,
+                         charts=charts, invalid=[])  # the title says the month (or the day)

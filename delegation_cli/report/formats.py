@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.i18n import using
 from . import document, export
-from .csv import CsvDialect, log_csv
+from .csv import CsvDialect, log_csv, portfolio_csv
 from .csv import report_csv as report_csv
-from .json import export_json, log_json
+from .json import export_json, log_json, portfolio_json
 from .json import report_json as report_json
+from .markdown import portfolio_markdown
 from .markdown import report_markdown as report_markdown
-from .portfolio import portfolio_csv, portfolio_html, portfolio_json, portfolio_markdown, portfolio_renderables
-from .terminal import log_table, table_text
+from .portfolio_sections import lead, sections, title
+from .terminal import log_table, sections_renderables, table_text
 from .terminal import render_text as render_text
 from .terminal import report_renderables as report_renderables
 
@@ -71,7 +72,7 @@ def _report_table(r: MonthlyReport, o: Options) -> str:
 
 
 def _portfolio_table(p: Portfolio, o: Options) -> str:
-    return table_text(portfolio_renderables(p), width=o.width, color=o.color)
+    return table_text(sections_renderables(title(p), [lead(p)], sections(p)), width=o.width, color=o.color)
 
 
 def _log_table(entries: Sequence[Entry], o: Options) -> str:
@@ -93,7 +94,7 @@ RENDERERS: Mapping[str, Mapping[str, Renderer]] = {
     },
     "portfolio": {
         "table": _portfolio_table, "markdown": _alone(portfolio_markdown), "csv": _in_dialect(portfolio_csv),
-        "json": _alone(portfolio_json), "html": _alone(portfolio_html),
+        "json": _alone(portfolio_json), "html": _alone(document.portfolio_html),
     },
     "log": {"table": _log_table, "json": _alone(log_json), "csv": _in_dialect(log_csv)},
     "export": {
@@ -128,3 +129,9 @@ def render(kind: str, fmt: str, value: Any, **options: Any) -> str | bytes:
     with using(language):
         return renderers[fmt](value, chosen)
 
+
+def render_portfolio(p: Portfolio, output: str, dialect: CsvDialect, *, width: int = 0, color: bool = False) -> str:
+    """The portfolio in one format, in its language (what ``portfolio.render`` was)."""
+    text = render("portfolio", output, p, dialect=dialect, width=width, color=color)
+    assert isinstance(text, str), "a portfolio has no binary format"
+    return text

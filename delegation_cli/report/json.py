@@ -1,10 +1,12 @@
 """JSON: every document a command prints for a script, each a stable, documented shape.
 
-This module owns the JSON renderings: the report (``delegation-report/1``,
-docs/report-json.md), the ledger's entries (``log`` and ``export``), the problems of ``check``
-and a recorded entry.  Amounts are strings with two decimals (``"1500.00"``), rates strings with
-one (``"81.0"``), dates ISO 8601; the text is written by :func:`cells.json_text` (indented,
-UTF-8, with the characters the ledger escapes written as ``\\uXXXX``).
+This module owns the JSON renderings: the report (``delegation-report/1``, docs/report-json.md),
+the portfolio (``delegation-portfolio/1``, docs/portfolio-json.md), the ledger's entries (``log``
+and ``export``), the problems of ``check`` and a recorded entry.  Amounts are strings with two
+decimals (``"1500.00"``), rates strings with one (``"81.0"``), dates ISO 8601; the text is
+written by :func:`cells.json_text` (indented, UTF-8, with the characters the ledger escapes
+written as ``\\uXXXX``).  The pieces the report and the portfolio share (a period, the totals,
+a budget year, an alert) are written once, here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
     from ..core.entries import Entry
     from ..store.results import Outcome
     from .figures import Alert, Dates, MonthlyReport, TeamLanding, TeamLine, Totals, YearLanding, YearLine
+    from .portfolio import ConventionLine, Group, Portfolio
+
+# --------------------------------------------------------------------------------------
+# What the report and the portfolio share
+# --------------------------------------------------------------------------------------
 
 
 def period_json(dates: Dates) -> dict[str, str]:
@@ -51,6 +58,11 @@ def year_json(y: YearLine) -> dict[str, Any]:
 
 def alert_json(a: Alert) -> dict[str, str]:
     return {"severity": a.severity.value, "code": a.code, "message": a.message}
+
+
+# --------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------
 
 
 def _convention(r: MonthlyReport) -> dict[str, Any]:
@@ -151,6 +163,66 @@ def report_json(r: MonthlyReport) -> str:
         "totals": totals_json(r.totals),
         **_detail(r),
         "alerts": [alert_json(a) for a in in_severity_order(r.alerts)],
+    }
+    return json_text(data)
+
+
+# --------------------------------------------------------------------------------------
+# The portfolio
+# --------------------------------------------------------------------------------------
+
+PORTFOLIO_SCHEMA = "delegation-portfolio/1"
+PORTFOLIO_YEAR = ("year", "ae_available", "cp_available", "ae_rate", "cp_rate")
+"""What a convention's line gives of its report's year (``years`` in docs/report-json.md)."""
+
+
+def line_json(line: ConventionLine) -> dict[str, Any]:
+    """A convention's line of the portfolio, its figures written as its report's JSON writes them."""
+    f, check = line.figures, line.check
+    data: dict[str, Any] = {
+        "file": line.file, "id": line.id, "title": line.title, "delegant": line.delegant,
+        "programme": line.programme, "uo": line.uo, "period": None if f is None else period_json(f.period),
+        "status": None if f is None else f.status, "month": None if f is None else f.month,
+        "as_of": None if f is None else f.as_of.isoformat(),
+        "check": {"valid": check.valid, "errors": check.errors, "warnings": check.warnings,
+                  "first_problem": check.first_problem},
+        "totals": None if f is None else totals_json(f.totals),
+    }
+    if f is not None:
+        data["rates"] = {"ae": rate(f.totals.committed, f.totals.envelope),
+                         "cp": rate(f.totals.paid, f.totals.envelope)}
+    year = None if f is None or f.year is None else year_json(f.year)
+    data.update({
+        "year": None if year is None else {key: year[key] for key in PORTFOLIO_YEAR},
+        "alerts": None if f is None else f.alert_counts(),
+        "closed_through": None if f is None else f.closed_through,
+        "problems": [p.as_json() for p in line.problems],
+    })
+    return data
+
+
+def _group_json(key: str | None, group: Group) -> dict[str, Any]:
+    """A délégant's or programme's totals (``key`` names it), or all conventions' (no key)."""
+    from .portfolio import AMOUNTS, amounts
+
+    return {**({key: group.name} if key else {}), "conventions": group.conventions,
+            **{name: s(amount) for name, amount in zip(AMOUNTS, amounts(group.totals), strict=True)}}
+
+
+def portfolio_json(p: Portfolio) -> str:
+    """The portfolio as JSON (schema ``delegation-portfolio/1``, docs/portfolio-json.md)."""
+    data = {
+        "schema": PORTFOLIO_SCHEMA,
+        "month": p.month,
+        "as_of": p.as_of.isoformat(),
+        "language": p.language,
+        "conventions": [line_json(line) for line in p.rows],
+        "totals": {"delegants": [_group_json("delegant", g) for g in p.totals("delegant")],
+                   "programmes": [_group_json("programme", g) for g in p.totals("programme")],
+                   "all": _group_json(None, p.total())},
+        "inform_delegant": [{"convention": line.id, "file": line.file, "delegant": line.delegant, **alert_json(a)}
+                            for line, a in p.inform()],
+        "invalid": len(p.invalid),
     }
     return json_text(data)
 

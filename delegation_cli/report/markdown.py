@@ -1,4 +1,4 @@
-"""Markdown: the report as a message to paste (to the délégant, in a ticket).
+"""Markdown: the report and the portfolio as a message to paste (to the délégant, in a ticket).
 
 This module owns the Markdown renderings: headings, ``- **label**: value`` items, tables with
 figures right-aligned.  Every cell goes through :func:`cells.md_cell`, so that text read from
@@ -16,6 +16,7 @@ from .sections import human_sections, invalid_lines
 if TYPE_CHECKING:
     from .figures import MonthlyReport
     from .layout import Section
+    from .portfolio import Portfolio
 
 
 def _item(label: str, value: str) -> str:
@@ -64,3 +65,12 @@ def report_markdown(r: MonthlyReport) -> str:
         lines += ["", f"## {md_cell(section.title)}", "", *_report_section(section)]
     return "\n".join(lines) + "\n"
 
+
+def portfolio_markdown(p: Portfolio) -> str:
+    """The portfolio as Markdown: its title, its lead line, then each section's table."""
+    from .portfolio_sections import lead, sections, title
+
+    lines = [f"# {md_cell(title(p))}", "", md_cell(lead(p))]
+    for section in sections(p):
+        lines += ["", f"## {md_cell(section.title)}", "", *section_markdown(section)]
+    return "\n".join(lines) + "\n"
