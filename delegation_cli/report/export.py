@@ -112,6 +112,13 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
             yield txn
 
 
+def _restores_ae(release: Entry, commitment: Entry | None) -> bool:
+    """Whether a release gives AE back to its commitment's year: only within that year (GBCP
+    art. 160).  The same rule as the replay's (``Replay._release`` in ``core/budget.py``), which
+    the report's figures follow: the export's balances must give them back."""
+    return commitment is not None and commitment.year == release.year and commitment.date <= release.date
+
+
 def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None) -> Transaction:
     y, team, amount = str(entry.year), entry.team, entry.amount
     postings: tuple[Posting, ...] = ()
@@ -120,8 +127,7 @@ def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: En
     elif entry.kind == "payment":
         postings = (Posting(("cp", y, "paid", team), amount), Posting(("cp", y, "available"), -amount))
     elif entry.kind == "release":
-        target = commitments.get(entry.commitment or "")
-        if target is not None and target.year == entry.year and target.date <= entry.date:
+        if _restores_ae(entry, commitments.get(entry.commitment or "")):
             postings = (Posting(("ae", y, "committed", team), -amount), Posting(("ae", y, "available"), amount))
         else:
             postings = (Posting(("ae", y, "released-earlier", team), -amount),
