@@ -92,3 +92,17 @@ def test_the_size_test_can_fail() -> None:
     body = "\n".join(f"    x = {i}" for i in range(60))
     (node,) = _functions(ast.parse(f"def f():\n{body}\n"))
     assert (node.end_lineno or 0) - node.lineno + 1 == 61 > MAX_FUNCTION_LINES
+
+
+def test_the_commands_offer_the_formats_registered_and_nothing_else() -> None:
+    """``--format``'s choices are the registry's (``report/formats.py``), in its order."""
+    from delegation_cli.cli.commands.export import ExportFormat
+    from delegation_cli.cli.commands.log import Format
+    from delegation_cli.cli.commands.portfolio import PortfolioFormat
+    from delegation_cli.cli.commands.report import ReportFormat
+    from delegation_cli.report.formats import RENDERERS, format_names
+
+    offered = {"report": ReportFormat, "portfolio": PortfolioFormat, "log": Format, "export": ExportFormat}
+    assert set(offered) == set(RENDERERS)
+    for kind, choices in offered.items():
+        assert [c.value for c in choices] == format_names(kind), kind

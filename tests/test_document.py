@@ -105,7 +105,7 @@ def test_print_ready_css(page: str) -> None:
 
 
 def test_every_section_in_order(june: MonthlyReport, page: str) -> None:
-    from delegation_cli.report.render import human_sections
+    from delegation_cli.report.sections import human_sections
 
     with i18n.using("fr"):
         sections = human_sections(june)
@@ -177,7 +177,7 @@ def test_hostile_text_is_inert(hostile: MonthlyReport) -> None:
 
 
 def test_control_characters_are_shown(tmp_path: Path) -> None:
-    from delegation_cli.report.render import Column, Section
+    from delegation_cli.report.layout import Column, Section
 
     block = document._block(Section("notes", "N", (Column("Note", "text"),), (("a\u202eb\x1b[31m",),)))
     assert block.rows[0].cells[0].text == "a\\u202eb\\x1b[31m"
@@ -399,7 +399,7 @@ def test_long_text_is_cut_into_pieces_between_characters() -> None:
 def test_a_long_label_is_written_with_wbr_and_reads_back(tmp_path: Path) -> None:
     from html.parser import HTMLParser
 
-    from delegation_cli.report.render import Column, Section
+    from delegation_cli.report.layout import Column, Section
 
     label = LONG_LABELS["combining accents"][:40] + " <b>&amp;</b>"
     page = document.sections_html(title="T", heading="H", month="March 2021", as_of=dt.date(2021, 3, 31),

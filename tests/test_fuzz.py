@@ -25,7 +25,7 @@ from delegation_cli.core.errors import DelegationError
 from delegation_cli.core.lines import LineError, format_entry, header_line, parse_line
 from delegation_cli.core.model import Convention
 from delegation_cli.core.money import AmountError, format_canonical, format_fr, parse_amount
-from delegation_cli.report.figures import monthly_report, report_window
+from delegation_cli.report.monthly import monthly_report, report_window
 from delegation_cli.store.convention import load_convention
 
 from .conftest import MINI, SEED_TEXT

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from delegation_cli.report.portfolio import find_conventions, summarize_all
+from delegation_cli.report.discovery import find_conventions
+from delegation_cli.report.portfolio import summarize_all
 
 from .conftest import EXAMPLES, ROOT, SEED_TEXT, Cli
 

@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from delegation_cli.core.entries import Entry
 from delegation_cli.core.lines import format_entry, header_line
-from delegation_cli.report.render import md_cell, visible
+from delegation_cli.report.cells import md_cell, visible
 
 from .conftest import MINI, Cli, with_checksums
 

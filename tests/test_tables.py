@@ -9,7 +9,7 @@ from pathlib import Path
 
 from delegation_cli.core import i18n
 from delegation_cli.report.build import build_report
-from delegation_cli.report.render import render_text, report_renderables
+from delegation_cli.report.terminal import render_text, report_renderables
 from delegation_cli.store.convention import require_convention
 
 from .conftest import SEED, SEED_LEDGER, Cli

@@ -40,7 +40,8 @@ from delegation_cli.core.lines import (
     quote_label,
 )
 from delegation_cli.report.build import build_report
-from delegation_cli.report.render import csv_safe, log_table, md_cell, report_renderables, visible
+from delegation_cli.report.cells import csv_safe, md_cell, visible
+from delegation_cli.report.terminal import log_table, report_renderables
 from delegation_cli.store.actions import check_label, check_token
 from delegation_cli.store.convention import require_convention
 from delegation_cli.store.reader import LedgerReader

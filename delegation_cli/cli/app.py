@@ -72,7 +72,7 @@ def handled(run: Callable[..., ExitCode]) -> Signed[None]:
 
 def _guarded(run: Callable[..., ExitCode], kwargs: dict[str, Any]) -> ExitCode:
     """What ``run`` returns; its failures rendered on stderr and raised as their exit code."""
-    from ..report.render import ProgressBar
+    from ..report.terminal import ProgressBar
     from ..store.reader import PROGRESS
     from .output import OutputError, silence
 
@@ -81,7 +81,7 @@ def _guarded(run: Callable[..., ExitCode], kwargs: dict[str, Any]) -> ExitCode:
     try:
         return run(Environment.current(), **kwargs)
     except DelegationError as exc:
-        from ..report.render import problems_text
+        from ..report.messages import problems_text
 
         bar.close()
         typer.echo(problems_text(exc.problems), err=True, nl=False)
@@ -93,7 +93,7 @@ def _guarded(run: Callable[..., ExitCode], kwargs: dict[str, Any]) -> ExitCode:
             emit(_("error: cannot write the output: {reason}").format(reason=exc.reason) + "\n", err=True)
         raise typer.Exit(int(ExitCode.WRITE_FAILED)) from None
     except OSError as exc:
-        from ..report.render import visible
+        from ..report.cells import visible
 
         bar.close()
         reason = exc.strerror or str(exc)

@@ -32,7 +32,7 @@ import typer
 from ..core import i18n
 from ..core.i18n import _
 from ..core.money import AmountError, parse_amount
-from ..report.render import CsvDialect
+from ..report.formats import CsvDialect
 from .completion import complete_team
 
 R = TypeVar("R")
@@ -202,3 +202,4 @@ class Signed(Generic[R]):
     def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
         signature = self.__signature__
         return {p.name: p.annotation for p in signature.parameters.values()} | {"return": signature.return_annotation}
+

@@ -8,7 +8,8 @@ from ..core.errors import fail
 from ..core.i18n import REPORT_DEFAULT, using
 from ..store.actions import open_book
 from ..store.convention import LoadedConvention
-from .figures import MonthlyReport, default_month, monthly_report, report_window
+from .figures import MonthlyReport
+from .monthly import default_month, monthly_report, report_window
 
 
 def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,

@@ -16,6 +16,8 @@ transactions whose account balances give back, to the cent, the figures of
   are transactions without postings (hledger) or ``custom "note"`` directives (beancount).
 
 Every entry becomes one transaction carrying its id and references as tags (metadata).
+:func:`hledger` and :func:`beancount` render an :class:`Export` (the ``hledger`` and ``beancount``
+formats of :mod:`formats`).
 
 Text is written inert and whole (:func:`label_pieces`): a label, an avenant's object, the
 convention's title are written as the ledger writes a label, the content of a JSON string whose
@@ -35,6 +37,18 @@ from ..core.entries import Entry
 from ..core.lines import quote_label
 from ..core.model import Convention
 from ..core.money import Cents, format_signed
+from .formats import CsvDialect
+
+
+@dataclass(frozen=True)
+class Export:
+    """What ``delegation export`` writes: a convention, the entries of its ledger (dated up to
+    ``until``, when given) and where they were read (``source``)."""
+
+    conv: Convention
+    entries: Sequence[Entry]
+    source: str
+    until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,13 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
             yield txn
 
 
+def _restores_ae(release: Entry, commitment: Entry | None) -> bool:
+    """Whether a release gives AE back to its commitment's year: only within that year (GBCP
+    art. 160).  The same rule as the replay's (``Replay._release`` in ``core/budget.py``), which
+    the report's figures follow: the export's balances must give them back."""
+    return commitment is not None and commitment.year == release.year and commitment.date <= release.date
+
+
 def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None) -> Transaction:
     y, team, amount = str(entry.year), entry.team, entry.amount
     postings: tuple[Posting, ...] = ()
@@ -107,8 +128,7 @@ def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: En
     elif entry.kind == "payment":
         postings = (Posting(("cp", y, "paid", team), amount), Posting(("cp", y, "available"), -amount))
     elif entry.kind == "release":
-        target = commitments.get(entry.commitment or "")
-        if target is not None and target.year == entry.year and target.date <= entry.date:
+        if _restores_ae(entry, commitments.get(entry.commitment or "")):
             postings = (Posting(("ae", y, "committed", team), -amount), Posting(("ae", y, "available"), amount))
         else:
             postings = (Posting(("ae", y, "released-earlier", team), -amount),
@@ -326,3 +346,27 @@ def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, unt
         for posting in txn.postings:
             lines.append(f"  {bean_account(posting.account):<{width}}  {format_signed(posting.amount):>14} EUR")
     return "\n".join(lines) + "\n"
+
+
+def hledger(e: Export) -> str:
+    """The ``hledger`` format of :mod:`formats`: :func:`to_hledger`."""
+    return to_hledger(e.conv, e.entries, source=e.source, until=e.until)
+
+
+def beancount(e: Export) -> str:
+    """The ``beancount`` format of :mod:`formats`: :func:`to_beancount`."""
+    return to_beancount(e.conv, e.entries, source=e.source, until=e.until)
+
+
+def export_csv(e: Export, dialect: CsvDialect) -> str:
+    """The ``csv`` format of :mod:`formats`: the entries as ``log --format csv`` writes them."""
+    from .csv import log_csv
+
+    return log_csv(e.entries, dialect)
+
+
+def export_json(e: Export) -> str:
+    """The ``json`` format of :mod:`formats`."""
+    from .json import export_json as written
+
+    return written(e.conv.id, e.source, e.until, e.entries)

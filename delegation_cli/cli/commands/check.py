@@ -46,7 +46,9 @@ def check(
                "registre » of a report: a seal's sha256, or its first 12 digits at least)."))] = None,
     lang: LangOpt = None,
 ) -> ExitCode:
-    from ...report.render import check_summary, problems_json, problems_text, visible
+    from ...report.cells import visible
+    from ...report.json import problems_json
+    from ...report.messages import check_summary, problems_text
     from ...store.actions import run_check
     from ...store.convention import explain_missing
 
@@ -79,7 +81,7 @@ def check_files(
                                                              "other files are ignored)."))] = None,
     lang: LangOpt = None,
 ) -> ExitCode:
-    from ...report.render import check_summary, problems_text
+    from ...report.messages import check_summary, problems_text
     from ...store.scaffold import check_files as run
 
     result = run([Path(f) for f in files or []])

@@ -11,7 +11,7 @@ import typer
 
 from ...core.errors import ExitCode
 from ...core.i18n import _
-from ...report.render import CsvDialect
+from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_date
 from ..output import emit
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 
 class ExportFormat(enum.StrEnum):
+    """The export's formats, as registered in ``report/formats.py`` (a test holds them equal)."""
+
     hledger = "hledger"
     beancount = "beancount"
     csv = "csv"
@@ -63,19 +65,8 @@ def export(
 
 def _exported(output_format: ExportFormat, conv: Convention, entries: list[Entry], *, source: str,
               until: dt.date | None, dialect: CsvDialect) -> str:
-    """The entries in one export format."""
-    if output_format is ExportFormat.hledger:
-        from ...report.export import to_hledger
+    """The entries in one export format (``report/formats.py``)."""
+    from ...report.export import Export
+    from ...report.formats import render_text
 
-        return to_hledger(conv, entries, source=source, until=until)
-    if output_format is ExportFormat.beancount:
-        from ...report.export import to_beancount
-
-        return to_beancount(conv, entries, source=source, until=until)
-    if output_format is ExportFormat.csv:
-        from ...report.render import log_csv
-
-        return log_csv(entries, dialect)
-    from ...report.render import export_json
-
-    return export_json(conv.id, source, until, entries)
+    return render_text("export", output_format.value, Export(conv, entries, source, until), dialect=dialect)

@@ -29,7 +29,7 @@ def import_(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> ExitCode:
-    from ...report.render import import_text, problems_text
+    from ...report.messages import import_text, problems_text
     from ...store.actions import ledger_path_for, stamp
     from ...store.convention import require_convention
     from ...store.importer import import_csv

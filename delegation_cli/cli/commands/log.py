@@ -10,7 +10,7 @@ import typer
 
 from ...core.errors import ExitCode
 from ...core.i18n import _
-from ...report.render import CsvDialect
+from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
 from ..output import emit
@@ -18,6 +18,8 @@ from . import command
 
 
 class Format(enum.StrEnum):
+    """The log's formats, as registered in ``report/formats.py`` (a test holds them equal)."""
+
     table = "table"
     json = "json"
     csv = "csv"
@@ -49,7 +51,8 @@ def log(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> ExitCode:
-    from ...report.render import log_csv, log_json, log_table, problems_text
+    from ...report.formats import render_text
+    from ...report.messages import problems_text
     from ...store.actions import read_entries, select_entries
     from ...store.convention import require_convention
 
@@ -58,13 +61,6 @@ def log(
     entries = select_entries(book.entries or [], team=team, month=month, kind=kind.value if kind else None)
     if book.problems:
         typer.echo(problems_text(book.problems), err=True, nl=False)
-    if output is Format.json:
-        emit(log_json(entries))
-    elif output is Format.csv:
-        emit(log_csv(entries, dialect))
-    else:
-        from ...report.render import render_text
-
-        text = render_text([log_table(entries)], width=env.width, color=env.color)
-        emit(text if text.endswith("\n") else text + "\n")  # as rendered: echo would strip colours
+    # as rendered: echo would strip the table's colours
+    emit(render_text("log", output.value, entries, dialect=dialect, width=env.width, color=env.color))
     return ExitCode.PROBLEMS if book.errors else ExitCode.OK

@@ -11,7 +11,7 @@ import typer
 
 from ...core.errors import ExitCode
 from ...core.i18n import _
-from ...report.render import CsvDialect
+from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import DialectOpt, LangOpt, as_month
 from ..output import emit
@@ -19,6 +19,8 @@ from . import command
 
 
 class PortfolioFormat(enum.StrEnum):
+    """The portfolio's formats, as registered in ``report/formats.py`` (a test holds them equal)."""
+
     table = "table"
     markdown = "markdown"
     csv = "csv"
@@ -51,14 +53,15 @@ def portfolio(
     lang: LangOpt = None,
 ) -> ExitCode:
     from ...core.i18n import REPORT_DEFAULT
-    from ...report.portfolio import build_portfolio, problems_of, render
-    from ...report.render import problems_text
+    from ...report.formats import render_text
+    from ...report.messages import problems_text
+    from ...report.portfolio import build_portfolio, problems_of
     from ...store.actions import write_output
 
     document = str(lang.value) if lang is not None else REPORT_DEFAULT
     result = build_portfolio(paths or [], month=month, today=dt.date.today(), lang=document, messages=env.language)
     screen = env if output_file is None else env.to_file()
-    rendered = render(result, output.value, dialect, width=screen.width, color=screen.color)
+    rendered = render_text("portfolio", output.value, result, dialect=dialect, width=screen.width, color=screen.color)
     problems = problems_of(result)
     if problems:
         typer.echo(problems_text(problems), err=True, nl=False)

@@ -11,7 +11,7 @@ import typer
 
 from ...core.errors import ExitCode, fail
 from ...core.i18n import _
-from ...report.render import CsvDialect
+from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
 from ..output import emit
@@ -19,6 +19,8 @@ from . import command
 
 
 class ReportFormat(enum.StrEnum):
+    """The report's formats, as registered in ``report/formats.py`` (a test holds them equal)."""
+
     table = "table"
     json = "json"
     csv = "csv"
@@ -84,17 +86,6 @@ def report(
 def _render_report(result: Any, output: ReportFormat, dialect: CsvDialect, *, full: bool,
                    screen: Environment) -> str | bytes:
     """The report in one format: the table as the terminal (or a pipe, or a file) shows it."""
-    from ...report import render as rendering
+    from ...report.formats import render
 
-    if output is ReportFormat.table:
-        width = screen.width
-        text = rendering.render_text(rendering.report_renderables(result, full=full, width=width), width=width,
-                                     color=screen.color)
-        return text if text.endswith("\n") else text + "\n"
-    if output in (ReportFormat.html, ReportFormat.pdf):
-        from ...report import document
-
-        return document.report_html(result) if output is ReportFormat.html else document.report_pdf(result)
-    if output is ReportFormat.csv:
-        return rendering.report_csv(result, dialect)
-    return rendering.report_json(result) if output is ReportFormat.json else rendering.report_markdown(result)
+    return render("report", output.value, result, dialect=dialect, width=screen.width, color=screen.color, full=full)

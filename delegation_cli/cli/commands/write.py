@@ -54,7 +54,8 @@ def record_draft(options: WriteOptions, draft_for: Drafting, *, label: str | Non
                  label_option: str = "--label") -> ExitCode:
     """The body of every writing command: the stamp (``--author``) and the label checked, in
     that order, then the convention loaded, the entry drafted and recorded, the outcome printed."""
-    from ...report.render import outcome_json, outcome_text, problems_text
+    from ...report.json import outcome_json
+    from ...report.messages import outcome_text, problems_text
     from ...store.actions import check_label, ledger_path_for, record, stamp
     from ...store.convention import require_convention
 

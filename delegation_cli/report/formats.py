@@ -1,0 +1,109 @@
+"""The one registry of renderings: for each kind of document and each format, the function that writes it.
+
+This module owns which formats exist.  :data:`RENDERERS` maps a kind of document — ``report``
+(a :class:`figures.MonthlyReport`), ``portfolio`` (a :class:`portfolio.Portfolio`), ``log`` (the
+ledger's entries) and ``export`` (an :class:`export.Export`) — and a format name to the
+function rendering it, named ``module.function`` in this package and imported only when used:
+the command line takes its ``--format`` choices from here without loading any renderer.  A new
+format is one function in one module and one entry per kind here.
+
+A renderer is called with the document alone, with the CSV dialect, or with every
+:class:`Options` (the terminal's width and colours, the whole report or its brief), as its
+entry says; it returns text, or bytes for a PDF.  A report or a portfolio is rendered in its own
+language (``i18n.using``).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..core.i18n import using
+
+
+class CsvDialect(enum.StrEnum):
+    """``rfc4180``: comma-separated, decimal point.  ``excel-fr``: what a French spreadsheet
+    opens directly: semicolon-separated, decimal comma, with a UTF-8 byte-order mark."""
+
+    RFC4180 = "rfc4180"
+    EXCEL_FR = "excel-fr"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a rendering may be asked, beside the document."""
+
+    dialect: CsvDialect = CsvDialect.RFC4180
+    """CSV: ``rfc4180`` or ``excel-fr``."""
+    width: int = 0
+    """The table format: the terminal's width (0: not a terminal, nothing wrapped)."""
+    color: bool = False
+    """The table format: with the terminal's colours."""
+    full: bool = True
+    """The report's table format: every section (else the synthèse, alerts, teams, years,
+    forecasts and notes)."""
+
+
+Call = Literal["alone", "dialect", "options"]
+"""How a renderer is called: ``f(document)``, ``f(document, dialect)``, ``f(document, options)``."""
+
+RENDERERS: Mapping[str, Mapping[str, tuple[str, Call]]] = {
+    "report": {
+        "table": ("terminal.report_table", "options"), "json": ("json.report_json", "alone"),
+        "csv": ("csv.report_csv", "dialect"), "markdown": ("markdown.report_markdown", "alone"),
+        "html": ("document.report_html", "alone"), "pdf": ("document.report_pdf", "alone"),
+    },
+    "portfolio": {
+        "table": ("terminal.portfolio_table", "options"), "markdown": ("markdown.portfolio_markdown", "alone"),
+        "csv": ("csv.portfolio_csv", "dialect"), "json": ("json.portfolio_json", "alone"),
+        "html": ("document.portfolio_html", "alone"),
+    },
+    "log": {
+        "table": ("terminal.entries_table", "options"), "json": ("json.log_json", "alone"),
+        "csv": ("csv.log_csv", "dialect"),
+    },
+    "export": {
+        "hledger": ("export.hledger", "alone"), "beancount": ("export.beancount", "alone"),
+        "csv": ("export.export_csv", "dialect"), "json": ("export.export_json", "alone"),
+    },
+}
+"""Per kind of document, per format name (in the order ``--help`` lists them), its renderer."""
+
+
+def format_names(kind: str) -> list[str]:
+    """The format names of a kind of document, in the order they are registered."""
+    return list(RENDERERS[kind])
+
+
+def render(kind: str, fmt: str, value: Any, **options: Any) -> str | bytes:
+    """``value``, a document of ``kind``, in the format ``fmt`` (:data:`RENDERERS`), with the
+    :class:`Options` given by name; in the document's own language when it has one (a report, a
+    portfolio).  An unknown kind, format or option raises :class:`ValueError`."""
+    renderers = RENDERERS.get(kind)
+    if renderers is None:
+        raise ValueError(f"no kind of document {kind!r} (expected one of: {', '.join(RENDERERS)})")
+    if fmt not in renderers:
+        raise ValueError(f"no {fmt!r} rendering of a {kind} (expected one of: {', '.join(renderers)})")
+    try:
+        chosen = Options(**options)
+    except TypeError as exc:
+        raise ValueError(f"unknown rendering option: {exc}") from None
+    where, call = renderers[fmt]
+    module, name = where.rsplit(".", 1)
+    function = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    arguments = (value,) if call == "alone" else (value, chosen.dialect) if call == "dialect" else (value, chosen)
+    language = getattr(value, "language", None)
+    if language is None:
+        return function(*arguments)  # type: ignore[no-any-return]
+    with using(language):
+        return function(*arguments)  # type: ignore[no-any-return]
+
+
+def render_text(kind: str, fmt: str, value: Any, **options: Any) -> str:
+    """:func:`render` for a format that writes text (every one but the PDF)."""
+    text = render(kind, fmt, value, **options)
+    assert isinstance(text, str), f"the {fmt} rendering of a {kind} is binary"
+    return text
