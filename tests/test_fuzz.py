@@ -41,26 +41,36 @@ def corpus_lines(name: str) -> list[str]:
 
 @pytest.mark.parametrize("text", corpus_lines("amounts.txt"))
 def test_amount_corpus(text: str) -> None:
+    """An amount read is positive and reads back the same from its plain and French forms."""
     try:
-        assert parse_amount(text) > 0
-    except AmountError:
-        pass
+        cents = parse_amount(text)
+    except AmountError as exc:
+        assert str(exc)  # a documented error says why
+        return
+    assert 0 < cents < 10**14
+    assert parse_amount(format_canonical(cents)) == cents == parse_amount(format_fr(cents))
 
 
 @pytest.mark.parametrize("text", corpus_lines("dates.txt"))
 def test_date_corpus(text: str) -> None:
+    """A date read is that day written ``YYYY-MM-DD``, and nothing else."""
     try:
-        parse_date(text)
-    except ValueError:
-        pass
+        day = parse_date(text)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    assert day.isoformat() == text
 
 
 @pytest.mark.parametrize("text", corpus_lines("ledger_lines.txt"))
 def test_ledger_line_corpus(text: str) -> None:
+    """A line read gives an entry whose canonical line reads back as the same entry."""
     try:
-        parse_line(text)
-    except LineError:
-        pass
+        entry = parse_line(text)
+    except LineError as exc:
+        assert str(exc)
+        return
+    assert parse_line(format_entry(entry)) == entry
 
 
 @pytest.mark.parametrize("path", sorted((CORPUS / "conventions").glob("*.yaml")), ids=lambda p: p.name)
@@ -78,9 +88,11 @@ def test_convention_corpus(path: Path) -> None:
 def test_any_text_is_an_amount_or_an_amount_error(text: str) -> None:
     try:
         cents = parse_amount(text)
-    except AmountError:
+    except AmountError as exc:
+        assert str(exc)
         return
     assert 0 < cents < 10**14
+    assert parse_amount(format_canonical(cents)) == cents
 
 
 @BOUNDED
@@ -94,9 +106,11 @@ def test_amount_formats_read_back(cents: int) -> None:
 @given(st.text(max_size=20))
 def test_any_text_is_a_date_or_a_value_error(text: str) -> None:
     try:
-        parse_date(text)
-    except ValueError:
-        pass
+        day = parse_date(text)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    assert day.isoformat() == text
 
 
 @BOUNDED
