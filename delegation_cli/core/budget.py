@@ -31,10 +31,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .avenants import Limits
 from .entries import Entry, entry_name, kind_name
 from .errors import Problem, Severity
 from .i18n import N_, _, format_date
-from .model import Convention, Limits
+from .model import Convention
 from .money import Cents, format_fr, format_percent, ratio_reached
 
 INFORM_NOW = N_("inform the délégant without delay (art. 5)")

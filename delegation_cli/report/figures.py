@@ -20,11 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..core.avenants import Limits
 from ..core.budget import INFORM_NOW, INFORM_UNUSED, CommitmentState, Replay, cutoff_date, percent_label
 from ..core.entries import Entry, entry_name, month_end
 from ..core.errors import Problem, Severity
 from ..core.i18n import N_, _, format_date, ngettext
-from ..core.model import Convention, Limits
+from ..core.model import Convention
 from ..core.money import Cents, format_fr, format_percent, ratio_reached
 from ..store.book import Book, Seen, Window
 

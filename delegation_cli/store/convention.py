@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.convention_rules import Finding, Loc, convention_findings
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file, raw_forbidden
 from ..core.i18n import N_, _, ngettext, using
-from ..core.model import Convention, Finding, Loc, YamlNumber, convention_findings
+from ..core.model import Convention, YamlNumber
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
