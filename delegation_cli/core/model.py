@@ -124,6 +124,12 @@ def _percent(value: Decimal) -> Decimal:
 Percent = Annotated[Decimal, AfterValidator(_percent)]
 
 
+def default_ledger_path(ident: str) -> str:
+    """The ledger a convention names when it says none: ``ledgers/<id>.ledger``, relative to
+    its YAML file's folder."""
+    return f"ledgers/{ident}.ledger"
+
+
 class Frozen(BaseModel):
     """Base of every model: immutable, unknown keys rejected, text trimmed."""
 
@@ -369,7 +375,7 @@ class Convention(Frozen):
 
     @property
     def ledger_path(self) -> str:
-        return self.ledger or f"ledgers/{self.id}.ledger"
+        return self.ledger or default_ledger_path(self.id)
 
     @cached_property
     def team_ids(self) -> frozenset[str]:

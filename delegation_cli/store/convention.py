@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.convention_rules import Finding, Loc, convention_findings
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, not_a_file, raw_forbidden
 from ..core.i18n import N_, _, ngettext, using
-from ..core.model import Convention, YamlNumber
+from ..core.model import Convention, YamlNumber, default_ledger_path
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -684,7 +684,7 @@ def peek_convention(path: Path) -> Peeked | None:
         # a path with a control character is named by no file: check says where it is
         return Peeked(ledger if raw_forbidden(ledger) is None else None)
     if ledger is None and isinstance(ident, str) and ident.strip() != PLACEHOLDER:
-        return Peeked(f"ledgers/{ident}.ledger")
+        return Peeked(default_ledger_path(ident))
     return Peeked(None)
 
 
