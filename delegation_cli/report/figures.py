@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..core.avenants import Limits
-from ..core.budget import INFORM_NOW, INFORM_UNUSED, CommitmentState, Replay, cutoff_date, percent_label
 from ..core.entries import Entry, entry_name, month_end
 from ..core.errors import Problem, Severity
 from ..core.i18n import N_, _, format_date, ngettext
+from ..core.issues import INFORM_NOW, INFORM_UNUSED, cutoff_date, percent_label
 from ..core.model import Convention
 from ..core.money import Cents, format_fr, format_percent, ratio_reached
+from ..core.replay import CommitmentState, Replay
 from ..store.book import Book, Seen, Window
 
 STALE_MONTHS = 4
