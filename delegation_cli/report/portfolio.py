@@ -78,7 +78,8 @@ def looks_like_convention(path: Path) -> bool:
     is then listed)."""
     if path.name.lower() in SKIPPED_NAMES:
         return False
-    from ..store.convention import MAX_BYTES, read_text
+    from ..store.convention import MAX_BYTES
+    from ..store.text_files import read_text
 
     try:
         text = read_text(path, max_bytes=MAX_BYTES, what=_("convention YAML file"))

@@ -44,10 +44,11 @@ from ..core.i18n import _, ngettext
 from ..core.lines import format_entry, header_line
 from ..core.money import AmountError, parse_amount
 from .book import read_book
-from .convention import LoadedConvention, text_lines
+from .convention import LoadedConvention
 from .ledger import Writer, with_ledger
 from .reader import PROGRESS
 from .results import ImportResult
+from .text_files import text_lines
 
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
