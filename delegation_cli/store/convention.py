@@ -15,8 +15,9 @@ This module owns the convention file and every way it can be wrong:
   ``A_COMPLETER``) is a field left to fill in: one ``to-fill-in`` problem per such value, and
   the schema is not checked until none is left (no pile of type errors about placeholders).
 
-:func:`peek_convention` tells, without validating, whether a YAML file is a convention and
-which ledger it names (the pre-commit hook's search).
+:func:`looks_like_convention` tells whether a YAML text or file is a convention at all, and
+:func:`peek_convention`, without validating it, which ledger it names (the pre-commit
+hook's search).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..core.i18n import _
 from ..core.model import Convention, default_ledger_path
 from .schema_problems import schema_problems
 from .text_files import read_text
-from .yaml_plain import Bounds, compose, construct, is_mapping, locate, located_values, top_level_keys
+from .yaml_plain import Bounds, Document, compose, construct, is_mapping, locate, located_values, top_level_keys
 
 MAX_BYTES = 1_000_000
 """A convention is a page of YAML; anything above a megabyte is refused unread."""
@@ -54,12 +55,11 @@ def _bounds() -> Bounds:
     return Bounds(depth=MAX_DEPTH, values=MAX_NODES, chars=MAX_EXPANDED)
 
 
-LEDGER_HEADER = "# delegation-ledger v"
-
-
 def _is_ledger(text: str) -> bool:
     """Whether ``text`` starts with a ledger's header line."""
-    return text.startswith(LEDGER_HEADER)
+    from ..core.lines import HEADER_PREFIX  # the ledger's format, imported only once a convention is read
+
+    return text.startswith(HEADER_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -198,11 +198,35 @@ def explain_missing(exc: DelegationError, path: Path) -> DelegationError:
 
 
 # --------------------------------------------------------------------------------------
-# Which ledger does a convention name?
+# Is this YAML a convention, and which ledger does it name?
 # --------------------------------------------------------------------------------------
 
 CONVENTION_KEYS = frozenset({"id", "period", "parties", "imputation", "budget", "teams", "ledger"})
 """Top-level keys that make a YAML mapping a convention (two of them are enough)."""
+
+
+def looks_like_convention(source: str | Path) -> bool:
+    """Whether a YAML file (a path) or its text is taken for a convention: a mapping with at
+    least two of :data:`CONVENTION_KEYS` at the top, or text that cannot be parsed as YAML
+    (``check`` then says what is wrong with it) — not a ledger, not a ``.pre-commit-config.yaml``
+    or a CI file.  A file that cannot be read raises :class:`DelegationError` (exit 2): the
+    caller decides what that means."""
+    if isinstance(source, Path):
+        return _sniffed(read_text(source, max_bytes=MAX_BYTES, what=_("convention YAML file")), str(source))[0]
+    return _sniffed(source, "<text>")[0]
+
+
+def _sniffed(text: str, shown: str) -> tuple[bool, Document | None]:
+    """Whether a YAML text looks like a convention (:func:`looks_like_convention`), and its
+    composed document (None when it cannot be parsed)."""
+    if _is_ledger(text):
+        return False, None
+    try:
+        document = compose(text, shown, _bounds())
+        keys = top_level_keys(document.root)
+    except Exception:  # noqa: BLE001 - any parse failure: check will say which
+        return True, None
+    return keys is not None and len(CONVENTION_KEYS & keys) >= 2, document
 
 
 @dataclass(frozen=True)
@@ -215,25 +239,22 @@ class Peeked:
 
 
 def peek_convention(path: Path) -> Peeked | None:
-    """Whether the YAML file ``path`` is a convention, and its ledger, without validating it.
+    """Whether the YAML file ``path`` is a convention (:func:`looks_like_convention`), and its
+    ledger, without validating it.
 
-    ``None`` for a file that is not one: unreadable, or a mapping with fewer than two of the
-    convention's top-level keys (a ``.pre-commit-config.yaml``, a CI file…).  A file that
-    cannot be parsed as YAML is taken for a convention whose ledger is unknown, so that
-    ``check`` says what is wrong with it."""
+    ``None`` for a file that is not one, or that cannot be read.  A file that cannot be
+    parsed as YAML is taken for a convention whose ledger is unknown, so that ``check`` says
+    what is wrong with it."""
     try:
         text = read_text(path, max_bytes=MAX_BYTES, what=_("convention YAML file"))
     except DelegationError:
         return None
-    if _is_ledger(text):
+    convention, document = _sniffed(text, str(path))
+    if not convention:
         return None
+    if document is None or has_errors(document.problems):  # not plain YAML: check says what
+        return Peeked(None)
     try:
-        document = compose(text, str(path), _bounds())
-        keys = top_level_keys(document.root)
-        if keys is None or len(CONVENTION_KEYS & keys) < 2:
-            return None
-        if has_errors(document.problems):  # not plain YAML: check says what, where
-            return Peeked(None)
         data = construct(document, str(path))
     except Exception:  # noqa: BLE001 - any parse failure: check will say which
         return Peeked(None)
