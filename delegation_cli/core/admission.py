@@ -376,6 +376,8 @@ COMMITMENT_RULES: tuple[Rule, ...] = (
     envelope_threshold,
     committed_before_cutoff,
 )
+"""A commitment: what it is ordered on and its bon de commande, the limits it consumes (team
+cap, the year's AE, the envelope), then the warnings."""
 
 PAYMENT_RULES: tuple[Rule, ...] = (
     id_unique,
@@ -390,10 +392,14 @@ PAYMENT_RULES: tuple[Rule, ...] = (
     year_cp_threshold,
     paid_before_cutoff,
 )
+"""A payment: dated up to the last payment date (not the period's end), within its
+commitment, after its service fait, its demande de paiement, the year's CP, then the warnings."""
 
 RELEASE_RULES: tuple[Rule, ...] = (*ENTRY_RULES, charged_to_its_team, released_within_remaining)
+"""A release: within its commitment's reste à payer."""
 
 FORECAST_RULES: tuple[Rule, ...] = (*ENTRY_RULES, forecast_month_in_period)
+"""A forecast: its month inside the convention's."""
 
 RULES: dict[str, tuple[Rule, ...]] = {
     "commitment": COMMITMENT_RULES,
