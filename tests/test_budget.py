@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.core.budget import Replay, check_entries, replay
+from delegation_cli.core.budget import check_entries, replay
 from delegation_cli.core.lines import parse_line
 from delegation_cli.core.model import Convention
+from delegation_cli.core.replay import Replay
 from delegation_cli.store.book import Window
 from delegation_cli.store.convention import load_convention
 

@@ -33,7 +33,7 @@ from delegation_cli.core.errors import DelegationError
 from delegation_cli.core.lines import header_line
 from delegation_cli.store import files as ledger_module
 from delegation_cli.store.actions import write_output
-from delegation_cli.store.convention import read_text
+from delegation_cli.store.text_files import read_text
 
 from .conftest import MINI, Cli
 

@@ -192,14 +192,17 @@ def test_exit_codes_and_streams(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_what_is_a_convention_file(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("budget:\n  total: 1\n", encoding="utf-8")
-    (tmp_path / "b.yml").write_text("teams: []\n", encoding="utf-8")
-    (tmp_path / "c.yaml").write_text("name: x\n  budget: 1\n", encoding="utf-8")
+    # The pre-commit hook's rule (store.convention.looks_like_convention): two of a convention's
+    # top-level keys, or YAML that cannot be parsed (check then says what is wrong with it).
+    (tmp_path / "a.yaml").write_text("budget:\n  total: 1\nteams: []\n", encoding="utf-8")
+    (tmp_path / "b.yml").write_text("id: x\nledger: l.ledger\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("name: x\n  budget: 1\n", encoding="utf-8")  # not YAML: taken
+    (tmp_path / "f.yaml").write_text("teams: []\n", encoding="utf-8")  # one key: some other YAML
     (tmp_path / ".pre-commit-config.yaml").write_text("budget: 1\n", encoding="utf-8")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "d.yaml").write_text("budget: 1\n", encoding="utf-8")
     (tmp_path / "e.txt").write_text("budget: 1\n", encoding="utf-8")
-    assert [p.name for p in find_conventions([str(tmp_path)]).files] == ["a.yaml", "b.yml"]
+    assert [p.name for p in find_conventions([str(tmp_path)]).files] == ["a.yaml", "b.yml", "c.yaml"]
     assert [p.name for p in find_conventions([str(tmp_path / "e.txt")]).files] == ["e.txt"]  # named: taken
 
 

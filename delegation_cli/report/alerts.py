@@ -18,12 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..core.budget import INFORM_NOW, INFORM_UNUSED, CommitmentState, Replay, cutoff_date, percent_label
+from ..core.avenants import Limits
 from ..core.entries import entry_name, month_end
 from ..core.errors import Problem, Severity
 from ..core.i18n import N_, _, format_date, ngettext
-from ..core.model import Convention, Limits
+from ..core.issues import INFORM_NOW, INFORM_UNUSED, cutoff_date, percent_label
+from ..core.model import Convention
 from ..core.money import Cents, format_fr, format_percent, ratio_reached
+from ..core.replay import CommitmentState, Replay
 from ..store.book import Seen
 from .figures import Alert, TeamLanding, TeamLine, Totals, YearLanding, YearLine
 

@@ -1,9 +1,10 @@
 """Finding the convention files of ``delegation portfolio`` among the files and folders it is given.
 
 This module owns what is a convention file: every file named on the command line; in a folder
-(searched recursively, hidden folders apart), every ``.yaml``/``.yml`` file that has a top-level
-``budget:`` or ``teams:`` key (a line starting with it), ``.pre-commit-config.yaml`` apart.  A
-YAML file without either key is skipped; one that cannot be read to tell is taken (its problem
+(searched recursively, hidden folders apart), every ``.yaml``/``.yml`` file that the pre-commit
+hook takes for a convention too (``store.convention.looks_like_convention``: at least two of a
+convention's top-level keys, or YAML that cannot be parsed), ``.pre-commit-config.yaml`` apart.
+Any other YAML file is skipped; one that cannot be read to tell is taken (its problem
 is then listed); a folder that cannot be searched is reported (:class:`Found`), never a silent
 gap.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,22 +22,20 @@ from ..core.i18n import _
 
 SKIPPED_NAMES = frozenset((".pre-commit-config.yaml", ".pre-commit-config.yml"))
 YAML_SUFFIXES = (".yaml", ".yml")
-_CONVENTION_KEY = re.compile(r"^(?:budget|teams)[ \t]*:", re.MULTILINE)
 
 
 def looks_like_convention(path: Path) -> bool:
-    """Whether a YAML file found in a folder is taken as a convention: it has a top-level
-    ``budget:`` or ``teams:`` key; a file that cannot be read to tell is taken (its problem
-    is then listed)."""
+    """Whether a YAML file found in a folder is taken as a convention — the same answer as
+    the pre-commit hook's (``store.convention.looks_like_convention``); a file that cannot be
+    read to tell is taken (its problem is then listed)."""
     if path.name.lower() in SKIPPED_NAMES:
         return False
-    from ..store.convention import MAX_BYTES, read_text
+    from ..store.convention import looks_like_convention as convention_like
 
     try:
-        text = read_text(path, max_bytes=MAX_BYTES, what=_("convention YAML file"))
+        return convention_like(path)
     except DelegationError:
         return True
-    return _CONVENTION_KEY.search(text) is not None
 
 
 @dataclass(frozen=True)

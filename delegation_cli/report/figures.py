@@ -15,11 +15,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..core.budget import CommitmentState
+from ..core.avenants import Limits
 from ..core.entries import Entry
 from ..core.errors import Problem, Severity
-from ..core.model import Convention, Limits
+from ..core.model import Convention
 from ..core.money import Cents
+from ..core.replay import CommitmentState
 
 SEAL_CODES = ("seal-", "sealed-", "closed-month")
 """Codes of the problems that break the chain of seals (``seal.py``)."""

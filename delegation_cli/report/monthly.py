@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from ..core.budget import Replay
+from ..core.avenants import Limits
 from ..core.entries import Entry, month_end
 from ..core.i18n import _
-from ..core.model import Convention, Limits
+from ..core.model import Convention
 from ..core.money import Cents
+from ..core.replay import Replay
 from ..store.book import Book, Seen, Window
 from .alerts import BURN_WINDOW_DAYS, Context, alerts_of
 from .figures import (

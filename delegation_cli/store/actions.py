@@ -23,13 +23,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.budget import Replay, did_you_mean
 from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail
 from ..core.i18n import N_, _, format_date
+from ..core.issues import did_you_mean
 from ..core.kinds import kind_name
 from ..core.lines import FORMAT_VERSION, HEADER_PREFIX, format_entry, header_line
 from ..core.model import Convention
+from ..core.replay import Replay
 from .book import Book, Window, read_book
 from .convention import LoadedConvention, load_convention
 from .ledger import appending, locked_ledger, version_of, write_atomically

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from ..core.budget import (
     Admission,
     ForecastKey,
-    Replay,
     Sources,
     admit,
     admit_appended,
@@ -39,6 +38,7 @@ from ..core.errors import DelegationError, ExitCode, Problem, Severity
 from ..core.i18n import _
 from ..core.lines import FORMAT_VERSION
 from ..core.model import Convention
+from ..core.replay import Replay
 from ..core.seal import SealCheck, refuse_closed_at
 from .ledger import old_version_refusal
 from .reader import LedgerFile, LedgerReader, bulk

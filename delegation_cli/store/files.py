@@ -17,15 +17,16 @@ PROBE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY
 WRITE_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
 
 
-def unopenable(path: Path, exc: OSError) -> DelegationError:
+def unopenable(path: Path, exc: OSError, what: str | None = None) -> DelegationError:
     """Why ``path`` could not be opened for reading: what it is when it is no file (a socket
-    cannot be opened at all), else the system's reason."""
+    cannot be opened at all), else the system's reason; ``what`` names the file expected
+    (a ledger file when not given)."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
         mode = stat.S_IFREG
     if not stat.S_ISREG(mode):
-        return not_a_file(mode, str(path), _("ledger file"))
+        return not_a_file(mode, str(path), _("ledger file") if what is None else what)
     return fail(_("cannot read: {reason}").format(reason=exc.strerror), code="file-unreadable", path=str(path))
 
 

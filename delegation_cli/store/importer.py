@@ -35,10 +35,11 @@ from ..core.lines import format_entry, header_line
 from ..core.model import Convention
 from ..core.money import AmountError, parse_amount
 from .book import Book, read_book
-from .convention import LoadedConvention, text_lines
+from .convention import LoadedConvention
 from .ledger import appending
 from .reader import PROGRESS
 from .results import ImportResult
+from .text_files import text_lines
 
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",

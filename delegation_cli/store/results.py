@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.budget import Availability
 from ..core.entries import Entry
 from ..core.errors import Problem, Severity
+from ..core.replay import Availability
 
 
 @dataclass

@@ -31,7 +31,8 @@ class PortfolioFormat(enum.StrEnum):
 @command(help=_(
     "Summarise many conventions, one line each: figures of each one's report, check verdict, alerts; then "
     "totals per délégant and per programme, and the alerts that require informing a délégant.\n\n"
-    "PATHs are convention files, or folders searched for them (YAML files with a budget: or teams: key). "
+    "PATHs are convention files, or folders searched for them (YAML files with two of a convention's "
+    "top-level keys, as the pre-commit hook tells them). "
     "A convention that fails check is listed with its first problem and the exit code is then 1; so is a "
     "folder that cannot be searched.\n\n"
     "Example: delegation portfolio examples/ --format markdown"))
