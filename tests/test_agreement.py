@@ -306,6 +306,7 @@ def check_figures(data: dict, ops: list[Op], month: str) -> None:  # type: ignor
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script=ledgers(), data=st.data())
 def test_report_control_and_ledger_agree(script: list[tuple[Op, bool]], data: st.DataObject) -> None:
@@ -365,6 +366,7 @@ def test_report_control_and_ledger_agree(script: list[tuple[Op, bool]], data: st
         assert sha(ledger) == before
 
 
+@pytest.mark.slow
 def test_the_carry_over_rule_on_a_fixed_ledger(tmp_path: Path) -> None:
     # 2021 used up to what avenant n° 1 leaves: AE 400 − 50 carried over = 350 committed;
     # CP 100 − 10 carried over = 90 paid.

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
 
 SIZE_ROWS = {"report", "check", "commit --dry-run", "commit", "hledger balance", "ledger balance"}
@@ -19,6 +21,7 @@ STARTUP_ROWS = {"python -c 'import typer'", "minimal Typer command", "Typer, com
                 "seed: check", "seed: report", "seed: report --format json", "seed: commit --dry-run"}
 
 
+@pytest.mark.slow
 def test_bench_run_short_version(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "--sizes", "1000,10000", "--repeat", "1",

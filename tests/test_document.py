@@ -275,6 +275,7 @@ def test_png_reader_round_trip() -> None:
     assert png_pixels(png) == (2, 2, pixels)
 
 
+@pytest.mark.slow
 def test_chromium_draws_it(page: str, tmp_path: Path) -> None:
     chromium = tool("chromium", "chromium-browser")
     source = tmp_path / "report.html"
@@ -308,6 +309,7 @@ def normalised(text: str) -> str:
     return re.sub(r"[\s\u00a0\u202f\u2009]+", " ", text)
 
 
+@pytest.mark.slow
 def test_pdf(june: MonthlyReport, tmp_path: Path) -> None:
     if not os.environ.get("CI"):
         pytest.importorskip("weasyprint")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, Cli
 from .support import parse_ledger_bytes
 
@@ -29,6 +31,7 @@ def _bench(name: str):  # type: ignore[no-untyped-def]
     return module
 
 
+@pytest.mark.slow
 def test_concurrent_writers_cannot_both_pass_a_check_only_one_fits_in(tmp_path: Path) -> None:
     # 8 processes x 50 commitments of 1 000 EUR to friches, whose cap is 125 000 EUR.
     figures = _bench("concurrency").run(8, 50, 1000, tmp_path)
@@ -36,12 +39,14 @@ def test_concurrent_writers_cannot_both_pass_a_check_only_one_fits_in(tmp_path: 
     assert (figures["accepted"], figures["refused"], figures["lines"], figures["unique_ids"]) == (125, 275, 125, 125)
 
 
+@pytest.mark.slow
 def test_sigkill_never_loses_an_acknowledged_entry(tmp_path: Path) -> None:
     figures = _bench("crash").run(kills=4, min_appends=8, seed=20191209, workdir=tmp_path, cut=False)
     assert figures["failures"] == []
     assert figures["kills"] >= 4 and figures["acknowledged_appends"] >= 8
 
 
+@pytest.mark.slow
 def test_sigkill_of_an_import_leaves_all_its_rows_or_none(tmp_path: Path) -> None:
     figures = _bench("crash").run(kills=3, min_appends=0, seed=20191209, workdir=tmp_path, cut=False,
                                   writers=("import",), import_rows=3000)
@@ -55,6 +60,7 @@ def test_sigkill_of_an_import_leaves_all_its_rows_or_none(tmp_path: Path) -> Non
     assert figures["repairs"] == imports["killed_mid_block"]
 
 
+@pytest.mark.slow
 def test_sigkill_of_a_writer_that_closes_months_never_loses_a_seal(tmp_path: Path) -> None:
     figures = _bench("crash").run(kills=3, min_appends=0, seed=20191209, workdir=tmp_path, cut=False,
                                   writers=("close",))
@@ -63,6 +69,7 @@ def test_sigkill_of_a_writer_that_closes_months_never_loses_a_seal(tmp_path: Pat
     assert figures["torn_blocks_seen"] == 0
 
 
+@pytest.mark.slow
 def test_cut_at_every_byte_of_the_last_append(tmp_path: Path, cli: Cli, seed_copy: Path) -> None:
     assert cli("commit", "--team", "friches", "100", "--date", "2020-03-01").exit_code == 0
     ledger = tmp_path / "ledgers" / "seed.ledger"

@@ -155,6 +155,7 @@ def _generator():  # type: ignore[no-untyped-def]
     return module
 
 
+@pytest.mark.slow
 def test_generated_ledger_of_thousands_of_entries(cli: Cli, tmp_path: Path) -> None:
     convention, ledger = _generator().generate(3000, seed=7)
     (tmp_path / "convention.yaml").write_text(convention, encoding="utf-8")

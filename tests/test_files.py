@@ -228,6 +228,7 @@ def test_a_missing_convention_or_ledger_keeps_its_behaviour(mini: Cli, tmp_path:
     assert (tmp_path / "mini.ledger").read_text().startswith(f"{HEADER}\n")
 
 
+@pytest.mark.slow
 def test_real_processes_never_block_on_a_named_pipe(tmp_path: Path) -> None:
     (tmp_path / "convention.yaml").write_text(MINI, encoding="utf-8")
     os.mkfifo(tmp_path / "pipe")

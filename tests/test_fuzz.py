@@ -113,6 +113,7 @@ def test_any_text_is_a_date_or_a_value_error(text: str) -> None:
     assert day.isoformat() == text
 
 
+@pytest.mark.slow
 @BOUNDED
 @given(st.data())
 def test_mutated_conventions_load_or_fail_cleanly(tmp_path_factory: pytest.TempPathFactory,
@@ -216,6 +217,7 @@ def _remaining_at_year_end(ledger: list[Entry], year: int) -> int:
     return total
 
 
+@pytest.mark.slow
 def test_the_command_line_end_to_end_under_random_commands() -> None:
     """bench/fuzz.py --cli, short: no traceback, documented exit codes, a refused command
     changes no file, an accepted entry keeps `check` valid and reads back as typed."""

@@ -105,6 +105,7 @@ def entries(draw: st.DrawFn) -> Entry:
     return Entry(**common)
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(entries())
 def test_round_trip_property(entry: Entry) -> None:
@@ -183,6 +184,7 @@ def test_future_version_is_refused() -> None:
         "l.ledger:1:22: error: ledger format version '9' is not supported (expected one of: 1, 2)"]
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(entries())
 def test_fast_path_agrees_with_the_full_parser(entry: Entry) -> None:

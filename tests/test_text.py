@@ -115,6 +115,7 @@ def test_the_fast_lookup_skips_only_safe_characters() -> None:
     assert [f"U+{ord(c):04X}" for c in skipped if c != "\n" and unicodedata.category(c) in _UNSAFE_CATEGORIES] == []
 
 
+@pytest.mark.slow
 def test_every_code_point_round_trips_through_the_ledger() -> None:
     text = _all_code_points()
     labels = [text[start:start + 509] for start in range(0, len(text), 509)]
@@ -195,6 +196,7 @@ any_text = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None)
 @given(entries(), any_text)
 def test_any_label_round_trips_through_format_and_the_reader(entry: Entry, label: str) -> None:
@@ -255,6 +257,7 @@ def mini_dir(tmp_path_factory: pytest.TempPathFactory) -> Mini:
     return Mini(tmp_path_factory.mktemp("text-cli"))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_text)
 def test_any_label_typed_on_the_command_line_reads_back_identical(mini_dir: Mini, label: str) -> None:
@@ -270,6 +273,7 @@ def test_any_label_typed_on_the_command_line_reads_back_identical(mini_dir: Mini
     assert mini_dir.valid()
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_text)
 def test_any_note_typed_on_the_command_line_reads_back_identical(mini_dir: Mini, text: str) -> None:

@@ -278,6 +278,7 @@ def test_the_alias_bomb_is_refused_at_the_alias_that_crosses_the_limit(here: Pat
     assert peek_convention(Path("c.yaml")) is not None  # the hook checks it, and check refuses it
 
 
+@pytest.mark.slow
 def test_the_alias_bomb_is_refused_within_bounded_memory(cli: Cli, tmp_path: Path) -> None:
     """The 958 kB file that made ``check`` use 1.8 GB and ``report --format json`` 8.6 GB is
     refused by a process whose address space is capped at 512 MiB (without the bound, pydantic
