@@ -7,6 +7,8 @@
   longer run is in docs/reliability.md).  So for an import of thousands of rows killed
   anywhere, often inside the write of its block: after repair the ledger holds all its rows
   or none; and for a writer that alternates appends with the closing of months.
+* Readers running while a colleague closes months never report the intact ledger as
+  tampered (bench/concurrency.py --readers).
 * A crash is simulated at every byte of a last append (the file cut there): the reader
   reports the torn line with its number and repair keeps every complete entry, and never a
   cut line (each line ends with its checksum).
@@ -37,6 +39,15 @@ def test_concurrent_writers_cannot_both_pass_a_check_only_one_fits_in(tmp_path: 
     figures = _bench("concurrency").run(8, 50, 1000, tmp_path)
     assert figures["failures"] == []
     assert (figures["accepted"], figures["refused"], figures["lines"], figures["unique_ids"]) == (125, 275, 125, 125)
+
+
+@pytest.mark.slow
+def test_readers_never_see_an_intact_ledger_as_broken_while_months_are_closed(tmp_path: Path) -> None:
+    # Two processes run `check` again and again while a third closes eleven months, appending
+    # between closings: each read sees the ledger before or after a seal, never half of it.
+    figures = _bench("concurrency").readers_and_closers(2, 2, tmp_path)
+    assert (figures["failures"], figures["false_alarms"], figures["seals"]) == ([], 0, 11)
+    assert isinstance(figures["reads"], int) and figures["reads"] > 11
 
 
 @pytest.mark.slow
