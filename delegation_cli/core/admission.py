@@ -145,9 +145,7 @@ def under_team_cap(state: Replay, entry: Entry) -> Issue | None:
 
 def under_year_ae(state: Replay, entry: Entry) -> Issue | None:
     """The year's commitments stay within its AE in force, less what is carried out of it."""
-    year, amount = entry.date.year, entry.amount
-    opened = state.day_limits.ae.get(year, 0)
-    carried = state.conv.carried_out("ae", year)
+    year, amount, opened, carried = state.year, entry.amount, state.ae_opened, state.ae_carried
     before = state.ae_used[year]
     after = before + amount
     if after <= opened - carried:
@@ -177,7 +175,7 @@ def under_envelope(state: Replay, entry: Entry) -> Issue | None:
 
 def within_share(state: Replay, entry: Entry) -> Issue | None:
     """A warning when the team's commitments of the year go past its indicative share."""
-    year = entry.date.year
+    year = state.year
     share = state.shares.get(year)
     if share is None:
         return None
@@ -204,9 +202,9 @@ def year_ae_threshold(state: Replay, entry: Entry) -> Issue | None:
     """For new entries, a warning when the year's commitments cross an alert threshold of its AE."""
     if not state.thresholds:
         return None
-    year = entry.date.year
+    year = state.year
     before = state.ae_used[year]
-    opened = state.day_limits.ae.get(year, 0) - state.conv.carried_out("ae", year)
+    opened = state.ae_opened - state.ae_carried
     return threshold_crossed(entry, state.conv.reporting.alert_thresholds,
                              N_("AE {year}"), before, before + entry.amount, opened, year=year)
 
@@ -295,9 +293,7 @@ def payment_ref_unique(state: Replay, entry: Entry) -> Issue | None:
 
 def under_year_cp(state: Replay, entry: Entry) -> Issue | None:
     """The year's payments stay within its CP in force, less what is carried out of it."""
-    year, amount = entry.date.year, entry.amount
-    opened = state.day_limits.cp.get(year, 0)
-    carried = state.conv.carried_out("cp", year)
+    year, amount, opened, carried = state.year, entry.amount, state.cp_opened, state.cp_carried
     before = state.cp_used[year]
     after = before + amount
     if after <= opened - carried:
@@ -314,9 +310,9 @@ def year_cp_threshold(state: Replay, entry: Entry) -> Issue | None:
     """For new entries, a warning when the year's payments cross an alert threshold of its CP."""
     if not state.thresholds:
         return None
-    year = entry.date.year
+    year = state.year
     before = state.cp_used[year]
-    opened = state.day_limits.cp.get(year, 0) - state.conv.carried_out("cp", year)
+    opened = state.cp_opened - state.cp_carried
     return threshold_crossed(entry, state.conv.reporting.alert_thresholds,
                              N_("CP {year}"), before, before + entry.amount, opened, year=year)
 

@@ -92,7 +92,9 @@ class Replay:
         ids: the ids of the entries applied.
         last_date: the date of the last entry applied.
         day_limits, in_period, in_payments: for the date of the entry being applied, the
-            limits in force and whether it falls in the period (in the payments' period).
+            limits in force and whether it falls in the period (in the payments' period);
+        year, ae_opened, ae_carried, cp_opened, cp_carried: its year, the AE and CP opened
+            for it on that date and what avenants carry out of it.
 
     The convention's figures the rules read, worked out once: ``start`` (the effective
     date), ``end``, ``pay_end`` (the last payment date), ``months`` (first and last, as
@@ -132,6 +134,8 @@ class Replay:
         self._day: dt.date | None = None
         self.day_limits = conv.limits_at(conv.effective_date)
         self.in_period = self.in_payments = False
+        self.year = conv.effective_date.year
+        self.ae_opened = self.ae_carried = self.cp_opened = self.cp_carried = 0
         self.marche_ids = conv.marche_ids
         self.marche_of = conv.marche_of_prestation
         self.shares = {year: y.ae_per_team for year, y in conv.schedule_by_year.items()}
@@ -170,11 +174,8 @@ class Replay:
         with the limits of its date, then apply it.  (Run once per line of every ledger
         read: written for speed.)"""
         date, kind = entry[0], entry[1]
-        if date != self._day and kind != "seal":  # the limits and the period of a day, worked out once per day
-            self._day = date
-            self.day_limits = self.limits_at(date)
-            self.in_period = self.start <= date <= self.end
-            self.in_payments = self.start <= date <= self.pay_end
+        if date != self._day and kind != "seal":
+            self._new_day(date)
         issues = self.issues
         for rule in self._rules.get(kind, ENTRY_RULES):
             issue = rule(self, entry)
@@ -188,6 +189,16 @@ class Replay:
             self._pay(entry)
         elif kind == "release":
             self._release(entry)
+
+    def _new_day(self, date: dt.date) -> None:
+        """The limits and the period of a day, worked out once per day."""
+        self._day = date
+        self.day_limits = limits = self.limits_at(date)
+        self.in_period = self.start <= date <= self.end
+        self.in_payments = self.start <= date <= self.pay_end
+        self.year = year = date.year
+        self.ae_opened, self.ae_carried = limits.ae.get(year, 0), self.conv.carried_out("ae", year)
+        self.cp_opened, self.cp_carried = limits.cp.get(year, 0), self.conv.carried_out("cp", year)
 
     def finish(self) -> None:
         """Once every entry is applied: payments and releases whose commitment never came."""

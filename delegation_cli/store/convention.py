@@ -29,7 +29,6 @@ from ..core.convention_rules import Finding, convention_findings
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, raw_forbidden
 from ..core.i18n import _
 from ..core.model import Convention, default_ledger_path
-from .schema_problems import schema_problems
 from .text_files import read_text
 from .yaml_plain import Bounds, Document, compose, construct, is_mapping, locate, located_values, top_level_keys
 
@@ -138,6 +137,8 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
     try:
         conv = Convention.model_validate(dict(data))
     except ValidationError as exc:
+        from .schema_problems import schema_problems  # only a file with schema errors needs it
+
         problems.extend(schema_problems(exc, data, shown))
         return LoadedConvention(path, None, problems)
     problems.extend(_locate_finding(f, data, shown) for f in convention_findings(conv))
