@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from delegation_cli.core.budget import carry_over_problems, locate, replay
+from delegation_cli.core.entries import Entry
+from delegation_cli.core.errors import Problem
 from delegation_cli.core.model import Convention
 from delegation_cli.store.book import Book, Window, read_book
 from delegation_cli.store.reader import LedgerFile, LedgerReader, bulk, opened_for_reading
@@ -50,3 +53,11 @@ def read_book_bytes(conv: Convention, data: bytes, shown: str, *, keep: bool = F
     """:func:`read_book` on the bytes of a ledger file."""
     with in_memory(data) as fd:
         return read_book(conv, fd, shown, keep=keep, window=window)
+
+
+def check_entries(conv: Convention, entries: Sequence[Entry], path: str) -> list[Problem]:
+    """Every problem of a sequence of entries against their convention, by line: what `check`
+    reports of a ledger holding them (the replay's issues, then the carry-overs)."""
+    state = replay(conv, entries)
+    located = sorted(locate(state.issues, path), key=lambda problem: problem.line or 0)
+    return located + carry_over_problems(conv, state, path)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from delegation_cli.core.budget import check_entries, replay
+from delegation_cli.core.budget import replay
 from delegation_cli.core.lines import parse_line
 from delegation_cli.core.model import Convention
 from delegation_cli.core.replay import Replay
@@ -19,7 +19,7 @@ from delegation_cli.store.book import Window
 from delegation_cli.store.convention import load_convention
 
 from .conftest import MINI, dedent, eur
-from .support import read_book_bytes
+from .support import check_entries, read_book_bytes
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from delegation_cli.core.budget import admit, check_entries
+from delegation_cli.core.budget import admit
 from delegation_cli.core.entries import Entry, parse_date
 from delegation_cli.core.errors import DelegationError
 from delegation_cli.core.lines import LineError, format_entry, header_line, parse_line
@@ -29,7 +29,7 @@ from delegation_cli.report.monthly import monthly_report, report_window
 from delegation_cli.store.convention import load_convention
 
 from .conftest import MINI, SEED_TEXT
-from .support import read_book_bytes
+from .support import check_entries, read_book_bytes
 
 CORPUS = Path(__file__).parent / "fuzz_corpus"
 BOUNDED = settings(deadline=dt.timedelta(seconds=5), suppress_health_check=[HealthCheck.function_scoped_fixture])

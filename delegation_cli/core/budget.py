@@ -5,8 +5,7 @@ is :class:`replay.Replay`'s and the rules are :mod:`admission`'s (each written o
 admission, ``check``, the report and the exports).
 
 * :func:`replay` replays a sequence of entries (tests, bulk import) in date order;
-* :func:`check_entries` returns every problem of a sequence of entries, located by line,
-  with :func:`carry_over_problems` (a carry-over larger than what its year left unused);
+* :func:`carry_over_problems`: a carry-over larger than what its year left unused;
 * :func:`admit_appended` and :func:`admit` decide whether new entries may be appended: they
   are refused when they bring a new hard problem, on themselves or on a later entry they
   would invalidate;
@@ -71,16 +70,6 @@ def forecasts_in_force(ordered: Iterable[Entry]) -> tuple[list[Entry], dict[int,
 def locate(issues: Iterable[Issue], path: str) -> list[Problem]:
     """Turn replay issues into problems located at their ledger line."""
     return [Problem(path, i.line if i.line > 0 else None, None, i.severity, i.code, i.message) for i in issues]
-
-
-def check_entries(conv: Convention, entries: Sequence[Entry], path: str) -> list[Problem]:
-    """Every problem of a sequence of entries against their convention, by line."""
-    state = replay(conv, entries)
-    return sorted(locate(state.issues, path), key=_by_line) + carry_over_problems(conv, state, path)
-
-
-def _by_line(problem: Problem) -> int:
-    return problem.line or 0
 
 
 def carry_over_problems(conv: Convention, state: Replay, path: str) -> list[Problem]:

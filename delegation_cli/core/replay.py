@@ -31,6 +31,13 @@ from .model import Convention
 from .money import Cents
 
 
+def release_restores_ae(committed_year: int, release_year: int) -> bool:
+    """Whether a release gives AE back: only within its commitment's own year (GBCP art. 160;
+    credits are annual).  A release in a later year frees nothing: those AE are lost.  The
+    replay, and so the report and the control, and the exports follow this one rule."""
+    return committed_year == release_year
+
+
 class CommitmentState:
     """A commitment and what happened to it since: the fields of its entry that the
     figures need (its label is not kept), and its payments and releases."""
@@ -273,7 +280,7 @@ class Replay:
         self.total_net -= amount
         year, committed_year = entry.date.year, state.year
         self.released_on[(committed_year, year)] += amount
-        if year == committed_year:
+        if release_restores_ae(committed_year, year):
             self.ae_used[year] -= amount
             self.ae_monthly[(year, entry.date.month)] -= amount
             self.team_year[(state.team, year)] -= amount

@@ -37,6 +37,7 @@ from ..core.entries import Entry
 from ..core.lines import quote_label
 from ..core.model import Convention
 from ..core.money import Cents, format_signed
+from ..core.replay import release_restores_ae
 from .formats import CsvDialect
 
 
@@ -114,10 +115,11 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
 
 
 def _restores_ae(release: Entry, commitment: Entry | None) -> bool:
-    """Whether a release gives AE back to its commitment's year: only within that year (GBCP
-    art. 160).  The same rule as the replay's (``Replay._release`` in ``core/budget.py``), which
-    the report's figures follow: the export's balances must give them back."""
-    return commitment is not None and commitment.year == release.year and commitment.date <= release.date
+    """Whether a release gives AE back to its commitment's year: the replay's rule
+    (:func:`core.replay.release_restores_ae`), which the report's figures follow, so that the
+    export's balances give them back."""
+    return (commitment is not None and commitment.date <= release.date
+            and release_restores_ae(commitment.year, release.year))
 
 
 def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None) -> Transaction:
