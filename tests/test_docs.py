@@ -45,3 +45,37 @@ def test_every_example_passes_check(cli: Cli) -> None:
     for path in examples:
         result = cli("check", str(path), "--strict")
         assert (result.exit_code, result.stderr) == (0, ""), path
+
+
+def _shown_commands() -> list[str]:
+    """Every `delegation …` command line the README shows (console `$` lines, but those shown
+    with their usage error, and the quick start's), up to a pipe, a redirection or a following
+    command."""
+    lines = [line for line, after in re.findall(r"^\$ (delegation [^\n]*)\n([^\n]*)", README, flags=re.MULTILINE)
+             if not after.startswith("error:")]  # a usage error shown on purpose
+    lines += re.findall(r"```sh\n(?:[^\n]*&& )?\.venv/bin/(delegation [^\n`]*)\n", README)
+    return [re.split(r" \| | > | >> | && |; ", line)[0].strip() for line in lines]
+
+
+def test_every_command_line_the_readme_shows_is_accepted_as_written() -> None:
+    """Each is parsed by the real command line (options, arguments, their values): a renamed
+    option or a stale example fails here."""
+    import shlex
+
+    import typer
+
+    group = typer.main.get_command(app)
+    shown = _shown_commands()
+    assert len(shown) >= 10
+    refused = []
+    for line in shown:
+        args = shlex.split(line)[1:]
+        try:
+            with group.make_context("delegation", list(args), resilient_parsing=False) as ctx:
+                pending = [*getattr(ctx, "_protected_args", []), *ctx.args]
+                name, command, rest = group.resolve_command(ctx, pending)
+                assert command is not None
+                command.make_context(name or "", rest, parent=ctx).close()
+        except Exception as exc:  # noqa: BLE001 - any refusal (Typer's own Click raises its own classes)
+            refused.append(f"{line}: {exc}")
+    assert refused == []
