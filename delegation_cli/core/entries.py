@@ -19,7 +19,7 @@ import secrets
 from typing import NamedTuple, Protocol
 
 from .i18n import N_, _
-from .kinds import AMOUNT_KINDS, ID_PREFIX
+from .kinds import AMOUNT_KINDS, ID_PREFIX, Kind
 from .money import Cents, format_canonical
 
 MAX_LABEL = 2_000
@@ -56,7 +56,7 @@ class Entry(NamedTuple):
     """
 
     date: dt.date
-    kind: str
+    kind: Kind
     id: str
     team: str
     amount: Cents = 0

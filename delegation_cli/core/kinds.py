@@ -10,7 +10,7 @@ mypy lists every place a new kind must reach (``docs/architecture.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 from .i18n import N_, _
 
@@ -68,6 +68,6 @@ def kind_name(kind: str) -> str:
     return _(spec.name) if spec is not None else kind
 
 
-def is_kind(text: str) -> bool:
+def is_kind(text: str) -> TypeGuard[Kind]:
     """Whether ``text`` names a kind of entry."""
     return text in KIND_SPECS

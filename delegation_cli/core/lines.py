@@ -17,7 +17,7 @@ import zlib
 from .entries import TOKEN, TOKEN_EXPECTED, Entry, _date_cache, parse_date, parse_month
 from .errors import raw_forbidden
 from .i18n import _
-from .kinds import AMOUNT_KINDS, KIND_SPECS, KINDS, STAMP_FIELDS
+from .kinds import AMOUNT_KINDS, KIND_SPECS, KINDS, STAMP_FIELDS, is_kind
 from .money import AmountError, format_canonical, parse_canonical
 
 FORMAT_VERSION = 2
@@ -354,7 +354,7 @@ def parse_line_fully(line: str, lineno: int) -> Entry:
     kind = tokens[1]
     if kind == "seal" and quote < 0:
         return _parse_seal(tokens, line, lineno, date)
-    if kind not in _KIND_FIELDS:
+    if not is_kind(kind) or kind not in _KIND_FIELDS:
         raise LineError(_("unknown kind {kind} (expected one of: {kinds})").format(
             kind=repr(kind), kinds=", ".join(KINDS)), 12)
     _check_id_and_team(line, tokens)

@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import assert_never
 
 from .admission import ENTRY_RULES, Rule, rules_for
 from .avenants import Limits
@@ -196,6 +197,8 @@ class Replay:
             self._pay(entry)
         elif kind == "release":
             self._release(entry)
+        elif kind != "forecast" and kind != "note" and kind != "seal":  # they change no credit
+            assert_never(kind)  # a new kind: say here what it changes
 
     def _new_day(self, date: dt.date) -> None:
         """The limits and the period of a day, worked out once per day."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from ..core.budget import forecasts_in_force, in_date_order
 from ..core.entries import Entry
@@ -143,6 +144,8 @@ def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: En
         if change:
             postings = (Posting(("forecast", fy, entry.forecast_type or "ae", team), change),
                         Posting(("forecast", fy, "planned"), -change))
+    elif entry.kind != "note" and entry.kind != "seal":  # a note posts nothing; seals are not exported
+        assert_never(entry.kind)  # a new kind: say here what it posts
     tags = [("id", entry.id), ("kind", entry.kind)]
     if replaces is not None:
         tags.append(("replaces", replaces.id))

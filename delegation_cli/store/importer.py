@@ -136,7 +136,7 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
     if not is_kind(kind):
         bad(_("kind {kind} is not one of: {kinds}").format(kind=repr(kind), kinds=", ".join(KINDS)))
         return None, problems
-    spec = KIND_SPECS[kind]  # type: ignore[index]
+    spec = KIND_SPECS[kind]
     date = service_fait = None
     try:
         date = parse_date(v.get("date", ""))
