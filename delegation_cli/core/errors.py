@@ -141,16 +141,18 @@ def raw_forbidden(text: str) -> int | None:
     return next((i for i, c in enumerate(text) if unicodedata.category(c) in RAW_FORBIDDEN), None)
 
 
-def not_a_file(mode: int, shown: str, what: str) -> DelegationError:
-    """The error (exit 2) for a path that is not a regular file, saying what it is."""
+def not_a_file(mode: int, shown: str, what: str, code: str | None = None) -> DelegationError:
+    """The error (exit 2) for a path that is not a regular file, saying what it is and what
+    was expected; ``code`` replaces the code of each kind (``bad-argument`` for an output)."""
     if stat.S_ISDIR(mode):
-        return fail(_("is a directory (expected a {what})").format(what=what), code="file-is-directory", path=shown)
+        return fail(_("is a directory (expected a {what})").format(what=what), code=code or "file-is-directory",
+                    path=shown)
     if stat.S_ISFIFO(mode):
-        kind, code = _("is a named pipe (FIFO), not a file"), "file-is-fifo"
+        kind, code_of = _("is a named pipe (FIFO), not a file"), code or "file-is-fifo"
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        kind, code = _("is a device, not a file"), "file-is-device"
+        kind, code_of = _("is a device, not a file"), code or "file-is-device"
     elif stat.S_ISSOCK(mode):
-        kind, code = _("is a socket, not a file"), "file-is-socket"
+        kind, code_of = _("is a socket, not a file"), code or "file-is-socket"
     else:
-        kind, code = _("is not a regular file"), "file-not-regular"
-    return fail(_("{kind} (expected a {what})").format(kind=kind, what=what), code=code, path=shown)
+        kind, code_of = _("is not a regular file"), code or "file-not-regular"
+    return fail(_("{kind} (expected a {what})").format(kind=kind, what=what), code=code_of, path=shown)

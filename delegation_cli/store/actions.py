@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, month_end, new_id
-from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail
+from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail, not_a_file
 from ..core.i18n import N_, _, format_date
 from ..core.issues import did_you_mean
 from ..core.kinds import kind_name
@@ -323,16 +323,8 @@ def write_output(path: Path, text: str | bytes, *, protected: Path | None = None
     except OSError:  # nothing there yet (or unreachable: the write will say why)
         mode = None
     if mode is not None:
-        if stat.S_ISDIR(mode):
-            raise fail(_("is a directory (expected a file to write the export to)"), code="bad-argument",
-                       path=shown)
         if not stat.S_ISREG(mode):
-            kind = (_("is a named pipe (FIFO), not a file") if stat.S_ISFIFO(mode)
-                    else _("is a socket, not a file") if stat.S_ISSOCK(mode)
-                    else _("is a device, not a file") if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                    else _("is not a regular file"))
-            raise fail(_("{kind} (expected a file to write the export to)").format(kind=kind), code="bad-argument",
-                       path=shown)
+            raise not_a_file(mode, shown, _("file to write the export to"), code="bad-argument")
         if path.suffix.lower() in (".yaml", ".yml"):
             raise fail(_("is a YAML file (a convention?); an export never replaces one; choose another file"),
                        code="bad-argument", path=shown)
