@@ -29,7 +29,7 @@ from delegation_cli.core import i18n
 from delegation_cli.core.entries import Entry
 from delegation_cli.core.errors import DelegationError, ExitCode
 from delegation_cli.core.lines import format_entry
-from delegation_cli.report import document
+from delegation_cli.report import charts, document
 from delegation_cli.report.build import build_report
 from delegation_cli.report.figures import MonthlyReport
 from delegation_cli.store.convention import require_convention
@@ -184,13 +184,13 @@ def test_control_characters_are_shown(tmp_path: Path) -> None:
 
 
 def test_ticks() -> None:
-    assert document.ticks(120_000) == [0.0, 20_000.0, 40_000.0, 60_000.0, 80_000.0, 100_000.0, 120_000.0]
-    assert document.ticks(0) == [0.0]
-    assert len(document.ticks(754_321.5)) <= 9 and document.ticks(754_321.5)[-1] >= 754_321.5
+    assert charts.ticks(120_000) == [0.0, 20_000.0, 40_000.0, 60_000.0, 80_000.0, 100_000.0, 120_000.0]
+    assert charts.ticks(0) == [0.0]
+    assert len(charts.ticks(754_321.5)) <= 9 and charts.ticks(754_321.5)[-1] >= 754_321.5
     with i18n.using("fr"):
-        assert document.axis_amount(125_000.0) == "125\u202f000\u00a0€"
+        assert charts.axis_amount(125_000.0) == "125\u202f000\u00a0€"
     with i18n.using("en"):
-        assert document.axis_amount(125_000.0) == "€125,000"
+        assert charts.axis_amount(125_000.0) == "€125,000"
 
 
 def test_document_imports_nothing_heavy_at_start_up() -> None:

@@ -214,7 +214,7 @@ def test_the_pool_gives_what_one_process_gives(tmp_path: Path) -> None:
     today = dt.date(2020, 6, 15)
     pooled = summarize_all(files, None, today, "fr", "en", workers=2)
     alone = summarize_all(files, None, today, "fr", "en", workers=1)
-    assert pooled == alone and len(pooled) == 10 and all(r["check"]["valid"] for r in pooled)
+    assert pooled == alone and len(pooled) == 10 and all(r.check.valid for r in pooled)
 
 
 # --------------------------------------------------------------------------------------

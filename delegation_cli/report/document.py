@@ -35,8 +35,6 @@ from ..core.errors import fail
 from ..core.i18n import _
 from .cells import NUMERIC, human, visible
 from .charts import Chart, envelopes_chart, report_charts
-from .charts import axis_amount as axis_amount  # tests/test_document.py reads the charts' helpers here
-from .charts import ticks as ticks
 from .sections import human_sections, invalid_lines
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..core.entries import month_end
 from ..core.errors import DelegationError, Problem, Severity, fail
@@ -117,12 +117,6 @@ class ConventionLine:
     check: Check
     problems: tuple[Problem, ...] = ()
     figures: Figures | None = None
-
-    def __getitem__(self, key: str) -> Any:
-        """The line read as its JSON object (docs/portfolio-json.md): ``line["check"]["valid"]``."""
-        from .json import line_json
-
-        return line_json(self)[key]
 
 
 def status_on(period: Dates, day: dt.date) -> str:
