@@ -119,12 +119,16 @@ from delegation_cli.core.errors import DelegationError
 runs = false = 0
 first = ""
 stop = Path(sys.argv[1])
-while not stop.exists():
+while True:
     result = run_check(Path("convention.yaml"))
     runs += 1
     if result.errors:
         false += 1
         first = first or result.problems[0].render()
+    if runs == 1:
+        print("ready", flush=True)  # reading: the closer may start
+    if stop.exists():
+        break
 print(runs, false, first.replace(" ", "_") or "-", flush=True)
 """
 
@@ -142,6 +146,8 @@ def readers_and_closers(readers: int, per_month: int, workdir: Path) -> dict[str
     started = time.monotonic()
     procs = [subprocess.Popen([sys.executable, "-c", READER, str(stop)], cwd=workdir, stdout=subprocess.PIPE,
                               text=True, env=env) for __ in range(readers)]
+    for proc in procs:  # every reader is reading before the first month is closed
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     closer = subprocess.run([sys.executable, "-c", CLOSER, str(per_month)], cwd=workdir, capture_output=True,
                             text=True, env=env, check=False)
     stop.write_text("")

@@ -47,7 +47,8 @@ def test_readers_never_see_an_intact_ledger_as_broken_while_months_are_closed(tm
     # between closings: each read sees the ledger before or after a seal, never half of it.
     figures = _bench("concurrency").readers_and_closers(2, 2, tmp_path)
     assert (figures["failures"], figures["false_alarms"], figures["seals"]) == ([], 0, 11)
-    assert isinstance(figures["reads"], int) and figures["reads"] > 11
+    # Each reader read before the first seal and reads on until the last: never a false alarm.
+    assert isinstance(figures["reads"], int) and figures["reads"] >= 2 * 2
 
 
 @pytest.mark.slow
