@@ -1,4 +1,4 @@
-"""The benchmark script works (short version: 1 000 and 10 000 entries, one round).
+"""The benchmark script works (short version: 1 000 and 3 000 entries, one round).
 
 Timings are never asserted: only that every command ran and exited as expected, and that
 the figures and the targets (met or not) are printed and written.
@@ -24,13 +24,13 @@ STARTUP_ROWS = {"python -c 'import typer'", "minimal Typer command", "Typer, com
 @pytest.mark.slow
 def test_bench_run_short_version(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "--sizes", "1000,10000", "--repeat", "1",
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run"), "--sizes", "1000,3000", "--repeat", "1",
                              "--portfolio", "4",
                              "--out", str(tmp_path / "work"), "--json", str(out)],
                             capture_output=True, text=True, check=False, timeout=600)
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text())
-    assert set(figures["sizes"]) == {"1000", "10000"}
+    assert set(figures["sizes"]) == {"1000", "3000"}
     missing_peers = {peer for peer in ("hledger", "ledger") if shutil.which(peer) is None}
     for rows in figures["sizes"].values():
         assert set(rows) == {row for row in SIZE_ROWS if row.split()[0] not in missing_peers}
@@ -54,7 +54,7 @@ def test_bench_run_short_version(tmp_path: Path) -> None:
 
     lines = result.stdout.splitlines()
     rows = [line.split() for line in lines]
-    assert ["1000", "report"] in [row[:2] for row in rows] and ["10000", "check"] in [row[:2] for row in rows]
+    assert ["1000", "report"] in [row[:2] for row in rows] and ["3000", "check"] in [row[:2] for row in rows]
     block = lines[lines.index("targets (this run):") + 1:]
     assert len(block) == len(targets)
     for t, line in zip(targets, block, strict=True):  # what is printed is what is written, target by target
