@@ -64,8 +64,7 @@ STAMP_FIELDS = ("at", "by")
 
 def kind_name(kind: str) -> str:
     """An entry's kind in the current language (``engagement`` for ``commitment``)."""
-    spec = KIND_SPECS.get(kind)  # type: ignore[call-overload]
-    return _(spec.name) if spec is not None else kind
+    return _(KIND_SPECS[kind].name) if is_kind(kind) else kind
 
 
 def is_kind(text: str) -> TypeGuard[Kind]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -59,9 +59,9 @@ def report(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> ExitCode:
-    from ...core.i18n import using
     from ...report.build import build_report
     from ...report.figures import alerting
+    from ...report.formats import render
     from ...store.actions import write_output
     from ...store.convention import require_convention
 
@@ -72,8 +72,9 @@ def report(
                    code="bad-argument")
     result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today(),
                           allow_invalid=allow_invalid, lang=lang)
-    with using(result.language):
-        rendered = _render_report(result, output, dialect, full=full or output_file is not None, screen=screen)
+    # the registry renders the report in its own language (report/formats.py)
+    rendered = render("report", output.value, result, dialect=dialect, width=screen.width, color=screen.color,
+                      full=full or output_file is not None)
     if output_file is not None:
         write_output(Path(output_file), rendered, protected=loaded.ledger_path() if ledger is None else Path(ledger),
                      convention=loaded.path)
@@ -81,11 +82,3 @@ def report(
         emit(rendered)  # as rendered (typer.echo would strip forced colours), bytes for a PDF
     alerts = alerting(result)
     return ExitCode.PROBLEMS if fail_on_alert and alerts else ExitCode.OK
-
-
-def _render_report(result: Any, output: ReportFormat, dialect: CsvDialect, *, full: bool,
-                   screen: Environment) -> str | bytes:
-    """The report in one format: the table as the terminal (or a pipe, or a file) shows it."""
-    from ...report.formats import render
-
-    return render("report", output.value, result, dialect=dialect, width=screen.width, color=screen.color, full=full)
