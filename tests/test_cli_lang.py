@@ -25,7 +25,7 @@ def _english() -> Iterator[None]:
 
 
 def test_every_command_has_lang() -> None:
-    assert len(COMMANDS) == 14
+    assert len(COMMANDS) == 16
     for command in COMMANDS:
         info = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == command)  # type: ignore[union-attr]
         assert info.callback is not None
@@ -101,7 +101,7 @@ def test_root_help_in_english_is_unchanged(cli: Cli) -> None:
     assert "\nOptions:\n" in result.stdout and "\nCommands:\n" in result.stdout
     assert "  --help                Show this message and exit.\n" in result.stdout
     assert "  --version             Show the version and exit.\n" in result.stdout
-    assert "\n  check      Validate a convention file and its ledger; report every" in result.stdout
+    assert "\n  check         Validate a convention file and its ledger; report every" in result.stdout
 
 
 def test_command_help_in_english_is_unchanged(cli: Cli) -> None:

@@ -51,10 +51,13 @@ def test_a_forecast_dated_outside_the_period_is_refused(seed: Cli, date: str) ->
     before = sha(LEDGER)
     result = seed("forecast", "--team", "friches", "60000", "--month", "2020-01", "--type", "ae", "--date", date)
     assert result.exit_code == 1
+    past = (f"ledgers/fabrique-numerique-s3.ledger: error: forecast for 2020-01 dated {date}: that month is over (a "
+            "forecast plans the month of its date or a later one; record what happened instead)\n")
     assert result.stderr == (
         f"ledgers/fabrique-numerique-s3.ledger: error: forecast dated {date} is outside the convention's period "
         "2019-12-09 – 2020-12-31 (the convention takes effect on 2019-12-09)\n"
-        "ledgers/fabrique-numerique-s3.ledger: error: forecast refused; the ledger was not changed\n")
+        + (past if date > "2020-01" else "")
+        + "ledgers/fabrique-numerique-s3.ledger: error: forecast refused; the ledger was not changed\n")
     assert sha(LEDGER) == before
 
 
@@ -72,4 +75,7 @@ def test_check_names_a_forecast_dated_outside_the_period(seed: Cli) -> None:
     assert result.exit_code == 1
     assert result.stderr == ("ledgers/fabrique-numerique-s3.ledger:3: error: forecast dated 2026-12-01 is outside "
                              "the convention's period 2019-12-09 – 2020-12-31 (the convention takes effect on "
-                             "2019-12-09)\n")
+                             "2019-12-09)\n"
+                             "ledgers/fabrique-numerique-s3.ledger:3: error: forecast for 2020-01 dated 2026-12-01: "
+                             "that month is over (a forecast plans the month of its date or a later one; record what "
+                             "happened instead)\n")

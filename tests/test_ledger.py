@@ -51,7 +51,7 @@ def test_label_escapes_what_could_hide_or_break_a_line() -> None:
         ("20-01-01 commitment c-1 friches 1.00", "'20-01-01' is not a date (expected "
          "YYYY-MM-DD, such as 2020-02-01)", 1),
         ("2020-01-01 bogus c-1 friches 1.00", "unknown kind 'bogus' (expected one of: "
-         "commitment, payment, release, forecast, note, seal)", 12),
+         "commitment, payment, release, forecast, note, cancel, service-fait, seal)", 12),
         ("2020-01-01 commitment c-1 friches 1.5", "'1.5' is not a ledger amount (expected "
          "digits, a dot and 2 decimals, like 20000.00)", 35),
         ("2020-01-01 commitment c-1 friches 0.00", "amount is zero (expected a positive "
@@ -84,7 +84,7 @@ dates = st.dates(min_value=D(1900, 1, 1), max_value=D(2999, 12, 31))
 
 @st.composite
 def entries(draw: st.DrawFn) -> Entry:
-    kind = draw(st.sampled_from(["commitment", "payment", "release", "forecast", "note"]))
+    kind = draw(st.sampled_from(["commitment", "payment", "release", "forecast", "note", "cancel", "service-fait"]))
     opt = lambda s: draw(st.none() | s)  # noqa: E731
     common = {
         "date": draw(dates), "kind": kind, "id": draw(tokens), "team": draw(tokens),
@@ -99,9 +99,14 @@ def entries(draw: st.DrawFn) -> Entry:
         return Entry(amount=amount, commitment=draw(tokens), service_fait=opt(dates), ref=opt(tokens), **common)
     if kind == "release":
         return Entry(amount=amount, commitment=draw(tokens), **common)
-    if kind == "forecast":
+    if kind == "forecast":  # 0 withdraws the forecast in force
         month = draw(dates).strftime("%Y-%m")
-        return Entry(amount=amount, month=month, forecast_type=draw(st.sampled_from(["ae", "cp"])), **common)
+        return Entry(amount=draw(st.just(0) | st.just(amount)), month=month,
+                     forecast_type=draw(st.sampled_from(["ae", "cp"])), **common)
+    if kind == "cancel":
+        return Entry(target=draw(tokens), **common)
+    if kind == "service-fait":
+        return Entry(target=draw(tokens), service_fait=draw(dates), **common)
     return Entry(**common)
 
 

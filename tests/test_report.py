@@ -334,7 +334,7 @@ def test_csv_sections_and_formula_neutralisation(scripted: Cli) -> None:
     assert sections == ["# header", "# synthese", "# alerts", "# teams", "# team_payments", "# team_shares",
                         "# years_ae", "# years_cp", "# totals", "# cp_on_ae", "# forecasts", "# landing_ae",
                         "# landing_cp", "# landing_teams", "# landing_team_payments", "# notes", "# movements",
-                        "# open_commitments", "# marches", "# prestations", "# identification",
+                        "# corrections", "# open_commitments", "# marches", "# prestations", "# identification",
                         "# fingerprint"]
     teams_at = rows.index(["# teams"])
     assert rows[teams_at + 1] == ["Team", "Cap", "In month", "Committed", "Available", "% of cap"]

@@ -415,7 +415,7 @@ def test_report_markdown_cells_are_inert(nasty: Mini) -> None:
     assert headings[0] == "# Monthly report of March 2021 — Mini convention"
     assert [h for h in headings if h == "## Alerts"] == ["## Alerts"]  # no note injects a heading
     # the report's own sections, the fingerprint last
-    assert all(h.startswith("## ") for h in headings[1:]) and len(headings) == 23
+    assert all(h.startswith("## ") for h in headings[1:]) and len(headings) == 24
     assert "<" not in out and ">" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in out
     assert "ligne 1 ## Alerts ligne 2" in out

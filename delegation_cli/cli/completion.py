@@ -65,3 +65,40 @@ def complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
         return []
     names = [c.ref or c.id for c in state.commitments.values() if c.remaining > 0]
     return [n for n in names if n.startswith(incomplete)]
+
+
+def _book(ctx: typer.Context) -> Any:
+    """The ledger in use read whole through the one read path, or None (never fails)."""
+    loaded = _loaded(ctx)
+    if loaded is None:
+        return None
+    from ..store.book import read_book
+    from ..store.reader import opened_for_reading
+
+    try:
+        path = Path(ctx.params["ledger"]) if ctx.params.get("ledger") else loaded.ledger_path()
+        with opened_for_reading(path) as fd:
+            return read_book(loaded.convention, fd, str(path), keep=True)
+    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
+        return None
+
+
+def complete_entry(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Entries a cancellation may name, not cancelled yet: their references, else their ids."""
+    book = _book(ctx)
+    if book is None:
+        return []
+    cancellable = ("commitment", "payment", "release", "forecast", "note")
+    names = [e.ref or e.id for e in book.entries if e.kind in cancellable and e.id not in book.state.cancelled]
+    return [n for n in names if n.startswith(incomplete)]
+
+
+def complete_unsupported_payment(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Payments without a service fait: their demandes de paiement, else their ids."""
+    book = _book(ctx)
+    if book is None:
+        return []
+    state = book.state
+    names = [e.ref or e.id for e in book.entries if e.kind == "payment" and e.service_fait is None
+             and e.id not in state.certified and e.id not in state.cancelled]
+    return [n for n in names if n.startswith(incomplete)]

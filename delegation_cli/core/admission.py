@@ -36,6 +36,13 @@ if TYPE_CHECKING:
 
 _E, _W = Severity.ERROR, Severity.WARNING
 
+
+def release_restores_ae(committed_year: int, release_year: int) -> bool:
+    """Whether a release gives AE back: only within its commitment's own year (GBCP art. 160;
+    credits are annual).  A release in a later year frees nothing: those AE are lost.  The
+    replay, and so the report and the control, and the exports follow this one rule."""
+    return committed_year == release_year
+
 Rule = Callable[["Replay", Entry], "Issue | None"]
 """An admission rule: the state before the entry is applied, the entry; its issue or None."""
 
@@ -350,6 +357,17 @@ def forecast_month_in_period(state: Replay, entry: Entry) -> Issue | None:
                      month=entry.month, first=first, last=last))
 
 
+def forecast_month_to_come(state: Replay, entry: Entry) -> Issue | None:
+    """A forecast plans a month not over at its date (its own month or a later one)."""
+    month = entry.month or ""
+    if month >= f"{entry.date.year:04d}-{entry.date.month:02d}":
+        return None
+    return Issue(entry.line, _E, "forecast-past-month",
+                 _("forecast for {month} dated {date}: that month is over (a forecast plans the month of its "
+                   "date or a later one; record what happened instead)").format(
+                     month=month, date=format_date(entry.date)))
+
+
 # The lists, in the order of the problems ---------------------------------------------
 
 SEAL_RULES: tuple[Rule, ...] = (id_unique,)
@@ -395,8 +413,10 @@ commitment, after its service fait, its demande de paiement, the year's CP, then
 RELEASE_RULES: tuple[Rule, ...] = (*ENTRY_RULES, charged_to_its_team, released_within_remaining)
 """A release: within its commitment's reste à payer."""
 
-FORECAST_RULES: tuple[Rule, ...] = (*ENTRY_RULES, forecast_month_in_period)
-"""A forecast: its month inside the convention's."""
+FORECAST_RULES: tuple[Rule, ...] = (*ENTRY_RULES, forecast_month_in_period, forecast_month_to_come)
+"""A forecast: its month inside the convention's, not over at its date."""
+
+from .corrections import CANCEL_RULES, SERVICE_FAIT_RULES  # noqa: E402  (they reuse the rules above)
 
 RULES: dict[str, tuple[Rule, ...]] = {
     "commitment": COMMITMENT_RULES,
@@ -404,6 +424,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "release": RELEASE_RULES,
     "forecast": FORECAST_RULES,
     "note": ENTRY_RULES,
+    "cancel": CANCEL_RULES,
+    "service-fait": SERVICE_FAIT_RULES,
     "seal": SEAL_RULES,
 }
 """The rules of each kind of entry (any other kind meets :data:`ENTRY_RULES`)."""

@@ -36,8 +36,9 @@ def in_date_order(entries: Iterable[Entry]) -> list[Entry]:
 
 def replay(conv: Convention, entries: Iterable[Entry], *, thresholds: bool = False) -> Replay:
     """Replay entries (given in file order) in date order; the state holds the issues."""
-    state = Replay(conv, thresholds=thresholds)
-    for entry in in_date_order(entries):
+    ordered = in_date_order(entries)
+    state = Replay(conv, thresholds=thresholds, targets={e.target for e in ordered if e.target})
+    for entry in ordered:
         state.apply(entry)
     state.finish()
     return state
@@ -54,8 +55,9 @@ def forecast_key(entry: Entry) -> ForecastKey:
 
 def forecasts_in_force(ordered: Iterable[Entry]) -> tuple[list[Entry], dict[int, Entry]]:
     """The forecast rule: for one team, month and type, a later forecast (in date order, file
-    order for equal dates) replaces the earlier one.  Returns the forecasts in force and, for
-    each forecast that replaced another (keyed by ``id(entry)``), the one it replaced."""
+    order for equal dates) replaces the earlier one; one of 0, or a cancellation of the one in
+    force, withdraws it.  Returns the forecasts in force and, for each forecast that replaced
+    another and each cancellation that withdrew one (keyed by ``id(entry)``), that one."""
     current: dict[ForecastKey, Entry] = {}
     replaced: dict[int, Entry] = {}
     for entry in ordered:
@@ -64,6 +66,13 @@ def forecasts_in_force(ordered: Iterable[Entry]) -> tuple[list[Entry], dict[int,
             if key in current:
                 replaced[id(entry)] = current[key]
             current[key] = entry
+            if not entry.amount:  # a forecast of 0 withdraws the one in force
+                del current[key]
+        elif entry.kind == "cancel":
+            cancelled = next((e for e in current.values() if e.id == entry.target), None)
+            if cancelled is not None:  # the cancellation withdraws it
+                replaced[id(entry)] = cancelled
+                del current[forecast_key(cancelled)]
     return list(current.values()), replaced
 
 
@@ -117,11 +126,11 @@ def admit_appended(state: Replay, new: Sequence[Entry], path: str, sources: Sour
     usual case: entries are recorded as they happen): no recorded entry comes after them in
     date order, so they are applied to the state (consumed) in date order."""
     state.thresholds = True
-    mark = len(state.issues)
+    known = {(i.line, i.code) for i in state.issues}
     for entry in in_date_order(numbered(new)):
         state.apply(entry)
     state.finish()
-    return _verdict(state.issues[mark:], set(), path, sources, state)
+    return _verdict(state.issues, known, path, sources, state)
 
 
 def admit(conv: Convention, existing: Sequence[Entry], new: Sequence[Entry], path: str,

@@ -26,6 +26,8 @@ MAX_LABEL = 2_000
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}")
 TOKEN_EXPECTED = N_("1 to 64 letters, digits or . _ / : + -, starting with a letter or digit")
 """What an id, a team, a reference or an author should look like (translate it with ``_`` where shown)."""
+TARGET_KEY = {"cancel": "entry", "service-fait": "payment"}
+"""The key under which an entry that mends another names it, in the ledger and in JSON."""
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -35,7 +37,7 @@ class Entry(NamedTuple):
 
     Attributes:
         date: the date of the operation (the budget year is its year).
-        kind: commitment, payment, release, forecast or note.
+        kind: commitment, payment, release, forecast, note, cancel, service-fait or seal.
         id: unique id (``c-3f9a1b2c``); payments and releases name their commitment by it.
         team: the team charged.
         amount: in cents (0 for a note).
@@ -52,6 +54,8 @@ class Entry(NamedTuple):
         sha256: seal: the hash chaining the entries it covers to the previous seal.
         prev: seal: the previous seal's hash (64 zeros for the first seal).
         digests: seal: a short digest of each entry it covers, in file order.
+        target: cancel: the id of the entry it cancels (``entry=``); service fait: the id of
+            the payment it gives its service-fait date (``payment=``).
         line: the line it was read from (0 for an entry not yet written).
     """
 
@@ -73,6 +77,7 @@ class Entry(NamedTuple):
     sha256: str | None = None
     prev: str | None = None
     digests: tuple[str, ...] = ()
+    target: str | None = None
     line: int = 0
 
     @property
@@ -95,7 +100,7 @@ class Entry(NamedTuple):
             ("service_fait", self.service_fait.isoformat() if self.service_fait else None),
             ("month", self.month), ("type", self.forecast_type),
             ("recorded_at", self.recorded_at), ("author", self.author),
-            ("sha256", self.sha256), ("prev", self.prev),
+            ("sha256", self.sha256), ("prev", self.prev), (TARGET_KEY.get(self.kind, "target"), self.target),
         ):
             if value is not None:
                 out[key] = value

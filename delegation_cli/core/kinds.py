@@ -14,7 +14,7 @@ from typing import Literal, TypeGuard, get_args
 
 from .i18n import N_, _
 
-Kind = Literal["commitment", "payment", "release", "forecast", "note", "seal"]
+Kind = Literal["commitment", "payment", "release", "forecast", "note", "cancel", "service-fait", "seal"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class KindSpec:
             recording stamp (``at``, ``by``); a seal's line has its own grammar.
         required: which of those a line must have.
         settles: whether it names a commitment (``commitment=``): a payment or a release.
+        mends: whether it mends an earlier entry it names (``entry=`` or ``payment=``, kept as
+            :attr:`entries.Entry.target`): a cancellation, a service fait recorded later.
         team_in_import: whether an imported row must give its team (a payment or a release
             takes its commitment's).
     """
@@ -40,6 +42,7 @@ class KindSpec:
     required: tuple[str, ...] = ()
     settles: bool = False
     team_in_import: bool = True
+    mends: bool = False
 
 
 KIND_SPECS: dict[Kind, KindSpec] = {
@@ -50,6 +53,9 @@ KIND_SPECS: dict[Kind, KindSpec] = {
                         team_in_import=False),
     "forecast": KindSpec(N_("forecast"), "f", True, ("month", "type"), ("month", "type")),
     "note": KindSpec(N_("note"), "n", False, ()),
+    "cancel": KindSpec(N_("cancellation"), "x", False, ("entry",), ("entry",), team_in_import=False, mends=True),
+    "service-fait": KindSpec(N_("service fait"), "v", False, ("payment", "sf"), ("payment", "sf"),
+                             team_in_import=False, mends=True),
     "seal": KindSpec(N_("seal"), "s", False, (), team_in_import=False),
 }
 assert tuple(KIND_SPECS) == get_args(Kind), "one spec per kind, in the order of Kind"
@@ -57,6 +63,10 @@ assert tuple(KIND_SPECS) == get_args(Kind), "one spec per kind, in the order of 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 AMOUNT_KINDS = frozenset(kind for kind, spec in KIND_SPECS.items() if spec.amount)
 SETTLING_KINDS = frozenset(kind for kind, spec in KIND_SPECS.items() if spec.settles)
+MENDING_KINDS = frozenset(kind for kind, spec in KIND_SPECS.items() if spec.mends)
+CANCELLABLE: tuple[Kind, ...] = ("commitment", "payment", "release", "forecast", "note")
+"""The kinds a cancellation may cancel (a seal closes a month for good; a cancellation or a
+service fait is mended by the entries it names, not cancelled)."""
 ID_PREFIX: dict[str, str] = {kind: spec.prefix for kind, spec in KIND_SPECS.items()}
 STAMP_FIELDS = ("at", "by")
 """The fields every entry line ends with: when it was recorded, and by whom."""

@@ -161,6 +161,8 @@ def _field_values(entry: Entry) -> dict[str, str | None]:
         "sf": entry.service_fait.isoformat() if entry.service_fait else None,
         "month": entry.month,
         "type": entry.forecast_type,
+        "entry": entry.target,
+        "payment": entry.target,
         "at": entry.recorded_at,
         "by": entry.author,
     }
@@ -263,11 +265,15 @@ _FAST = {
     "forecast": re.compile(_D + " forecast " + _T + " " + _T + _AMT + r" month=(\d{4}-(?:0[1-9]|1[0-2])) "
                            "type=(ae|cp)" + _TAIL),
     "note": re.compile(_D + " note " + _T + " " + _T + _TAIL),
+    "cancel": re.compile(_D + " cancel " + _T + " " + _T + " entry=" + _T + _TAIL),
+    "service-fait": re.compile(_D + " service-fait " + _T + " " + _T + " payment=" + _T + " sf=" + _D + _TAIL),
 }
 
 
-_FAST_KINDS = {kind[0]: (kind, pattern.fullmatch) for kind, pattern in _FAST.items()}
-"""By the first letter of the kind (column 12 of a canonical line): its name and its pattern."""
+_FAST_KINDS = {kind[:2]: (kind, pattern.fullmatch) for kind, pattern in _FAST.items()}
+"""By the first two letters of the kind (columns 12–13 of a canonical line): its name and its
+pattern."""
+assert len(_FAST_KINDS) == len(_FAST), "two kinds share their first two letters"
 _SHARED = sys.intern  # teams, marchés and authors repeat on every line: one string each, not millions
 _NEW = tuple.__new__  # builds an Entry from its 19 fields without the named tuple's keyword handling
 _DATES = _date_cache
@@ -279,7 +285,7 @@ def parse_canonical_line(line: str, lineno: int) -> Entry | None:
     (or anything doubtful) returns None and goes through :func:`parse_line`'s full path,
     which gives the same entry or the exact error.  (The hot path of every read: written
     for speed.)"""
-    found = _FAST_KINDS.get(line[11:12])
+    found = _FAST_KINDS.get(line[11:13])
     if found is None:
         return None
     kind, fullmatch = found  # the kind's own string object, shared by every entry
@@ -300,31 +306,45 @@ def parse_canonical_line(line: str, lineno: int) -> Entry | None:
         if kind == "note":
             by = g[4]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, None, None, None, g[3],
-                                by and _SHARED(by), label, None, None, (), lineno))
+                                by and _SHARED(by), label, None, None, (), None, lineno))
+        if kind == "cancel" or kind == "service-fait":
+            return _mending(kind, g, date, label, lineno)
         amount = int(g[3]) * 100 + int(g[4])
-        if amount == 0:
+        if amount == 0 and kind != "forecast":  # a forecast of 0 withdraws the one in force
             return None
         if kind == "commitment":
             marche, prestation, by = g[6], g[7], g[9]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, g[5], marche and _SHARED(marche),
                                 prestation and _SHARED(prestation), None, None, None, None, g[8], by and _SHARED(by),
-                                label, None, None, (), lineno))
+                                label, None, None, (), None, lineno))
         if kind == "payment":
             sf = g[6]
             if sf is not None:
                 sf = _DATES.get(sf) or parse_date(sf)
             by = g[9]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, g[7], None, None, g[5], sf, None, None, g[8],
-                                by and _SHARED(by), label, None, None, (), lineno))
+                                by and _SHARED(by), label, None, None, (), None, lineno))
         if kind == "release":
             by = g[7]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, None, None, None, g[5], None, None, None,
-                                g[6], by and _SHARED(by), label, None, None, (), lineno))
+                                g[6], by and _SHARED(by), label, None, None, (), None, lineno))
         by = g[8]
         return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, None, None, None, None, None, g[5], g[6], g[7],
-                            by and _SHARED(by), label, None, None, (), lineno))
+                            by and _SHARED(by), label, None, None, (), None, lineno))
     except ValueError:
         return None
+
+
+def _mending(kind: str, g: tuple[str, ...], date: dt.date, label: str, lineno: int) -> Entry:
+    """A cancellation or a service fait from its pattern's groups (the fast path)."""
+    if kind == "cancel":
+        by = g[5]
+        return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, None, None, None, g[4],
+                            by and _SHARED(by), label, None, None, (), g[3], lineno))
+    sf = _DATES.get(g[4]) or parse_date(g[4])
+    by = g[6]
+    return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, sf, None, None, g[5],
+                        by and _SHARED(by), label, None, None, (), g[3], lineno))
 
 
 def parse_line(line: str, lineno: int = 0) -> Entry:
@@ -373,11 +393,15 @@ def parse_line_fully(line: str, lineno: int) -> Entry:
             raise LineError(_("type={type} (expected ae or cp)").format(type=repr(ftype)))
     if kind in ("payment", "release") and "commitment" not in values:
         raise LineError(_("a {kind} needs commitment=ID").format(kind=kind))
+    missing = [key for key in KIND_SPECS[kind].required if key not in values]
+    if missing:
+        raise LineError(_("a {kind} needs {fields}").format(kind=kind, fields=", ".join(f"{key}=" for key in missing)))
     return Entry(
         date=date, kind=kind, id=tokens[2], team=tokens[3], amount=amount,
         ref=values.get("ref"), marche=values.get("marche"), prestation=values.get("prestation"),
         commitment=values.get("commitment"), service_fait=sf, month=month, forecast_type=ftype,
-        recorded_at=values.get("at"), author=values.get("by"), label=label, line=lineno,
+        recorded_at=values.get("at"), author=values.get("by"), label=label,
+        target=values.get("entry") or values.get("payment"), line=lineno,
     )
 
 
@@ -425,7 +449,7 @@ def _amount_of(line: str, tokens: list[str], kind: str) -> tuple[int, int]:
         amount = parse_canonical(tokens[4])
     except AmountError as exc:
         raise LineError(str(exc), _column_of(line, 4, tokens)) from None
-    if amount == 0:
+    if amount == 0 and kind != "forecast":  # a forecast of 0 withdraws the one in force
         raise LineError(_("amount is zero (expected a positive amount)"), _column_of(line, 4, tokens))
     return amount, 5
 

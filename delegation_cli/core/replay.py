@@ -18,10 +18,11 @@ import copy
 import datetime as dt
 import itertools
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import assert_never
 
-from .admission import ENTRY_RULES, Rule, rules_for
+from .admission import ENTRY_RULES, Rule, release_restores_ae, rules_for
 from .avenants import Limits
 from .entries import Entry, entry_name
 from .errors import Severity
@@ -32,19 +33,12 @@ from .model import Convention
 from .money import Cents
 
 
-def release_restores_ae(committed_year: int, release_year: int) -> bool:
-    """Whether a release gives AE back: only within its commitment's own year (GBCP art. 160;
-    credits are annual).  A release in a later year frees nothing: those AE are lost.  The
-    replay, and so the report and the control, and the exports follow this one rule."""
-    return committed_year == release_year
-
-
 class CommitmentState:
     """A commitment and what happened to it since: the fields of its entry that the
     figures need (its label is not kept), and its payments and releases."""
 
-    __slots__ = ("amount", "date", "id", "last_payment", "line", "marche", "paid", "payments", "prestation",
-                 "ref", "released", "team", "year")
+    __slots__ = ("amount", "cancelled", "date", "id", "last_payment", "line", "marche", "paid", "payments",
+                 "prestation", "ref", "released", "team", "year")
     kind = "commitment"
 
     def __init__(self, entry: Entry):
@@ -53,17 +47,19 @@ class CommitmentState:
         self.year = entry.date.year
         self.paid: Cents = 0
         self.released: Cents = 0
+        self.cancelled: Cents = 0
+        """The amount a cancellation took back (the whole commitment, once cancelled)."""
         self.last_payment: dt.date | None = None
         self.payments = 0
 
     @property
     def net(self) -> Cents:
-        return self.amount - self.released
+        return self.amount - self.released - self.cancelled
 
     @property
     def remaining(self) -> Cents:
-        """*Reste à payer*: committed − released − paid."""
-        return self.amount - self.released - self.paid
+        """*Reste à payer*: committed − released − paid (nothing once cancelled)."""
+        return self.amount - self.released - self.paid - self.cancelled
 
     def copy(self) -> CommitmentState:
         return copy.copy(self)
@@ -93,7 +89,20 @@ class Replay:
         released_other_year: per year of the release, releases of earlier years'
             commitments (they restore no AE, GBCP art. 160).
         committed_in: per year, commitments dated that year (gross).
-        paid_on, released_on: per (commitment's year, year), payments and releases.
+        paid_on, released_on: per (commitment's year, year), payments and releases (less
+            those cancelled in the year they were made).
+        cancelled_on: per (commitment's year, year), commitments cancelled.
+        unpaid_on: per (commitment's year, year), payments of an earlier year cancelled.
+        lost_on_cancel: per year of the cancellation, commitments of earlier years cancelled
+            (they give back no AE).
+        targets: the ids a cancellation or a service fait names (known before the replay:
+            their entries are kept as they are applied, in ``kept``).
+        kept: per id, the entries of ``targets`` applied so far.
+        cancelled: per id, the cancellation of each entry cancelled so far.
+        certified: per payment id, the service fait recorded later for it.
+        settled_by: per commitment id of ``targets``, the payments and releases on it.
+        missed: whether a cancellation or a service fait named an entry applied but not kept
+            (``targets`` was incomplete: the replay must be run again with them).
         commitments: per id, the commitment and its payments and releases.
         commitment_refs: per bon de commande, the commitment that has it (the first one).
         payment_refs: the demandes de paiement recorded.
@@ -110,7 +119,7 @@ class Replay:
     ``shares`` (each year's indicative share per team) and ``cutoffs``.
     """
 
-    def __init__(self, conv: Convention, *, thresholds: bool = False):
+    def __init__(self, conv: Convention, *, thresholds: bool = False, targets: Collection[str] = ()):
         self.conv = conv
         self._rules: dict[str, tuple[Rule, ...]] = {}
         self.thresholds = thresholds
@@ -128,6 +137,15 @@ class Replay:
         self.committed_in = _counter()
         self.paid_on: defaultdict[tuple[int, int], Cents] = defaultdict(int)
         self.released_on: defaultdict[tuple[int, int], Cents] = defaultdict(int)
+        self.cancelled_on: defaultdict[tuple[int, int], Cents] = defaultdict(int)
+        self.unpaid_on: defaultdict[tuple[int, int], Cents] = defaultdict(int)
+        self.lost_on_cancel = _counter()
+        self.targets = frozenset(targets)
+        self.kept: dict[str, Entry] = {}
+        self.cancelled: dict[str, Entry] = {}
+        self.certified: dict[str, Entry] = {}
+        self.settled_by: dict[str, list[str]] = {}
+        self.missed = False
         self.commitments: dict[str, CommitmentState] = {}
         self.commitment_refs: dict[str, str] = {}
         self.payment_refs: set[str] = set()
@@ -189,7 +207,10 @@ class Replay:
             issue = rule(self, entry)
             if issue is not None:
                 issues.append(issue)
-        self.ids.add(entry[2])
+        ident = entry[2]
+        if self.targets and ident in self.targets and ident not in self.ids:
+            self.kept[ident] = entry
+        self.ids.add(ident)
         self.last_date = date
         if kind == "commitment":
             self._commit(entry)
@@ -197,8 +218,31 @@ class Replay:
             self._pay(entry)
         elif kind == "release":
             self._release(entry)
+        elif kind == "cancel":
+            self._mending(entry, apply_cancel)
+        elif kind == "service-fait":
+            self._mending(entry, apply_service_fait)
         elif kind != "forecast" and kind != "note" and kind != "seal":  # they change no credit
             assert_never(kind)  # a new kind: say here what it changes
+
+    def _mending(self, entry: Entry, change: Callable[[Replay, Entry], None]) -> None:
+        target = entry.target or ""
+        if target not in self.kept and target in self.ids and target != entry.id:
+            self.missed = True  # named but not kept: ``targets`` was incomplete
+        change(self, entry)
+
+    def mend(self, line: int, code: str | None) -> None:
+        """The problems found so far on ``line`` are mended (by a cancellation: all but a
+        duplicate id; by a service fait: ``code``)."""
+        if not line:  # an entry built in memory, not read from a line: nothing to tell apart
+            return
+        self.issues = [i for i in self.issues if i.line != line or (
+            i.code == "id-duplicate" if code is None else i.code != code)]
+
+    def keep(self, state: CommitmentState) -> None:
+        """Before a change to ``state``: keep it as it was for the snapshots taken earlier."""
+        if self._kept is not None:
+            self._keep(state)
 
     def _new_day(self, date: dt.date) -> None:
         """The limits and the period of a day, worked out once per day."""
@@ -266,6 +310,8 @@ class Replay:
         if state is not None:
             if self._kept is not None:
                 self._keep(state)
+            if state.id in self.targets:
+                self.settled_by.setdefault(state.id, []).append(entry.id)
             state.paid += amount
             state.payments += 1
             state.last_payment = date
@@ -278,6 +324,8 @@ class Replay:
         amount = entry.amount
         if self._kept is not None:
             self._keep(state)
+        if state.id in self.targets:
+            self.settled_by.setdefault(state.id, []).append(entry.id)
         state.released += amount
         self.team_net[state.team] -= amount
         self.total_net -= amount
@@ -303,7 +351,8 @@ class Replay:
         references are shared, not copied."""
         other = copy.copy(self)
         for name in ("ae_used", "cp_used", "ae_monthly", "cp_monthly", "team_net", "team_year", "team_paid",
-                     "released_other_year", "committed_in", "paid_on", "released_on"):
+                     "released_other_year", "committed_in", "paid_on", "released_on", "cancelled_on", "unpaid_on",
+                     "lost_on_cancel", "cancelled", "certified"):
             setattr(other, name, copy.copy(getattr(self, name)))
         other.issues = list(self.issues)
         other.commitments, other._snapshots = {}, []
@@ -357,3 +406,6 @@ class Availability:
         return self.limits.total, self.replay.total_net, self.limits.total - self.replay.total_net
 
 
+
+
+from .corrections import apply_cancel, apply_service_fait  # noqa: E402  (they change a Replay)

@@ -116,7 +116,9 @@ def bar(ratio: Ratio) -> str:
 
 
 def human(value: object, kind: str) -> str:
-    """A cell as people read it, in the report's language."""
+    """A cell as people read it, in the report's language (None: an empty cell)."""
+    if value is None:
+        return ""
     if kind == "money" and isinstance(value, int):
         return format_fr(value)
     if kind == "percent" and isinstance(value, Ratio):
@@ -135,7 +137,9 @@ def human(value: object, kind: str) -> str:
 
 
 def plain(value: object, kind: str) -> str:
-    """A cell as a script reads it: plain amounts, ISO dates, stable words."""
+    """A cell as a script reads it: plain amounts, ISO dates, stable words (None: empty)."""
+    if value is None:
+        return ""
     if kind == "money" and isinstance(value, int):
         return format_signed(value)
     if kind == "percent" and isinstance(value, Ratio):

@@ -72,7 +72,7 @@ def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> st
 # --------------------------------------------------------------------------------------
 
 LOG_COLUMNS = ("line", "date", "kind", "id", "team", "amount", "ref", "commitment",
-               "marche", "prestation", "service_fait", "month", "type", "author", "label")
+               "marche", "prestation", "service_fait", "month", "type", "author", "label", "target")
 
 
 def _log_row(entry: Entry) -> dict[str, str]:
@@ -92,6 +92,7 @@ def _log_row(entry: Entry) -> dict[str, str]:
         "type": entry.forecast_type or "",
         "author": entry.author or "",
         "label": entry.label,
+        "target": entry.target or "",
     }
 
 

@@ -33,12 +33,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
+from ..core.admission import release_restores_ae
 from ..core.budget import forecasts_in_force, in_date_order
-from ..core.entries import Entry
+from ..core.entries import TARGET_KEY, Entry
 from ..core.lines import quote_label
 from ..core.model import Convention
 from ..core.money import Cents, format_signed
-from ..core.replay import release_restores_ae
 from .formats import CsvDialect
 
 
@@ -108,8 +108,14 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
             (("kind", "avenant"), ("avenant", str(av.number))), tuple(postings))))
     commitments = {e.id: e for e in entries if e.kind == "commitment"}
     _, replaced = forecasts_in_force(in_date_order(entries))
+    named = {e.target for e in entries if e.target}
+    targets = {e.id: e for e in entries if e.id in named}
     for index, entry in enumerate(entries):
-        out.append((entry.date, 2, index, _entry_transaction(entry, commitments, replaced.get(id(entry)))))
+        if entry.kind == "cancel":
+            reversal = _reversal(entry, targets.get(entry.target or ""), commitments, replaced.get(id(entry)))
+            out.append((entry.date, 2, index, _entry_transaction(entry, commitments, None, reversal)))
+        else:
+            out.append((entry.date, 2, index, _entry_transaction(entry, commitments, replaced.get(id(entry)))))
     for day, _, _, txn in sorted(out, key=lambda t: (t[0], t[1], t[2])):
         if until is None or day <= until:
             yield txn
@@ -123,9 +129,33 @@ def _restores_ae(release: Entry, commitment: Entry | None) -> bool:
             and release_restores_ae(commitment.year, release.year))
 
 
-def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None) -> Transaction:
+def _reversal(cancel: Entry, target: Entry | None, commitments: dict[str, Entry],
+              withdrawn: Entry | None) -> tuple[Posting, ...]:
+    """A cancellation's postings: its entry's reversed on the cancellation's date, by the
+    replay's year rules — a commitment or a payment of an earlier year gives back nothing to
+    the year's available credits (``not-recyclable``), a forecast in force is withdrawn."""
+    if target is None:
+        return ()
+    y, team, amount, same_year = str(cancel.year), target.team, target.amount, target.year == cancel.year
+    if target.kind in ("commitment", "payment"):
+        kind, used = ("ae", "committed") if target.kind == "commitment" else ("cp", "paid")
+        if same_year:
+            return Posting((kind, y, used, team), -amount), Posting((kind, y, "available"), amount)
+        return Posting((kind, y, "cancelled-earlier", team), -amount), Posting((kind, y, "not-recyclable"), amount)
+    if target.kind == "release" and same_year:
+        if _restores_ae(target, commitments.get(target.commitment or "")):
+            return Posting(("ae", y, "committed", team), amount), Posting(("ae", y, "available"), -amount)
+        return Posting(("ae", y, "released-earlier", team), amount), Posting(("ae", y, "not-recyclable"), -amount)
+    if target.kind == "forecast" and withdrawn is target:
+        fy = (target.month or y)[:4]
+        return (Posting(("forecast", fy, target.forecast_type or "ae", team), -amount),
+                Posting(("forecast", fy, "planned"), amount))
+    return ()
+
+
+def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None,
+                       postings: tuple[Posting, ...] = ()) -> Transaction:
     y, team, amount = str(entry.year), entry.team, entry.amount
-    postings: tuple[Posting, ...] = ()
     if entry.kind == "commitment":
         postings = (Posting(("ae", y, "committed", team), amount), Posting(("ae", y, "available"), -amount))
     elif entry.kind == "payment":
@@ -144,11 +174,14 @@ def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: En
         if change:
             postings = (Posting(("forecast", fy, entry.forecast_type or "ae", team), change),
                         Posting(("forecast", fy, "planned"), -change))
-    elif entry.kind != "note" and entry.kind != "seal":  # a note posts nothing; seals are not exported
-        assert_never(entry.kind)  # a new kind: say here what it posts
+    elif entry.kind != "note" and entry.kind != "seal" and entry.kind != "cancel" and entry.kind != "service-fait":
+        assert_never(entry.kind)  # a new kind: say here what it posts (a note and a service fait post nothing,
+        # a cancellation its reversal, given; seals are not exported)
     tags = [("id", entry.id), ("kind", entry.kind)]
     if replaces is not None:
         tags.append(("replaces", replaces.id))
+    if entry.target is not None:
+        tags.append((TARGET_KEY.get(entry.kind, "target"), entry.target))
     for key, value in (("ref", entry.ref), ("marche", entry.marche), ("prestation", entry.prestation),
                        ("commitment", entry.commitment),
                        ("service_fait", entry.service_fait.isoformat() if entry.service_fait else None),
@@ -159,7 +192,8 @@ def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: En
     if entry.line:
         tags.append(("line", str(entry.line)))
     narration = entry.label or {"commitment": "commitment", "payment": "payment", "release": "release",
-                                "forecast": "forecast"}.get(entry.kind, "note")
+                                "forecast": "forecast", "cancel": "cancellation",
+                                "service-fait": "service fait"}.get(entry.kind, "note")
     return Transaction(entry.date, team, narration, tuple(tags), postings)
 
 

@@ -226,6 +226,14 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A cancellation or a service fait recorded later, and the entry it names."""
+
+    entry: Entry
+    target: Entry
+
+
+@dataclass(frozen=True)
 class MonthlyReport:
     """Everything the monthly (or final) report states."""
 
@@ -262,6 +270,9 @@ class MonthlyReport:
     """Per (year, month) up to the report's date: payments (all teams)."""
     language: str = "fr"
     """The language its texts are written in, and every rendering of it (``i18n.using``)."""
+    corrections: tuple[Correction, ...] = ()
+    """The month's corrections: cancellations (with their reason) and services faits
+    recorded later, each with the entry it mends — never counted as releases."""
 
 
     @property

@@ -134,6 +134,7 @@ def _detail(r: MonthlyReport) -> dict[str, Any]:
                          "paid": s(p.paid)} for p in r.prestations],
         "movements": [e.as_json() for e in r.movements],
         "notes": [e.as_json() for e in r.notes],
+        "corrections": [{**c.entry.as_json(), "corrects": c.target.as_json()} for c in r.corrections],
         "forecasts": [e.as_json() for e in r.forecasts],
         "landing": {"years": [_year_landing(la) for la in r.year_landings],
                     "teams": [_team_landing(tl) for tl in r.team_landings]},

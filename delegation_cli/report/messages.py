@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..core.entries import Entry
+from ..core.entries import Entry, entry_name
 from ..core.errors import Problem
 from ..core.i18n import N_, _, format_date, ngettext
 from ..core.kinds import AMOUNT_KINDS, kind_name
@@ -51,13 +51,24 @@ def check_summary(result: CheckResult) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _describe(entry: Entry) -> str:
+def _describe(entry: Entry, target: Entry | None = None) -> str:
     parts = [f"{kind_name(entry.kind)} {entry.id}", format_date(entry.date), entry.team]
-    if entry.kind in AMOUNT_KINDS:
+    if entry.kind in AMOUNT_KINDS and not (entry.kind == "forecast" and not entry.amount):
         parts.append(format_fr(entry.amount))
     if entry.kind == "forecast":
-        text = _("orders (AE) for {month}") if entry.forecast_type == "ae" else _("payments (CP) for {month}")
+        if not entry.amount:
+            text = (_("withdraws the forecast of orders (AE) for {month}") if entry.forecast_type == "ae"
+                    else _("withdraws the forecast of payments (CP) for {month}"))
+        else:
+            text = _("orders (AE) for {month}") if entry.forecast_type == "ae" else _("payments (CP) for {month}")
         parts.append(text.format(month=entry.month))
+    if target is not None and entry.kind == "cancel":
+        amount = f" {format_fr(target.amount)}" if target.kind in AMOUNT_KINDS else ""
+        parts.append(_("cancels {kind} {target}{amount} dated {date}").format(
+            kind=kind_name(target.kind), target=entry_name(target), amount=amount, date=format_date(target.date)))
+    if target is not None and entry.kind == "service-fait" and entry.service_fait is not None:
+        parts.append(_("service fait of payment {target} on {date}").format(
+            target=entry_name(target), date=format_date(entry.service_fait)))
     if entry.commitment:
         parts.append(_("on {commitment}").format(commitment=entry.commitment))
     if entry.ref:
@@ -83,6 +94,8 @@ def _availability(outcome: Outcome) -> str:
     year = int(entry.month[:4]) if entry.kind == "forecast" and entry.month else entry.year
     committed, paid = _("committed"), _("paid     ")
     text = ""
+    if outcome.target is not None:  # a cancellation: the figures of what it cancelled
+        entry = outcome.target._replace(date=entry.date, commitment=outcome.target.commitment)
     if entry.kind in ("commitment", "release") or entry.forecast_type == "ae":
         team = avail.team(entry.team)
         if team is not None:
@@ -111,8 +124,10 @@ def outcome_text(outcome: Outcome) -> str:
     """Confirmation of a writing command, with the availability it leaves."""
     entry = outcome.entry
     head = _("Recorded {entry}") if outcome.written else _("Would record (dry run, nothing written) {entry}")
-    text = head.format(entry=_describe(entry)) + "\n"
-    if outcome.availability is None or entry.kind == "note":
+    text = head.format(entry=_describe(entry, outcome.target)) + "\n"
+    shown = outcome.target.kind if outcome.target is not None and entry.kind == "cancel" else entry.kind
+    if outcome.availability is None or shown in ("note", "service-fait") or (
+            shown == "forecast" and (entry.kind == "cancel" or not entry.amount)):
         return text
     return text + _availability(outcome)
 

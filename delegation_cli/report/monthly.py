@@ -27,6 +27,7 @@ from ..store.book import Book, Seen, Window
 from .alerts import BURN_WINDOW_DAYS, Context, alerts_of
 from .figures import (
     SEAL_CODES,
+    Correction,
     CpOnAe,
     MonthlyReport,
     OpenCommitment,
@@ -92,7 +93,9 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
     totals = Totals(limits.total, state.total_net, state.total_paid, remaining)
     marches, prestations = _splits(conv, state, team)
     movements = tuple(e for e in in_month if e.kind in ("commitment", "payment", "release") and keep(e.team))
-    notes = tuple(e for e in in_month if e.kind == "note" and keep(e.team))
+    notes = tuple(e for e in in_month if e.kind == "note" and keep(e.team) and e.id not in state.cancelled)
+    corrections = tuple(Correction(e, state.kept[e.target or ""]) for e in in_month
+                        if e.kind in ("cancel", "service-fait") and keep(e.team) and e.target in state.kept)
     coming = tuple(f for f in forecasts if (f.month or "") > month and keep(f.team))
     year_landings = tuple(_year_landing(y, forecasts, month) for y in years)
     team_landings = tuple(_team_landing(t, coming) for t in teams)
@@ -109,7 +112,7 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
                          totals, marches, prestations, movements, notes, coming, year_landings,
                          team_landings, open_commitments, unused, alerts,
                          None if seals_broken else seen.last_seal, errors,
-                         dict(state.ae_monthly), dict(state.cp_monthly), language)
+                         dict(state.ae_monthly), dict(state.cp_monthly), language, corrections)
 
 
 def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name: str,
@@ -117,6 +120,12 @@ def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name:
     ae_month = sum(e.amount for e in in_month if e.team == team and e.kind == "commitment") - sum(
         e.amount for e in in_month if e.team == team and e.kind == "release")
     cp_month = sum(e.amount for e in in_month if e.team == team and e.kind == "payment")
+    for e in in_month:  # a cancellation reverses its entry in the month it is dated
+        target = state.kept.get(e.target or "") if e.kind == "cancel" and e.team == team else None
+        if target is not None and state.cancelled.get(target.id) is e:
+            sign = {"commitment": -1, "release": 1}.get(target.kind, 0)
+            ae_month += sign * target.amount
+            cp_month -= target.amount if target.kind == "payment" and target.date.year == e.date.year else 0
     year = as_of.year
     schedule = conv.schedule_by_year.get(year)
     return TeamLine(team, name, limits.team_cap, ae_month, state.team_net.get(team, 0), cp_month,
@@ -127,11 +136,13 @@ def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name:
 def _year_line(state: Replay, limits: Limits, year: int, seen: Seen) -> YearLine:
     p2 = state.cp_used.get(year, 0)
     p4 = state.paid_on.get((year, year), 0)
-    r2 = -sum(amount for (cy, y), amount in state.released_on.items() if y == year and cy < year)
+    flows_out = (*state.released_on.items(), *state.cancelled_on.items())  # what no longer needs paying
+    r2 = -sum(amount for (cy, y), amount in flows_out if y == year and cy < year)
+    r2 += sum(amount for (cy, y), amount in state.unpaid_on.items() if y == year and cy < year)
     # Earlier years' commitments not covered at 31 December of the previous year.
     r1 = sum(amount for cy, amount in state.committed_in.items() if cy < year)
-    r1 -= sum(amount for (cy, y), amount in (*state.paid_on.items(), *state.released_on.items())
-              if cy < year and y < year)
+    r1 -= sum(amount for (cy, y), amount in (*state.paid_on.items(), *flows_out) if cy < year and y < year)
+    r1 += sum(amount for (cy, y), amount in state.unpaid_on.items() if cy < year and y < year)
     e2 = state.ae_used.get(year, 0)
     p3 = p2 - p4
     r3 = r1 + r2
@@ -143,7 +154,8 @@ def _year_line(state: Replay, limits: Limits, year: int, seen: Seen) -> YearLine
              if f.forecast_type == "cp" and (f.month or "")[:4] == next_year)
     cp_on_ae = CpOnAe(limits.ae.get(year, 0), e2, limits.cp.get(year, 0), p2, p3, p4, r1, r2, r3,
                       r4, r5, r6, max(min(p5, r6), 0))
-    return YearLine(year, limits.ae.get(year, 0), e2, state.released_other_year.get(year, 0),
+    return YearLine(year, limits.ae.get(year, 0), e2,
+                    state.released_other_year.get(year, 0) + state.lost_on_cancel.get(year, 0),
                     limits.cp.get(year, 0), p2, cp_on_ae, state.conv.carried_out("ae", year),
                     state.conv.carried_out("cp", year))
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from ..core.entries import Entry
+from ..core.entries import Entry, entry_name
 from ..core.i18n import _, format_date, format_month
+from ..core.kinds import AMOUNT_KINDS, kind_name
 from .cells import Ratio
 from .layout import Column, Section, money
 
 if TYPE_CHECKING:
-    from .figures import MonthlyReport
+    from .figures import Correction, MonthlyReport
 
 
 def teams(r: MonthlyReport) -> Section:
@@ -121,6 +122,28 @@ def movements(r: MonthlyReport) -> Section:
         Column("Reference", "text"), Column("Label", "text"),
     ), tuple((e.date, e.kind, e.id, e.team, e.amount, _reference(e), e.label) for e in r.movements),
         empty=_("no commitment, payment or release this month"))
+
+
+def _corrected(c: Correction) -> str:
+    target = c.target
+    if c.entry.kind == "service-fait":
+        return _("payment {target} of {date}: service fait on {service_fait}").format(
+            target=entry_name(target), date=format_date(target.date),
+            service_fait=format_date(c.entry.service_fait) if c.entry.service_fait else "")
+    return _("{kind} {target} of {date} cancelled").format(kind=kind_name(target.kind), target=entry_name(target),
+                                                          date=format_date(target.date))
+
+
+def corrections(r: MonthlyReport) -> Section:
+    """The month's corrections, apart from the movements: what each mends, and why."""
+    return Section("corrections", _("Corrections of {month} (cancellations, services faits recorded later)").format(
+        month=format_month(r.month)), (
+        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id"), Column("Team"),
+        Column("Corrects", "text"), money("Amount"), Column("Reason", "text"),
+    ), tuple((c.entry.date, c.entry.kind, c.entry.id, c.entry.team, _corrected(c),
+              c.target.amount if c.entry.kind == "cancel" and c.target.kind in AMOUNT_KINDS else None,
+              c.entry.label) for c in r.corrections),
+        empty=_("no correction this month"), brief=bool(r.corrections))
 
 
 def notes(r: MonthlyReport) -> Section:

@@ -30,10 +30,10 @@ from ..core.issues import did_you_mean
 from ..core.kinds import kind_name
 from ..core.lines import FORMAT_VERSION, HEADER_PREFIX, format_entry, header_line
 from ..core.model import Convention
-from ..core.replay import Replay
 from .book import Book, Window, read_book
 from .convention import LoadedConvention, load_convention
 from .ledger import appending, locked_ledger, version_of, write_atomically
+from .mending import may_mend, refuse_cancelled, require_mending, resolve
 from .reader import opened_for_reading
 from .repair import migrate, repair
 from .results import CheckResult, Migration, Outcome
@@ -140,7 +140,7 @@ def check_dated(conv: Convention, draft: Draft) -> None:
     name ``--date`` (rather than refuse it for the budget year of today)."""
     entry = draft.entry
     start = conv.effective_date
-    end = conv.payments_until if entry.kind == "payment" else conv.period.end
+    end = conv.payments_until if entry.kind in ("payment", "cancel", "service-fait") else conv.period.end
     if not draft.dated and not start <= entry.date <= end:
         raise fail(_("today ({date}) is outside the convention's period {start} – {end}: give the {kind}'s "
                      "date with --date YYYY-MM-DD").format(date=format_date(entry.date), start=format_date(start),
@@ -149,13 +149,17 @@ def check_dated(conv: Convention, draft: Draft) -> None:
                    exit_code=ExitCode.USAGE)
 
 
-def complete(draft: Draft, state: Replay) -> Entry:
+def complete(draft: Draft, book: Book) -> Entry:
     """The entry a draft becomes on the replayed ledger."""
+    state = book.state
     entry = draft.entry._replace(id=new_id(draft.entry.kind, state.ids))
+    if entry.target is not None:
+        return resolve(book, entry)
     if draft.target is None:
         return entry
     found = state.resolve(draft.target)
     if found is None:
+        refuse_cancelled(book, draft.target)
         known = [name for c in state.commitments.values() for name in (c.id, c.ref) if name]
         raise fail(_("unknown commitment {commitment} ({did_you_mean}expected a commitment id or its bon de "
                      "commande reference; `delegation log --kind commitment` lists them)").format(
@@ -177,11 +181,16 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
 
     check_dated(conv, draft)
 
+    mending = draft.entry.target is not None
     with appending(ledger_path, header_line(conv.id), dry_run=dry_run) as (fd, write):
-        book = read_book(conv, fd, path)
-        book.require_writable()
-        entry = complete(draft, book.state)
+        book = read_book(conv, fd, path, keep=mending)
+        allowed = mending and may_mend(book, draft.entry)
+        if not allowed:
+            book.require_writable()
+        entry = complete(draft, book)
         verdict = book.admit([entry])
+        if allowed and not verdict.errors:
+            require_mending(book, verdict.state, entry)
         if verdict.errors:
             refused = Problem(path, None, None, Severity.ERROR, "entry-refused",
                               _("{kind} refused; the ledger was not changed").format(kind=kind_name(entry.kind)))
@@ -189,7 +198,7 @@ def record(loaded: LoadedConvention, ledger_path: Path, draft: Draft, *, dry_run
         if write is not None:
             write([format_entry(entry)])
         return Outcome(entry, write is not None, ledger_path, verdict.warnings,
-                       verdict.state.availability(entry.date))
+                       verdict.state.availability(entry.date), verdict.state.kept.get(entry.target or ""))
 
 
 

@@ -88,7 +88,25 @@ class Seen:
             if self.forecast_year is not None:
                 self.year_end_forecasts[self.forecast_year] = dict(self.forecasts)
             self.forecast_year = year
-        self.forecasts[forecast_key(entry)] = entry
+        if entry.amount:
+            self.forecasts[forecast_key(entry)] = entry
+        else:  # a forecast of 0 withdraws the one in force
+            self.forecasts.pop(forecast_key(entry), None)
+
+    def record_correction(self, entry: Entry, state: Replay) -> None:
+        """A cancellation or a service fait applied by ``state``: a forecast cancelled is
+        withdrawn; a payment cancelled or given its service fait is no longer unsupported."""
+        target = entry.target or ""
+        if entry.kind == "service-fait" and state.certified.get(target) is not entry:
+            return
+        if entry.kind == "cancel" and state.cancelled.get(target) is not entry:
+            return
+        cancelled = state.kept[target]
+        if cancelled.kind == "forecast":
+            key = forecast_key(cancelled)
+            if self.forecasts.get(key) is cancelled:
+                del self.forecasts[key]
+        self.unsupported = [e for e in self.unsupported if e.id != target]
 
     def forecasts_at_end_of(self, year: int) -> dict[ForecastKey, Entry]:
         """The forecasts in force on 31 December of ``year`` (on ``as_of`` when that day is
@@ -169,7 +187,8 @@ class Book:
         would leave a carry-over larger than what its year left unused."""
         carried = {p.message for p in carry_over_problems(self.conv, self.state, self.path)}
         last = self.state.last_date
-        if last is None or all(e.date >= last for e in new):
+        mending = any(e.target for e in new)  # the entries they name were not kept: replay with them
+        if not mending and (last is None or all(e.date >= last for e in new)):
             verdict = admit_appended(self.state, new, self.path, sources)
         else:
             entries = self.entries if self.entries is not None else _entries_of(self._fd, self.path)
@@ -189,7 +208,8 @@ class Book:
 
 
 class _OutOfOrder(Exception):
-    """An entry dated before one read earlier: the ledger must be sorted to be replayed."""
+    """An entry dated before one read earlier (or a correction naming an entry the look-ahead
+    missed): the ledger must be read whole, sorted, then replayed."""
 
 
 def read_book(conv: Convention, fd: int | None, shown: str, *, keep: bool = False,
@@ -216,8 +236,8 @@ def _entries_of(fd: int | None, shown: str) -> list[Entry]:
 class _Replayer:
     """Applies entries in date order to the replay, and keeps what the window asks for."""
 
-    def __init__(self, conv: Convention, window: Window | None):
-        self.state = Replay(conv)
+    def __init__(self, conv: Convention, window: Window | None, targets: frozenset[str]):
+        self.state = Replay(conv, targets=targets)
         self.window = window
         self.seen: Seen | None = None
         if window is not None:
@@ -246,16 +266,19 @@ class _Replayer:
             seen.record_forecast(entry)  # in date order: the later one replaces
         elif kind == "payment" and entry.service_fait is None:
             seen.unsupported.append(entry)
+        elif kind == "cancel" or kind == "service-fait":
+            seen.record_correction(entry, self.state)
 
 
 def _read(conv: Convention, reader: LedgerReader, fd: int | None, *, keep: bool, window: Window | None,
           keep_pending: bool, in_order: bool) -> Book:
     shown = reader.info.path
-    seals = SealCheck(shown, seals_ahead=reader.seal_lines(), keep_pending=keep_pending)
-    replayer = _Replayer(conv, window)
-    apply = replayer.apply if window is not None else replayer.state.apply
+    seals_ahead, targets = reader.look_ahead()
+    seals = SealCheck(shown, seals_ahead=seals_ahead, keep_pending=keep_pending)
     entries: list[Entry] = []
     kept = keep or not in_order
+    replayer = _Replayer(conv, window, targets)
+    apply = replayer.apply if window is not None else replayer.state.apply
     count = 0
     last: dt.date | None = None
     for entry in reader:
@@ -272,9 +295,13 @@ def _read(conv: Convention, reader: LedgerReader, fd: int | None, *, keep: bool,
                 raise _OutOfOrder
             last = entry.date
             apply(entry)
-    if not in_order:
+    if not in_order:  # every entry in hand: the ids corrections name are known exactly
+        replayer = _Replayer(conv, window, frozenset(e.target for e in entries if e.target))
+        apply = replayer.apply if window is not None else replayer.state.apply
         for entry in sorted(entries, key=_date):
             apply(entry)
+    elif replayer.state.missed:  # a correction named an entry the look-ahead did not see
+        raise _OutOfOrder
     state = replayer.state
     state.finish()
     state.settle()

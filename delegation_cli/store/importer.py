@@ -21,6 +21,7 @@ re-creates one) and counted in one line of the summary.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import itertools
 import os
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from pathlib import Path
 from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
 from ..core.errors import DelegationError, ExitCode, Problem, Severity
 from ..core.i18n import _, ngettext
-from ..core.kinds import KIND_SPECS, KINDS, SETTLING_KINDS, is_kind, kind_name
+from ..core.kinds import KIND_SPECS, KINDS, SETTLING_KINDS, Kind, is_kind, kind_name
 from ..core.lines import format_entry, header_line
 from ..core.model import Convention
 from ..core.money import AmountError, parse_amount
@@ -43,7 +44,7 @@ from .text_files import text_lines
 
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
-           "service_fait", "month", "type", "label", "author", "line")
+           "service_fait", "month", "type", "label", "author", "line", "target")
 _FORMULA_GUARD = ("''", "'=", "'+", "'-", "'@", "'\t", "'\r", "'\n")
 _EXACT = frozenset({"label"})
 """Columns whose cells are kept as written (not stripped): free text that must round-trip."""
@@ -150,7 +151,7 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
     amount = 0
     if spec.amount:
         try:
-            amount = parse_amount(v.get("amount", ""))
+            amount = parse_amount(v.get("amount", ""), allow_zero=kind == "forecast")
         except AmountError as exc:
             bad(_("{column}: {error}").format(column="amount", error=exc))
     month = v.get("month") or None
@@ -161,11 +162,9 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
             bad(_("{column}: {error}").format(column="month", error=exc))
         if v.get("type") not in ("ae", "cp"):
             bad(_("type {type} is not ae or cp").format(type=repr(v.get("type", ""))))
-    if spec.settles and not v.get("commitment"):
-        bad(_("a {kind} needs the commitment it settles (column 'commitment')").format(kind=kind))
-    if spec.team_in_import and not v.get("team"):
-        bad(_("a {kind} needs a team (column 'team')").format(kind=kind))
-    for key in ("id", "team", "ref", "commitment", "marche", "prestation", "author"):
+    for message in _missing(kind, v, service_fait):
+        bad(message)
+    for key in ("id", "team", "ref", "commitment", "target", "marche", "prestation", "author"):
         value = v.get(key)
         if value and TOKEN.fullmatch(value) is None:
             bad(_("{column} {value} is not valid (expected {expected})").format(
@@ -183,8 +182,24 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
         commitment=v.get("commitment") or None, service_fait=service_fait, month=month,
         forecast_type=v.get("type") or None if kind == "forecast" else None,
         recorded_at=stamp.at, author=v.get("author") or stamp.by, label=label,
+        target=v.get("target") or None if spec.mends else None,
     )
     return entry, problems
+
+
+def _missing(kind: Kind, v: dict[str, str], service_fait: dt.date | None) -> list[str]:
+    """What a row of ``kind`` lacks: the entry it names, its commitment, its team."""
+    spec = KIND_SPECS[kind]
+    out = []
+    if spec.mends and not v.get("target"):
+        out.append(_("a {kind} needs the id of the entry it names (column 'target')").format(kind=kind))
+    if kind == "service-fait" and service_fait is None:
+        out.append(_("a {kind} needs its date (column 'service_fait')").format(kind=kind))
+    if spec.settles and not v.get("commitment"):
+        out.append(_("a {kind} needs the commitment it settles (column 'commitment')").format(kind=kind))
+    if spec.team_in_import and not v.get("team"):
+        out.append(_("a {kind} needs a team (column 'team')").format(kind=kind))
+    return out
 
 
 def _fact(e: Entry) -> tuple[object, ...]:
@@ -192,7 +207,7 @@ def _fact(e: Entry) -> tuple[object, ...]:
     entries with the same facts are the same entry; a different bon de commande or demande de
     paiement reference makes a different one."""
     return (e.date, e.kind, e.team, e.amount, e.ref, e.marche, e.prestation, e.commitment, e.service_fait, e.month,
-            e.forecast_type, e.label)
+            e.forecast_type, e.label, e.target)
 
 
 def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry_run: bool,
@@ -255,6 +270,7 @@ class _Admission:
         self.by_fact = {_fact(e): e for e in existing}
         self.taken = set(self.by_id)
         self.new_commitments: dict[str, Entry] = {}
+        self.new_by_id: dict[str, Entry] = {}
         self.errors: list[Problem] = []
         self.duplicates: list[Problem] = []
 
@@ -269,6 +285,7 @@ class _Admission:
             entry = self._with_id(number, entry)
             if entry is None:
                 continue
+            self.new_by_id[entry.id] = entry
             if entry.kind == "commitment":
                 self.new_commitments[entry.id] = entry
                 if entry.ref:
@@ -290,6 +307,14 @@ class _Admission:
                                                commitment=repr(key))))
                 return None
             entry = entry._replace(commitment=target.id, team=entry.team or target.team)
+        if entry.target is not None:  # a cancellation or a service fait takes its entry's team
+            named = self.by_id.get(entry.target) or self.new_by_id.get(entry.target)
+            if named is None:
+                self.errors.append(Problem(self.shown, number, None, Severity.ERROR, f"{entry.kind}-unknown",
+                                           _("unknown entry {entry} (expected the id of an entry of the ledger or of "
+                                             "an earlier row of this file)").format(entry=repr(entry.target))))
+                return None
+            entry = entry._replace(team=entry.team or named.team)
         if entry.kind == "commitment" and entry.marche is None and entry.prestation is not None:
             entry = entry._replace(marche=self.conv.marche_of_prestation.get(entry.prestation))
         return entry

@@ -127,6 +127,8 @@ def fd_blocks(fd: int, limit: int, size: int | None = None) -> Iterator[bytes]:
 
 
 _SEAL_LINE = re.compile(rb"(?m)^\d{4}-\d\d-\d\d seal ")
+_TARGET = re.compile(rb"(?m)^\d{4}-\d\d-\d\d (?:cancel|service-fait) [^\n]*? (?:entry|payment)="
+                     rb"([A-Za-z0-9][A-Za-z0-9._/:+-]{0,63})")
 
 
 def _nonblank_lines(text: str, start_lineno: int) -> Iterator[tuple[int, str]]:
@@ -183,20 +185,25 @@ class LedgerReader:
     def _blocks(self) -> Iterator[bytes]:
         return fd_blocks(self._fd, self._total) if self._fd is not None else iter(())
 
-    def seal_lines(self) -> int:
-        """How many lines look like seals (a fast scan of the file, no parsing): a reader of
-        seals needs to keep the entries they cover only while seals lie ahead."""
+    def look_ahead(self) -> tuple[int, frozenset[str]]:
+        """What a replay needs to know before it starts (a fast scan of the file's bytes, no
+        parsing): how many lines look like seals — a reader of seals keeps the entries they
+        cover only while seals lie ahead — and the ids named by lines that look like a
+        cancellation or a service fait — the replay keeps those entries as it meets them."""
         count = 0
+        targets: set[str] = set()
         carry = b""
         for chunk in self._blocks():
             block = carry + chunk
             cut = block.rfind(b"\n") + 1
             if b" seal " in block[:cut]:
                 count += len(_SEAL_LINE.findall(block, 0, cut))
+            if b" cancel " in block[:cut] or b" service-fait " in block[:cut]:
+                targets.update(ident.decode("ascii") for ident in _TARGET.findall(block, 0, cut))
             carry = block[cut:]
             if len(carry) > _MAX_RAW_LINE:
                 carry = b""
-        return count
+        return count, frozenset(targets)
 
     def _lines(self) -> Iterator[tuple[int, str | bytes]]:
         """(line number, text) of every complete line after nothing but the header was

@@ -47,6 +47,8 @@ class Outcome:
     ledger_path: Path
     warnings: list[Problem] = field(default_factory=list)
     availability: Availability | None = None
+    target: Entry | None = None
+    """The entry a cancellation or a service fait names, as it was recorded."""
 
 
 @dataclass

@@ -143,13 +143,26 @@ def release(
         commitment=commitment, amount=amount, date=date, label=text, stamp=now), label=label)
 
 
+def as_forecast_amount(text: str) -> int:
+    """A forecast's amount: 0 withdraws the forecast in force."""
+    from ...core.money import AmountError, parse_amount
+
+    try:
+        return parse_amount(text, allow_zero=True)
+    except AmountError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @command(help=_(
     "Record a forecast order (AE) or payment (CP) for a month; consumes nothing.\n\n"
+    "A later forecast for the same team, month and type replaces the earlier one; an amount "
+    "of 0 withdraws it. The month is that of the forecast's date or a later one.\n\n"
     "Example: delegation forecast --team friches 30000 --month 2020-04 --type ae"))
 @grouped(WriteOptions)
 def forecast(
     env: Environment,
-    amount: AmountArg,
+    amount: Annotated[euros, typer.Argument(parser=as_forecast_amount, metavar="AMOUNT", help=_(
+        "Amount in euros, cents allowed: 20000, 20000.50, '20 000,50 €'. 0 withdraws the forecast in force."))],
     team: TeamOpt,
     month: Annotated[str, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
                                        help=_("Month planned."))],
