@@ -46,12 +46,28 @@ def test_the_report_shows_no_cap(uncapped: Cli) -> None:
     assert "Teams: commitments (AE)\n" in table and "% of cap" not in table and "Over cap" not in table
 
 
-def test_an_avenant_cannot_change_a_cap_there_is_not(cli: Cli, tmp_path: Path) -> None:
+def test_an_avenant_may_introduce_a_cap(cli: Cli, tmp_path: Path) -> None:
+    # From avenant n° 1 (10/01/2022) each team is capped at 500: 2 × 500 = the envelope.
     carry = "carry_overs: [{from_year: 2021, ae: 50}]}"
-    text = NO_CAP.replace(carry, f"team_cap: 100, {carry}")
+    text = NO_CAP.replace(carry, f"team_cap: 500, {carry}")
     assert text != NO_CAP
     (tmp_path / "convention.yaml").write_text(text, encoding="utf-8")
+    assert (cli("check").exit_code, cli("check").stderr) == (0, "")
+    assert cli("commit", "--team", "alpha", "350", "--date", "2021-03-01").exit_code == 0  # no cap yet
+    refused = cli("commit", "--team", "alpha", "150.01", "--date", "2022-01-10")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0] == (
+        f"mini.ledger: error: alpha: commitment of {eur('150,01 €')} takes the team to {eur('500,01 €')}, above its "
+        f"cap of {eur('500,00 €')} (available {eur('150,00 €')}, asked {eur('150,01 €')}); insufficient credits: "
+        "inform the délégant without delay (art. 5)")
+    assert cli("commit", "--team", "alpha", "150", "--date", "2022-01-10").exit_code == 0
+
+
+def test_an_avenant_cap_that_the_envelope_exceeds_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    carry = "carry_overs: [{from_year: 2021, ae: 50}]}"
+    (tmp_path / "convention.yaml").write_text(NO_CAP.replace(carry, f"team_cap: 100, {carry}"), encoding="utf-8")
     result = cli("check")
     assert result.exit_code == 1
-    assert "avenant n° 1 changes the team cap, but the convention caps no team (expected budget.team_cap to be set)" \
-        in result.stderr
+    assert result.stderr == (f"convention.yaml:23:5: error: after avenant n° 1, the envelope {eur('1 000,00 €')} "
+                             f"exceeds 2 teams × {eur('100,00 €')} = {eur('200,00 €')} (expected envelope ≤ teams "
+                             "× cap)\n")

@@ -36,7 +36,7 @@ def _convention(ctx: typer.Context) -> Any:
 
 def complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
     conv = _convention(ctx)
-    return [t.id for t in conv.teams if t.id.startswith(incomplete)] if conv is not None else []
+    return [t.id for t in conv.cast if t.id.startswith(incomplete)] if conv is not None else []
 
 
 def complete_marche(ctx: typer.Context, incomplete: str) -> list[str]:

@@ -67,11 +67,18 @@ def id_unique(state: Replay, entry: Entry) -> Issue | None:
 
 
 def team_known(state: Replay, entry: Entry) -> Issue | None:
-    """The team charged is one of the convention's."""
+    """The team charged is one of the convention's, funded on the entry's date (a team an
+    avenant adds is funded from the avenant's date on)."""
     team = entry.team
     if team in state.team_ids:
-        return None
-    teams = [t.id for t in state.conv.teams]
+        joined = state.conv.team_joins.get(team)
+        if joined is None or joined.date <= entry.date:
+            return None
+        return Issue(entry.line, _E, "team-not-yet-funded",
+                     _("{team} is funded from avenant n° {number} of {date} on: a {kind} dated {entry_date} comes "
+                       "before it").format(team=team, number=joined.number, date=format_date(joined.date),
+                                           kind=kind_name(entry.kind), entry_date=format_date(entry.date)))
+    teams = [t.id for t in state.conv.cast]
     return Issue(entry.line, _E, "team-unknown",
                  _("unknown team {team} ({did_you_mean}expected one of: {teams})").format(
                      team=repr(team), did_you_mean=did_you_mean(team, teams), teams=", ".join(teams)))
@@ -134,9 +141,21 @@ def order_ref_unique(state: Replay, entry: Entry) -> Issue | None:
                      ref=ref, commitment=owner))
 
 
+def team_supported(state: Replay, entry: Entry) -> Issue | None:
+    """No commitment for a team after the end of its support (its ``until`` in force)."""
+    until = state.day_limits.until.get(entry.team)
+    if until is None or entry.date <= until:
+        return None
+    return Issue(entry.line, _E, "team-ended",
+                 _("{team}: the convention's support ended on {until}: no commitment for it after that date "
+                   "(its payments and releases go on)").format(team=entry.team, until=format_date(until)))
+
+
 def under_team_cap(state: Replay, entry: Entry) -> Issue | None:
-    """A known team's net commitments stay within the team cap in force, if any."""
-    cap, team, amount = state.day_limits.team_cap, entry.team, entry.amount
+    """A known team's net commitments stay within the cap in force for it (its own, else the
+    common one), if any."""
+    team, amount = entry.team, entry.amount
+    cap = state.day_limits.cap_of(team)
     if cap is None:
         return None
     before = state.team_net[team]
@@ -197,7 +216,7 @@ def within_share(state: Replay, entry: Entry) -> Issue | None:
 
 def team_cap_threshold(state: Replay, entry: Entry) -> Issue | None:
     """For new entries, a warning when the team's net commitments cross an alert threshold of its cap."""
-    cap = state.day_limits.team_cap
+    cap = state.day_limits.cap_of(entry.team)
     if not state.thresholds or cap is None:
         return None
     before = state.team_net[entry.team]
@@ -382,6 +401,7 @@ COMMITMENT_RULES: tuple[Rule, ...] = (
     prestation_known,
     prestation_on_its_marche,
     order_ref_unique,
+    team_supported,
     under_team_cap,
     under_year_ae,
     under_envelope,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .money import Cents
@@ -45,6 +45,20 @@ class Limits:
     ae: dict[Year, Cents]
     cp: dict[Year, Cents]
     avenants: tuple[int, ...] = ()
+    caps: dict[str, Cents | None] = field(default_factory=dict)
+    """Teams with a cap of their own, over ``team_cap`` (None: uncapped although a common cap
+    exists is never stored; a team put back under the common cap is left out)."""
+    until: dict[str, dt.date] = field(default_factory=dict)
+    """Teams whose support ends: the last day a commitment may be made for each."""
+
+    def cap_of(self, team: str) -> Cents | None:
+        """The cap in force for ``team``: its own, else the common one (None: uncapped)."""
+        return self.caps.get(team, self.team_cap)
+
+    @property
+    def capped(self) -> bool:
+        """Whether any team is capped."""
+        return self.team_cap is not None or any(cap is not None for cap in self.caps.values())
 
 
 Book = tuple[Cents | None, Cents, dict[Year, Cents], dict[Year, Cents]]
@@ -59,29 +73,55 @@ def _schedule(conv: Convention) -> Book:
             {y.year: y.cp for y in budget.schedule})
 
 
-def _applied_in_order(conv: Convention) -> Iterator[tuple[Avenant, Book]]:
-    """Each avenant in date order with the amounts in force once it applies (fresh dicts
-    each time).  A cap stated where the convention caps no team is ignored (``check`` says
-    so: ``avenant-no-team-cap``)."""
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """The teams' own terms in force: each team's own cap and end date (``until``)."""
+
+    caps: dict[str, Cents | None]
+    until: dict[str, dt.date]
+
+
+def _cast(conv: Convention) -> Cast:
+    return Cast({t.id: t.cap for t in conv.teams if t.cap is not None},
+                {t.id: t.until for t in conv.teams if t.until is not None})
+
+
+def _applied_in_order(conv: Convention) -> Iterator[tuple[Avenant, Book, Cast]]:
+    """Each avenant in date order with the amounts and the teams' terms in force once it
+    applies (fresh dicts each time): a new common cap (or none, ``team_cap: null``), a team
+    added or given its own cap or end date."""
     cap, total, ae, cp = _schedule(conv)
+    cast = _cast(conv)
+    caps, until = dict(cast.caps), dict(cast.until)
     for av in conv.avenants_in_order:
         for change in av.years:
             if change.ae is not None:
                 ae[change.year] = change.ae
             if change.cp is not None:
                 cp[change.year] = change.cp
-        if cap is not None and av.team_cap is not None:
+        if av.team_cap is not None or av.removes_team_cap:
             cap = av.team_cap
         if av.total is not None:
             total = av.total
-        yield av, (cap, total, dict(ae), dict(cp))
+        for team in av.teams:
+            stated = team.model_fields_set
+            if team.cap is not None:
+                caps[team.id] = team.cap
+            elif "cap" in stated:
+                caps.pop(team.id, None)
+            if team.until is not None:
+                until[team.id] = team.until
+            elif "until" in stated:
+                until.pop(team.id, None)
+        yield av, (cap, total, dict(ae), dict(cp)), Cast(dict(caps), dict(until))
 
 
-def _limits(book: Book, ae_in: dict[Year, Cents], cp_in: dict[Year, Cents], numbers: tuple[int, ...]) -> Limits:
+def _limits(book: Book, cast: Cast, ae_in: dict[Year, Cents], cp_in: dict[Year, Cents],
+            numbers: tuple[int, ...]) -> Limits:
     cap, total, ae, cp = book
     years = sorted({*ae, *ae_in, *cp, *cp_in})
     return Limits(cap, total, {y: ae.get(y, 0) + ae_in.get(y, 0) for y in years},
-                  {y: cp.get(y, 0) + cp_in.get(y, 0) for y in years}, numbers)
+                  {y: cp.get(y, 0) + cp_in.get(y, 0) for y in years}, numbers, cast.caps, cast.until)
 
 
 def limit_steps(conv: Convention) -> tuple[tuple[dt.date | None, Limits], ...]:
@@ -90,13 +130,14 @@ def limit_steps(conv: Convention) -> tuple[tuple[dt.date | None, Limits], ...]:
     ae_in: dict[Year, Cents] = {}
     cp_in: dict[Year, Cents] = {}
     numbers: tuple[int, ...] = ()
-    steps: list[tuple[dt.date | None, Limits]] = [(None, _limits(_schedule(conv), ae_in, cp_in, numbers))]
-    for av, book in _applied_in_order(conv):
+    steps: list[tuple[dt.date | None, Limits]] = [(None, _limits(_schedule(conv), _cast(conv), ae_in, cp_in,
+                                                                 numbers))]
+    for av, book, cast in _applied_in_order(conv):
         for carry in av.carry_overs:
             ae_in[carry.to_year] = ae_in.get(carry.to_year, 0) + carry.ae
             cp_in[carry.to_year] = cp_in.get(carry.to_year, 0) + carry.cp
         numbers = (*numbers, av.number)
-        steps.append((av.date, _limits(book, ae_in, cp_in, numbers)))
+        steps.append((av.date, _limits(book, cast, ae_in, cp_in, numbers)))
     return tuple(steps)
 
 
@@ -116,11 +157,19 @@ class AvenantStep:
     ae: dict[Year, Cents]
     cp: dict[Year, Cents]
     before: Book
+    cast: Cast
+    teams: tuple[str, ...]
+    """The teams funded once it applies (those it adds included)."""
 
     @property
     def changes_caps(self) -> bool:
-        """Whether the avenant moves the team cap or the envelope."""
-        return (self.team_cap, self.total) != self.before[:2]
+        """Whether the avenant moves a team cap, adds a team, or moves the envelope."""
+        return (self.team_cap, self.total) != self.before[:2] or bool(self.avenant.teams)
+
+    def caps_in_force(self) -> list[Cents] | None:
+        """Each funded team's cap once it applies; None when a team is uncapped."""
+        caps = [self.cast.caps.get(team, self.team_cap) for team in self.teams]
+        return None if any(cap is None for cap in caps) else [cap for cap in caps if cap is not None]
 
     @property
     def changes_schedule(self) -> bool:
@@ -134,10 +183,12 @@ def avenant_steps(conv: Convention) -> Iterator[AvenantStep]:
     index = {id(a): i for i, a in enumerate(conv.avenants)}
     known = conv.schedule_by_year
     before = _schedule(conv)
-    for av, (cap, total, all_ae, all_cp) in _applied_in_order(conv):
+    teams = [t.id for t in conv.teams]
+    for av, (cap, total, all_ae, all_cp), cast in _applied_in_order(conv):
         ae = {year: amount for year, amount in all_ae.items() if year in known}
         cp = {year: amount for year, amount in all_cp.items() if year in known}
-        yield AvenantStep(index[id(av)], av, cap, total, ae, cp, before)
+        teams += [t.id for t in av.teams if t.id not in teams]
+        yield AvenantStep(index[id(av)], av, cap, total, ae, cp, before, cast, tuple(teams))
         before = (cap, total, dict(ae), dict(cp))
 
 

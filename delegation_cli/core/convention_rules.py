@@ -65,9 +65,23 @@ def _unique_ids(items: Iterable[tuple[Loc, str]], code: str, message: str) -> It
         yield Finding(loc, Severity.ERROR, code, _(message).format(id=repr(ident)))
 
 
-def _against_caps(loc: Loc, total: Cents, n_teams: int, cap: Cents, prefix: str = "") -> Iterator[Finding]:
-    """``envelope-above-caps`` (an error) when ``total`` exceeds ``n_teams`` × ``cap``,
-    ``envelope-below-caps`` (a warning) when it falls short of it."""
+def _against_caps(loc: Loc, total: Cents, caps: list[Cents], prefix: str = "") -> Iterator[Finding]:
+    """``envelope-above-caps`` (an error) when ``total`` exceeds the teams' caps summed,
+    ``envelope-below-caps`` (a warning) when it falls short of them."""
+    n_teams, summed = len(caps), sum(caps)
+    if len(set(caps)) > 1:  # teams with caps of their own
+        figures: dict[str, object] = {"prefix": prefix, "total": _fr(total), "caps": _fr(summed),
+                                      "detail": " + ".join(_fr(cap) for cap in caps)}
+        if total > summed:
+            yield Finding(loc, Severity.ERROR, "envelope-above-caps",
+                          _("{prefix}the envelope {total} exceeds the teams' caps, {detail} = {caps} (expected "
+                            "envelope ≤ the sum of the caps)").format(**figures))
+        elif total != summed:
+            yield Finding(loc, Severity.WARNING, "envelope-below-caps",
+                          _("{prefix}the teams' caps, {detail} = {caps}, differ from the envelope {total} "
+                            "(expected the sum of the caps = envelope)").format(**figures))
+        return
+    cap = caps[0] if caps else 0
     figures = {"prefix": prefix, "total": _fr(total), "teams": n_teams, "cap": _fr(cap), "caps": _fr(n_teams * cap)}
     if total > n_teams * cap:
         yield Finding(loc, Severity.ERROR, "envelope-above-caps",
@@ -165,11 +179,11 @@ def check_schedule_sums(conv: Convention) -> Iterator[Finding]:
 
 
 def check_team_caps(conv: Convention) -> Iterator[Finding]:
-    """The envelope is at most, and preferably exactly, teams × per-team cap."""
-    budget, n_teams, cap = conv.budget, len(conv.teams), conv.budget.team_cap
-    loc: Loc = ("budget", "team_cap")
-    if cap is not None:
-        yield from _against_caps(loc, budget.total, n_teams, cap)
+    """The envelope is at most, and preferably exactly, the teams' caps summed (teams ×
+    per-team cap when no team has its own), when every team is capped."""
+    caps = [t.cap if t.cap is not None else conv.budget.team_cap for t in conv.teams]
+    if all(cap is not None for cap in caps):
+        yield from _against_caps(("budget", "team_cap"), conv.budget.total, [c for c in caps if c is not None])
 
 
 def check_team_shares(conv: Convention) -> Iterator[Finding]:
@@ -314,11 +328,37 @@ def check_avenant_carry_years(conv: Convention, i: int, av: Avenant) -> Iterator
                               missing=missing[0]))
 
 
+def check_avenant_teams(conv: Convention, i: int, av: Avenant) -> Iterator[Finding]:
+    """A team the avenant adds has a name; a team appears once in it; an end date lies in
+    the period."""
+    known = {t.id for t in conv.teams} | {t.id for a in conv.avenants_in_order if a.date < av.date
+                                          for t in a.teams if t.name is not None}
+    repeated = _repeats(t.id for t in av.teams)
+    for j, team in enumerate(av.teams):
+        loc: Loc = ("avenants", i, "teams", j)
+        if j in repeated:
+            yield Finding((*loc, "id"), Severity.ERROR, "avenant-team-duplicate",
+                          _("avenant n° {number} lists team {team} twice (expected each team once)").format(
+                              number=av.number, team=repr(team.id)))
+        elif team.id not in known and team.name is None:
+            yield Finding((*loc, "id"), Severity.ERROR, "avenant-team-name",
+                          _("avenant n° {number} adds team {team} without its name (expected name: for a new "
+                            "team; existing ones: {teams})").format(
+                              number=av.number, team=repr(team.id), teams=", ".join(sorted(known))))
+        if team.until is not None and not av.date <= team.until <= conv.period.end:
+            yield Finding((*loc, "until"), Severity.ERROR, "team-until-outside-period",
+                          _("avenant n° {number} ends team {team} on {until}, outside {start} – {end} (expected a "
+                            "date from the avenant's to the period's end)").format(
+                              number=av.number, team=repr(team.id), until=format_date(team.until),
+                              start=format_date(av.date), end=format_date(conv.period.end)))
+
+
 AVENANT_RULES: tuple[AvenantRule, ...] = (
     check_avenant_number,
     check_avenant_date,
     check_avenant_years,
     check_avenant_carry_years,
+    check_avenant_teams,
 )
 
 
@@ -333,15 +373,6 @@ def check_avenants(conv: Convention) -> Iterator[Finding]:
 StepRule = Callable[[Convention, AvenantStep], Iterable[Finding]]
 """A rule on the amounts in force once one more avenant applies: the convention rules on
 the convention as amended by each avenant in turn, each finding naming the avenant."""
-
-
-def check_step_team_cap_set(conv: Convention, step: AvenantStep) -> Iterator[Finding]:
-    """An avenant sets a team cap only where the convention has one."""
-    av = step.avenant
-    if conv.budget.team_cap is None and av.team_cap is not None:
-        yield Finding(("avenants", step.index, "team_cap"), Severity.ERROR, "avenant-no-team-cap",
-                      _("avenant n° {number} changes the team cap, but the convention caps no team "
-                        "(expected budget.team_cap to be set)").format(number=av.number))
 
 
 def check_step_changes_something(conv: Convention, step: AvenantStep) -> Iterator[Finding]:
@@ -387,16 +418,16 @@ def check_step_envelope(conv: Convention, step: AvenantStep) -> Iterator[Finding
 
 
 def check_step_team_caps(conv: Convention, step: AvenantStep) -> Iterator[Finding]:
-    """After an avenant moving the cap or the envelope, the envelope is at most, and
-    preferably exactly, teams × per-team cap (as :func:`check_team_caps`)."""
-    if step.team_cap is None or not step.changes_caps:
+    """After an avenant moving a cap, the cast or the envelope, the envelope is at most, and
+    preferably exactly, the caps of the teams funded (as :func:`check_team_caps`)."""
+    caps = step.caps_in_force()
+    if caps is None or not step.changes_caps:
         return iter(())
-    return _against_caps(("avenants", step.index), step.total, len(conv.teams), step.team_cap,
+    return _against_caps(("avenants", step.index), step.total, caps,
                          prefix=_("after avenant n° {number}, ").format(number=step.avenant.number))
 
 
 AVENANT_STEP_RULES: tuple[StepRule, ...] = (
-    check_step_team_cap_set,
     check_step_changes_something,
     check_step_carry_overs,
     check_step_envelope,

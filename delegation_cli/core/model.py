@@ -225,10 +225,29 @@ class Budget(Frozen):
 
 
 class Team(Frozen):
-    """A team (annexe 1): a stable slug and its full name."""
+    """A team (annexe 1): a stable slug and its full name.
+
+    Attributes:
+        cap: the team's own cap, over ``budget.team_cap`` (None: the common cap, if any).
+        until: the last day a commitment may be made for it (the délégataire ended its
+            support); its payments and releases go on.
+    """
 
     id: Slug
     name: str
+    cap: Amount | None = None
+    until: dt.date | None = None
+
+
+class TeamChange(Frozen):
+    """A team an avenant adds (with its ``name``) or changes: its own ``cap``, its ``until``
+    date.  A field left out is unchanged; ``cap: null`` puts the team back under the common
+    cap, ``until: null`` lifts the end."""
+
+    id: Slug
+    name: str | None = None
+    cap: Amount | None = None
+    until: dt.date | None = None
 
 
 class Prestation(Frozen):
@@ -301,8 +320,10 @@ class Avenant(Frozen):
         number: the avenant's number (1, 2, …).
         date: its signature date; it applies to entries dated on or after it.
         object: what it is about, in free text.
-        team_cap: the new per-team cap ("le plafond par équipe est porté à 120 000 €"), or
-            None (left out) when unchanged.
+        team_cap: the new common per-team cap ("le plafond par équipe est porté à
+            120 000 €"); left out, unchanged; ``null``, no common cap any more.
+        teams: teams it adds to the convention (from its date on) or whose own cap or end
+            date it changes.
         total: the new envelope, or None when unchanged.
         years: the new AE and CP of some years (each left out is unchanged).
         carry_overs: explicit carry-overs of unused AE/CP to the following year (amounts
@@ -319,6 +340,12 @@ class Avenant(Frozen):
     total: Amount | None = None
     years: tuple[YearChange, ...] = ()
     carry_overs: tuple[CarryOver, ...] = ()
+    teams: tuple[TeamChange, ...] = ()
+
+    @property
+    def removes_team_cap(self) -> bool:
+        """Whether it states ``team_cap: null``: no common cap from its date on."""
+        return self.team_cap is None and "team_cap" in self.model_fields_set
 
 
 class Convention(Frozen):
@@ -378,8 +405,38 @@ class Convention(Frozen):
         return self.ledger or default_ledger_path(self.id)
 
     @cached_property
+    def cast(self) -> tuple[Team, ...]:
+        """Every team the convention funds at some point: those of ``teams``, then those its
+        avenants add (in date order), each with the name it was last given."""
+        names: dict[str, str] = {t.id: t.name for t in self.teams}
+        for av in self.avenants_in_order:
+            for change in av.teams:
+                if change.name is not None:
+                    names[change.id] = change.name
+                else:
+                    names.setdefault(change.id, change.id)
+        return tuple(Team(id=ident, name=name) for ident, name in names.items())
+
+    @cached_property
     def team_ids(self) -> frozenset[str]:
-        return frozenset(t.id for t in self.teams)
+        return frozenset(t.id for t in self.cast)
+
+    @cached_property
+    def team_joins(self) -> dict[str, Avenant]:
+        """The teams an avenant adds (absent from ``teams``): each with the first avenant
+        naming it, from whose date on it is funded."""
+        base = {t.id for t in self.teams}
+        joins: dict[str, Avenant] = {}
+        for av in self.avenants_in_order:
+            for change in av.teams:
+                if change.id not in base:
+                    joins.setdefault(change.id, av)
+        return joins
+
+    def cast_at(self, day: dt.date) -> tuple[Team, ...]:
+        """The teams funded on ``day``: those of ``teams`` and those added by then."""
+        joins = self.team_joins
+        return tuple(t for t in self.cast if t.id not in joins or joins[t.id].date <= day)
 
     @cached_property
     def marche_of_prestation(self) -> dict[str, str]:

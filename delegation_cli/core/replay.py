@@ -385,7 +385,7 @@ class Availability:
 
     def team(self, team: str) -> tuple[Cents, Cents, Cents] | None:
         """(cap, net committed, available) for a team; None when the convention caps no team."""
-        cap = self.limits.team_cap
+        cap = self.limits.cap_of(team)
         if cap is None:
             return None
         used = self.replay.team_net.get(team, 0)

@@ -22,7 +22,7 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
     assert conv is not None, "require_convention returns a valid convention"
     if team is not None and team not in conv.team_ids:
         raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
-                   f"{', '.join(t.id for t in conv.teams)})", code="bad-argument")
+                   f"{', '.join(t.id for t in conv.cast)})", code="bad-argument")
     chosen = month or default_month(conv, today, final=final)
     book = open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
     if not allow_invalid:

@@ -87,7 +87,7 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
     for c in state.commitments.values():
         remaining_by_team[c.team] += c.remaining
     teams = tuple(_team_line(conv, state, limits, t.id, t.name, in_month, as_of, remaining_by_team[t.id])
-                  for t in conv.teams if keep(t.id))
+                  for t in conv.cast_at(as_of) if keep(t.id))
     years = tuple(_year_line(state, limits, y, seen) for y in conv.years)
     remaining = sum(c.remaining for c in state.commitments.values())
     totals = Totals(limits.total, state.total_net, state.total_paid, remaining)
@@ -128,7 +128,7 @@ def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name:
             cp_month -= target.amount if target.kind == "payment" and target.date.year == e.date.year else 0
     year = as_of.year
     schedule = conv.schedule_by_year.get(year)
-    return TeamLine(team, name, limits.team_cap, ae_month, state.team_net.get(team, 0), cp_month,
+    return TeamLine(team, name, limits.cap_of(team), ae_month, state.team_net.get(team, 0), cp_month,
                     state.team_paid.get(team, 0), remaining, year,
                     schedule.ae_per_team if schedule else None, state.team_year.get((team, year), 0))
 

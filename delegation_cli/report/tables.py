@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def teams(r: MonthlyReport) -> Section:
     """Each team's commitments (AE), against its cap when the convention caps teams."""
-    if r.limits.team_cap is not None:
+    if r.limits.capped:
         return Section("teams", _("Teams: commitments (AE) under the cap"), (
             Column("Team"), money("Cap"), money("In month"), money("Committed"), money("Available"),
             Column("% of cap", "percent"), Column("Bar", "bar"),
@@ -169,7 +169,7 @@ def _pivot(r: MonthlyReport, kind: str) -> tuple[tuple[Column, ...], tuple[tuple
     """Forecasts of one type as teams × coming months, with a total per team and per month."""
     chosen = [f for f in r.forecasts if f.forecast_type == kind]
     months = sorted({f.month or "" for f in chosen})
-    team_ids = [t.id for t in r.conv.teams if any(f.team == t.id for f in chosen)]
+    team_ids = [t.id for t in r.conv.cast if any(f.team == t.id for f in chosen)]
     cell: dict[tuple[str, str], int] = defaultdict(int)
     for f in chosen:
         cell[(f.team, f.month or "")] += f.amount
@@ -212,7 +212,7 @@ def landing_cp(r: MonthlyReport) -> Section:
 
 def landing_teams(r: MonthlyReport) -> Section:
     title = _("Projected landing per team (committed + forecast orders)")
-    if r.limits.team_cap is not None:
+    if r.limits.capped:
         return Section("landing_teams", title, (
             Column("Team"), money("Cap"), money("Committed"), money("Forecast"), money("Landing"), money("Over cap"),
         ), tuple((tl.team, tl.cap, tl.committed, tl.ae_forecast, tl.ae_landing,
