@@ -51,7 +51,9 @@ __pycache__/
 PRE_COMMIT_CONFIG = """\
 # pre-commit (https://pre-commit.com): `pre-commit install` once per clone, then every commit
 # that touches a convention or a ledger runs `delegation check` on it, and is refused when the
-# check fails.
+# check fails. `pre-commit install` installs the hook for commits and for merges (the
+# default_install_hook_types below): a `git pull` or `git merge` whose merged ledger breaks a
+# limit is refused, no merge commit made.
 #
 # A `local` hook: it runs the `delegation` already installed (e.g. in .venv/), so that it
 # works without network. To let pre-commit install the tool itself, use the project's
@@ -60,6 +62,7 @@ PRE_COMMIT_CONFIG = """\
 #     rev: vX.Y.Z
 #     hooks:
 #       - id: delegation-check
+default_install_hook_types: [pre-commit, pre-merge-commit]
 repos:
   - repo: local
     hooks:
