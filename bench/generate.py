@@ -86,7 +86,8 @@ def generate(n: int, seed: int = 2019) -> tuple[str, str]:
             else:
                 open_commitments[pick][3] = remaining
         elif roll < 0.90:
-            month = f"{min(year + 1, FIRST_YEAR + YEARS - 1):04d}-{rng.randrange(1, 13):02d}"
+            planned = min(year + 1, FIRST_YEAR + YEARS - 1)  # a month not over at the forecast's date
+            month = f"{planned:04d}-{rng.randrange(int(day[5:7]) if planned == year else 1, 13):02d}"
             amount = rng.randrange(1_000, 30_000) * 100
             lines.append(f"{day} forecast f-{ident} {team} {_euros(amount)} month={month} "
                          f"type={rng.choice(('ae', 'cp'))} by=bench")

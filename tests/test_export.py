@@ -98,6 +98,10 @@ def fold(balances: dict[tuple[str, ...], int], year_of_report: int) -> dict[tupl
                 out[("team", team[0], "year")] += amount
         if team and kind == "paid":
             out[("team", team[0], "cp")] += amount
+        if kind == "cancelled-earlier":  # an earlier year's entry cancelled: its credits are lost
+            if envelope == "ae":
+                out[("ae", year, "released-earlier")] += amount
+            out[("team", team[0], envelope)] += amount
     return out
 
 
@@ -378,3 +382,48 @@ def test_ledger_refuses_a_line_over_4096_bytes() -> None:
                           check=False)
     assert done.returncode == 1
     assert "Error: Line exceeds 4096 characters" in done.stderr
+
+
+# MINI (AE 2021 = 400 €, CP 2021 = 100 €) with a cancellation of every kind, two of them in the
+# next year.  By hand: AE 2021 committed = 100 + 50 − 10 (r-1) + 10 (r-1 cancelled) = 150, and the
+# 50 of c-2 cancelled in 2022 give back no AE 2021 (released_earlier_years of 2022 = 50); CP 2021
+# paid = 30 − 30 (p-1 cancelled in 2021) + 20 = 20, and p-2 cancelled in 2022 gives back no CP
+# 2021; alpha's net commitments 100, beta's 0; alpha's payments 0.
+CANCELLED = """# delegation-ledger v1 convention=mini
+2021-03-01 commitment c-1 alpha 100.00 ref=BC-1
+2021-03-02 commitment c-2 beta 50.00 ref=BC-2
+2021-04-01 payment p-1 alpha 30.00 commitment=c-1 sf=2021-03-30 ref=DP-1
+2021-05-01 cancel x-1 alpha entry=p-1 "Paiement saisi deux fois"
+2021-06-01 release r-1 alpha 10.00 commitment=c-1
+2021-06-01 forecast f-1 alpha 20.00 month=2021-09 type=ae
+2021-06-01 note n-1 alpha "Point"
+2021-06-15 cancel x-2 alpha entry=r-1 "Dégagement prématuré"
+2021-06-20 cancel x-3 alpha entry=f-1 "Commande reportée"
+2021-06-20 cancel x-4 alpha entry=n-1 "Note en double"
+2021-11-01 payment p-2 alpha 20.00 commitment=c-1 sf=2021-10-30 ref=DP-2
+2022-02-01 cancel x-5 alpha entry=p-2 "Facture annulée"
+2022-02-01 cancel x-6 beta entry=c-2 "Commande jamais passée"
+"""
+
+
+@pytest.mark.parametrize("month", ["2021-06", "2022-03"])
+def test_cancellations_balance_as_the_report_in_hledger_and_beancount(cli: Cli, tmp_path: Path, month: str) -> None:
+    from .conftest import MINI
+
+    convention = tmp_path / "convention.yaml"
+    convention.write_text(MINI, encoding="utf-8")
+    (tmp_path / "mini.ledger").write_text(with_checksums(CANCELLED), encoding="utf-8")
+    checked = cli("check", "-c", str(convention))
+    assert checked.exit_code == 0
+    assert [line.split(": warning: ")[1] for line in checked.stderr.splitlines() if "mini.ledger" in line] == [
+        "cancelling payment p-2 (DP-2) of 2021 in 2022 gives back no CP of 2021 (credits are annual): its "
+        "20,00\u00a0€ of CP 2021 stay consumed",
+        "cancelling commitment c-2 (BC-2) of 2021 in 2022 gives back no AE of 2021 (credits are annual): its "
+        "50,00\u00a0€ of AE 2021 stay consumed"]
+    compare(cli, convention, ("--month", month), tmp_path)
+    report = json.loads(cli("report", "-c", str(convention), "--format", "json", "--month", "2022-03").stdout)
+    years = {y["year"]: y for y in report["years"]}
+    assert (years[2021]["ae_committed"], years[2022]["released_earlier_years"]) == ("150.00", "50.00")
+    assert (years[2021]["cp_paid"], years[2022]["cp_paid"]) == ("20.00", "0.00")
+    assert [(t["team"], t["ae_committed"], t["cp_paid"]) for t in report["teams"]] == [
+        ("alpha", "100.00", "0.00"), ("beta", "0.00", "0.00")]

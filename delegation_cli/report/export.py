@@ -318,8 +318,8 @@ def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until
 # beancount -------------------------------------------------------------------------------
 
 _BEAN_ROOTS = {"available": "Assets", "opened": "Equity", "carried-over": "Equity", "committed": "Expenses",
-               "paid": "Expenses",
-               "released-earlier": "Expenses", "not-recyclable": "Equity", "planned": "Equity",
+               "paid": "Expenses", "released-earlier": "Expenses", "cancelled-earlier": "Expenses",
+               "not-recyclable": "Equity", "planned": "Equity",
                "ae": "Expenses", "cp": "Expenses"}
 
 

@@ -43,9 +43,11 @@ def resolve(book: Book, entry: Entry) -> Entry:
     entries = book.entries or []
     cancelled = book.state.cancelled
     found = next((e for e in entries if e.id == key and e.kind != "seal"), None)
-    if found is None:
-        kinds = ("payment",) if entry.kind == "service-fait" else ("commitment", "payment")
-        found = next((e for e in entries if e.ref == key and e.kind in kinds and e.id not in cancelled), None)
+    if found is None:  # a reference: the entry that holds it now, else the last that held it
+        named = [e for e in entries if e.ref == key and e.kind in ("commitment", "payment")]
+        if entry.kind == "service-fait" and any(e.kind == "payment" for e in named):
+            named = [e for e in named if e.kind == "payment"]
+        found = next((e for e in reversed(named) if e.id not in cancelled), named[-1] if named else None)
     if found is None:
         known = [name for e in entries if e.kind != "seal" for name in (e.id, e.ref) if name]
         raise fail(_("unknown entry {entry} ({did_you_mean}expected the id of an entry, a bon de commande or a "
