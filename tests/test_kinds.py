@@ -92,3 +92,12 @@ def test_every_kind_is_read_by_import(walked: Cli, tmp_path: Path) -> None:
     again = {e["kind"] for e in json.loads(walked("log", "--format", "json").stdout)}
     assert again == set(KINDS) - {"seal"}  # seals are made again by `delegation close`
     assert "skipped 1 seal row" in imported.stderr + imported.stdout
+
+
+def test_log_selects_every_kind(walked: Cli) -> None:
+    for kind in KINDS:
+        if kind == "seal":
+            continue
+        result = walked("log", "--kind", kind, "--format", "json")
+        assert result.exit_code == 0, (kind, result.stderr)
+        assert [e["kind"] for e in json.loads(result.stdout)] == [kind]

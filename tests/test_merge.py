@@ -36,38 +36,57 @@ def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProc
     return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
-@pytest.fixture
-def clones(cli: Cli, tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
-    """Two clones of a repository made by `delegation init` holding the reference convention
-    (friches capped at 125 000 €), each having committed 70 000 € for friches; Alice pushed."""
+def origin_of(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A bare repository whose first commit holds what `delegation init` writes (its template
+    convention aside) and ``files``."""
     tool("git")
-    pre_commit = Path(sys.executable).parent / "pre-commit"
-    if not pre_commit.exists():
-        pytest.fail("pre-commit is a test dependency (pip install -e '.[test]')")
-    env = _env(tmp_path)
     seed = tmp_path / "seed"
     seed.mkdir()
     for name, data in scaffold_files().items():
         if name != "convention.yaml":
             (seed / name).parent.mkdir(parents=True, exist_ok=True)
             (seed / name).write_bytes(data)
-    (seed / "convention.yaml").write_text(SEED_TEXT, encoding="utf-8")
-    (seed / LEDGER).write_text(header_line("fabrique-numerique-s3") + "\n", encoding="utf-8")
+    for name, text in files.items():
+        (seed / name).parent.mkdir(parents=True, exist_ok=True)
+        (seed / name).write_text(text, encoding="utf-8")
     _git(seed, "-c", "init.defaultBranch=main", "init", "-q")
     _git(seed, "add", ".")
     _git(seed, "-c", "user.name=seed", "-c", "user.email=seed@example.org", "commit", "-q", "-m", "Seed")
     origin = tmp_path / "origin.git"
     _git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
-    a, b = _clone(origin, tmp_path / "a", "alice"), _clone(origin, tmp_path / "b", "bob")
+    return origin
+
+
+def hooked_clone(origin: Path, path: Path, who: str, env: dict[str, str]) -> Path:
+    """A clone with the hook installed by `pre-commit install` (for commits and merges)."""
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    if not pre_commit.exists():
+        pytest.fail("pre-commit is a test dependency (pip install -e '.[test]')")
+    clone = _clone(origin, path, who)
+    installed = _run(clone, env, str(pre_commit), "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "pre-merge-commit" in installed.stdout  # default_install_hook_types
+    return clone
+
+
+def commit_in(cli: Cli, clone: Path, env: dict[str, str], *args: str) -> None:
+    """Record an entry in the clone's ledger and commit it (the hook passes)."""
+    result = cli(*args, "-c", str(clone / "convention.yaml"))
+    assert result.exit_code == 0, result.stderr
+    committed = _run(clone, env, "git", "commit", "-q", "-am", " ".join(args))
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+
+
+@pytest.fixture
+def clones(cli: Cli, tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """Two clones of a repository holding the reference convention (friches capped at
+    125 000 €), each having committed 70 000 € for friches; Alice pushed."""
+    env = _env(tmp_path)
+    origin = origin_of(tmp_path, {"convention.yaml": SEED_TEXT,
+                                  str(LEDGER): header_line("fabrique-numerique-s3") + "\n"})
+    a, b = hooked_clone(origin, tmp_path / "a", "alice", env), hooked_clone(origin, tmp_path / "b", "bob", env)
     for clone, day, ref in ((a, "2020-03-02", "BC-A"), (b, "2020-03-03", "BC-B")):
-        installed = _run(clone, env, str(pre_commit), "install")
-        assert installed.returncode == 0, installed.stdout + installed.stderr
-        assert "pre-merge-commit" in installed.stdout  # default_install_hook_types
-        result = cli("commit", "--team", "friches", "70000", "--date", day, "--ref", ref,
-                     "-c", str(clone / "convention.yaml"))
-        assert result.exit_code == 0, result.stderr  # each fits alone: 70 000 € of 125 000 €
-        committed = _run(clone, env, "git", "commit", "-q", "-am", f"Commitment {ref}")
-        assert committed.returncode == 0, committed.stdout + committed.stderr  # the hook passed
+        commit_in(cli, clone, env, "commit", "--team", "friches", "70000", "--date", day, "--ref", ref)
     _git(a, "push", "-q", "origin", "HEAD")
     return a, b, env
 

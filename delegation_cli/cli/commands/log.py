@@ -10,6 +10,7 @@ import typer
 
 from ...core.errors import ExitCode
 from ...core.i18n import _
+from ...core.kinds import KINDS
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
@@ -25,12 +26,8 @@ class Format(enum.StrEnum):
     csv = "csv"
 
 
-class EntryKind(enum.StrEnum):
-    commitment = "commitment"
-    payment = "payment"
-    release = "release"
-    forecast = "forecast"
-    note = "note"
+EntryKind = enum.StrEnum("EntryKind", [(kind, kind) for kind in KINDS if kind != "seal"])  # type: ignore[misc]
+"""The kinds ``--kind`` takes: every kind of entry (``core/kinds.py``) but the seal."""
 
 
 @command(help=_(
