@@ -162,8 +162,8 @@ def test_refusals_name_the_limit_and_the_figures(mini: Cli) -> None:
                         f"(commitment {cid})\n" + tail.format("commitment"))
 
     r = refused(mini, "pay", "BC-9", "10", "--date", "2022-02-01")
-    assert r.stderr == ("error: unknown commitment 'BC-9' (did you mean 'BC-1'? expected a commitment id or its bon "
-                        "de commande reference; `delegation log --kind commitment` lists them)\n")
+    assert r.stderr == ("error: unknown commitment 'BC-9' (did you mean 'BC-1'? expected a commitment id, its bon "
+                        "de commande or its EJ number; `delegation log --kind commitment` lists them)\n")
 
     ok(mini("pay", "BC-1", "10", "--date", "2022-02-01", "--service-fait", "2022-01-20",
             "--ref", "DP-1"))

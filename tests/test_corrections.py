@@ -320,3 +320,37 @@ def test_completion_offers_the_entries_a_correction_may_name(mini: Cli) -> None:
     ok(mini, "cancel", "DP-1", "--reason", "Erreur", "--date", "2021-04-03")
     assert complete_entry(Context(), "DP") == ["DP-2"]  # type: ignore[arg-type]
     assert complete_unsupported_payment(Context(), "") == []  # type: ignore[arg-type]
+
+
+# Chorus numbers ---------------------------------------------------------------------------
+
+
+def test_a_commitment_carries_its_ej_and_a_payment_its_dp(mini: Cli) -> None:
+    ok(mini, "commit", "--team", "alpha", "100", "--date", "2021-03-01", "--ref", "BC-1", "--ej", "1300012345")
+    taken = mini("commit", "--team", "beta", "10", "--date", "2021-03-02", "--ej", "1300012345")
+    assert taken.exit_code == 1
+    assert taken.stderr.splitlines()[0] == (
+        f"{LEDGER}: error: EJ 1300012345 is already recorded (commitment {entries(mini)[0]['id']}): one engagement "
+        "juridique per commitment")
+    bad = mini("commit", "--team", "beta", "10", "--date", "2021-03-02", "--ej", "13 000")
+    assert (bad.exit_code, bad.stderr) == (2, (
+        "error: --ej '13 000' is not valid (expected 1 to 64 letters, digits or . _ / : + -, starting with a letter "
+        "or digit)\n"))
+    # pay, release and cancel name the commitment by its EJ; a payment gives its DP with --dp.
+    ok(mini, "pay", "1300012345", "30", "--date", "2021-04-01", "--service-fait", "2021-03-30", "--dp", "100012345")
+    ok(mini, "release", "1300012345", "10", "--date", "2021-04-02")
+    logged = entries(mini)
+    assert (logged[0]["ej"], logged[1]["ref"], logged[2]["commitment"]) == ("1300012345", "100012345",
+                                                                          logged[0]["id"])
+    table = ok(mini, "log")
+    assert "BC-1 EJ 1300012345" in table and f"→ {logged[0]['id']} DP 100012345" in table
+    assert "1300012345" in ok(mini, "log", "--format", "csv").splitlines()[1]
+    movements = report(mini, "2021-03")["movements"]
+    assert movements[0]["ej"] == "1300012345"
+    assert "BC-1 EJ 1300012345" in ok(mini, "report", "--month", "2021-03", "--full")
+    assert "ej:1300012345" in ok(mini, "export", "--format", "hledger")
+    ok(mini, "cancel", "100012345", "--reason", "Erreur", "--date", "2021-04-03")
+    ok(mini, "cancel", logged[2]["id"], "--reason", "Erreur", "--date", "2021-04-03")
+    ok(mini, "cancel", "1300012345", "--reason", "Erreur", "--date", "2021-04-03")
+    again = mini("commit", "--team", "beta", "10", "--date", "2021-04-04", "--ej", "1300012345")
+    assert again.exit_code == 0, again.stderr  # the EJ is free again

@@ -143,7 +143,7 @@ def test_unknown_columns_and_empty_files(mini: Cli, tmp_path: Path) -> None:
     result = mini("import", "bad.csv")
     assert (result.exit_code, result.stderr) == (1, (
         "bad.csv:1: error: unknown column 'montant' (expected some of: id, date, kind, team, amount, ref, "
-        "commitment, marche, prestation, service_fait, month, type, label, author, line, target)\n"
+        "commitment, marche, prestation, service_fait, month, type, label, author, line, target, ej)\n"
         "bad.csv:2: error: a note needs a team (column 'team')\n"
         "bad.csv:2: error: a note needs its text (column 'label')\n"
         "mini.ledger: error: import refused: 2 rows in error; the ledger was not changed\n"))

@@ -59,7 +59,7 @@ def test_label_escapes_what_could_hide_or_break_a_line() -> None:
         ("2020-01-01 commitment c-1 friches -1.00", "'-1.00' is not a ledger amount (expected "
          "digits, a dot and 2 decimals, like 20000.00)", 35),
         ("2020-01-01 commitment c-1 friches 1.00 sf=2020-01-01", "unknown field 'sf' for a "
-         "commitment (expected: ref, marche, prestation, at, by)", 40),
+         "commitment (expected: ref, ej, marche, prestation, at, by)", 40),
         ("2020-01-01 commitment c-1 friches 1.00 ref=A ref=B", "field 'ref' appears twice", 46),
         ("2020-01-01 payment p-1 friches 1.00", "a payment needs commitment=ID", None),
         ("2020-01-01 forecast f-1 friches 1.00 month=2020-13 type=ae", "'2020-13' is not a "

@@ -187,8 +187,8 @@ def test_an_unknown_commitment_suggests_the_nearest(seed: Cli) -> None:
     assert seed("commit", "--team", "friches", "5", "--date", "2020-01-15", "--ref", "BC-12").exit_code == 0
     result = seed("pay", "BC-13", "5", "--date", "2020-02-01")
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == ("error: unknown commitment 'BC-13' (did you mean 'BC-12'? expected a commitment id or "
-                             "its bon de commande reference; `delegation log --kind commitment` lists them)\n")
+    assert result.stderr == ("error: unknown commitment 'BC-13' (did you mean 'BC-12'? expected a commitment id, its "
+                             "bon de commande or its EJ number; `delegation log --kind commitment` lists them)\n")
 
 
 # h. --help documents amounts --------------------------------------------------------------

@@ -63,7 +63,7 @@ def complete_commitment(ctx: typer.Context, incomplete: str) -> list[str]:
             state = read_book(loaded.convention, fd, str(path)).state
     except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
         return []
-    names = [c.ref or c.id for c in state.commitments.values() if c.remaining > 0]
+    names = [name for c in state.commitments.values() if c.remaining > 0 for name in (c.ref or c.id, c.ej) if name]
     return [n for n in names if n.startswith(incomplete)]
 
 

@@ -141,6 +141,17 @@ def order_ref_unique(state: Replay, entry: Entry) -> Issue | None:
                      ref=ref, commitment=owner))
 
 
+def ej_unique(state: Replay, entry: Entry) -> Issue | None:
+    """No earlier commitment has the same EJ number (Chorus's engagement juridique)."""
+    ej = entry.ej
+    owner = state.commitment_ejs.get(ej) if ej is not None else None
+    if owner is None or owner is entry.id:
+        return None
+    return Issue(entry.line, _E, "ej-duplicate",
+                 _("EJ {ej} is already recorded (commitment {commitment}): one engagement juridique per "
+                   "commitment").format(ej=ej, commitment=owner))
+
+
 def team_supported(state: Replay, entry: Entry) -> Issue | None:
     """No commitment for a team after the end of its support (its ``until`` in force)."""
     until = state.day_limits.until.get(entry.team)
@@ -401,6 +412,7 @@ COMMITMENT_RULES: tuple[Rule, ...] = (
     prestation_known,
     prestation_on_its_marche,
     order_ref_unique,
+    ej_unique,
     team_supported,
     under_team_cap,
     under_year_ae,

@@ -166,6 +166,8 @@ def apply_cancel(state: Replay, entry: Entry) -> None:
             state.lost_on_cancel[year] += amount
         if commitment.ref is not None and state.commitment_refs.get(commitment.ref) == commitment.id:
             del state.commitment_refs[commitment.ref]
+        if commitment.ej is not None and state.commitment_ejs.get(commitment.ej) == commitment.id:
+            del state.commitment_ejs[commitment.ej]
     elif target.kind == "payment":
         _unpay(state, target, year, month)
     elif target.kind == "release":

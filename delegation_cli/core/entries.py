@@ -56,6 +56,8 @@ class Entry(NamedTuple):
         digests: seal: a short digest of each entry it covers, in file order.
         target: cancel: the id of the entry it cancels (``entry=``); service fait: the id of
             the payment it gives its service-fait date (``payment=``).
+        ej: commitment: its Chorus *engagement juridique* number (``ej=``), distinct from the
+            bon de commande.
         line: the line it was read from (0 for an entry not yet written).
     """
 
@@ -78,6 +80,7 @@ class Entry(NamedTuple):
     prev: str | None = None
     digests: tuple[str, ...] = ()
     target: str | None = None
+    ej: str | None = None
     line: int = 0
 
     @property
@@ -95,7 +98,7 @@ class Entry(NamedTuple):
         if self.kind in AMOUNT_KINDS:
             out["amount"] = format_canonical(self.amount)
         for key, value in (
-            ("ref", self.ref), ("marche", self.marche), ("prestation", self.prestation),
+            ("ref", self.ref), ("ej", self.ej), ("marche", self.marche), ("prestation", self.prestation),
             ("commitment", self.commitment),
             ("service_fait", self.service_fait.isoformat() if self.service_fait else None),
             ("month", self.month), ("type", self.forecast_type),

@@ -46,7 +46,7 @@ class KindSpec:
 
 
 KIND_SPECS: dict[Kind, KindSpec] = {
-    "commitment": KindSpec(N_("commitment"), "c", True, ("ref", "marche", "prestation")),
+    "commitment": KindSpec(N_("commitment"), "c", True, ("ref", "ej", "marche", "prestation")),
     "payment": KindSpec(N_("payment"), "p", True, ("commitment", "sf", "ref"), ("commitment",), settles=True,
                         team_in_import=False),
     "release": KindSpec(N_("release"), "r", True, ("commitment",), ("commitment",), settles=True,

@@ -155,6 +155,7 @@ def quote_label(text: str) -> str:
 def _field_values(entry: Entry) -> dict[str, str | None]:
     return {
         "ref": entry.ref,
+        "ej": entry.ej,
         "marche": entry.marche,
         "prestation": entry.prestation,
         "commitment": entry.commitment,
@@ -257,8 +258,8 @@ _D = r"(\d{4}-\d\d-\d\d)"
 _AMT = r" (0|[1-9]\d{0,13})\.(\d\d)"
 _TAIL = r"(?: at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ))?(?: by=" + _T + r')?(?: "([^"\\]*)")?'
 _FAST = {
-    "commitment": re.compile(_D + " commitment " + _T + " " + _T + _AMT + "(?: ref=" + _T + ")?(?: marche="
-                             + _T + ")?(?: prestation=" + _T + ")?" + _TAIL),
+    "commitment": re.compile(_D + " commitment " + _T + " " + _T + _AMT + "(?: ref=" + _T + ")?(?: ej=" + _T
+                             + ")?(?: marche=" + _T + ")?(?: prestation=" + _T + ")?" + _TAIL),
     "payment": re.compile(_D + " payment " + _T + " " + _T + _AMT + " commitment=" + _T + "(?: sf=" + _D
                           + ")?(?: ref=" + _T + ")?" + _TAIL),
     "release": re.compile(_D + " release " + _T + " " + _T + _AMT + " commitment=" + _T + _TAIL),
@@ -306,31 +307,31 @@ def parse_canonical_line(line: str, lineno: int) -> Entry | None:
         if kind == "note":
             by = g[4]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, None, None, None, g[3],
-                                by and _SHARED(by), label, None, None, (), None, lineno))
+                                by and _SHARED(by), label, None, None, (), None, None, lineno))
         if kind == "cancel" or kind == "service-fait":
             return _mending(kind, g, date, label, lineno)
         amount = int(g[3]) * 100 + int(g[4])
         if amount == 0 and kind != "forecast":  # a forecast of 0 withdraws the one in force
             return None
         if kind == "commitment":
-            marche, prestation, by = g[6], g[7], g[9]
+            marche, prestation, by = g[7], g[8], g[10]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, g[5], marche and _SHARED(marche),
-                                prestation and _SHARED(prestation), None, None, None, None, g[8], by and _SHARED(by),
-                                label, None, None, (), None, lineno))
+                                prestation and _SHARED(prestation), None, None, None, None, g[9], by and _SHARED(by),
+                                label, None, None, (), None, g[6], lineno))
         if kind == "payment":
             sf = g[6]
             if sf is not None:
                 sf = _DATES.get(sf) or parse_date(sf)
             by = g[9]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, g[7], None, None, g[5], sf, None, None, g[8],
-                                by and _SHARED(by), label, None, None, (), None, lineno))
+                                by and _SHARED(by), label, None, None, (), None, None, lineno))
         if kind == "release":
             by = g[7]
             return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, None, None, None, g[5], None, None, None,
-                                g[6], by and _SHARED(by), label, None, None, (), None, lineno))
+                                g[6], by and _SHARED(by), label, None, None, (), None, None, lineno))
         by = g[8]
         return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), amount, None, None, None, None, None, g[5], g[6], g[7],
-                            by and _SHARED(by), label, None, None, (), None, lineno))
+                            by and _SHARED(by), label, None, None, (), None, None, lineno))
     except ValueError:
         return None
 
@@ -340,11 +341,11 @@ def _mending(kind: str, g: tuple[str, ...], date: dt.date, label: str, lineno: i
     if kind == "cancel":
         by = g[5]
         return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, None, None, None, g[4],
-                            by and _SHARED(by), label, None, None, (), g[3], lineno))
+                            by and _SHARED(by), label, None, None, (), g[3], None, lineno))
     sf = _DATES.get(g[4]) or parse_date(g[4])
     by = g[6]
     return _NEW(Entry, (date, kind, g[1], _SHARED(g[2]), 0, None, None, None, None, sf, None, None, g[5],
-                        by and _SHARED(by), label, None, None, (), g[3], lineno))
+                        by and _SHARED(by), label, None, None, (), g[3], None, lineno))
 
 
 def parse_line(line: str, lineno: int = 0) -> Entry:
@@ -401,7 +402,7 @@ def parse_line_fully(line: str, lineno: int) -> Entry:
         ref=values.get("ref"), marche=values.get("marche"), prestation=values.get("prestation"),
         commitment=values.get("commitment"), service_fait=sf, month=month, forecast_type=ftype,
         recorded_at=values.get("at"), author=values.get("by"), label=label,
-        target=values.get("entry") or values.get("payment"), line=lineno,
+        target=values.get("entry") or values.get("payment"), ej=values.get("ej"), line=lineno,
     )
 
 

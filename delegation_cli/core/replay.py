@@ -37,13 +37,14 @@ class CommitmentState:
     """A commitment and what happened to it since: the fields of its entry that the
     figures need (its label is not kept), and its payments and releases."""
 
-    __slots__ = ("amount", "cancelled", "date", "id", "last_payment", "line", "marche", "paid", "payments",
+    __slots__ = ("amount", "cancelled", "date", "ej", "id", "last_payment", "line", "marche", "paid", "payments",
                  "prestation", "ref", "released", "team", "year")
     kind = "commitment"
 
     def __init__(self, entry: Entry):
         self.id, self.date, self.team, self.amount = entry.id, entry.date, entry.team, entry.amount
         self.ref, self.marche, self.prestation, self.line = entry.ref, entry.marche, entry.prestation, entry.line
+        self.ej = entry.ej
         self.year = entry.date.year
         self.paid: Cents = 0
         self.released: Cents = 0
@@ -105,6 +106,7 @@ class Replay:
             (``targets`` was incomplete: the replay must be run again with them).
         commitments: per id, the commitment and its payments and releases.
         commitment_refs: per bon de commande, the commitment that has it (the first one).
+        commitment_ejs: per EJ number (Chorus), the commitment that has it (the first one).
         payment_refs: the demandes de paiement recorded.
         ids: the ids of the entries applied.
         last_date: the date of the last entry applied.
@@ -148,6 +150,7 @@ class Replay:
         self.missed = False
         self.commitments: dict[str, CommitmentState] = {}
         self.commitment_refs: dict[str, str] = {}
+        self.commitment_ejs: dict[str, str] = {}
         self.payment_refs: set[str] = set()
         self.ids: set[str] = set()
         self.last_date: dt.date | None = None
@@ -183,10 +186,12 @@ class Replay:
         self._rules = rules_for(self.conv, thresholds=on)
 
     def resolve(self, key: str) -> CommitmentState | None:
-        """A commitment by id, or by its bon de commande reference."""
+        """A commitment by id, by its bon de commande reference, or by its EJ number."""
         found = self.commitments.get(key)
         if found is None and key in self.commitment_refs:
             found = self.commitments[self.commitment_refs[key]]
+        if found is None and key in self.commitment_ejs:
+            found = self.commitments[self.commitment_ejs[key]]
         return found
 
     def limits_at(self, day: dt.date) -> Limits:
@@ -273,6 +278,9 @@ class Replay:
         year = date.year
         if ref is not None:
             self.commitment_refs.setdefault(ref, ident)  # the first commitment keeps the reference
+        ej = entry.ej
+        if ej is not None:
+            self.commitment_ejs.setdefault(ej, ident)
         self.team_net[team] += amount
         self.team_year[(team, year)] += amount
         self.ae_used[year] += amount

@@ -72,7 +72,7 @@ def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> st
 # --------------------------------------------------------------------------------------
 
 LOG_COLUMNS = ("line", "date", "kind", "id", "team", "amount", "ref", "commitment",
-               "marche", "prestation", "service_fait", "month", "type", "author", "label", "target")
+               "marche", "prestation", "service_fait", "month", "type", "author", "label", "target", "ej")
 
 
 def _log_row(entry: Entry) -> dict[str, str]:
@@ -93,6 +93,7 @@ def _log_row(entry: Entry) -> dict[str, str]:
         "author": entry.author or "",
         "label": entry.label,
         "target": entry.target or "",
+        "ej": entry.ej or "",
     }
 
 

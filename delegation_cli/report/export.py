@@ -182,7 +182,7 @@ def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: En
         tags.append(("replaces", replaces.id))
     if entry.target is not None:
         tags.append((TARGET_KEY.get(entry.kind, "target"), entry.target))
-    for key, value in (("ref", entry.ref), ("marche", entry.marche), ("prestation", entry.prestation),
+    for key, value in (("ref", entry.ref), ("ej", entry.ej), ("marche", entry.marche), ("prestation", entry.prestation),
                        ("commitment", entry.commitment),
                        ("service_fait", entry.service_fait.isoformat() if entry.service_fait else None),
                        ("month", entry.month), ("type", entry.forecast_type), ("author", entry.author),

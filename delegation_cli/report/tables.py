@@ -107,7 +107,7 @@ def prestations(r: MonthlyReport) -> Section:
 
 def _reference(e: Entry) -> str:
     if e.kind == "commitment":
-        return " ".join(x for x in (e.ref, e.marche, e.prestation) if x)
+        return " ".join(x for x in (e.ref, f"EJ {e.ej}" if e.ej else None, e.marche, e.prestation) if x)
     text = _("on {commitment}").format(commitment=e.commitment)
     if e.ref:
         text += f", {e.ref}"

@@ -164,9 +164,11 @@ def log_table(entries: Sequence[Entry]) -> Table:
                           ("Reference", "left"), ("Label", "left")):
         table.add_column(_(name), justify=justify, no_wrap=name != "Label")  # type: ignore[arg-type]
     for e in entries:
-        ref = e.ref or ""
+        ref = " ".join(x for x in (e.ref, f"EJ {e.ej}" if e.ej else None) if x)
         if e.commitment:
-            ref = f"→ {e.commitment}" + (f" {e.ref}" if e.ref else "")
+            ref = f"→ {e.commitment}" + (f" DP {e.ref}" if e.ref else "")
+        if e.target:
+            ref = f"→ {e.target}"
         if e.kind == "forecast":
             ref = f"{e.forecast_type} {e.month}"
         cells = (str(e.line), format_date(e.date), kind_name(e.kind), e.id, e.team,

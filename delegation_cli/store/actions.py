@@ -160,9 +160,9 @@ def complete(draft: Draft, book: Book) -> Entry:
     found = state.resolve(draft.target)
     if found is None:
         refuse_cancelled(book, draft.target)
-        known = [name for c in state.commitments.values() for name in (c.id, c.ref) if name]
-        raise fail(_("unknown commitment {commitment} ({did_you_mean}expected a commitment id or its bon de "
-                     "commande reference; `delegation log --kind commitment` lists them)").format(
+        known = [name for c in state.commitments.values() for name in (c.id, c.ref, c.ej) if name]
+        raise fail(_("unknown commitment {commitment} ({did_you_mean}expected a commitment id, its bon de "
+                     "commande or its EJ number; `delegation log --kind commitment` lists them)").format(
                        commitment=repr(draft.target), did_you_mean=did_you_mean(draft.target, known)),
                    code="commitment-unknown", exit_code=ExitCode.PROBLEMS)
     entry = entry._replace(commitment=found.id, team=found.team)
@@ -250,20 +250,23 @@ def check_label(text: str | None, option: str = "--label") -> str:
 
 
 def draft_commitment(conv: Convention, *, team: str, amount: int, date: dt.date | None, ref: str | None,
-                     marche: str | None, prestation: str | None, label: str, stamp: Stamp) -> Draft:
+                     marche: str | None, prestation: str | None, label: str, stamp: Stamp,
+                     ej: str | None = None) -> Draft:
     if ref is not None:
         check_token(ref, "--ref")
+    if ej is not None:
+        check_token(ej, "--ej")
     if marche is None and prestation is not None:
         marche = conv.marche_of_prestation.get(prestation)
     return Draft(Entry(date=_today_or(date), kind="commitment", id="", team=team, amount=amount, ref=ref, marche=marche,
-                       prestation=prestation, recorded_at=stamp.at, author=stamp.by, label=label),
+                       prestation=prestation, recorded_at=stamp.at, author=stamp.by, label=label, ej=ej),
                  dated=date is not None)
 
 
 def draft_payment(*, commitment: str, amount: int, date: dt.date | None, service_fait: dt.date | None,
                   ref: str | None, label: str, stamp: Stamp) -> Draft:
     if ref is not None:
-        check_token(ref, "--ref")
+        check_token(ref, "--dp")
     return Draft(Entry(date=_today_or(date), kind="payment", id="", team="", amount=amount, service_fait=service_fait,
                        ref=ref, recorded_at=stamp.at, author=stamp.by, label=label), target=commitment,
                  dated=date is not None)

@@ -44,7 +44,7 @@ from .text_files import text_lines
 
 MAX_BYTES = 50_000_000
 COLUMNS = ("id", "date", "kind", "team", "amount", "ref", "commitment", "marche", "prestation",
-           "service_fait", "month", "type", "label", "author", "line", "target")
+           "service_fait", "month", "type", "label", "author", "line", "target", "ej")
 _FORMULA_GUARD = ("''", "'=", "'+", "'-", "'@", "'\t", "'\r", "'\n")
 _EXACT = frozenset({"label"})
 """Columns whose cells are kept as written (not stripped): free text that must round-trip."""
@@ -164,7 +164,7 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
             bad(_("type {type} is not ae or cp").format(type=repr(v.get("type", ""))))
     for message in _missing(kind, v, service_fait):
         bad(message)
-    for key in ("id", "team", "ref", "commitment", "target", "marche", "prestation", "author"):
+    for key in ("id", "team", "ref", "ej", "commitment", "target", "marche", "prestation", "author"):
         value = v.get(key)
         if value and TOKEN.fullmatch(value) is None:
             bad(_("{column} {value} is not valid (expected {expected})").format(
@@ -183,6 +183,7 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
         forecast_type=v.get("type") or None if kind == "forecast" else None,
         recorded_at=stamp.at, author=v.get("author") or stamp.by, label=label,
         target=v.get("target") or None if spec.mends else None,
+        ej=v.get("ej") or None if kind == "commitment" else None,
     )
     return entry, problems
 
@@ -207,7 +208,7 @@ def _fact(e: Entry) -> tuple[object, ...]:
     entries with the same facts are the same entry; a different bon de commande or demande de
     paiement reference makes a different one."""
     return (e.date, e.kind, e.team, e.amount, e.ref, e.marche, e.prestation, e.commitment, e.service_fait, e.month,
-            e.forecast_type, e.label, e.target)
+            e.forecast_type, e.label, e.target, e.ej)
 
 
 def import_csv(loaded: LoadedConvention, ledger_path: Path, source: Path, *, dry_run: bool,
@@ -290,6 +291,8 @@ class _Admission:
                 self.new_commitments[entry.id] = entry
                 if entry.ref:
                     self.new_commitments.setdefault(entry.ref, entry)
+                if entry.ej:
+                    self.new_commitments.setdefault(entry.ej, entry)
             accepted.append((number, entry))
         accepted.sort(key=lambda pair: pair[0])
         return accepted

@@ -44,7 +44,7 @@ def resolve(book: Book, entry: Entry) -> Entry:
     cancelled = book.state.cancelled
     found = next((e for e in entries if e.id == key and e.kind != "seal"), None)
     if found is None:  # a reference: the entry that holds it now, else the last that held it
-        named = [e for e in entries if e.ref == key and e.kind in ("commitment", "payment")]
+        named = [e for e in entries if key in (e.ref, e.ej) and e.kind in ("commitment", "payment")]
         if entry.kind == "service-fait" and any(e.kind == "payment" for e in named):
             named = [e for e in named if e.kind == "payment"]
         found = next((e for e in reversed(named) if e.id not in cancelled), named[-1] if named else None)
@@ -88,7 +88,7 @@ def refuse_cancelled(book: Book, key: str) -> None:
     state = book.state
     for ident, cancel in state.cancelled.items():
         cancelled = state.commitments.get(ident)
-        if cancelled is not None and key in (cancelled.id, cancelled.ref):
+        if cancelled is not None and key in (cancelled.id, cancelled.ref, cancelled.ej):
             raise fail(_("commitment {commitment} is cancelled (by {cancel} on {date}): nothing can be paid or "
                          "released on it").format(commitment=entry_name(cancelled), cancel=cancel.id,
                                                   date=format_date(cancel.date)),

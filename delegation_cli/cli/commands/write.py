@@ -71,14 +71,17 @@ def record_draft(options: WriteOptions, draft_for: Drafting, *, label: str | Non
 
 @command(help=_(
     "Record a commitment (a bon de commande): consumes AE of its year and the team's cap.\n\n"
-    "Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1"))
+    "Example: delegation commit --team friches 20000 --date 2019-12-10 --ref BC-1 --ej 1300012345"))
 @grouped(WriteOptions)
 def commit(
     env: Environment,
     amount: AmountArg,
     team: TeamOpt,
     date: DateOpt = None,
-    ref: Annotated[str | None, typer.Option("--ref", help=_("Bon de commande / EJ number."))] = None,
+    ref: Annotated[str | None, typer.Option("--ref", help=_("Bon de commande number."))] = None,
+    ej: Annotated[str | None, typer.Option("--ej", help=_(
+        "Chorus engagement juridique (EJ) number, unique; pay, release and cancel may name the commitment by it."
+    ))] = None,
     marche: Annotated[str | None, typer.Option("--marche", help=_("Marché id (default: the prestation's)."),
                                                autocompletion=complete_marche)] = None,
     kind: Annotated[str | None, typer.Option("--kind", help=_("Prestation kind (annexe 3), e.g. devops."),
@@ -90,24 +93,25 @@ def commit(
     from ...store.actions import draft_commitment
 
     return record_draft(options, lambda conv, now, text: draft_commitment(
-        conv, team=team, amount=amount, date=date, ref=ref, marche=marche, prestation=kind, label=text,
+        conv, team=team, amount=amount, date=date, ref=ref, ej=ej, marche=marche, prestation=kind, label=text,
         stamp=now), label=label)
 
 
 @command(help=_(
     "Record a payment on a commitment: consumes CP of the payment's year.\n\n"
-    "Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27"))
+    "Example: delegation pay BC-1 5000 --date 2020-02-01 --service-fait 2020-01-27 --dp 100012345"))
 @grouped(WriteOptions)
 def pay(
     env: Environment,
     commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=complete_commitment,
-                                              help=_("Commitment id or bon de commande reference."))],
+                                              help=_("Commitment id, bon de commande or EJ number."))],
     amount: AmountArg,
     date: DateOpt = None,
     service_fait: Annotated[dt.date | None, typer.Option("--service-fait", parser=as_date,
                                                          metavar="YYYY-MM-DD",
                                                          help=_("Date the service was certified."))] = None,
-    ref: Annotated[str | None, typer.Option("--ref", help=_("Demande de paiement number."))] = None,
+    ref: Annotated[str | None, typer.Option("--dp", "--ref", help=_(
+        "Chorus demande de paiement (DP) number, unique; cancel and service-fait may name the payment by it."))] = None,
     label: LabelOpt = None,
     *,
     options: WriteOptions,
@@ -127,7 +131,7 @@ def pay(
 def release(
     env: Environment,
     commitment: Annotated[str, typer.Argument(metavar="COMMITMENT", autocompletion=complete_commitment,
-                                              help=_("Commitment id or bon de commande reference."))],
+                                              help=_("Commitment id, bon de commande or EJ number."))],
     amount: Annotated[euros | None, typer.Argument(parser=as_amount, metavar="AMOUNT",
                                                    help=_("Amount released (default: the whole reste à payer); "
                                                    "in euros, cents allowed: 20000, 20000.50, '20 000,50 €'."))]
