@@ -251,7 +251,8 @@ def ledgers(draw: st.DrawFn) -> list[tuple[Op, bool]]:
                 amount = draw(st.one_of(st.just(most), st.integers(1, most), st.integers(1, min(most, 100_00))))
                 op = Op("commitment", day, team, amount, f"BC-{n}")
         if kind == "forecast":
-            month = draw(st.sampled_from(MONTHS[1:]))  # within the months from the effective date
+            # within the convention's months, from the forecast's own month (an earlier one is refused)
+            month = draw(st.sampled_from([m for m in MONTHS[1:] if m >= day.strftime("%Y-%m")] or MONTHS[-1:]))
             op = Op("forecast", day, team, draw(st.integers(1, 500_00)), month, draw(st.sampled_from(["ae", "cp"])))
         if kind == "note":
             op = Op("note", day, team, 0, str(n))

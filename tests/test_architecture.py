@@ -99,10 +99,12 @@ def test_the_commands_offer_the_formats_registered_and_nothing_else() -> None:
     from delegation_cli.cli.commands.export import ExportFormat
     from delegation_cli.cli.commands.log import Format
     from delegation_cli.cli.commands.portfolio import PortfolioFormat
+    from delegation_cli.cli.commands.reconcile import ReconcileFormat
     from delegation_cli.cli.commands.report import ReportFormat
     from delegation_cli.report.formats import RENDERERS, format_names
 
-    offered = {"report": ReportFormat, "portfolio": PortfolioFormat, "log": Format, "export": ExportFormat}
+    offered = {"report": ReportFormat, "portfolio": PortfolioFormat, "log": Format, "export": ExportFormat,
+               "reconcile": ReconcileFormat}
     assert set(offered) == set(RENDERERS)
     for kind, choices in offered.items():
         assert [c.value for c in choices] == format_names(kind), kind

@@ -23,7 +23,21 @@ from .. import __version__
 from ..core.errors import DelegationError, ExitCode
 from ..core.i18n import _
 from . import usage
-from .commands import Command, check, close, correct, export, importing, init, log, migrate, portfolio, report, write
+from .commands import (
+    Command,
+    check,
+    close,
+    correct,
+    export,
+    importing,
+    init,
+    log,
+    migrate,
+    portfolio,
+    reconcile,
+    report,
+    write,
+)
 from .environment import Environment
 from .options import LangOpt, Signed
 from .output import emit
@@ -49,7 +63,8 @@ files_app = typer.Typer(
 COMMANDS: tuple[Command, ...] = (
     check.check, init.init,
     write.commit, write.pay, write.release, write.forecast, write.note, correct.cancel, correct.service_fait,
-    log.log, report.report, portfolio.portfolio, close.close, migrate.migrate, importing.import_, export.export,
+    log.log, report.report, reconcile.reconcile, portfolio.portfolio, close.close, migrate.migrate,
+    importing.import_, export.export,
 )
 """The commands of ``delegation``, in the order its ``--help`` lists them."""
 

@@ -21,7 +21,9 @@ from .formats import CsvDialect
 from .sections import invalid_lines, report_sections
 
 if TYPE_CHECKING:
+    from ..core.chorus import Reconciliation
     from .figures import MonthlyReport
+    from .layout import Section
     from .portfolio import ConventionLine, Portfolio
 
 
@@ -52,7 +54,14 @@ def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> st
     invalid = invalid_lines(r)
     if invalid:
         rows += [["# invalid"], *([csv_safe(line)] for line in invalid), []]
-    sections = [s for s in report_sections(r) if s.audience != "human"]
+    rows += _blocks([s for s in report_sections(r) if s.audience != "human"], dialect)
+    return csv_text(rows, dialect)
+
+
+def _blocks(sections: Sequence[Section], dialect: CsvDialect) -> list[list[str]]:
+    """One block per section: a ``# key`` row, the header (stable English names), the rows
+    (plain amounts, ISO dates), the paragraphs; an empty row between blocks."""
+    rows: list[list[str]] = []
     for index, section in enumerate(sections):
         if index:
             rows.append([])
@@ -64,7 +73,14 @@ def report_csv(r: MonthlyReport, dialect: CsvDialect = CsvDialect.RFC4180) -> st
                          for value, column in zip(row, section.columns, strict=True) if column.kind != "bar"])
         for paragraph in section.paragraphs:
             rows.append([csv_safe(paragraph)])
-    return csv_text(rows, dialect)
+    return rows
+
+
+def reconciliation_csv(r: Reconciliation, dialect: CsvDialect = CsvDialect.RFC4180) -> str:
+    """The reconciliation as CSV blocks, one per section, as the report's."""
+    from .reconciliation import sections
+
+    return csv_text(_blocks(sections(r), dialect), dialect)
 
 
 # --------------------------------------------------------------------------------------

@@ -65,6 +65,11 @@ RENDERERS: Mapping[str, Mapping[str, tuple[str, Call]]] = {
         "table": ("terminal.entries_table", "options"), "json": ("json.log_json", "alone"),
         "csv": ("csv.log_csv", "dialect"),
     },
+    "reconcile": {
+        "table": ("terminal.reconciliation_table", "options"),
+        "markdown": ("markdown.reconciliation_markdown", "alone"), "csv": ("csv.reconciliation_csv", "dialect"),
+        "json": ("reconciliation.reconciliation_json", "alone"),
+    },
     "export": {
         "hledger": ("export.hledger", "alone"), "beancount": ("export.beancount", "alone"),
         "csv": ("export.export_csv", "dialect"), "json": ("export.export_json", "alone"),

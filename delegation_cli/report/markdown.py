@@ -14,6 +14,7 @@ from .cells import NUMERIC, human, md_cell
 from .sections import human_sections, invalid_lines
 
 if TYPE_CHECKING:
+    from ..core.chorus import Reconciliation
     from .figures import MonthlyReport
     from .layout import Section
     from .portfolio import Portfolio
@@ -72,5 +73,16 @@ def portfolio_markdown(p: Portfolio) -> str:
 
     lines = [f"# {md_cell(title(p))}", "", md_cell(lead(p))]
     for section in sections(p):
+        lines += ["", f"## {md_cell(section.title)}", "", *section_markdown(section)]
+    return "\n".join(lines) + "\n"
+
+
+def reconciliation_markdown(r: Reconciliation) -> str:
+    """A reconciliation with Chorus as Markdown: its title, what was read, the verdict, then
+    each section's table."""
+    from .reconciliation import lead, sections, title
+
+    lines = [f"# {md_cell(title(r))}", "", *(md_cell(line) for line in lead(r))]
+    for section in sections(r):
         lines += ["", f"## {md_cell(section.title)}", "", *section_markdown(section)]
     return "\n".join(lines) + "\n"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
+    from ..core.chorus import Reconciliation
     from .figures import MonthlyReport
     from .formats import Options
     from .layout import Section
@@ -210,6 +211,13 @@ def portfolio_table(p: Portfolio, o: Options) -> str:
     from .portfolio_sections import lead, sections, title
 
     return table_text(sections_renderables(title(p), [lead(p)], sections(p)), width=o.width, color=o.color)
+
+
+def reconciliation_table(r: Reconciliation, o: Options) -> str:
+    """The reconciliation's ``table`` format (:mod:`formats`)."""
+    from .reconciliation import lead, sections, title
+
+    return table_text(sections_renderables(title(r), lead(r), sections(r)), width=o.width, color=o.color)
 
 
 def entries_table(entries: Sequence[Entry], o: Options) -> str:

@@ -27,6 +27,11 @@ def read_text(path: Path, *, max_bytes: int, what: str) -> str:
     return "".join(text_lines(path, max_bytes=max_bytes, what=what))
 
 
+def read_bytes(path: Path, *, max_bytes: int, what: str) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (else exit 2, saying why)."""
+    return b"".join(_regular_chunks(path, max_bytes=max_bytes, what=what))
+
+
 def text_lines(path: Path, *, max_bytes: int, what: str) -> Iterator[str]:
     """The lines of a UTF-8 text file (each with its line feed, the last one perhaps without),
     read a megabyte at a time — never the whole file at once — or a one-line error (exit 2)

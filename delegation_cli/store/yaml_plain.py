@@ -9,7 +9,7 @@ for it) and what it is allowed to read:
   line and column; a syntax error, or a document that nests or expands (aliases replaced
   by what they repeat) beyond its :class:`Bounds`, raises :class:`DelegationError` (exit 2);
 * :func:`construct` builds the data: ruamel's round-trip mappings and lists, which know
-  their lines; YAML numbers kept as their source text (:class:`model.YamlNumber`: nothing
+  their lines; YAML numbers kept as their source text (:class:`fields.YamlNumber`: nothing
   passes through a binary float), dates as text (the model checks them);
 * :func:`locate`, :func:`located_values`, :func:`is_mapping` and :func:`top_level_keys`
   read the built data and the nodes without the caller handling ruamel's types.
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DelegationError, Problem, Severity, fail
+from ..core.fields import YamlNumber
 from ..core.i18n import _
-from ..core.model import YamlNumber
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
