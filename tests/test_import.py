@@ -139,10 +139,10 @@ def test_round_trip_through_the_excel_fr_export(mini: Cli, tmp_path: Path) -> No
 
 
 def test_unknown_columns_and_empty_files(mini: Cli, tmp_path: Path) -> None:
-    (tmp_path / "bad.csv").write_text("date,kind,montant\n2021-03-01,note,1\n")
+    (tmp_path / "bad.csv").write_text("date,kind,couleur\n2021-03-01,note,1\n")
     result = mini("import", "bad.csv")
     assert (result.exit_code, result.stderr) == (1, (
-        "bad.csv:1: error: unknown column 'montant' (expected some of: id, date, kind, team, amount, ref, "
+        "bad.csv:1: error: unknown column 'couleur' (expected some of: id, date, kind, team, amount, ref, "
         "commitment, marche, prestation, service_fait, month, type, label, author, line, target, ej)\n"
         "bad.csv:2: error: a note needs a team (column 'team')\n"
         "bad.csv:2: error: a note needs its text (column 'label')\n"
@@ -265,3 +265,46 @@ def test_a_row_reusing_a_reference_for_other_facts_is_refused_not_skipped(mini: 
     assert result.stderr == (f"rows.csv:2: error: bon de commande BC-100 is already recorded (commitment {cid})\n"
                              "mini.ledger: error: import refused: 1 row in error; the ledger was not changed\n")
     assert sha(LEDGER) == before
+
+
+# Spreadsheets and French ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_workbook_of_the_log_imports_back_into_the_same_entries(seed_example: Cli, tmp_path: Path,
+                                                                 fmt: str) -> None:
+    """`log --format xlsx|ods` (French headers and kind names) read back by `import`: every entry
+    again, its id, date, kind, team, amount and references."""
+    def facts(entries: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        keys = ("id", "date", "kind", "team", "amount", "ref", "commitment", "service_fait", "month", "type",
+                "label", "ej", "entry", "payment")
+        return [tuple(e.get(k) for k in keys) for e in entries if e["kind"] != "seal"]
+
+    before = facts(json.loads(seed_example("log", "--format", "json").stdout))
+    book = tmp_path / f"journal.{fmt}"
+    assert seed_example("export", "--format", fmt, "--output", str(book)).exit_code == 0
+    (tmp_path / "ledgers" / "fabrique-numerique-s3.ledger").unlink()
+    imported = seed_example("import", book.name)
+    assert imported.exit_code == 0, imported.stderr
+    assert facts(json.loads(seed_example("log", "--format", "json").stdout)) == before
+
+
+def test_french_headers_and_kind_names_are_read(mini: Cli, tmp_path: Path) -> None:
+    (tmp_path / "suivi.csv").write_text(
+        "date;nature;équipe;montant;réf;EJ;engagement;service fait;libellé\n"
+        "2021-03-01;engagement;alpha;120,50 €;BC-1;1300000001;;;Lot 1\n"
+        "2021-04-01;paiement;;20,00;DP-1;;BC-1;2021-03-30;Acompte\n"
+        "2021-04-02;Dégagement;;10;;;1300000001;;Fin\n", encoding="utf-8")
+    result = mini("import", "suivi.csv")
+    assert result.exit_code == 0, result.stderr
+    logged = json.loads(mini("log", "--format", "json").stdout)
+    assert [(e["kind"], e["team"], e["amount"], e.get("ref"), e.get("ej")) for e in logged] == [
+        ("commitment", "alpha", "120.50", "BC-1", "1300000001"), ("payment", "alpha", "20.00", "DP-1", None),
+        ("release", "alpha", "10.00", None, None)]
+    assert logged[1]["service_fait"] == "2021-03-30" and logged[2]["commitment"] == logged[0]["id"]
+    french = mini("log", "--kind", "paiement", "--format", "json")
+    assert [e["kind"] for e in json.loads(french.stdout)] == ["payment"]
+    wrong = mini("log", "--kind", "sceau")
+    assert (wrong.exit_code, wrong.stderr.splitlines()[0]) == (2, (
+        "error: Invalid value for '--kind': 'sceau' is not a kind of entry (expected one of: commitment, payment, "
+        "release, forecast, note, cancel (cancellation), service-fait (service fait))"))

@@ -101,7 +101,7 @@ def test_a_wrong_choice_lists_the_accepted_values_plainly(seed: Cli) -> None:
     assert result.stderr == ("error: Invalid value for '--type': 'x' (expected one of: ae, cp)\n"
                              "hint: see delegation forecast --help\n")
     log = seed("log", "--format", "yaml")
-    assert log.stderr == ("error: Invalid value for '--format': 'yaml' (expected one of: table, json, csv)\n"
+    assert log.stderr == ("error: Invalid value for '--format': 'yaml' (expected one of: table, json, csv, ods, xlsx)\n"
                           "hint: see delegation log --help\n")
 
 

@@ -29,7 +29,7 @@ import sys
 import unicodedata
 from typing import TextIO
 
-from ..core.errors import ExitCode
+from ..core.errors import ExitCode, fail
 from ..core.i18n import _
 
 _PLAIN = {
@@ -212,3 +212,24 @@ def said(out: str, err: str = "", *, written: bool) -> ExitCode:
     emit(out)
     emit(err, err=True)
     return ExitCode.OK
+
+
+def refuse_binary_on_terminal(fmt: str, stdout_isatty: bool) -> None:
+    """A workbook (``ods``, ``xlsx``) is never written to a terminal: refused (exit 2)."""
+    from ..report.formats import BINARY
+
+    if fmt in BINARY and fmt != "pdf" and stdout_isatty:
+        raise fail(_("a .{format} workbook is not shown on a terminal: add --output FILE (or redirect stdout to a "
+                     "file)").format(format=fmt), code="bad-argument")
+
+
+def sheet_language(fmt: str, lang: object) -> str:
+    """The language a rendering of the ledger's entries is written in: a workbook is a document,
+    in French unless ``--lang`` says (:data:`i18n.REPORT_DEFAULT`); other formats follow the
+    messages' language."""
+    from ..core.i18n import REPORT_DEFAULT, language
+
+    chosen = getattr(lang, "value", None)
+    if chosen is not None:
+        return str(chosen)
+    return REPORT_DEFAULT if fmt in ("ods", "xlsx") else language()

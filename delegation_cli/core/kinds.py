@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeGuard, get_args
 
-from .i18n import N_, _
+from .columns import normal
+from .i18n import LANGUAGES, N_, _, using
 
 Kind = Literal["commitment", "payment", "release", "forecast", "note", "cancel", "service-fait", "seal"]
 
@@ -80,3 +81,17 @@ def kind_name(kind: str) -> str:
 def is_kind(text: str) -> TypeGuard[Kind]:
     """Whether ``text`` names a kind of entry."""
     return text in KIND_SPECS
+
+
+def kind_named(text: str) -> Kind | None:
+    """The kind ``text`` names: its key (``payment``) or its name in a language of the tool
+    (« paiement », « dégagement », « service fait »), case and accents ignored; None otherwise."""
+    wanted = normal(text)
+    for kind, spec in KIND_SPECS.items():
+        if wanted == normal(kind):
+            return kind
+        for lang in LANGUAGES:
+            with using(lang):
+                if wanted == normal(_(spec.name)):
+                    return kind
+    return None

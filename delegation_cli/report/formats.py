@@ -9,8 +9,8 @@ format is one function in one module and one entry per kind here.
 
 A renderer is called with the document alone, with the CSV dialect, or with every
 :class:`Options` (the terminal's width and colours, the whole report or its brief), as its
-entry says; it returns text, or bytes for a PDF.  A report or a portfolio is rendered in its own
-language (``i18n.using``).
+entry says; it returns text, or bytes for a PDF and a workbook (``ods``, ``xlsx``).  A report
+or a portfolio is rendered in its own language (``i18n.using``).
 """
 
 from __future__ import annotations
@@ -55,24 +55,28 @@ RENDERERS: Mapping[str, Mapping[str, tuple[str, Call]]] = {
         "table": ("terminal.report_table", "options"), "json": ("json.report_json", "alone"),
         "csv": ("csv.report_csv", "dialect"), "markdown": ("markdown.report_markdown", "alone"),
         "html": ("document.report_html", "alone"), "pdf": ("document.report_pdf", "alone"),
+        "ods": ("sheets.report_ods", "alone"), "xlsx": ("sheets.report_xlsx", "alone"),
     },
     "portfolio": {
         "table": ("terminal.portfolio_table", "options"), "markdown": ("markdown.portfolio_markdown", "alone"),
         "csv": ("csv.portfolio_csv", "dialect"), "json": ("json.portfolio_json", "alone"),
         "html": ("document.portfolio_html", "alone"),
+        "ods": ("sheets.portfolio_ods", "alone"), "xlsx": ("sheets.portfolio_xlsx", "alone"),
     },
     "log": {
         "table": ("terminal.entries_table", "options"), "json": ("json.log_json", "alone"),
-        "csv": ("csv.log_csv", "dialect"),
+        "csv": ("csv.log_csv", "dialect"), "ods": ("sheets.log_ods", "alone"), "xlsx": ("sheets.log_xlsx", "alone"),
     },
     "reconcile": {
         "table": ("terminal.reconciliation_table", "options"),
         "markdown": ("markdown.reconciliation_markdown", "alone"), "csv": ("csv.reconciliation_csv", "dialect"),
         "json": ("reconciliation.reconciliation_json", "alone"),
+        "ods": ("sheets.reconciliation_ods", "alone"), "xlsx": ("sheets.reconciliation_xlsx", "alone"),
     },
     "export": {
         "hledger": ("export.hledger", "alone"), "beancount": ("export.beancount", "alone"),
         "csv": ("export.export_csv", "dialect"), "json": ("export.export_json", "alone"),
+        "ods": ("sheets.export_ods", "alone"), "xlsx": ("sheets.export_xlsx", "alone"),
     },
 }
 """Per kind of document, per format name (in the order ``--help`` lists them), its renderer."""
@@ -112,3 +116,7 @@ def render_text(kind: str, fmt: str, value: Any, **options: Any) -> str:
     text = render(kind, fmt, value, **options)
     assert isinstance(text, str), f"the {fmt} rendering of a {kind} is binary"
     return text
+
+
+BINARY = frozenset({"pdf", "ods", "xlsx"})
+"""The formats written as bytes: never shown on a terminal."""

@@ -1,7 +1,10 @@
-"""Bulk import of entries from a CSV file (a tracking spreadsheet, a Chorus extract).
+"""Bulk import of entries from a CSV, ``.xlsx`` or ``.ods`` file (a tracking spreadsheet).
 
-This module owns ``delegation import``: reading the rows (comma or semicolon separated,
-UTF-8 with or without BOM, a header row naming the columns), turning each into an entry
+This module owns ``delegation import``: reading the rows (CSV comma or semicolon separated,
+UTF-8 with or without BOM, streamed; a workbook's first sheet through
+:mod:`spreadsheets`, amounts and dates from its typed cells; a header row naming the columns
+in English or French, :func:`columns.column_key`; kinds in English or French,
+:func:`kinds.kind_named`), turning each into an entry
 with every problem reported as ``FILE:ROW: ...``, recognising rows already in the ledger
 (same id, or same kind and reference, or the same facts) as duplicates, and appending all
 the new rows under one lock — or none of them.
@@ -26,12 +29,14 @@ import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
+from ..core.columns import column_key
 from ..core.entries import MAX_LABEL, TOKEN, TOKEN_EXPECTED, Entry, Stamp, new_id, parse_date, parse_month
 from ..core.errors import DelegationError, ExitCode, Problem, Severity
 from ..core.i18n import _, ngettext
-from ..core.kinds import KIND_SPECS, KINDS, SETTLING_KINDS, Kind, is_kind, kind_name
+from ..core.kinds import KIND_SPECS, KINDS, SETTLING_KINDS, Kind, kind_name, kind_named
 from ..core.lines import format_entry, header_line
 from ..core.model import Convention
 from ..core.money import AmountError, parse_amount
@@ -40,6 +45,7 @@ from .convention import LoadedConvention
 from .ledger import appending
 from .reader import PROGRESS
 from .results import ImportResult
+from .spreadsheets import WORKBOOKS
 from .text_files import text_lines
 
 MAX_BYTES = 50_000_000
@@ -82,7 +88,7 @@ def read_rows(path: Path, problems: list[Problem]) -> Iterator[_Row]:
     total = os.stat(path).st_size if progress is not None else 0
     reader = csv.reader(itertools.chain((first,), feed) if first else feed, delimiter=delimiter, strict=True)
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = _header(next(reader), shown, problems)
     except StopIteration:
         problems.append(Problem(shown, 1, None, Severity.ERROR, "import-empty",
                                 _("the file is empty (expected a header row)")))
@@ -91,17 +97,6 @@ def read_rows(path: Path, problems: list[Problem]) -> Iterator[_Row]:
         problems.append(Problem(shown, 1, None, Severity.ERROR, "import-csv",
                                 _("not valid CSV: {error}").format(error=exc)))
         return
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
-                                ngettext("unknown column {columns} (expected some of: {expected})",
-                                         "unknown columns {columns} (expected some of: {expected})",
-                                         len(unknown)).format(columns=", ".join(map(repr, unknown)),
-                                                              expected=", ".join(COLUMNS))))
-    for required in ("date", "kind"):
-        if required not in header:
-            problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
-                                    _("missing column {column}").format(column=repr(required))))
     try:
         for count, cells in enumerate(reader, 1):
             number = reader.line_num
@@ -121,6 +116,60 @@ def read_rows(path: Path, problems: list[Problem]) -> Iterator[_Row]:
                                 _("not valid CSV: {error}").format(error=exc)))
 
 
+def _header(cells: list[str], shown: str, problems: list[Problem]) -> list[str]:
+    """The keys of the header's columns (English or French names, :func:`columns.column_key`),
+    with a problem for each unknown one and each one missing."""
+    header = [column_key(h) or h.strip().lower() for h in cells]
+    unknown = [h for h, key in zip(cells, header, strict=True) if key not in COLUMNS]
+    if unknown:
+        problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
+                                ngettext("unknown column {columns} (expected some of: {expected})",
+                                         "unknown columns {columns} (expected some of: {expected})",
+                                         len(unknown)).format(columns=", ".join(repr(h.strip()) for h in unknown),
+                                                              expected=", ".join(COLUMNS))))
+    for required in ("date", "kind"):
+        if required not in header:
+            problems.append(Problem(shown, 1, None, Severity.ERROR, "import-column",
+                                    _("missing column {column}").format(column=repr(required))))
+    return header
+
+
+def workbook_rows(path: Path, problems: list[Problem]) -> Iterator[_Row]:
+    """The data rows of an ``.xlsx`` or ``.ods`` file's first sheet (its first non-empty row is
+    the header), each cell as the text a CSV would hold: amounts and dates exactly."""
+    from .spreadsheets import read_rows as sheet_rows
+
+    shown = str(path)
+    rows = iter(sheet_rows(path))
+    header: list[str] | None = None
+    for number, cells in rows:
+        texts = [_as_text(c) for c in cells]
+        if header is None:
+            if any(texts):
+                header = _header(texts, shown, problems)
+            continue
+        if not any(t.strip() for t in texts):
+            continue
+        texts += [""] * (len(header) - len(texts))
+        yield _Row(number, {h: t if h in _EXACT else t.strip() for h, t in zip(header, texts, strict=False)})
+    if header is None:
+        problems.append(Problem(shown, 1, None, Severity.ERROR, "import-empty",
+                                _("the file is empty (expected a header row)")))
+
+
+def _as_text(cell: object) -> str:
+    """A workbook's cell as text: a date in ISO form, a number with its decimals exactly."""
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, float):
+        return format(Decimal(repr(cell)), "f") if not cell.is_integer() else str(int(cell))
+    return str(cell)
+
+
 def _unguard(cell: str) -> str:
     """Undo the formula guard our own CSV exports add (``'=x`` was the text ``=x``)."""
     return cell[1:] if cell.startswith(_FORMULA_GUARD) else cell
@@ -133,9 +182,9 @@ def _draft(row: _Row, shown: str, stamp: Stamp) -> tuple[Entry | None, list[Prob
     def bad(message: str) -> None:
         problems.append(Problem(shown, row.number, None, Severity.ERROR, "import-row", message))
 
-    kind = v.get("kind", "")
-    if not is_kind(kind):
-        bad(_("kind {kind} is not one of: {kinds}").format(kind=repr(kind), kinds=", ".join(KINDS)))
+    kind = kind_named(v.get("kind", ""))
+    if kind is None:
+        bad(_("kind {kind} is not one of: {kinds}").format(kind=repr(v.get("kind", "")), kinds=", ".join(KINDS)))
         return None, problems
     spec = KIND_SPECS[kind]
     date = service_fait = None
@@ -248,8 +297,9 @@ def _drafts(source: Path, shown: str, stamp: Stamp, problems: list[Problem]) -> 
     were skipped; each row's problems go to ``problems``.  Nothing else of a row is kept."""
     seals = 0
     drafts: list[tuple[int, Entry]] = []
-    for row in read_rows(source, problems):
-        if row.values.get("kind") == "seal":
+    rows = workbook_rows(source, problems) if source.suffix.lower() in WORKBOOKS else read_rows(source, problems)
+    for row in rows:
+        if kind_named(row.values.get("kind", "")) == "seal":
             seals += 1
             continue
         entry, row_problems = _draft(row, shown, stamp)

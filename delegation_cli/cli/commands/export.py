@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ...core.errors import ExitCode
-from ...core.i18n import _
+from ...core.i18n import _, using
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_date
-from ..output import emit
+from ..output import emit, refuse_binary_on_terminal, sheet_language
 from . import command
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ class ExportFormat(enum.StrEnum):
     beancount = "beancount"
     csv = "csv"
     json = "json"
+    ods = "ods"
+    xlsx = "xlsx"
 
 
 @command(help=_(
@@ -37,8 +39,8 @@ class ExportFormat(enum.StrEnum):
     "Example: delegation export --format hledger | hledger -f - balance"))
 def export(
     env: Environment,
-    output_format: Annotated[ExportFormat, typer.Option("--format", case_sensitive=False,
-                                                                         help=_("hledger, beancount, csv or json."))],
+    output_format: Annotated[ExportFormat, typer.Option("--format", case_sensitive=False, help=_(
+        "hledger, beancount, csv, json, ods or xlsx."))],
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                help=_("Write to FILE (atomically) instead of stdout."))] = None,
     until: Annotated[dt.date | None, typer.Option("--until", parser=as_date, metavar="YYYY-MM-DD",
@@ -51,11 +53,14 @@ def export(
     from ...store.actions import export_entries, write_output
     from ...store.convention import require_convention
 
+    if output is None:
+        refuse_binary_on_terminal(output_format.value, env.stdout_isatty)
     loaded = require_convention(Path(convention))
     conv = loaded.convention
     assert conv is not None
     path, entries = export_entries(loaded, ledger, until)
-    text = _exported(output_format, conv, entries, source=str(path), until=until, dialect=dialect)
+    with using(sheet_language(output_format.value, lang)):  # a workbook is a document: French unless --lang
+        text = _exported(output_format, conv, entries, source=str(path), until=until, dialect=dialect)
     if output:
         write_output(Path(output), text, protected=path, convention=loaded.path)
     else:
@@ -64,9 +69,9 @@ def export(
 
 
 def _exported(output_format: ExportFormat, conv: Convention, entries: list[Entry], *, source: str,
-              until: dt.date | None, dialect: CsvDialect) -> str:
+              until: dt.date | None, dialect: CsvDialect) -> str | bytes:
     """The entries in one export format (``report/formats.py``)."""
     from ...report.export import Export
-    from ...report.formats import render_text
+    from ...report.formats import render
 
-    return render_text("export", output_format.value, Export(conv, entries, source, until), dialect=dialect)
+    return render("export", output_format.value, Export(conv, entries, source, until), dialect=dialect)

@@ -1,4 +1,4 @@
-"""``delegation import``: append entries in bulk from a CSV file, all or none."""
+"""``delegation import``: append entries in bulk from a CSV, .xlsx or .ods file, all or none."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ from . import command
 
 
 @command(name="import", help=_(
-    "Import entries in bulk from a CSV file: all rows are appended, or none.\n\n"
+    "Import entries in bulk from a CSV, .xlsx or .ods file: all rows are appended, or none.\n\n"
+    "The header row names the columns in English or in French (date, kind or nature, team or équipe, amount or "
+    "montant…); kinds may be written in English or French (payment, paiement). "
     "Every row is checked with the ledger (availability control in date order); rows already in the ledger are "
     "reported as duplicates and skipped.\n\n"
-    "Example: delegation import suivi-2020.csv --dry-run"))
+    "Example: delegation import suivi-2020.xlsx --dry-run"))
 def import_(
     env: Environment,
-    source: Annotated[str, typer.Argument(metavar="FILE.csv", help=_("CSV file with a header row."))],
+    source: Annotated[str, typer.Argument(metavar="FILE", help=_(
+        "CSV, .xlsx or .ods file (its first sheet) with a header row."))],
     author: AuthorOpt = None,
     dry_run: DryRunOpt = False,
     convention: ConventionOpt = "convention.yaml",

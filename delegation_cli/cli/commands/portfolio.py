@@ -14,7 +14,7 @@ from ...core.i18n import _
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import DialectOpt, LangOpt, as_month
-from ..output import emit
+from ..output import emit, refuse_binary_on_terminal
 from . import command
 
 
@@ -26,6 +26,8 @@ class PortfolioFormat(enum.StrEnum):
     csv = "csv"
     json = "json"
     html = "html"
+    ods = "ods"
+    xlsx = "xlsx"
 
 
 @command(help=_(
@@ -45,7 +47,7 @@ def portfolio(
                                               help=_("Month reported for every convention (default: this "
                                                      "month, within each convention's period)."))] = None,
     output: Annotated[PortfolioFormat, typer.Option("--format", case_sensitive=False,
-                                                    help=_("table, markdown, csv, json or html."))] = (
+                                                    help=_("table, markdown, csv, json, html, ods or xlsx."))] = (
         PortfolioFormat.table
     ),
     output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
@@ -54,7 +56,7 @@ def portfolio(
     lang: LangOpt = None,
 ) -> ExitCode:
     from ...core.i18n import REPORT_DEFAULT
-    from ...report.formats import render_text
+    from ...report.formats import render
     from ...report.messages import problems_text
     from ...report.portfolio import build_portfolio, problems_of
     from ...store.actions import write_output
@@ -62,7 +64,8 @@ def portfolio(
     document = str(lang.value) if lang is not None else REPORT_DEFAULT
     result = build_portfolio(paths or [], month=month, today=dt.date.today(), lang=document, messages=env.language)
     screen = env if output_file is None else env.to_file()
-    rendered = render_text("portfolio", output.value, result, dialect=dialect, width=screen.width, color=screen.color)
+    refuse_binary_on_terminal(output.value, screen.stdout_isatty)
+    rendered = render("portfolio", output.value, result, dialect=dialect, width=screen.width, color=screen.color)
     problems = problems_of(result)
     if problems:
         typer.echo(problems_text(problems), err=True, nl=False)

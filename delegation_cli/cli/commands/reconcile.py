@@ -13,7 +13,7 @@ from ...core.i18n import _
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
-from ..output import emit
+from ..output import emit, refuse_binary_on_terminal
 from . import command
 
 
@@ -24,6 +24,8 @@ class ReconcileFormat(enum.StrEnum):
     markdown = "markdown"
     csv = "csv"
     json = "json"
+    ods = "ods"
+    xlsx = "xlsx"
 
 
 @command(help=_(
@@ -41,8 +43,8 @@ def reconcile(
     month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
                                               help=_("Compare with the ledger as of the end of this month "
                                                      "(default: every entry)."))] = None,
-    output: Annotated[ReconcileFormat, typer.Option("--format", case_sensitive=False,
-                                                    help=_("table, markdown, csv or json."))] = ReconcileFormat.table,
+    output: Annotated[ReconcileFormat, typer.Option("--format", case_sensitive=False, help=_(
+        "table, markdown, csv, json, ods or xlsx."))] = ReconcileFormat.table,
     output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                     help=_("Write to FILE (atomically) instead of stdout."))] = None,
     dialect: DialectOpt = CsvDialect.RFC4180,
@@ -59,6 +61,7 @@ def reconcile(
     result = build_reconciliation(loaded, Path(extract), ledger=ledger, month=month,
                                   lang=str(lang.value) if lang is not None else None)
     screen = env if output_file is None else env.to_file()
+    refuse_binary_on_terminal(output.value, screen.stdout_isatty)
     rendered = render("reconcile", output.value, result, dialect=dialect, width=screen.width, color=screen.color)
     if output_file is not None:
         write_output(Path(output_file), rendered, protected=loaded.ledger_path() if ledger is None else Path(ledger),

@@ -14,7 +14,7 @@ from ...core.i18n import _
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
-from ..output import emit
+from ..output import emit, refuse_binary_on_terminal
 from . import command
 
 
@@ -27,6 +27,8 @@ class ReportFormat(enum.StrEnum):
     markdown = "markdown"
     html = "html"
     pdf = "pdf"
+    ods = "ods"
+    xlsx = "xlsx"
 
 
 @command(help=_(
@@ -41,7 +43,7 @@ def report(
     team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
     final: Annotated[bool, typer.Option("--final", help=_("The end-of-convention report."))] = False,
     output: Annotated[ReportFormat, typer.Option("--format", case_sensitive=False,
-                                                 help=_("table, json, csv, markdown, html or pdf."))] = (
+                                                 help=_("table, json, csv, markdown, html, pdf, ods or xlsx."))] = (
         ReportFormat.table
     ),
     output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
@@ -70,6 +72,7 @@ def report(
     if output is ReportFormat.pdf and screen.stdout_isatty:
         raise fail(_("a PDF is not shown on a terminal: add --output FILE (or redirect stdout to a file)"),
                    code="bad-argument")
+    refuse_binary_on_terminal(output.value, screen.stdout_isatty)
     result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today(),
                           allow_invalid=allow_invalid, lang=lang)
     # the registry renders the report in its own language (report/formats.py)
