@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import zlib
 from pathlib import Path
@@ -57,7 +58,8 @@ def generate(n: int, seed: int = 2019) -> tuple[str, str]:
             amount = rng.randrange(1_000, 20_000) * 100
             marche, kind = rng.choice((("dev", "devops"), ("dev", "design"), ("dev", "deploiement"),
                                        ("coaching", "coaching")))
-            lines.append(f"{day} commitment c-{ident} {team} {_euros(amount)} ref=BC-{i} marche={marche} "
+            lines.append(f"{day} commitment c-{ident} {team} {_euros(amount)} ref=BC-{i} ej={1_300_000_000 + i} "
+                         f"marche={marche} "
                          f"prestation={kind} by=bench \"Bon de commande {i}\"")
             open_commitments.append([f"c-{ident}", team, year, amount])
             committed[y] += amount
@@ -135,12 +137,57 @@ ledger: ledger.ledger
     return convention, "\n".join(checked) + "\n"
 
 
+_LINE = re.compile(r"^\S+ (commitment|payment|release) (\S+) \S+ (\d+)\.(\d\d) (?:ref=\S+ ej=(\d+)|commitment=(\S+))")
+
+
+def chorus_extract(ledger: str, rows: int) -> str:
+    """A Chorus restitution (CSV, as INFBUD writes it: a title block, the header on row 5,
+    ``;``, French amounts, « Résultat » subtotal rows) of the ledger's commitments, each EJ's
+    amounts spread over postes so that the extract has about ``rows`` rows: it agrees with the
+    ledger, so that ``reconcile`` reads and compares every row."""
+    ejs: dict[str, str] = {}
+    committed: dict[str, int] = {}
+    paid: dict[str, int] = {}
+    for line in ledger.splitlines():
+        match = _LINE.match(line)
+        if match is None:
+            continue
+        kind, ident, euros, cents, ej, target = match.groups()
+        amount = int(euros) * 100 + int(cents)
+        if kind == "commitment":
+            ejs[ident], committed[ident], paid[ident] = ej, amount, 0
+        elif kind == "payment":
+            paid[target] += amount
+        else:
+            committed[target] -= amount
+    base, extra = divmod(max(rows, len(ejs)), max(len(ejs), 1))
+    out = ["Restitution INFBUD52;", "Exercice;", ";", ";",
+           "Centre financier;N° EJ;N° poste EJ;Fournisseur titulaire principal (EJ);Montant engagé;Montant payé"]
+
+    def fr(cents: int) -> str:
+        return f"{cents // 100:,}".replace(",", " ") + f",{cents % 100:02d}"
+
+    for index, (ident, ej) in enumerate(ejs.items()):
+        postes = base + (index < extra)
+        left_c, left_p = committed[ident], paid[ident]
+        for poste in range(1, postes + 1):
+            share_c = left_c if poste == postes else left_c // (postes - poste + 1)
+            share_p = left_p if poste == postes else left_p // (postes - poste + 1)
+            left_c, left_p = left_c - share_c, left_p - share_p
+            out.append(f"0217-FACS-ELAB;{ej};{poste};Titulaire;{fr(share_c)};{fr(share_p)}")
+        if int(ej) % 10 == 0:
+            out.append(f"Résultat;;;;{fr(committed[ident])};{fr(paid[ident])}")
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("entries", type=int)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--conventions", type=int, default=0, help="write this many conventions, one per folder")
+    parser.add_argument("--chorus", type=int, default=0, help="also write chorus.csv, an extract of about this "
+                        "many rows that agrees with the ledger")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     if args.conventions:
@@ -157,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     convention, ledger = generate(args.entries, args.seed)
     (args.outdir / "convention.yaml").write_text(convention, encoding="utf-8")
     (args.outdir / "ledger.ledger").write_text(ledger, encoding="utf-8")
+    if args.chorus:
+        (args.outdir / "chorus.csv").write_text(chorus_extract(ledger, args.chorus), encoding="utf-8")
     print(f"{args.outdir}: {args.entries} entries", file=sys.stderr)
     return 0
 

@@ -16,7 +16,7 @@ import pytest
 
 from .conftest import ROOT
 
-SIZE_ROWS = {"report", "check", "commit --dry-run", "commit", "hledger balance", "ledger balance"}
+SIZE_ROWS = {"report", "check", "commit --dry-run", "reconcile", "commit", "hledger balance", "ledger balance"}
 STARTUP_ROWS = {"python -c 'import typer'", "minimal Typer command", "Typer, commit's 12 params", "delegation --help",
                 "seed: check", "seed: report", "seed: report --format json", "seed: commit --dry-run"}
 

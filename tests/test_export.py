@@ -178,7 +178,7 @@ def test_export_carries_every_entry_and_its_references(cli: Cli) -> None:
            "commitment:c-00001012, author:c.martin, recorded_at:2020-06-30T16:30:00Z, line:" in journal
     exported = json.loads(cli("export", "-c", str(SEED), "--format", "json").stdout)
     assert len(exported["entries"]) == len(ledger_lines)
-    assert exported["entries"][0]["ref"] == "1300012001"
+    assert (exported["entries"][0]["ref"], exported["entries"][0]["ej"]) == ("BC-12001", "1300012001")
 
 
 def test_a_later_forecast_is_posted_as_the_difference(cli: Cli, tmp_path: Path) -> None:

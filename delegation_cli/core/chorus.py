@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .errors import Problem, Severity
 from .i18n import _
@@ -56,6 +56,8 @@ def _normal(text: str) -> str:
 
 def _text(cell: Cell) -> str:
     """A cell as text: an integral number without its ``.0`` (an EJ number stored as a number)."""
+    if type(cell) is str:
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -65,23 +67,26 @@ def _text(cell: Cell) -> str:
     return str(cell).strip()
 
 
+_AMOUNT = re.compile(r"\s*([+-]?)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[,.](\d{1,2}))?\s*(?:€|EUR)?\s*")
+
+
 def parse_amount_cell(cell: Cell) -> Cents:
     """An amount as Chorus writes it — ``1 234,56``, ``-1 234,56``, ``1234.56``, a number cell —
     in cents, exactly; ValueError otherwise (more than two decimals, not a number)."""
-    if isinstance(cell, bool) or cell is None or isinstance(cell, dt.date):
+    if type(cell) is str:
+        match = _AMOUNT.fullmatch(cell)
+        if match is None:
+            raise ValueError
+        sign, units, decimals = match.groups()
+        cents = int(units.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")) * 100
+        if decimals:
+            cents += int(decimals) * (10 if len(decimals) == 1 else 1)
+        return -cents if sign == "-" else cents
+    if isinstance(cell, bool) or not isinstance(cell, (int, float)):
         raise ValueError
     if isinstance(cell, int):
         return cell * 100
-    text = repr(cell) if isinstance(cell, float) else _SPACES.sub("", str(cell)).removesuffix("€").removesuffix("EUR")
-    if not isinstance(cell, float):
-        if text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
-        if re.fullmatch(r"[+-]?\d+(\.\d{1,2})?", text) is None:
-            raise ValueError
-    try:
-        value = Decimal(text) * 100
-    except InvalidOperation:
-        raise ValueError from None
+    value = Decimal(repr(cell)) * 100  # a float's shortest text: what the file holds
     if value != value.to_integral_value():
         raise ValueError
     return int(value)
@@ -175,10 +180,10 @@ def _row(number: int, cells: Sequence[Cell], columns: Mapping[str, int], names: 
          activite: str | None) -> tuple[str, Cents, Cents, str] | None:
     """One row: (EJ, committed, paid, supplier), or None when it is empty, a subtotal, of
     another centre financier, or wrong (its problems then noted)."""
-    texts = [_text(c) for c in cells]
-    if not any(texts):
+    first = next((t for t in (c.strip() if type(c) is str else _text(c) for c in cells) if t), None)
+    if first is None:
         return None
-    if any(_SUBTOTAL.match(t) for t in texts if t):
+    if _SUBTOTAL.match(first):  # a subtotal row is labelled in its first cell that holds something
         extract.subtotals += 1
         return None
     centre = _text(_cell(cells, columns, "centre_financier"))

@@ -83,6 +83,6 @@ def reconciliation_markdown(r: Reconciliation) -> str:
     from .reconciliation import lead, sections, title
 
     lines = [f"# {md_cell(title(r))}", "", *(md_cell(line) for line in lead(r))]
-    for section in sections(r):
+    for section in (s for s in sections(r) if s.audience != "machine"):
         lines += ["", f"## {md_cell(section.title)}", "", *section_markdown(section)]
     return "\n".join(lines) + "\n"

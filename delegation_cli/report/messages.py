@@ -72,7 +72,10 @@ def _describe(entry: Entry, target: Entry | None = None) -> str:
     if entry.commitment:
         parts.append(_("on {commitment}").format(commitment=entry.commitment))
     if entry.ref:
-        parts.append(_("ref {ref}").format(ref=entry.ref))
+        parts.append(_("DP {ref}").format(ref=entry.ref) if entry.kind == "payment" else
+                     _("ref {ref}").format(ref=entry.ref))
+    if entry.ej:
+        parts.append(_("EJ {ej}").format(ej=entry.ej))
     return ", ".join(parts)
 
 

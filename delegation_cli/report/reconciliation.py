@@ -23,6 +23,7 @@ from .layout import Column, Section, money
 
 N_("EJ"), N_("Chorus committed"), N_("Ledger committed"), N_("Chorus paid"), N_("Ledger paid")
 N_("Committed gap"), N_("Paid gap"), N_("Postes"), N_("Supplier"), N_("Rows"), N_("Commitment"), N_("Figure")
+N_("Count"), N_("Chorus"), N_("Ledger"), N_("Gap"), N_("Committed"), N_("Paid")
 
 
 def build_reconciliation(loaded: LoadedConvention, extract_path: Path, *, ledger: str | None, month: str | None,
@@ -56,8 +57,8 @@ def title(r: Reconciliation) -> str:
 def lead(r: Reconciliation) -> list[str]:
     """What was read and the verdict."""
     e = r.extract
-    read = _("{rows} rows of postes read from row {header} (the header), {subtotals} subtotal rows and {other} rows "
-             "of another centre financier left aside; ledger as of {date}.").format(
+    read = _("Postes read: {rows} (header on row {header}); subtotal rows left aside: {subtotals}; rows of another "
+             "centre financier left aside: {other}; ledger as of {date}.").format(
         rows=e.rows, header=e.header_row, subtotals=e.subtotals, other=e.other_centre, date=format_date(r.as_of))
     verdict = (_("The ledger agrees with Chorus.") if r.agree
                else _("The ledger and Chorus differ: see below."))
@@ -71,16 +72,17 @@ def _ledger_row(e: LedgerEj) -> tuple[object, ...]:
 def sections(r: Reconciliation) -> list[Section]:
     """The summary, then what differs, what each side alone knows, and what agrees."""
     chorus_committed, ledger_committed, chorus_paid, ledger_paid = r.totals()
-    summary = Section("summary", _("Summary"), (Column("Figure", "text"), Column("Value", "text")), (
-        (_("EJ matched"), str(len(r.agreeing) + len(r.differing))),
-        (_("EJ with different amounts"), str(len(r.differing))),
-        (_("EJ in Chorus unknown to the ledger"), str(len(r.chorus_only))),
-        (_("Commitments whose EJ Chorus does not know"), str(len(r.ledger_only))),
-        (_("Commitments without an EJ number"), str(len(r.without_ej))),
-        (_("Committed: Chorus, ledger, gap"), " ; ".join(
-            format_signed(v) for v in (chorus_committed, ledger_committed, chorus_committed - ledger_committed))),
-        (_("Paid: Chorus, ledger, gap"), " ; ".join(
-            format_signed(v) for v in (chorus_paid, ledger_paid, chorus_paid - ledger_paid))),
+    summary = Section("summary", _("Summary"), (Column("Figure", "text"), Column("Count", "int")), (
+        (_("EJ matched"), len(r.agreeing) + len(r.differing)),
+        (_("EJ with different amounts"), len(r.differing)),
+        (_("EJ in Chorus unknown to the ledger"), len(r.chorus_only)),
+        (_("Commitments whose EJ Chorus does not know"), len(r.ledger_only)),
+        (_("Commitments without an EJ number"), len(r.without_ej)),
+    ))
+    totals = Section("totals", _("Amounts"), (Column("Figure", "text"), money("Chorus"), money("Ledger"),
+                                              money("Gap")), (
+        (_("Committed"), chorus_committed, ledger_committed, chorus_committed - ledger_committed),
+        (_("Paid"), chorus_paid, ledger_paid, chorus_paid - ledger_paid),
     ))
     pair_columns = (Column("EJ"), Column("Commitment"), money("Chorus committed"), money("Ledger committed"),
                     money("Committed gap"), money("Chorus paid"), money("Ledger paid"), money("Paid gap"))
@@ -88,6 +90,7 @@ def sections(r: Reconciliation) -> list[Section]:
                       money("Ledger committed"), money("Ledger paid"))
     return [
         summary,
+        totals,
         Section("differing", _("EJ with amounts that differ"), pair_columns, tuple(
             (p.chorus.ej, p.ledger.id, p.chorus.committed, p.ledger.committed, p.committed_gap, p.chorus.paid,
              p.ledger.paid, p.paid_gap) for p in r.differing), empty=_("none")),
@@ -102,7 +105,8 @@ def sections(r: Reconciliation) -> list[Section]:
                 tuple(_ledger_row(e) for e in r.without_ej), empty=_("none")),
         Section("agreeing", _("EJ that agree"), pair_columns, tuple(
             (p.chorus.ej, p.ledger.id, p.chorus.committed, p.ledger.committed, p.committed_gap, p.chorus.paid,
-             p.ledger.paid, p.paid_gap) for p in r.agreeing), empty=_("none")),
+             p.ledger.paid, p.paid_gap) for p in r.agreeing), empty=_("none"), audience="machine"),
+        # People read how many agree (the summary); CSV, JSON and the workbooks list them.
     ]
 
 

@@ -217,7 +217,8 @@ def reconciliation_table(r: Reconciliation, o: Options) -> str:
     """The reconciliation's ``table`` format (:mod:`formats`)."""
     from .reconciliation import lead, sections, title
 
-    return table_text(sections_renderables(title(r), lead(r), sections(r)), width=o.width, color=o.color)
+    shown = [s for s in sections(r) if s.audience != "machine"]
+    return table_text(sections_renderables(title(r), lead(r), shown), width=o.width, color=o.color)
 
 
 def entries_table(entries: Sequence[Entry], o: Options) -> str:

@@ -10,7 +10,6 @@ import typer
 
 from ...core.errors import ExitCode
 from ...core.i18n import _, using
-from ...core.kinds import KINDS
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
@@ -31,7 +30,7 @@ class Format(enum.StrEnum):
 def as_kind(text: str) -> str:
     """A kind of entry as ``--kind`` takes it: its key or its name in English or French
     (``payment``, « paiement »), every kind (``core/kinds.py``) but the seal."""
-    from ...core.kinds import kind_name, kind_named
+    from ...core.kinds import KINDS, kind_name, kind_named
 
     kind = kind_named(text)
     if kind is None or kind == "seal":
