@@ -44,6 +44,14 @@ def csv_blocks(text: str) -> list[list[list[str]]]:
     return [b for b in blocks if b]
 
 
+def fitted(path: Path) -> bool:
+    """Whether the columns carry widths (fitted to their cells), read from the file's XML."""
+    with zipfile.ZipFile(path) as archive:
+        if path.suffix == ".xlsx":
+            return '<col min="1" max="1" width=' in archive.read("xl/worksheets/sheet1.xml").decode()
+        return 'style:column-width="' in archive.read("content.xml").decode()
+
+
 def frozen(path: Path) -> bool:
     """Whether every sheet's first row is frozen, read from the file's XML."""
     with zipfile.ZipFile(path) as archive:
@@ -81,7 +89,7 @@ def test_the_report_as_a_workbook_holds_every_amount_of_the_csv_and_json(seed_ex
     data = json.loads(seed_example("report", "--month", "2020-06", "--format", "json").stdout)
     assert [(r[0], cents(r[1]), cents(r[3])) for r in teams[1:]] == [
         (t["team"], int(Decimal(t["cap"]) * 100), int(Decimal(t["ae_committed"]) * 100)) for t in data["teams"]]
-    assert frozen(out)
+    assert frozen(out) and fitted(out)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
