@@ -48,7 +48,8 @@ def fitted(path: Path) -> bool:
     """Whether the columns carry widths (fitted to their cells), read from the file's XML."""
     with zipfile.ZipFile(path) as archive:
         if path.suffix == ".xlsx":
-            return '<col min="1" max="1" width=' in archive.read("xl/worksheets/sheet1.xml").decode()
+            return re.search(r'<col width="\d+(\.\d+)?" customWidth="1" min="1"',
+                             archive.read("xl/worksheets/sheet1.xml").decode()) is not None
         return 'style:column-width="' in archive.read("content.xml").decode()
 
 
