@@ -14,7 +14,16 @@ from .conftest import Cli
 
 def test_the_last_month_of_the_calendar(seed_example: Cli) -> None:
     report = seed_example("report", "--month", "9999-12", "--format", "json")
-    assert report.exit_code == 0 and '"as_of": "9999-12-31"' in report.stdout
+    assert (report.exit_code, report.stdout, report.stderr) == (2, "", (
+        "error: 9999-12 is after the convention's last month, 2020-12: report a month up to 2020-12, or the "
+        "account at the term with --final\n"))
+    before = seed_example("report", "--month", "2019-11")
+    assert (before.exit_code, before.stderr) == (2, (
+        "error: 2019-11 is before the convention takes effect on 2019-12-09: report a month from 2019-12 on\n"))
+    french = seed_example("report", "--month", "2024-02", "--lang", "fr")
+    assert (french.exit_code, french.stderr) == (2, (
+        "erreur : 2024-02 est après le dernier mois de la convention, 2020-12 : demandez un mois jusqu'à 2020-12, "
+        "ou le compte rendu au terme avec --final\n"))
     closing = seed_example("close", "9999-12")
     assert (closing.exit_code, closing.stderr) == (
         1, "ledgers/fabrique-numerique-s3.ledger: error: 9999-12 is not over (it ends on 9999-12-31); "

@@ -211,10 +211,13 @@ def test_final_report(scripted: Cli) -> None:
     assert data["unused"] == [{"year": 2021, "ae": "50.00", "cp": "0.00"},
                               {"year": 2022, "ae": "350.00", "cp": "730.00"}]
     assert [(a["severity"], a["code"]) for a in data["alerts"]] == [
-        ("warning", "unused-ae"), ("warning", "unused-cp"),
+        ("error", "ended-with-open-commitments"), ("warning", "unused-ae"), ("warning", "unused-cp"),
         ("warning", "unused-envelope"), ("warning", "stale-commitment"),
-        ("warning", "payment-without-service-fait"), ("warning", "end-approaching"), ("info", "threshold")]
-    messages = [a["message"] for a in data["alerts"]]
+        ("warning", "payment-without-service-fait"), ("info", "threshold")]
+    messages = [a["message"] for a in data["alerts"][1:]]
+    assert data["alerts"][0]["message"] == (  # at its term, not « in 0 days »
+        f"at the term of the convention (2022-12-31), {eur('300,00 €')} remain to pay on 1 open commitment: "
+        f"BC-A2 (alpha) {eur('300,00 €')}")
     assert messages[0] == (f"{eur('350,00 €')} of AE 2022 are likely to remain unconsumed at year end "
                            f"({eur('650,00 €')} opened, {eur('300,00 €')} committed, {eur('0,00 €')} "
                            "forecast): inform the délégant (art. 5)")
@@ -225,8 +228,6 @@ def test_final_report(scripted: Cli) -> None:
                            "convention's end: inform the délégant (art. 5)")
     assert messages[3] == (f"commitment c-a2 (BC-A2) (alpha) committed on 2022-03-01: no payment for more "
                            f"than 4 months, {eur('300,00 €')} still to pay")
-    assert messages[5] == (f"the convention ends on 2022-12-31, in 0 days, with {eur('300,00 €')} still to "
-                           "pay on 1 open commitment")
     assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
         ("c-a2", "300.00", 305)]  # 2022-03-01 -> 2022-12-31
     # No entry after March 2022: the final figures are those worked out for 2022-03.
@@ -398,10 +399,22 @@ def test_forecast_payments_beyond_the_cp_of_the_year(scripted: Cli, tmp_path: Pa
     assert [a for a in alerts if a["code"].startswith("forecast")] == []
 
 
-def test_a_month_after_the_end_with_commitments_still_open(scripted: Cli) -> None:
-    alerts = report(scripted, "--month", "2023-01")["alerts"]
-    assert alerts[0] == {"severity": "error", "code": "ended-with-open-commitments",
-                          "message": f"the convention ended on 2022-12-31 with {eur('300,00 €')} still to pay"}
+def test_the_final_report_lists_the_reste_a_payer_at_the_term(scripted: Cli) -> None:
+    data = report(scripted, "--final")
+    open_commitments = [(o["id"], o["remaining_to_pay"]) for o in data["open_commitments"]]
+    assert sum(int(r.replace(".", "")) for _, r in open_commitments) == 300_00
+    listed = "; ".join(f"{ident} ({team}) {eur(fr)}" for ident, team, fr in (
+        (o["ref"] or o["id"], o["team"], o["remaining_to_pay"].replace(".", ",") + " €")
+        for o in data["open_commitments"]))
+    facts = (f"at the term of the convention (2022-12-31), {eur('300,00 €')} remain to pay on "
+             f"{len(open_commitments)} open commitment{'s' if len(open_commitments) > 1 else ''}: {listed}")
+    assert data["alerts"][0] == {"severity": "error", "code": "ended-with-open-commitments", "message": facts}
+    assert data["synthese"]["inform_delegant"]["term"] == [facts]
+    assert f"– {facts}" in data["synthese"]["text"]
+    after = scripted("report", "--month", "2023-01")
+    assert (after.exit_code, after.stderr) == (2, (
+        "error: 2023-01 is after the convention's last month, 2022-12: report a month up to 2022-12, or the "
+        "account at the term with --final\n"))
 
 
 def test_p5_counts_the_cp_forecast_recorded_by_the_years_end_never_above_r6(seed_example: Cli) -> None:

@@ -165,6 +165,8 @@ def team_supported(state: Replay, entry: Entry) -> Issue | None:
 def under_team_cap(state: Replay, entry: Entry) -> Issue | None:
     """A known team's net commitments stay within the cap in force for it (its own, else the
     common one), if any."""
+    if not state.in_period:  # dated outside the period: that is the problem, not the credits
+        return None
     team, amount = entry.team, entry.amount
     cap = state.day_limits.cap_of(team)
     if cap is None:
@@ -182,6 +184,8 @@ def under_team_cap(state: Replay, entry: Entry) -> Issue | None:
 
 def under_year_ae(state: Replay, entry: Entry) -> Issue | None:
     """The year's commitments stay within its AE in force, less what is carried out of it."""
+    if not state.in_period:  # dated outside the period: that is the problem, not the credits
+        return None
     year, amount, opened, carried = state.year, entry.amount, state.ae_opened, state.ae_carried
     before = state.ae_used[year]
     after = before + amount
@@ -197,6 +201,8 @@ def under_year_ae(state: Replay, entry: Entry) -> Issue | None:
 
 def under_envelope(state: Replay, entry: Entry) -> Issue | None:
     """All net commitments stay within the envelope in force."""
+    if not state.in_period:  # dated outside the period: that is the problem, not the credits
+        return None
     envelope, amount = state.day_limits.total, entry.amount
     before = state.total_net
     after = before + amount
@@ -330,6 +336,8 @@ def payment_ref_unique(state: Replay, entry: Entry) -> Issue | None:
 
 def under_year_cp(state: Replay, entry: Entry) -> Issue | None:
     """The year's payments stay within its CP in force, less what is carried out of it."""
+    if not state.in_payments:  # dated outside the period: that is the problem, not the credits
+        return None
     year, amount, opened, carried = state.year, entry.amount, state.cp_opened, state.cp_carried
     before = state.cp_used[year]
     after = before + amount

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -93,12 +94,36 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def _(message: str) -> str:
     """``message`` in the current language."""
-    return translations(language()).gettext(message)
+    lang = language()
+    text = translations(lang).gettext(message)
+    return French(text) if lang == "fr" else text
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form for ``count``, in the current language."""
-    return translations(language()).ngettext(singular, plural, count)
+    lang = language()
+    text = translations(lang).ngettext(singular, plural, count)
+    return French(text) if lang == "fr" else text
+
+
+_ELISION = re.compile(r"\b([Dd])e (?=[AEIOUYaeiouyÀÂÄÉÈÊËÎÏÔÖÙÛÜàâäéèêëîïôöùûü])")
+
+
+def elide(text: str) -> str:
+    """French elision where a value written into a sentence makes one: « de avril » is
+    written « d'avril », « de août » « d'août », « de Affaires juridiques » « d'Affaires
+    juridiques » (a vowel after « de »; an h is left as it is, aspirated or not)."""
+    return _ELISION.sub(r"\1'", text) if "e " in text else text
+
+
+class French(str):
+    """A French message: formatting it elides « de » before the values that begin with a
+    vowel (:func:`elide`), so that no sentence pattern has to know its values' first letter."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:  # noqa: A003 - str.format, elided
+        return elide(str.format(self, *args, **kwargs))
 
 
 def N_(message: str) -> str:

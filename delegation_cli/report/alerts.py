@@ -37,6 +37,8 @@ INFORM_SHORT = ("forecast-exceeds-ae", "forecast-exceeds-cp", "forecast-exceeds-
 """Alerts of credits running short: article 5 has the délégataire inform the délégant at once."""
 INFORM_UNUSED_CODES = ("unused-ae", "unused-cp", "unused-envelope")
 """Alerts of credits likely to stay unused: the délégataire undertakes to inform the délégant."""
+INFORM_TERM = ("ended-with-open-commitments",)
+"""The reste à payer at the convention's term: the account art. 5 asks for at its term."""
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 """The order alerts are listed in: errors first."""
 
@@ -49,7 +51,7 @@ def in_severity_order(alerts: Iterable[Alert]) -> list[Alert]:
 
 def informing(alerts: Iterable[Alert]) -> list[Alert]:
     """The alerts article 5 requires passing on to the délégant, in their order."""
-    return [a for a in alerts if a.code in INFORM_SHORT + INFORM_UNUSED_CODES]
+    return [a for a in alerts if a.code in INFORM_SHORT + INFORM_UNUSED_CODES + INFORM_TERM]
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -251,16 +253,20 @@ def end_with_open_commitments(r: Context) -> list[Alert]:
     days_left, end = r.days_left, r.conv.period.end
     if open_total <= 0:
         return []
-    if 0 <= days_left <= END_WARNING_DAYS:
-        count = len(open_now)
+    count = len(open_now)
+    if days_left <= 0:  # on its last day or after, the convention is at its term
+        listed = "; ".join(_("{name} ({team}) {remaining}").format(
+            name=f"EJ {c.ej}" if c.ej else c.ref or c.id, team=c.team, remaining=fr(c.remaining)) for c in open_now)
+        facts = ngettext(
+            "at the term of the convention ({end}), {remaining} remain to pay on {count} open commitment: {listed}",
+            "at the term of the convention ({end}), {remaining} remain to pay on {count} open commitments: {listed}",
+            count).format(end=format_date(end), remaining=fr(open_total), count=count, listed=listed)
+        return [Alert(_E, "ended-with-open-commitments", facts, facts)]
+    if days_left <= END_WARNING_DAYS:
         return [Alert(_W, "end-approaching", ngettext(
             "the convention ends on {end}, in {days} days, with {remaining} still to pay on {count} open commitment",
             "the convention ends on {end}, in {days} days, with {remaining} still to pay on {count} open commitments",
             count).format(end=format_date(end), days=days_left, remaining=fr(open_total), count=count))]
-    if days_left < 0:
-        return [Alert(_E, "ended-with-open-commitments",
-                      _("the convention ended on {end} with {remaining} still to pay").format(
-                          end=format_date(end), remaining=fr(open_total)))]
     return []
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..core.errors import fail
-from ..core.i18n import REPORT_DEFAULT, using
+from ..core.errors import ExitCode, fail
+from ..core.i18n import REPORT_DEFAULT, _, format_date, using
+from ..core.model import Convention
 from ..store.actions import open_book
 from ..store.convention import LoadedConvention
 from .figures import MonthlyReport
@@ -13,20 +14,38 @@ from .monthly import default_month, monthly_report, report_window
 
 
 def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,
-                 final: bool, today: dt.date, allow_invalid: bool = False, lang: str | None = None) -> MonthlyReport:
+                 final: bool, today: dt.date, allow_invalid: bool = False, lang: str | None = None,
+                 any_month: bool = False) -> MonthlyReport:
     """The monthly (or final) report of a convention's ledger, in ``lang``, else the
     convention's ``reporting.language``, else French (it goes to the délégant); refused
     (exit 1, with every error, in the language of the messages) when the ledger has errors,
-    unless ``allow_invalid``."""
+    unless ``allow_invalid``.  A month outside the convention's is refused (exit 2), unless
+    ``any_month`` (a portfolio reports every convention at the same month)."""
     conv = loaded.convention
     assert conv is not None, "require_convention returns a valid convention"
     if team is not None and team not in conv.team_ids:
         raise fail(f"--team {team!r} is not a team of the convention (expected one of: "
                    f"{', '.join(t.id for t in conv.cast)})", code="bad-argument")
     chosen = month or default_month(conv, today, final=final)
+    if not any_month:
+        refuse_outside(conv, chosen)
     book = open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
     if not allow_invalid:
         book.require_valid()
     language = lang or conv.reporting.language or REPORT_DEFAULT
     with using(language):
         return monthly_report(book, chosen, team=team, final=final, language=language)
+
+
+def refuse_outside(conv: Convention, month: str) -> None:
+    """A month the convention does not cover has no report: refused (exit 2) with what to ask
+    instead — a month from the one it takes effect in, or ``--final`` for the account at its term."""
+    first, last = conv.effective_date.strftime("%Y-%m"), conv.payments_until.strftime("%Y-%m")
+    if month < first:
+        raise fail(_("{month} is before the convention takes effect on {date}: report a month from {first} on").format(
+            month=month, date=format_date(conv.effective_date), first=first), code="month-outside-period",
+            exit_code=ExitCode.USAGE)
+    if month > last:
+        raise fail(_("{month} is after the convention's last month, {last}: report a month up to {last}, or the "
+                     "account at the term with --final").format(month=month, last=last),
+                   code="month-outside-period", exit_code=ExitCode.USAGE)

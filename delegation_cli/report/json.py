@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import Problem
 from ..core.money import format_signed as s
-from .alerts import INFORM_SHORT, INFORM_UNUSED_CODES, in_severity_order
+from .alerts import INFORM_SHORT, INFORM_TERM, INFORM_UNUSED_CODES, in_severity_order
 from .cells import amount_or_none, json_text, rate
 from .sections import inform_paragraphs
 
@@ -91,6 +91,7 @@ def _synthese(r: MonthlyReport) -> dict[str, Any]:
         "inform_delegant": {
             "insufficient": [a.facts or a.message for a in r.alerts if a.code in INFORM_SHORT],
             "unused": [a.facts or a.message for a in r.alerts if a.code in INFORM_UNUSED_CODES],
+            "term": [a.facts or a.message for a in r.alerts if a.code in INFORM_TERM],
         },
         "text": list(inform_paragraphs(r)),
     }

@@ -163,7 +163,7 @@ def summarize(path: str, month: str | None, today: str, lang: str, messages: str
             check = check_loaded(loaded)  # what `delegation check PATH` does
             if check.errors:
                 return _failed(path, check.problems, loaded.convention)
-            report = build_report(loaded, ledger=None, month=month, team=None, final=False, today=day,
+            report = build_report(loaded, ledger=None, month=month, team=None, final=False, today=day, any_month=True,
                                   lang=lang)
         except DelegationError as exc:
             return _failed(path, exc.problems, _convention_or_none(path))

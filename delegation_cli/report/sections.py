@@ -147,10 +147,11 @@ def _month_line(r: MonthlyReport) -> str:
 
 def inform_paragraphs(r: MonthlyReport) -> tuple[str, ...]:
     """What to send the délégant, with the figures, when an alert requires it (art. 5)."""
-    from .alerts import INFORM_SHORT, INFORM_UNUSED_CODES
+    from .alerts import INFORM_SHORT, INFORM_TERM, INFORM_UNUSED_CODES
 
     short = [a for a in r.alerts if a.code in INFORM_SHORT]
     unused = [a for a in r.alerts if a.code in INFORM_UNUSED_CODES]
+    term = [a for a in r.alerts if a.code in INFORM_TERM]
     out: list[str] = []
     if short:
         out.append(_("Insufficient credits. As article 5 of the convention provides, the délégataire informs "
@@ -160,6 +161,10 @@ def inform_paragraphs(r: MonthlyReport) -> tuple[str, ...]:
         out.append(_("Credits likely to remain unused. As article 5 of the convention provides, the délégataire "
                      "undertakes to inform the délégant:"))
         out += [f"– {a.facts or a.message}" for a in unused]
+    if term:
+        out.append(_("Reste à payer at the term. As article 5 of the convention provides, the délégataire accounts "
+                     "to the délégant for the execution of the convention at its term:"))
+        out += [f"– {a.facts or a.message}" for a in term]
     if not out:
         out.append(_("No alert requires informing the délégant this month."))
     return tuple(out)

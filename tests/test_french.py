@@ -1,0 +1,69 @@
+"""The délégant's document in French: « d'avril », never « de avril » (issue 23)."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from delegation_cli.core.i18n import _, elide, format_month, using
+
+from .conftest import ROOT, Cli
+
+CATALOGUE = ROOT / "delegation_cli" / "locale" / "fr" / "LC_MESSAGES" / "delegation.po"
+MONTHS = [f"2020-{m:02d}" for m in range(1, 13)]
+VOWEL_MONTHS = {"2020-04": "avril", "2020-08": "août", "2020-10": "octobre"}
+
+
+def month_patterns() -> list[str]:
+    """Every message of the catalogue that names a month (``{month}``)."""
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as handle:
+        catalog = read_po(handle)
+    return [m.id for m in catalog if isinstance(m.id, str) and "{month}" in m.id]
+
+
+def test_every_sentence_that_names_a_month_elides_de_before_a_vowel() -> None:
+    patterns = month_patterns()
+    assert len(patterns) >= 8
+    elided = 0
+    for pattern in patterns:
+        names = {name for _text, name, _spec, _conv in string.Formatter().parse(pattern) if name}
+        for month in MONTHS:
+            with using("fr"):
+                values = dict.fromkeys(names, "x") | {"month": format_month(month)}
+                text = _(pattern).format(**values)
+            assert re.search(r"\bde (avril|août|octobre)", text) is None, (pattern, text)
+            if month in VOWEL_MONTHS and f"d'{VOWEL_MONTHS[month]}" in text:
+                elided += 1
+    assert elided >= 3 * 5  # at least five patterns write « de {month} » in French
+
+
+def test_elision_rules() -> None:
+    assert elide("Compte rendu mensuel de avril 2020") == "Compte rendu mensuel d'avril 2020"
+    assert elide("Mouvements de août 2020") == "Mouvements d'août 2020"
+    assert elide("Avancement des travaux de octobre 2020") == "Avancement des travaux d'octobre 2020"
+    assert elide("Compte rendu mensuel de juin 2020") == "Compte rendu mensuel de juin 2020"
+    assert elide("plafond de 125 000,00 €") == "plafond de 125 000,00 €"
+    assert elide("De Affaires juridiques") == "D'Affaires juridiques"
+    assert elide("hors de habitude") == "hors de habitude"  # an h is left as it is
+    assert elide("mode avril") == "mode avril"  # « de » only as a word
+
+
+@pytest.mark.parametrize("month", ["2020-04", "2020-08", "2020-10"])
+def test_the_report_of_a_month_beginning_with_a_vowel(seed_example: Cli, month: str) -> None:
+    name = VOWEL_MONTHS[month]
+    for fmt in ("table", "markdown", "csv", "json", "html"):
+        text = seed_example("report", "--month", month, "--format", fmt, "--full").stdout
+        assert re.search(rf"\bde {name}", text) is None, fmt
+    table = seed_example("report", "--month", month, "--full").stdout
+    assert table.splitlines()[0].startswith(f"Compte rendu mensuel d'{name} 2020 — ")
+    assert f"Avancement des travaux d'{name} 2020" in table
+    assert f"Mouvements d'{name} 2020" in table
+
+
+def test_english_is_left_alone(seed_example: Cli) -> None:
+    text = seed_example("report", "--month", "2020-04", "--lang", "en").stdout
+    assert text.splitlines()[0].startswith("Monthly report of April 2020")
