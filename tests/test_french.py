@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,41 @@ def test_the_report_of_a_month_beginning_with_a_vowel(seed_example: Cli, month: 
 def test_english_is_left_alone(seed_example: Cli) -> None:
     text = seed_example("report", "--month", "2020-04", "--lang", "en").stdout
     assert text.splitlines()[0].startswith("Monthly report of April 2020")
+
+
+def nbsp(text: str) -> str:
+    """French amounts as the program writes them: U+202F between groups, U+00A0 before €."""
+    from .conftest import eur
+
+    return eur(text)
+
+
+def test_lost_ae_are_shown_and_the_available_ae_are_the_years_table(seed_example: Cli) -> None:
+    # By hand from the example: envelope 750 000 − 607 500 committed net = 142 500 not committed;
+    # 2 500 € released in 2020 on a 2019 order give back no AE; AE 2020: 630 000 − 490 000 = 140 000.
+    table = seed_example("report", "--month", "2020-06").stdout
+    assert f"Enveloppe non engagée (AE) : {nbsp('142 500,00 €')}\n" in table
+    assert (f"dont AE dégagées sur engagements d'exercices antérieurs, non réutilisables : {nbsp('2 500,00 €')}\n"
+            in table)
+    assert f"AE encore disponibles (tableau des exercices) : {nbsp('140 000,00 €')}\n" in table
+    import json
+
+    years = json.loads(seed_example("report", "--month", "2020-06", "--format", "json").stdout)["years"]
+    assert sum(int(y["ae_available"].replace(".", "")) for y in years) == 140_000_00
+
+
+def test_the_synthese_of_an_avenants_month_says_what_it_changed(cli: Cli, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    shutil.copy(ROOT / "examples" / "incubateur-territoires.yaml", tmp_path / "convention.yaml")
+    expected = (f"Avenant n° 1 du 16/01/2023 : enveloppe portée de {nbsp('320 000,00 €')} à {nbsp('360 000,00 €')} ; "
+                f"plafond par équipe porté de {nbsp('80 000,00 €')} à {nbsp('90 000,00 €')} ; AE 2024 portées de "
+                f"{nbsp('40 000,00 €')} à {nbsp('80 000,00 €')} ; CP 2024 portés de {nbsp('80 000,00 €')} à "
+                f"{nbsp('120 000,00 €')} ; {nbsp('15 000,50 €')} d'AE 2022 reportées sur 2023")
+    assert f"\n{expected}\n" in cli("report", "--month", "2023-01").stdout
+    assert f"- **Avenant n° 1 du 16/01/2023** : {expected.split(' : ', 1)[1]}" in cli(
+        "report", "--month", "2023-01", "--format", "markdown").stdout
+    data = json.loads(cli("report", "--month", "2023-01", "--format", "json").stdout)
+    assert data["synthese"]["avenants"] == [expected.replace(" : ", ": ", 1)]
+    assert json.loads(cli("report", "--month", "2023-02", "--format", "json").stdout)["synthese"]["avenants"] == []

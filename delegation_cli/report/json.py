@@ -19,7 +19,7 @@ from ..core.errors import Problem
 from ..core.money import format_signed as s
 from .alerts import INFORM_SHORT, INFORM_TERM, INFORM_UNUSED_CODES, in_severity_order
 from .cells import amount_or_none, json_text, rate
-from .sections import inform_paragraphs
+from .sections import avenant_lines, inform_paragraphs
 
 if TYPE_CHECKING:
     from ..core.entries import Entry
@@ -93,6 +93,7 @@ def _synthese(r: MonthlyReport) -> dict[str, Any]:
             "unused": [a.facts or a.message for a in r.alerts if a.code in INFORM_UNUSED_CODES],
             "term": [a.facts or a.message for a in r.alerts if a.code in INFORM_TERM],
         },
+        "avenants": [f"{label}: {changes}" for label, changes in avenant_lines(r)],
         "text": list(inform_paragraphs(r)),
     }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
+from ..core.entries import month_end
 from ..core.errors import Severity
 from ..core.i18n import N_, _, format_date, format_month, ngettext
 from ..core.money import format_fr, format_percent
@@ -187,11 +188,18 @@ def synthese(r: MonthlyReport) -> Section:
                          "alerts on credits are the convention's").format(team=r.team_filter)),)
           if r.team_filter else ()),
         (_("This month"), _month_line(r)),
+        *avenant_lines(r),
         (_("Envelope"), format_fr(t.envelope)),
         (_("Committed (AE, net of releases)"), format_fr(t.committed)),
         (_("Paid (CP)"), format_fr(t.paid)),
         (_("Reste à payer"), format_fr(t.remaining)),
         (_("Envelope not committed (AE)"), format_fr(t.ae_available)),
+    ]
+    lost = sum(y.released_earlier for y in r.years)
+    if lost:  # released on an earlier year's commitment: credits are annual, those AE cannot be used again
+        rows.append((_("of which AE released on earlier years' commitments, not reusable"), format_fr(lost)))
+    rows += [
+        (_("AE still available (the years' table)"), format_fr(sum(y.ae_available for y in r.years))),
         (_("Envelope not paid (CP)"), format_fr(t.cp_available)),
     ]
     for y in r.years:
@@ -230,3 +238,59 @@ def fingerprint(r: MonthlyReport) -> Section:
     return Section("fingerprint", _("Ledger fingerprint"), FIELDS, rows,
                    empty=_("no month closed yet: the ledger has no fingerprint (`delegation close` seals a month)"),
                    paragraphs=paragraphs, brief=True)
+
+
+def avenant_lines(r: MonthlyReport) -> list[tuple[str, str]]:
+    """The avenants that take effect in the report's month, each with what it changes (« Avenant
+    n° 1 du 10/02/2025 : enveloppe portée de 400 000,00 € à 460 000,00 € ; … »)."""
+    from ..core.avenants import avenant_steps
+
+    first = month_end(r.month).replace(day=1)
+    out = []
+    for step in avenant_steps(r.conv):
+        av = step.avenant
+        if not first <= av.date <= month_end(r.month):
+            continue
+        cap, total, ae, cp = step.before
+        changes = []
+        if step.total != total:
+            changes.append(_("envelope from {before} to {after}").format(before=format_fr(total),
+                                                                          after=format_fr(step.total)))
+        if step.team_cap != cap:
+            changes.append(_("common team cap removed") if step.team_cap is None else
+                           _("common team cap from {before} to {after}").format(
+                               before=format_fr(cap) if cap is not None else _("none"), after=format_fr(step.team_cap)))
+        for year in sorted(step.ae):
+            if step.ae[year] != ae.get(year, 0):
+                changes.append(_("AE {year} from {before} to {after}").format(
+                    year=year, before=format_fr(ae.get(year, 0)), after=format_fr(step.ae[year])))
+            if step.cp[year] != cp.get(year, 0):
+                changes.append(_("CP {year} from {before} to {after}").format(
+                    year=year, before=format_fr(cp.get(year, 0)), after=format_fr(step.cp[year])))
+        for carry in av.carry_overs:
+            for amount, message in ((carry.ae, N_("{amount} of AE {year} carried over to {next}")),
+                                    (carry.cp, N_("{amount} of CP {year} carried over to {next}"))):
+                if amount:
+                    changes.append(_(message).format(amount=format_fr(amount), year=carry.from_year,
+                                                     next=carry.to_year))
+        for team in av.teams:
+            changes.append(_team_change(r, team, step.cast.caps.get(team.id)))
+        out.append((_("Avenant n° {number} of {date}").format(number=av.number, date=format_date(av.date)),
+                    _("; ").join(changes) or _("no amount changed")))
+    return out
+
+
+def _team_change(r: MonthlyReport, team: object, cap: int | None) -> str:
+    from ..core.model import TeamChange
+
+    assert isinstance(team, TeamChange)
+    joins = r.conv.team_joins.get(team.id)
+    if joins is not None and team.name is not None:
+        added = _("team {name} added").format(name=team.name)
+        return added + (_(", its own cap {cap}").format(cap=format_fr(cap)) if cap is not None else "")
+    parts = []
+    if team.cap is not None:
+        parts.append(_("cap of {team} set to {cap}").format(team=team.id, cap=format_fr(team.cap)))
+    if team.until is not None:
+        parts.append(_("support of {team} ends on {date}").format(team=team.id, date=format_date(team.until)))
+    return ", ".join(parts) or _("team {team} renamed").format(team=team.id)
