@@ -106,3 +106,14 @@ def test_the_synthese_of_an_avenants_month_says_what_it_changed(cli: Cli, tmp_pa
     data = json.loads(cli("report", "--month", "2023-01", "--format", "json").stdout)
     assert data["synthese"]["avenants"] == [expected.replace(" : ", ": ", 1)]
     assert json.loads(cli("report", "--month", "2023-02", "--format", "json").stdout)["synthese"]["avenants"] == []
+
+
+def test_documents_name_entries_by_their_chorus_numbers(seed_example: Cli) -> None:
+    """EJ, DP and bons de commande in documents; internal ids (``c-00001011``) only for scripts."""
+    for fmt in ("table", "markdown", "html"):
+        text = seed_example("report", "--month", "2020-06", "--full", "--format", fmt).stdout
+        assert re.search(r"\b[cpr]-0000\d{4}\b", text) is None, fmt
+    table = seed_example("report", "--month", "2020-06", "--full").stdout
+    assert "sur EJ 1300012017, DP 100195" in table  # a payment: the EJ it pays, its DP
+    for fmt in ("json", "csv"):
+        assert "c-00001011" in seed_example("report", "--month", "2020-06", "--format", fmt).stdout

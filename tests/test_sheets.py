@@ -76,6 +76,9 @@ def test_the_report_as_a_workbook_holds_every_amount_of_the_csv_and_json(seed_ex
     compared = 0
     for (name, rows), block in zip(sheets.items(), blocks, strict=True):
         header, *lines = block[1:]
+        if len(rows[0]) == len(header) - 1 and "Id" in header:  # a document shows no internal id
+            index = header.index("Id")
+            header, lines = header[:index] + header[index + 1:], [line[:index] + line[index + 1:] for line in lines]
         assert len(rows[0]) == len(header), name
         for sheet_row, csv_row in zip(rows[1:], lines, strict=False):
             for cell, plain in zip(sheet_row, csv_row, strict=False):

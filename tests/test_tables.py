@@ -48,7 +48,7 @@ def test_piped_report_keeps_every_column_and_value(seed_example: Cli) -> None:
     assert "…" not in out
     assert all(line == line.rstrip() for line in out.splitlines())
     header = next(line for line in out.splitlines() if line.startswith("Date ") and "Label" in line)
-    assert header.split() == ["Date", "Kind", "Id", "Team", "Amount", "Reference", "Label"]
+    assert header.split() == ["Date", "Kind", "Team", "Amount", "Reference", "Label"]  # documents: no internal id
     assert "biocarburants" in out and "2020-06-29" in out
 
 

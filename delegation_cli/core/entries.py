@@ -130,6 +130,17 @@ def entry_name(entry: Named) -> str:
     return f"{entry.id} ({entry.ref})" if entry.ref else entry.id
 
 
+def chorus_name(kind: str, ident: str, ref: str | None, ej: str | None = None) -> str:
+    """An entry as a document for people names it — by its numbers in Chorus, not its internal
+    id: a commitment by its EJ (``EJ 1300012001``), else its bon de commande (``BC-1``); a
+    payment by its demande de paiement (``DP 100195001``); anything else by its id."""
+    if kind == "commitment" and (ej or ref):
+        return f"EJ {ej}" if ej else f"{ref}"
+    if kind == "payment" and ref:
+        return f"DP {ref}"
+    return ident
+
+
 _date_cache: dict[str, dt.date] = {}
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..core.avenants import Limits
-from ..core.entries import entry_name, month_end
+from ..core.entries import chorus_name, month_end
 from ..core.errors import Problem, Severity
 from ..core.i18n import N_, _, format_date, ngettext
 from ..core.issues import INFORM_NOW, INFORM_UNUSED, cutoff_date, percent_label
@@ -212,8 +212,8 @@ def stale_commitments(r: Context) -> list[Alert]:
                     _("commitment {name} ({team}) committed on {date}: no payment for more than {months} months, "
                       "{remaining} still to pay"))
             out.append(Alert(_W, "stale-commitment", text.format(
-                name=entry_name(c), team=c.team, date=format_date(last), months=STALE_MONTHS,
-                remaining=fr(c.remaining))))
+                name=chorus_name("commitment", c.id, c.ref, c.ej), team=c.team, date=format_date(last),
+                months=STALE_MONTHS, remaining=fr(c.remaining))))
     return out
 
 
@@ -221,7 +221,8 @@ def payments_without_service_fait(r: Context) -> list[Alert]:
     """Payments recorded without a service fait date."""
     return [Alert(_W, "payment-without-service-fait",
                   _("payment {id} of {amount} on {date} ({team}) has no service fait date").format(
-                      id=e.id, amount=fr(e.amount), date=format_date(e.date), team=e.team))
+                      id=chorus_name("payment", e.id, e.ref), amount=fr(e.amount), date=format_date(e.date),
+                      team=e.team))
             for e in r.seen.unsupported if r.mine(e.team)]
 
 
@@ -255,8 +256,9 @@ def end_with_open_commitments(r: Context) -> list[Alert]:
         return []
     count = len(open_now)
     if days_left <= 0:  # on its last day or after, the convention is at its term
-        listed = "; ".join(_("{name} ({team}) {remaining}").format(
-            name=f"EJ {c.ej}" if c.ej else c.ref or c.id, team=c.team, remaining=fr(c.remaining)) for c in open_now)
+        listed = _("; ").join(_("{name} ({team}) {remaining}").format(
+            name=chorus_name("commitment", c.id, c.ref, c.ej), team=c.team, remaining=fr(c.remaining))
+            for c in open_now)
         facts = ngettext(
             "at the term of the convention ({end}), {remaining} remain to pay on {count} open commitment: {listed}",
             "at the term of the convention ({end}), {remaining} remain to pay on {count} open commitments: {listed}",

@@ -35,6 +35,7 @@ from ..core.errors import fail
 from ..core.i18n import _
 from .cells import NUMERIC, human, visible
 from .charts import Chart, envelopes_chart, report_charts
+from .layout import for_people
 from .sections import human_sections, invalid_lines
 
 if TYPE_CHECKING:
@@ -153,6 +154,7 @@ class Block:
 
 
 def _block(section: Section) -> Block:
+    section = for_people(section)
     headers = tuple(Cell(visible(c.title), _css(c.kind)) for c in section.columns)
     rows = []
     for row in section.rows:

@@ -270,6 +270,8 @@ class MonthlyReport:
     """Per (year, month) up to the report's date: payments (all teams)."""
     language: str = "fr"
     """The language its texts are written in, and every rendering of it (``i18n.using``)."""
+    chorus_names: Mapping[str, str] = field(default_factory=dict)
+    """Per commitment id, how documents name it: its EJ, else its bon de commande, else its id."""
     corrections: tuple[Correction, ...] = ()
     """The month's corrections: cancellations (with their reason) and services faits
     recorded later, each with the entry it mends — never counted as releases."""

@@ -9,7 +9,7 @@ the report's sections are is :mod:`sections`' and :mod:`tables`'; the portfolio'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..core.i18n import _
 
@@ -22,6 +22,8 @@ class Column:
     name: str
     kind: str = "key"  # key (never wrapped) | text (free text) | money | percent | bar | int | date | month
     label: str | None = None
+    machine: bool = False
+    """Only in the formats scripts read (CSV, JSON): an internal id, never in a document."""
 
     @property
     def title(self) -> str:
@@ -48,3 +50,12 @@ class Section:
 def money(name: str, label: str | None = None) -> Column:
     """A column of amounts."""
     return Column(name, "money", label)
+
+
+def for_people(section: Section) -> Section:
+    """``section`` as a document shows it: without its columns for scripts (internal ids)."""
+    if not any(c.machine for c in section.columns):
+        return section
+    kept = [i for i, c in enumerate(section.columns) if not c.machine]
+    return replace(section, columns=tuple(section.columns[i] for i in kept),
+                   rows=tuple(tuple(row[i] for i in kept) for row in section.rows))

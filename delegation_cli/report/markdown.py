@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..core.i18n import _
 from .cells import NUMERIC, human, md_cell
+from .layout import for_people
 from .sections import human_sections, invalid_lines
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ def _item(label: str, value: str) -> str:
 
 def section_markdown(section: Section) -> list[str]:
     """A section's table as Markdown lines (numbers right-aligned), or its empty text."""
+    section = for_people(section)
     if not section.rows:
         return [f"_{md_cell(section.empty or _('none'))}_"]
     lines = ["| " + " | ".join(md_cell(c.title) for c in section.columns) + " |",

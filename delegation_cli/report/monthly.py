@@ -18,7 +18,7 @@ import datetime as dt
 from collections import defaultdict
 
 from ..core.avenants import Limits
-from ..core.entries import Entry, month_end
+from ..core.entries import Entry, chorus_name, month_end
 from ..core.i18n import _
 from ..core.model import Convention
 from ..core.money import Cents
@@ -112,7 +112,9 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
                          totals, marches, prestations, movements, notes, coming, year_landings,
                          team_landings, open_commitments, unused, alerts,
                          None if seals_broken else seen.last_seal, errors,
-                         dict(state.ae_monthly), dict(state.cp_monthly), language, corrections)
+                         dict(state.ae_monthly), dict(state.cp_monthly), language,
+                         {c.id: chorus_name("commitment", c.id, c.ref, c.ej) for c in state.commitments.values()},
+                         corrections)
 
 
 def _team_line(conv: Convention, state: Replay, limits: Limits, team: str, name: str,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.columns import ENTRY_COLUMNS
 from ..core.i18n import _
 from .cells import Ratio, human, visible
-from .layout import Column, Section
+from .layout import Column, Section, for_people
 
 if TYPE_CHECKING:
     from ..core.chorus import Reconciliation
@@ -86,7 +86,7 @@ def _names(sections: Sequence[Section]) -> list[str]:
 def sheets_of(sections: Sequence[Section]) -> list[Sheet]:
     """The sheets of ``sections`` (the bar columns, drawn for the terminal, left out)."""
     out = []
-    for name, section in zip(_names(sections), sections, strict=True):
+    for name, section in zip(_names(sections), map(for_people, sections), strict=True):
         columns = [c for c in section.columns if c.kind != "bar"]
         kept = [i for i, c in enumerate(section.columns) if c.kind != "bar"]
         rows = tuple(tuple(_cell(row[i], section.columns[i]) for i in kept) for row in section.rows)

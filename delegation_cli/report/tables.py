@@ -10,9 +10,10 @@ cells are plain values (cents, :class:`cells.Ratio`, dates), written by each for
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..core.entries import Entry, entry_name
+from ..core.entries import Entry, chorus_name
 from ..core.i18n import _, format_date, format_month
 from ..core.kinds import AMOUNT_KINDS, kind_name
 from .cells import Ratio
@@ -105,12 +106,14 @@ def prestations(r: MonthlyReport) -> Section:
                    tuple((s.name, s.committed, s.paid) for s in r.prestations))
 
 
-def _reference(e: Entry) -> str:
+def _reference(e: Entry, names: Mapping[str, str]) -> str:
+    """What a movement is about, by its numbers in Chorus: a commitment's bon de commande and
+    EJ, a payment's DP and the EJ it pays."""
     if e.kind == "commitment":
         return " ".join(x for x in (e.ref, f"EJ {e.ej}" if e.ej else None, e.marche, e.prestation) if x)
-    text = _("on {commitment}").format(commitment=e.commitment)
+    text = _("on {commitment}").format(commitment=names.get(e.commitment or "", e.commitment))
     if e.ref:
-        text += f", {e.ref}"
+        text += f", DP {e.ref}"
     if e.service_fait:
         text += ", " + _("service fait {date}").format(date=format_date(e.service_fait))
     return text
@@ -118,19 +121,21 @@ def _reference(e: Entry) -> str:
 
 def movements(r: MonthlyReport) -> Section:
     return Section("movements", _("Movements of {month}").format(month=format_month(r.month)), (
-        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id"), Column("Team"), money("Amount"),
-        Column("Reference", "text"), Column("Label", "text"),
-    ), tuple((e.date, e.kind, e.id, e.team, e.amount, _reference(e), e.label) for e in r.movements),
+        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id", machine=True), Column("Team"),
+        money("Amount"), Column("Reference", "text"), Column("Label", "text"),
+    ), tuple((e.date, e.kind, e.id, e.team, e.amount, _reference(e, r.chorus_names), e.label)
+             for e in r.movements),
         empty=_("no commitment, payment or release this month"))
 
 
 def _corrected(c: Correction) -> str:
     target = c.target
+    name = chorus_name(target.kind, target.id, target.ref, target.ej)
     if c.entry.kind == "service-fait":
         return _("payment {target} of {date}: service fait on {service_fait}").format(
-            target=entry_name(target), date=format_date(target.date),
+            target=name, date=format_date(target.date),
             service_fait=format_date(c.entry.service_fait) if c.entry.service_fait else "")
-    return _("{kind} {target} of {date} cancelled").format(kind=kind_name(target.kind), target=entry_name(target),
+    return _("{kind} {target} of {date} cancelled").format(kind=kind_name(target.kind), target=name,
                                                           date=format_date(target.date))
 
 
@@ -138,7 +143,7 @@ def corrections(r: MonthlyReport) -> Section:
     """The month's corrections, apart from the movements: what each mends, and why."""
     return Section("corrections", _("Corrections of {month} (cancellations, services faits recorded later)").format(
         month=format_month(r.month)), (
-        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id"), Column("Team"),
+        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id", machine=True), Column("Team"),
         Column("Corrects", "text"), money("Amount"), Column("Reason", "text"),
     ), tuple((c.entry.date, c.entry.kind, c.entry.id, c.entry.team, _corrected(c),
               c.target.amount if c.entry.kind == "cancel" and c.target.kind in AMOUNT_KINDS else None,
@@ -230,10 +235,10 @@ def landing_team_payments(r: MonthlyReport) -> Section:
 
 def open_commitments(r: MonthlyReport) -> Section:
     return Section("open_commitments", _("Open commitments"), (
-        Column("Date", "date"), Column("Team"), Column("Commitment"), money("Amount"), money("Paid"),
-        money("Released"), money("Reste à payer"), Column("Age", "int", _("Age (days)")),
-    ), tuple((o.entry.date, o.entry.team, o.entry.ref or o.entry.id, o.entry.amount,
-              o.paid, o.released, o.remaining, o.age_days) for o in r.open_commitments),
+        Column("Date", "date"), Column("Team"), Column("Id", machine=True), Column("Commitment"), money("Amount"),
+        money("Paid"), money("Released"), money("Reste à payer"), Column("Age", "int", _("Age (days)")),
+    ), tuple((o.entry.date, o.entry.team, o.entry.id, chorus_name("commitment", o.entry.id, o.entry.ref, o.entry.ej),
+              o.entry.amount, o.paid, o.released, o.remaining, o.age_days) for o in r.open_commitments),
         empty=_("no open commitment"))
 
 

@@ -22,6 +22,7 @@ from ..core.i18n import N_, _, format_date
 from ..core.kinds import AMOUNT_KINDS, kind_name
 from ..core.money import format_fr
 from .cells import NUMERIC, human, visible
+from .layout import for_people
 from .sections import human_sections, invalid_lines
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def _table(section: Section) -> Table:
     from rich.table import Table
     from rich.text import Text
 
+    section = for_people(section)
     table = Table(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
     rows = [[visible(human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)] for row in section.rows]
     for index, col in enumerate(section.columns):
