@@ -117,3 +117,19 @@ def test_documents_name_entries_by_their_chorus_numbers(seed_example: Cli) -> No
     assert "sur EJ 1300012017, DP 100195" in table  # a payment: the EJ it pays, its DP
     for fmt in ("json", "csv"):
         assert "c-00001011" in seed_example("report", "--month", "2020-06", "--format", fmt).stdout
+
+
+def test_documents_name_teams_by_their_label_and_alerts_in_words(seed_example: Cli) -> None:
+    import json
+
+    table = seed_example("report", "--month", "2020-06", "--full").stdout
+    assert "\nFriches " in table and "\nfriches " not in table  # the teams' table: « Friches », not the id
+    assert "plafond de l'équipe Friches : taux de consommation de 100,0\u00a0%" in table
+    assert "[threshold]" not in table and "forecast-exceeds" not in table  # alerts in words, no code
+    markdown = seed_example("report", "--month", "2020-06", "--format", "markdown").stdout
+    assert "| Gravité | Message |" in markdown and "| Acces-4-All |" in markdown
+    data = json.loads(seed_example("report", "--month", "2020-06", "--format", "json").stdout)
+    assert data["teams"][0]["team"] == "acces-4-all"  # scripts keep the ids and the codes
+    assert {a["code"] for a in data["alerts"]} >= {"threshold", "forecast-exceeds-ae"}
+    csv_text = seed_example("report", "--month", "2020-06", "--format", "csv").stdout
+    assert "\nacces-4-all," in csv_text and "forecast-exceeds-cap" in csv_text

@@ -63,7 +63,7 @@ def test_the_report_is_french_by_default_whatever_the_locale(seed_example: Cli) 
     assert f"- **Le mois** : 13 paiements ({eur('80 000,00 €')}), 1 dégagement ({eur('4 000,00 €')})" in lines
     assert ("**Insuffisance des crédits. Conformément à l'article 5 de la convention, le délégataire informe "
             "le délégant sans délai :**") in lines
-    assert "| 29/06/2020 | friches | Point mensuel : avancement conforme au plan de charge |" in lines
+    assert "| 29/06/2020 | Friches | Point mensuel : avancement conforme au plan de charge |" in lines
     assert "## Avancement des travaux de juin 2020" in lines
 
 

@@ -184,17 +184,17 @@ def test_every_row_of_the_full_markdown_report_has_its_header_cells(hostile: Cli
     assert f"- **Délégant**: {md_cell(DELEGANT)}" in result.stdout.split("\n")
     assert md_cell(DELEGANT) == "\\|Délégant \\\\\\| &lt;i&gt; #x"  # the line break a space
     rows = result.stdout.split("\n")
-    for written in (r"| 2021-03-02 | beta | a \| b |",
-                    r"| 2021-03-02 | beta | \| at the start |",
-                    r"| 2021-03-02 | beta | escaped \\\| pipe |",
-                    r"| 2021-03-02 | beta | backslash then pipe \\\\\| here |",
-                    r"| 2021-03-02 | beta | ends with a backslash \\ |",
-                    r"| 2021-03-02 | beta | cr cr lf end |",
-                    r"| 2021-03-02 | beta | separators \\u2028 \\u2029 \\x85 end |",
-                    r"| 2021-03-02 | beta | \`\`\|\`\` |",
-                    r"| 2021-03-02 | beta | &lt;b&gt;html&lt;/b&gt; &amp;amp; &lt;!-- comment --&gt; &lt;td&gt; |",
-                    r"| 2021-03-02 | beta | \# heading |",
-                    r"| 2021-03-02 | beta | \\t\|\\t |"):
+    for written in (r"| 2021-03-02 | Beta | a \| b |",
+                    r"| 2021-03-02 | Beta | \| at the start |",
+                    r"| 2021-03-02 | Beta | escaped \\\| pipe |",
+                    r"| 2021-03-02 | Beta | backslash then pipe \\\\\| here |",
+                    r"| 2021-03-02 | Beta | ends with a backslash \\ |",
+                    r"| 2021-03-02 | Beta | cr cr lf end |",
+                    r"| 2021-03-02 | Beta | separators \\u2028 \\u2029 \\x85 end |",
+                    r"| 2021-03-02 | Beta | \`\`\|\`\` |",
+                    r"| 2021-03-02 | Beta | &lt;b&gt;html&lt;/b&gt; &amp;amp; &lt;!-- comment --&gt; &lt;td&gt; |",
+                    r"| 2021-03-02 | Beta | \# heading |",
+                    r"| 2021-03-02 | Beta | \\t\|\\t |"):
         assert written in rows, written
     headings = [line for line in rows if line.startswith("#")]
     assert headings[0] == f"# Monthly report of March 2021 — {md_cell(TITLE)}"

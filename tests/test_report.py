@@ -194,13 +194,13 @@ def test_month_after_the_avenant(scripted: Cli) -> None:
         ("c-a2", "300.00", 30)]
     assert data["alerts"] == [
         {"severity": "warning", "code": "payment-without-service-fait",
-         "message": f"payment p-4 of {eur('30,00 €')} on 2022-03-05 (beta) has no service fait date"},
+         "message": f"payment p-4 of {eur('30,00 €')} on 2022-03-05 (Beta) has no service fait date"},
         {"severity": "warning", "code": "burn-rate",
-         "message": f"team alpha committed {eur('300,00 €')} in the last 90 days; at that pace its "
+         "message": f"team Alpha committed {eur('300,00 €')} in the last 90 days; at that pace its "
                     f"{eur('100,00 €')} left under the cap last about 30 days: time to prepare the "
                     "investment committee"},
         {"severity": "info", "code": "threshold",
-         "message": f"team alpha cap: 83,3\u00a0% consumed ({eur('500,00 €')} of {eur('600,00 €')}), past "
+         "message": f"team Alpha cap: 83,3\u00a0% consumed ({eur('500,00 €')} of {eur('600,00 €')}), past "
                     "the 80\u00a0% threshold"},
     ]
 
@@ -217,7 +217,7 @@ def test_final_report(scripted: Cli) -> None:
     messages = [a["message"] for a in data["alerts"][1:]]
     assert data["alerts"][0]["message"] == (  # at its term, not « in 0 days »
         f"at the term of the convention (2022-12-31), {eur('300,00 €')} remain to pay on 1 open commitment: "
-        f"BC-A2 (alpha) {eur('300,00 €')}")
+        f"BC-A2 (Alpha) {eur('300,00 €')}")
     assert messages[0] == (f"{eur('350,00 €')} of AE 2022 are likely to remain unconsumed at year end "
                            f"({eur('650,00 €')} opened, {eur('300,00 €')} committed, {eur('0,00 €')} "
                            "forecast): inform the délégant (art. 5)")
@@ -226,7 +226,7 @@ def test_final_report(scripted: Cli) -> None:
                            "inform the délégant (art. 5)")
     assert messages[2] == (f"{eur('430,00 €')} of the {eur('1 000,00 €')} envelope are not committed at the "
                            "convention's end: inform the délégant (art. 5)")
-    assert messages[3] == (f"commitment BC-A2 (alpha) committed on 2022-03-01: no payment for more "
+    assert messages[3] == (f"commitment BC-A2 (Alpha) committed on 2022-03-01: no payment for more "
                            f"than 4 months, {eur('300,00 €')} still to pay")
     assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
         ("c-a2", "300.00", 305)]  # 2022-03-01 -> 2022-12-31
@@ -256,7 +256,7 @@ def test_forecasts_beyond_what_is_available(scripted: Cli, tmp_path: Path) -> No
         ("forecast-exceeds-ae", f"forecast orders of {eur('400,00 €')} in 2022 exceed the {eur('350,00 €')} of "
                                 f"AE 2022 still available ({eur('50,00 €')} short): inform the délégant without "
                                 "delay (art. 5)"),
-        ("forecast-exceeds-cap", f"team alpha: forecast orders of {eur('400,00 €')} exceed its {eur('100,00 €')} "
+        ("forecast-exceeds-cap", f"team Alpha: forecast orders of {eur('400,00 €')} exceed its {eur('100,00 €')} "
                                  f"left under the cap ({eur('300,00 €')} short): inform the délégant without delay "
                                  "(art. 5)"),
     ]
@@ -358,9 +358,9 @@ def test_markdown(scripted: Cli) -> None:
     assert "| Month | March 2021 |" in lines
     i = lines.index("## Teams: commitments (AE) under the cap")
     assert lines[i + 2] == "| Team | Cap | In month | Committed | Available | % of cap | Bar |"
-    assert lines[i + 4] == (f"| alpha | {eur('600,00 €')} | {eur('200,00 €')} | {eur('200,00 €')} | "
+    assert lines[i + 4] == (f"| Alpha | {eur('600,00 €')} | {eur('200,00 €')} | {eur('200,00 €')} | "
                             f"{eur('400,00 €')} | 33,3\u00a0% | ███░░░░░░░ |")
-    row = f"| 2021-03-01 | commitment | alpha | {eur('200,00 €')} | BC-A1 dev devops | =cmd\\|' /C calc'!A0 |"
+    row = f"| 2021-03-01 | commitment | Alpha | {eur('200,00 €')} | BC-A1 dev devops | =cmd\\|' /C calc'!A0 |"
     assert row in lines
 
 
@@ -404,7 +404,7 @@ def test_the_final_report_lists_the_reste_a_payer_at_the_term(scripted: Cli) -> 
     open_commitments = [(o["id"], o["remaining_to_pay"]) for o in data["open_commitments"]]
     assert sum(int(r.replace(".", "")) for _, r in open_commitments) == 300_00
     listed = "; ".join(f"{ident} ({team}) {eur(fr)}" for ident, team, fr in (
-        (o["ref"] or o["id"], o["team"], o["remaining_to_pay"].replace(".", ",") + " €")
+        (o["ref"] or o["id"], o["team"].capitalize(), o["remaining_to_pay"].replace(".", ",") + " €")
         for o in data["open_commitments"]))
     facts = (f"at the term of the convention (2022-12-31), {eur('300,00 €')} remain to pay on "
              f"{len(open_commitments)} open commitment{'s' if len(open_commitments) > 1 else ''}: {listed}")

@@ -76,9 +76,11 @@ def test_the_report_as_a_workbook_holds_every_amount_of_the_csv_and_json(seed_ex
     compared = 0
     for (name, rows), block in zip(sheets.items(), blocks, strict=True):
         header, *lines = block[1:]
-        if len(rows[0]) == len(header) - 1 and "Id" in header:  # a document shows no internal id
-            index = header.index("Id")
-            header, lines = header[:index] + header[index + 1:], [line[:index] + line[index + 1:] for line in lines]
+        for machine in ("Id", "Code"):  # a document shows no internal id, no alert code
+            if len(rows[0]) < len(header) and machine in header:
+                index = header.index(machine)
+                header = header[:index] + header[index + 1:]
+                lines = [line[:index] + line[index + 1:] for line in lines]
         assert len(rows[0]) == len(header), name
         for sheet_row, csv_row in zip(rows[1:], lines, strict=False):
             for cell, plain in zip(sheet_row, csv_row, strict=False):
@@ -91,8 +93,12 @@ def test_the_report_as_a_workbook_holds_every_amount_of_the_csv_and_json(seed_ex
     teams = sheets[names[3]]
     assert teams[0][:4] == ["Équipe", "Plafond", "Dans le mois", "Engagé"]  # French headers
     data = json.loads(seed_example("report", "--month", "2020-06", "--format", "json").stdout)
+    labels = {"acces-4-all": "Acces-4-All", "enr-electriques": "ENR électriques", "biocarburants": "Biocarburants",
+              "affaires-juridiques": "Affaires juridiques", "pointeuse-transport": "Pointeuse transport",
+              "friches": "Friches"}  # the convention's labels: a document names teams by them
     assert [(r[0], cents(r[1]), cents(r[3])) for r in teams[1:]] == [
-        (t["team"], int(Decimal(t["cap"]) * 100), int(Decimal(t["ae_committed"]) * 100)) for t in data["teams"]]
+        (labels[t["team"]], int(Decimal(t["cap"]) * 100), int(Decimal(t["ae_committed"]) * 100))
+        for t in data["teams"]]
     assert frozen(out) and fitted(out)
 
 

@@ -49,7 +49,7 @@ def test_piped_report_keeps_every_column_and_value(seed_example: Cli) -> None:
     assert all(line == line.rstrip() for line in out.splitlines())
     header = next(line for line in out.splitlines() if line.startswith("Date ") and "Label" in line)
     assert header.split() == ["Date", "Kind", "Team", "Amount", "Reference", "Label"]  # documents: no internal id
-    assert "biocarburants" in out and "2020-06-29" in out
+    assert "Biocarburants" in out and "2020-06-29" in out
 
 
 def test_a_narrow_terminal_wraps_text_never_amounts(tmp_path: Path) -> None:

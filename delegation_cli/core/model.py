@@ -160,6 +160,8 @@ class Team(Frozen):
     """A team (annexe 1): a stable slug and its full name.
 
     Attributes:
+        label: a short name for documents, where ``name`` is a paragraph (« Friches »);
+            documents name the team by its label, else its name; scripts by its id.
         cap: the team's own cap, over ``budget.team_cap`` (None: the common cap, if any).
         until: the last day a commitment may be made for it (the délégataire ended its
             support); its payments and releases go on.
@@ -167,6 +169,7 @@ class Team(Frozen):
 
     id: Slug
     name: str
+    label: str | None = None
     cap: Amount | None = None
     until: dt.date | None = None
 
@@ -347,7 +350,8 @@ class Convention(Frozen):
                     names[change.id] = change.name
                 else:
                     names.setdefault(change.id, change.id)
-        return tuple(Team(id=ident, name=name) for ident, name in names.items())
+        labels = {t.id: t.label for t in self.teams}
+        return tuple(Team(id=ident, name=name, label=labels.get(ident)) for ident, name in names.items())
 
     @cached_property
     def team_ids(self) -> frozenset[str]:

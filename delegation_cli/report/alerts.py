@@ -86,6 +86,10 @@ class Context:
     def mine(self, team: str) -> bool:
         return self.team is None or team == self.team
 
+    def team_name(self, team: str) -> str:
+        """How documents name a team: its label, else its name (its id for an unknown one)."""
+        return next((t.label or t.name for t in self.conv.cast if t.id == team), team)
+
     @property
     def days_left(self) -> int:
         return (self.conv.period.end - self.as_of).days
@@ -126,7 +130,7 @@ def thresholds_reached(r: Context) -> list[Alert]:
 
     for t in r.teams:
         if t.cap is not None:
-            threshold(_("team {team} cap").format(team=t.team), t.ae_committed, t.cap)
+            threshold(_("team {team} cap").format(team=r.team_name(t.team)), t.ae_committed, t.cap)
     current = r.current
     if current is not None:
         threshold(f"AE {current.year}", current.ae_committed, current.ae_usable)
@@ -160,7 +164,7 @@ def forecasts_beyond_credits(r: Context) -> list[Alert]:
         left = max(tl.cap - tl.committed, 0)
         if tl.ae_forecast > left:
             facts = _("team {team}: forecast orders of {forecast} exceed its {left} left under the cap "
-                      "({short} short)").format(team=tl.team, forecast=fr(tl.ae_forecast), left=fr(left),
+                      "({short} short)").format(team=r.team_name(tl.team), forecast=fr(tl.ae_forecast), left=fr(left),
                                                 short=fr(tl.ae_forecast - left))
             out.append(Alert(_W, "forecast-exceeds-cap", _informing(facts, INFORM_NOW), facts))
     return out
@@ -212,7 +216,7 @@ def stale_commitments(r: Context) -> list[Alert]:
                     _("commitment {name} ({team}) committed on {date}: no payment for more than {months} months, "
                       "{remaining} still to pay"))
             out.append(Alert(_W, "stale-commitment", text.format(
-                name=chorus_name("commitment", c.id, c.ref, c.ej), team=c.team, date=format_date(last),
+                name=chorus_name("commitment", c.id, c.ref, c.ej), team=r.team_name(c.team), date=format_date(last),
                 months=STALE_MONTHS, remaining=fr(c.remaining))))
     return out
 
@@ -222,7 +226,7 @@ def payments_without_service_fait(r: Context) -> list[Alert]:
     return [Alert(_W, "payment-without-service-fait",
                   _("payment {id} of {amount} on {date} ({team}) has no service fait date").format(
                       id=chorus_name("payment", e.id, e.ref), amount=fr(e.amount), date=format_date(e.date),
-                      team=e.team))
+                      team=r.team_name(e.team)))
             for e in r.seen.unsupported if r.mine(e.team)]
 
 
@@ -242,7 +246,7 @@ def burn_rate(r: Context) -> list[Alert]:
                 out.append(Alert(_W, "burn-rate", _(
                     "team {team} committed {recent} in the last {window} days; at that pace its {headroom} left "
                     "under the cap last about {days} days: time to prepare the investment committee").format(
-                        team=t.team, recent=fr(recent), window=BURN_WINDOW_DAYS, headroom=fr(headroom),
+                        team=r.team_name(t.team), recent=fr(recent), window=BURN_WINDOW_DAYS, headroom=fr(headroom),
                         days=int(days))))
     return out
 
@@ -257,7 +261,7 @@ def end_with_open_commitments(r: Context) -> list[Alert]:
     count = len(open_now)
     if days_left <= 0:  # on its last day or after, the convention is at its term
         listed = _("; ").join(_("{name} ({team}) {remaining}").format(
-            name=chorus_name("commitment", c.id, c.ref, c.ej), team=c.team, remaining=fr(c.remaining))
+            name=chorus_name("commitment", c.id, c.ref, c.ej), team=r.team_name(c.team), remaining=fr(c.remaining))
             for c in open_now)
         facts = ngettext(
             "at the term of the convention ({end}), {remaining} remain to pay on {count} open commitment: {listed}",

@@ -15,9 +15,11 @@ This module owns the writing of a single value, whatever the document around it:
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -115,6 +117,11 @@ def bar(ratio: Ratio) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
+TEAM_NAMES: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("team_names", default=None)
+"""How the document being rendered names each team (its ``label``, else its name): set by
+:func:`formats.render` for a document of a convention; scripts' formats keep the ids."""
+
+
 def human(value: object, kind: str) -> str:
     """A cell as people read it, in the report's language (None: an empty cell)."""
     if value is None:
@@ -131,6 +138,8 @@ def human(value: object, kind: str) -> str:
         return format_month(value)
     if kind == "entrykind" and isinstance(value, str):
         return kind_name(value)
+    if kind == "team" and isinstance(value, str):
+        return (TEAM_NAMES.get() or {}).get(value, value)
     if kind == "severity" and isinstance(value, str):
         return _(SEVERITY_WORDS[Severity(value)] if value in _SEVERITIES else value)
     return str(value)

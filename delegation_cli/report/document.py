@@ -132,7 +132,7 @@ class Cell:
 
 
 def _css(kind: str) -> str:
-    return "num" if kind in NUMERIC else "text" if kind == "text" else "key"
+    return "num" if kind in NUMERIC else "text" if kind in ("text", "team") else "key"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..core.i18n import using
+from .cells import TEAM_NAMES
 
 
 class CsvDialect(enum.StrEnum):
@@ -105,10 +106,16 @@ def render(kind: str, fmt: str, value: Any, **options: Any) -> str | bytes:
     function = getattr(importlib.import_module(f"{__package__}.{module}"), name)
     arguments = (value,) if call == "alone" else (value, chosen.dialect) if call == "dialect" else (value, chosen)
     language = getattr(value, "language", None)
-    if language is None:
-        return function(*arguments)  # type: ignore[no-any-return]
-    with using(language):
-        return function(*arguments)  # type: ignore[no-any-return]
+    conv = getattr(value, "conv", None)
+    names = {t.id: t.label or t.name for t in conv.cast} if conv is not None and hasattr(conv, "cast") else {}
+    token = TEAM_NAMES.set(names)
+    try:
+        if language is None:
+            return function(*arguments)  # type: ignore[no-any-return]
+        with using(language):
+            return function(*arguments)  # type: ignore[no-any-return]
+    finally:
+        TEAM_NAMES.reset(token)
 
 
 def render_text(kind: str, fmt: str, value: Any, **options: Any) -> str:

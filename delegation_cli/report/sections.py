@@ -218,7 +218,8 @@ def alerts(r: MonthlyReport) -> Section:
     """Every alert, errors first."""
     from .alerts import in_severity_order
 
-    return Section("alerts", _("Alerts"), (Column("Severity", "severity"), Column("Code"), Column("Message", "text")),
+    return Section("alerts", _("Alerts"), (Column("Severity", "severity"), Column("Code", machine=True),
+                                            Column("Message", "text")),
                    tuple((a.severity.value, a.code, a.message) for a in in_severity_order(r.alerts)),
                    empty=_("no alert"), brief=True)
 

@@ -27,12 +27,13 @@ def teams(r: MonthlyReport) -> Section:
     """Each team's commitments (AE), against its cap when the convention caps teams."""
     if r.limits.capped:
         return Section("teams", _("Teams: commitments (AE) under the cap"), (
-            Column("Team"), money("Cap"), money("In month"), money("Committed"), money("Available"),
+            Column("Team", "team"), money("Cap"), money("In month"), money("Committed"), money("Available"),
             Column("% of cap", "percent"), Column("Bar", "bar"),
         ), tuple((t.team, t.cap, t.ae_month, t.ae_committed, t.available, Ratio(t.ae_committed, t.cap or 0),
                   Ratio(t.ae_committed, t.cap or 0)) for t in r.teams), brief=True)
     # a convention that caps no team: no cap column
-    return Section("teams", _("Teams: commitments (AE)"), (Column("Team"), money("In month"), money("Committed")),
+    return Section("teams", _("Teams: commitments (AE)"), (Column("Team", "team"), money("In month"),
+                                                            money("Committed")),
                    tuple((t.team, t.ae_month, t.ae_committed) for t in r.teams), brief=True)
 
 
@@ -40,7 +41,7 @@ def team_shares(r: MonthlyReport) -> Section:
     """Each team's commitments of the year against its indicative share (échéancier)."""
     year = r.as_of.year
     return Section("team_shares", _("Teams: indicative share of {year} (échéancier)").format(year=year), (
-        Column("Team"), money(f"Share {year}", _("Share {year}").format(year=year)),
+        Column("Team", "team"), money(f"Share {year}", _("Share {year}").format(year=year)),
         money(f"Committed {year}", _("Committed {year}").format(year=year)), money("Above share"),
     ), tuple((t.team, t.share, t.committed_year, max(t.committed_year - t.share, 0))
              for t in r.teams if t.share is not None))
@@ -48,7 +49,7 @@ def team_shares(r: MonthlyReport) -> Section:
 
 def team_payments(r: MonthlyReport) -> Section:
     return Section("team_payments", _("Teams: payments (CP) and reste à payer"), (
-        Column("Team"), money("Paid in month"), money("Paid"), money("Reste à payer"),
+        Column("Team", "team"), money("Paid in month"), money("Paid"), money("Reste à payer"),
     ), tuple((t.team, t.cp_month, t.cp_paid, t.remaining) for t in r.teams), brief=True)
 
 
@@ -121,7 +122,7 @@ def _reference(e: Entry, names: Mapping[str, str]) -> str:
 
 def movements(r: MonthlyReport) -> Section:
     return Section("movements", _("Movements of {month}").format(month=format_month(r.month)), (
-        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id", machine=True), Column("Team"),
+        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id", machine=True), Column("Team", "team"),
         money("Amount"), Column("Reference", "text"), Column("Label", "text"),
     ), tuple((e.date, e.kind, e.id, e.team, e.amount, _reference(e, r.chorus_names), e.label)
              for e in r.movements),
@@ -143,7 +144,7 @@ def corrections(r: MonthlyReport) -> Section:
     """The month's corrections, apart from the movements: what each mends, and why."""
     return Section("corrections", _("Corrections of {month} (cancellations, services faits recorded later)").format(
         month=format_month(r.month)), (
-        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id", machine=True), Column("Team"),
+        Column("Date", "date"), Column("Kind", "entrykind"), Column("Id", machine=True), Column("Team", "team"),
         Column("Corrects", "text"), money("Amount"), Column("Reason", "text"),
     ), tuple((c.entry.date, c.entry.kind, c.entry.id, c.entry.team, _corrected(c),
               c.target.amount if c.entry.kind == "cancel" and c.target.kind in AMOUNT_KINDS else None,
@@ -153,14 +154,14 @@ def corrections(r: MonthlyReport) -> Section:
 
 def notes(r: MonthlyReport) -> Section:
     return Section("notes", _("Progress notes of {month} (avancement des travaux)").format(
-        month=format_month(r.month)), (Column("Date", "date"), Column("Team"), Column("Note", "text")),
+        month=format_month(r.month)), (Column("Date", "date"), Column("Team", "team"), Column("Note", "text")),
         tuple((e.date, e.team, e.label) for e in r.notes), empty=_("no progress note this month"), brief=True)
 
 
 def forecasts(r: MonthlyReport) -> Section:
     """The coming forecasts, one row each (CSV); people read them pivoted (:func:`forecast_orders`)."""
     return Section("forecasts", _("Forecasts for the coming months (orders = AE, payments = CP)"), (
-        Column("Month", "month"), Column("Team"), Column("Type"), money("Amount"), Column("Label", "text"),
+        Column("Month", "month"), Column("Team", "team"), Column("Type"), money("Amount"), Column("Label", "text"),
     ), tuple((f.month or "", f.team, "order (AE)" if f.forecast_type == "ae" else "payment (CP)",
               f.amount, f.label) for f in r.forecasts), audience="machine")
 
@@ -178,7 +179,7 @@ def _pivot(r: MonthlyReport, kind: str) -> tuple[tuple[Column, ...], tuple[tuple
     cell: dict[tuple[str, str], int] = defaultdict(int)
     for f in chosen:
         cell[(f.team, f.month or "")] += f.amount
-    columns = (Column("Team"), *(Column(m, "money", _short_month(m)) for m in months), money("Total"))
+    columns = (Column("Team", "team"), *(Column(m, "money", _short_month(m)) for m in months), money("Total"))
     rows: list[tuple[object, ...]] = [
         (team, *(cell.get((team, m), "") for m in months), sum(cell[(team, m)] for m in months))
         for team in team_ids]
@@ -219,23 +220,25 @@ def landing_teams(r: MonthlyReport) -> Section:
     title = _("Projected landing per team (committed + forecast orders)")
     if r.limits.capped:
         return Section("landing_teams", title, (
-            Column("Team"), money("Cap"), money("Committed"), money("Forecast"), money("Landing"), money("Over cap"),
+            Column("Team", "team"), money("Cap"), money("Committed"), money("Forecast"), money("Landing"),
+            money("Over cap"),
         ), tuple((tl.team, tl.cap, tl.committed, tl.ae_forecast, tl.ae_landing,
                   max(tl.ae_landing - (tl.cap or 0), 0)) for tl in r.team_landings))
     return Section("landing_teams", title, (
-        Column("Team"), money("Committed"), money("Forecast"), money("Landing"),
+        Column("Team", "team"), money("Committed"), money("Forecast"), money("Landing"),
     ), tuple((tl.team, tl.committed, tl.ae_forecast, tl.ae_landing) for tl in r.team_landings))
 
 
 def landing_team_payments(r: MonthlyReport) -> Section:
     return Section("landing_team_payments", _("Projected payments per team (paid + forecast)"), (
-        Column("Team"), money("Paid"), money("Forecast"), money("Landing"),
+        Column("Team", "team"), money("Paid"), money("Forecast"), money("Landing"),
     ), tuple((tl.team, tl.paid, tl.cp_forecast, tl.cp_landing) for tl in r.team_landings))
 
 
 def open_commitments(r: MonthlyReport) -> Section:
     return Section("open_commitments", _("Open commitments"), (
-        Column("Date", "date"), Column("Team"), Column("Id", machine=True), Column("Commitment"), money("Amount"),
+        Column("Date", "date"), Column("Team", "team"), Column("Id", machine=True), Column("Commitment"),
+        money("Amount"),
         money("Paid"), money("Released"), money("Reste à payer"), Column("Age", "int", _("Age (days)")),
     ), tuple((o.entry.date, o.entry.team, o.entry.id, chorus_name("commitment", o.entry.id, o.entry.ref, o.entry.ej),
               o.entry.amount, o.paid, o.released, o.remaining, o.age_days) for o in r.open_commitments),

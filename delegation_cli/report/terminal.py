@@ -82,7 +82,7 @@ def _table(section: Section) -> Table:
     table = Table(box=None, header_style=STYLE_HEADER, pad_edge=False, padding=(0, 1))
     rows = [[visible(human(v, c.kind)) for v, c in zip(row, section.columns, strict=True)] for row in section.rows]
     for index, col in enumerate(section.columns):
-        fixed = col.kind != "text"
+        fixed = col.kind not in ("text", "team")  # a team is named by its label or its name
         width = max([cell_len(col.title), *(cell_len(cells[index]) for cells in rows)]) if fixed else None
         table.add_column(Text(col.title), justify="right" if col.kind in NUMERIC else "left", no_wrap=fixed,
                          overflow="fold", min_width=width)
@@ -113,8 +113,8 @@ def _section(section: Section, width: int) -> list[RenderableType]:
     elif section.key == "alerts":  # a list, not a table: a message wraps between words, never in an amount
         if not section.rows:
             out.append(Text(f"  {section.empty}"))
-        for severity, code, message in section.rows:
-            out.append(Text(f"{human(severity, 'severity')} [{code}]", style=STYLE_SEVERITY.get(str(severity), "")))
+        for severity, __, message in section.rows:  # the code is for scripts (CSV, JSON)
+            out.append(Text(human(severity, "severity"), style=STYLE_SEVERITY.get(str(severity), "")))
             out += [Text(line) for line in _fold(visible(str(message)), width - 2 if width else 0, "  ")]
     elif not section.rows:
         out.append(Text(f"  {section.empty or _('none')}"))
