@@ -133,3 +133,19 @@ def test_documents_name_teams_by_their_label_and_alerts_in_words(seed_example: C
     assert {a["code"] for a in data["alerts"]} >= {"threshold", "forecast-exceeds-ae"}
     csv_text = seed_example("report", "--month", "2020-06", "--format", "csv").stdout
     assert "\nacces-4-all," in csv_text and "forecast-exceeds-cap" in csv_text
+
+
+def test_unused_credits_of_the_last_year_are_said_at_once_and_an_overrun_is_named(seed_example: Cli) -> None:
+    # June 2020, the convention's last year: CP 750 000 opened − 345 500 paid − 330 000 forecast = 74 500
+    # left unused; AE 2020: 490 000 committed + 165 000 forecast = 655 000 for 630 000 opened, 25 000 over.
+    table = seed_example("report", "--month", "2020-06", "--full").stdout
+    assert (f"– {nbsp('74 500,00 €')} de CP 2020 risquent de ne pas être consommés en fin d'année "
+            f"({nbsp('750 000,00 €')} ouverts, {nbsp('345 500,00 €')} payés, {nbsp('330 000,00 €')} prévus)") in table
+    landing = table[table.index("Atterrissage prévisionnel en fin d'année : AE"):].split("\n\n")[0].splitlines()
+    assert landing[1].split()[-2:] == ["Dépassement", "prévisionnel"]
+    assert re.search(r"  0,00\u00a0€ +25\u202f000,00\u00a0€$", landing[2])  # unused 0, overrun 25 000
+    assert "-25 000" not in table
+    final = seed_example("report", "--final").stdout
+    assert (f"– {nbsp('404 500,00 €')} de CP 2020 n'ont pas été consommés au terme de la convention, "
+            f"définitivement ({nbsp('750 000,00 €')} ouverts, {nbsp('345 500,00 €')} payés)") in final
+    assert "dans 0 jours" not in final

@@ -192,7 +192,15 @@ def test_month_after_the_avenant(scripted: Cli) -> None:
     assert [m["id"] for m in data["movements"]] == ["c-a2", "p-4"]
     assert [(o["id"], o["remaining_to_pay"], o["age_days"]) for o in data["open_commitments"]] == [
         ("c-a2", "300.00", 30)]
+    # 2022 is the convention's last year: what its landing leaves unused is said at once (AE: 650
+    # usable − 300 committed − 0 forecast = 350; CP: 900 − 170 − 0 = 730), not only in November.
     assert data["alerts"] == [
+        {"severity": "warning", "code": "unused-ae",
+         "message": f"{eur('350,00 €')} of AE 2022 are likely to remain unconsumed at year end ({eur('650,00 €')} "
+                    f"opened, {eur('300,00 €')} committed, {eur('0,00 €')} forecast): inform the délégant (art. 5)"},
+        {"severity": "warning", "code": "unused-cp",
+         "message": f"{eur('730,00 €')} of CP 2022 are likely to remain unconsumed at year end ({eur('900,00 €')} "
+                    f"opened, {eur('170,00 €')} paid, {eur('0,00 €')} forecast): inform the délégant (art. 5)"},
         {"severity": "warning", "code": "payment-without-service-fait",
          "message": f"payment p-4 of {eur('30,00 €')} on 2022-03-05 (Beta) has no service fait date"},
         {"severity": "warning", "code": "burn-rate",
@@ -218,12 +226,12 @@ def test_final_report(scripted: Cli) -> None:
     assert data["alerts"][0]["message"] == (  # at its term, not « in 0 days »
         f"at the term of the convention (2022-12-31), {eur('300,00 €')} remain to pay on 1 open commitment: "
         f"BC-A2 (Alpha) {eur('300,00 €')}")
-    assert messages[0] == (f"{eur('350,00 €')} of AE 2022 are likely to remain unconsumed at year end "
-                           f"({eur('650,00 €')} opened, {eur('300,00 €')} committed, {eur('0,00 €')} "
-                           "forecast): inform the délégant (art. 5)")
-    assert messages[1] == (f"{eur('730,00 €')} of CP 2022 are likely to remain unconsumed at year end "
-                           f"({eur('900,00 €')} opened, {eur('170,00 €')} paid, {eur('0,00 €')} forecast): "
-                           "inform the délégant (art. 5)")
+    assert messages[0] == (f"{eur('350,00 €')} of AE 2022 were not consumed at the term of the convention, "
+                           f"definitively ({eur('650,00 €')} opened, {eur('300,00 €')} committed): inform the "
+                           "délégant (art. 5)")
+    assert messages[1] == (f"{eur('730,00 €')} of CP 2022 were not consumed at the term of the convention, "
+                           f"definitively ({eur('900,00 €')} opened, {eur('170,00 €')} paid): inform the "
+                           "délégant (art. 5)")
     assert messages[2] == (f"{eur('430,00 €')} of the {eur('1 000,00 €')} envelope are not committed at the "
                            "convention's end: inform the délégant (art. 5)")
     assert messages[3] == (f"commitment BC-A2 (Alpha) committed on 2022-03-01: no payment for more "

@@ -177,7 +177,10 @@ def credits_likely_unused(r: Context) -> list[Alert]:
     current, as_of, cutoffs = r.current, r.as_of, r.conv.reporting.cutoffs
     if current is not None:
         landing = next(la for la in r.landings if la.year == current.year)
-        late = as_of.month >= 11
+        # Late in a year, credits left can still be carried over by an avenant; in the
+        # convention's last year they are lost at its term: say so as soon as the landing shows them.
+        late = as_of.month >= 11 or current.year == r.conv.period.end.year
+        at_term = r.days_left <= 0
         for kind, usable, consumed, forecast, cutoff, text in (
             ("ae", current.ae_usable, current.ae_committed, landing.ae_forecast, cutoffs.commitments,
              N_("{unused} of AE {year} are likely to remain unconsumed at year end ({usable} opened, "
@@ -189,6 +192,11 @@ def credits_likely_unused(r: Context) -> list[Alert]:
             unused = usable - consumed - forecast
             limit = cutoff_date(cutoff, as_of.year)
             if (late or (limit is not None and as_of > limit)) and unused > 0:
+                if at_term:  # the term: nothing can consume them any more
+                    text = (N_("{unused} of AE {year} were not consumed at the term of the convention, definitively "
+                               "({usable} opened, {consumed} committed)") if kind == "ae" else
+                            N_("{unused} of CP {year} were not consumed at the term of the convention, definitively "
+                               "({usable} opened, {consumed} paid)"))
                 facts = _(text).format(unused=fr(unused), year=current.year, usable=fr(usable),
                                        consumed=fr(consumed), forecast=fr(forecast))
                 out.append(Alert(_W, f"unused-{kind}", _informing(facts, INFORM_UNUSED), facts))

@@ -31,7 +31,7 @@ N_("Opened"), N_("Carried over"), N_("Rate"), N_("Released, earlier years"), N_(
 N_("Code"), N_("Label"), N_("Marché"), N_("Prestation"), N_("Date"), N_("Kind"), N_("Id"), N_("Reference")
 N_("Note"), N_("Month"), N_("Type"), N_("Forecast"), N_("Landing"), N_("Unused"), N_("Over cap")
 N_("Commitment"), N_("Released"), N_("AE unused"), N_("CP unused"), N_("Severity"), N_("Message"), N_("Total")
-N_("Corrects"), N_("Reason")
+N_("Corrects"), N_("Reason"), N_("Forecast overrun")
 
 FIELDS = (Column("Field"), Column("Value", "text"))
 """The columns of a list of labelled values (the header, the convention, the fingerprint)."""

@@ -205,15 +205,19 @@ def landing_ae(r: MonthlyReport) -> Section:
     """The projected year-end landing of the AE of this year and the coming ones."""
     return Section("landing_ae", _("Projected year-end landing (atterrissage): AE"), (
         Column("Year"), money("Opened"), money("Committed"), money("Forecast"), money("Landing"), money("Unused"),
+        money("Forecast overrun"),
     ), tuple((str(la.year), la.ae_open, la.ae_consumed, la.ae_forecast, la.ae_landing,
-              la.ae_open - la.ae_landing) for la in r.year_landings if la.year >= r.as_of.year), brief=True)
+              max(la.ae_open - la.ae_landing, 0), max(la.ae_landing - la.ae_open, 0))
+             for la in r.year_landings if la.year >= r.as_of.year), brief=True)
 
 
 def landing_cp(r: MonthlyReport) -> Section:
     return Section("landing_cp", _("Projected year-end landing (atterrissage): CP"), (
         Column("Year"), money("Opened"), money("Paid"), money("Forecast"), money("Landing"), money("Unused"),
+        money("Forecast overrun"),
     ), tuple((str(la.year), la.cp_open, la.cp_consumed, la.cp_forecast, la.cp_landing,
-              la.cp_open - la.cp_landing) for la in r.year_landings if la.year >= r.as_of.year), brief=True)
+              max(la.cp_open - la.cp_landing, 0), max(la.cp_landing - la.cp_open, 0))
+             for la in r.year_landings if la.year >= r.as_of.year), brief=True)
 
 
 def landing_teams(r: MonthlyReport) -> Section:
