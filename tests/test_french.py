@@ -149,3 +149,21 @@ def test_unused_credits_of_the_last_year_are_said_at_once_and_an_overrun_is_name
     assert (f"– {nbsp('404 500,00 €')} de CP 2020 n'ont pas été consommés au terme de la convention, "
             f"définitivement ({nbsp('750 000,00 €')} ouverts, {nbsp('345 500,00 €')} payés)") in final
     assert "dans 0 jours" not in final
+
+
+def test_the_html_document_has_the_form_of_an_administrative_document(seed_example: Cli) -> None:
+    import datetime as dt
+
+    html = seed_example("report", "--month", "2020-06", "--format", "html").stdout
+    assert '<html lang="fr">' in html
+    assert '<p class="republic">République française</p>' in html
+    assert "<p>Direction interministérielle du numérique (DINUM)</p>" in html  # the sender
+    assert '<p class="to">À :</p>' in html  # then the délégant, the addressee
+    assert ("Objet : Convention de délégation de gestion — Fabrique numérique, saison 3 (2019-2020), "
+            "signée le 09/12/2019") in html
+    assert f"Émis le {dt.date.today().strftime('%d/%m/%Y')}" in html
+    assert html.index("<header>") < html.index("<main>") < html.index('<p class="for">Pour le délégataire</p>') \
+        < html.index("</main>") < html.index("<footer>")
+    assert '<p class="signatory">Nadi Bou Hanna, Directeur interministériel du numérique</p>' in html
+    figure = html[html.index('<figure class="chart'):]
+    assert figure.index("<figcaption>") < figure.index("<svg")  # a caption above its chart

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from ..core.errors import ExitCode, fail
 from ..core.i18n import REPORT_DEFAULT, _, format_date, using
@@ -34,7 +35,7 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
         book.require_valid()
     language = lang or conv.reporting.language or REPORT_DEFAULT
     with using(language):
-        return monthly_report(book, chosen, team=team, final=final, language=language)
+        return replace(monthly_report(book, chosen, team=team, final=final, language=language), issued=today)
 
 
 def refuse_outside(conv: Convention, month: str) -> None:

@@ -194,7 +194,24 @@ def report_html(r: MonthlyReport) -> str:
     return sections_html(title=r.conv.title, heading=sections[0].title if sections else r.conv.title,
                          month=i18n.format_month(r.month), as_of=r.as_of, sections=sections,
                          charts=report_charts(r), invalid=invalid_lines(r), charts_after=charts_position(sections),
-                         final=r.final)
+                         final=r.final, letterhead=letterhead(r))
+
+
+def letterhead(r: MonthlyReport) -> dict[str, object]:
+    """The form of an administrative document: who sends it to whom, about what, on which day,
+    and who signs it for the délégataire (the convention's signatory)."""
+    parties = r.conv.parties
+    sender, addressee = parties.delegataire, parties.delegant
+    return {
+        "republic": _("French Republic"),
+        "sender": [visible(x) for x in (sender.name, sender.address) if x],
+        "addressee": [visible(x) for x in (addressee.name, addressee.address) if x],
+        "reference": visible(_("{title}, signed on {date}").format(title=r.conv.title,
+                                                                   date=i18n.format_date(r.conv.signed))),
+        "issued": i18n.format_date(r.issued) if r.issued else None,
+        "closing": _("For the délégataire"),
+        "signatory": visible(sender.signatory or sender.representative or sender.name),
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -225,7 +242,8 @@ def report_pdf(r: MonthlyReport) -> bytes:
 
 
 def sections_html(*, title: str, heading: str, month: str | None, as_of: dt.date, sections: Sequence[Section],
-                  charts: Sequence[Chart], invalid: Sequence[str], charts_after: int = 1, final: bool = False) -> str:
+                  charts: Sequence[Chart], invalid: Sequence[str], charts_after: int = 1, final: bool = False,
+                  letterhead: dict[str, object] | None = None) -> str:
     """Titled sections as one self-contained HTML5 file, with the report's template and style
     (``templates/report.html``): the ``invalid`` lines first, the charts after the first
     ``charts_after`` sections; the page's title is ``title — month`` (``title`` alone without a
@@ -247,6 +265,7 @@ def sections_html(*, title: str, heading: str, month: str | None, as_of: dt.date
         before=blocks[:charts_after],
         after=blocks[charts_after:],
         charts=rendered,
+        letterhead=letterhead,
     )
 
 

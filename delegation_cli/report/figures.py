@@ -275,6 +275,8 @@ class MonthlyReport:
     corrections: tuple[Correction, ...] = ()
     """The month's corrections: cancellations (with their reason) and services faits
     recorded later, each with the entry it mends — never counted as releases."""
+    issued: dt.date | None = None
+    """The day the document is made (its date of issue in the HTML and PDF letterhead)."""
 
 
     @property
