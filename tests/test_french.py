@@ -167,3 +167,21 @@ def test_the_html_document_has_the_form_of_an_administrative_document(seed_examp
     assert '<p class="signatory">Nadi Bou Hanna, Directeur interministériel du numérique</p>' in html
     figure = html[html.index('<figure class="chart'):]
     assert figure.index("<figcaption>") < figure.index("<svg")  # a caption above its chart
+
+
+def test_the_final_report_gives_the_account_of_the_whole_convention(seed_example: Cli) -> None:
+    import json
+
+    logged = json.loads(seed_example("log", "--format", "json").stdout)
+    data = json.loads(seed_example("report", "--final", "--format", "json").stdout)
+    moved = [e["id"] for e in logged if e["kind"] in ("commitment", "payment", "release")]
+    assert sorted(m["id"] for m in data["movements"]) == sorted(moved)  # every movement, not December's
+    assert len(data["notes"]) == sum(e["kind"] == "note" for e in logged)
+    teams = [m["team"] for m in data["movements"]]
+    order = ["acces-4-all", "enr-electriques", "biocarburants", "affaires-juridiques", "pointeuse-transport",
+             "friches"]
+    assert teams == sorted(teams, key=order.index)  # team by team
+    table = seed_example("report", "--final", "--full").stdout
+    assert "Mouvements sur toute la durée de la convention, par équipe" in table
+    assert "Avancement des travaux sur toute la durée de la convention, par équipe" in table
+    assert "aucune note d'avancement ce mois-ci" not in table

@@ -62,6 +62,8 @@ def report_window(conv: Convention, month: str, *, final: bool) -> Window:
     the entries of the month and of the burn-rate window before it."""
     as_of = report_as_of(conv, month, final=final)
     first_day = month_end(month).replace(day=1)
+    if final:  # the account at the term covers the whole convention
+        return Window(as_of, min(conv.effective_date, first_day))
     return Window(as_of, min(first_day, as_of - dt.timedelta(days=BURN_WINDOW_DAYS - 1)))
 
 
@@ -92,9 +94,13 @@ def monthly_report(book: Book, month: str, *, team: str | None = None, final: bo
     remaining = sum(c.remaining for c in state.commitments.values())
     totals = Totals(limits.total, state.total_net, state.total_paid, remaining)
     marches, prestations = _splits(conv, state, team)
-    movements = tuple(e for e in in_month if e.kind in ("commitment", "payment", "release") and keep(e.team))
-    notes = tuple(e for e in in_month if e.kind == "note" and keep(e.team) and e.id not in state.cancelled)
-    corrections = tuple(Correction(e, state.kept[e.target or ""]) for e in in_month
+    listed = in_month
+    if final:  # the account at the term: every entry of the convention, team by team
+        order = {t.id: index for index, t in enumerate(conv.cast)}
+        listed = sorted(seen.recent, key=lambda e: (order.get(e.team, len(order)), e.date))
+    movements = tuple(e for e in listed if e.kind in ("commitment", "payment", "release") and keep(e.team))
+    notes = tuple(e for e in listed if e.kind == "note" and keep(e.team) and e.id not in state.cancelled)
+    corrections = tuple(Correction(e, state.kept[e.target or ""]) for e in listed
                         if e.kind in ("cancel", "service-fait") and keep(e.team) and e.target in state.kept)
     coming = tuple(f for f in forecasts if (f.month or "") > month and keep(f.team))
     year_landings = tuple(_year_landing(y, forecasts, month) for y in years)

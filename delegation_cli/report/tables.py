@@ -121,7 +121,9 @@ def _reference(e: Entry, names: Mapping[str, str]) -> str:
 
 
 def movements(r: MonthlyReport) -> Section:
-    return Section("movements", _("Movements of {month}").format(month=format_month(r.month)), (
+    title = (_("Movements over the convention's whole period, by team") if r.final else
+             _("Movements of {month}").format(month=format_month(r.month)))
+    return Section("movements", title, (
         Column("Date", "date"), Column("Kind", "entrykind"), Column("Id", machine=True), Column("Team", "team"),
         money("Amount"), Column("Reference", "text"), Column("Label", "text"),
     ), tuple((e.date, e.kind, e.id, e.team, e.amount, _reference(e, r.chorus_names), e.label)
@@ -153,8 +155,9 @@ def corrections(r: MonthlyReport) -> Section:
 
 
 def notes(r: MonthlyReport) -> Section:
-    return Section("notes", _("Progress notes of {month} (avancement des travaux)").format(
-        month=format_month(r.month)), (Column("Date", "date"), Column("Team", "team"), Column("Note", "text")),
+    title = (_("Progress notes over the convention's whole period, by team (avancement des travaux)") if r.final
+             else _("Progress notes of {month} (avancement des travaux)").format(month=format_month(r.month)))
+    return Section("notes", title, (Column("Date", "date"), Column("Team", "team"), Column("Note", "text")),
         tuple((e.date, e.team, e.label) for e in r.notes), empty=_("no progress note this month"), brief=True)
 
 
