@@ -185,3 +185,16 @@ def test_the_final_report_gives_the_account_of_the_whole_convention(seed_example
     assert "Mouvements sur toute la durée de la convention, par équipe" in table
     assert "Avancement des travaux sur toute la durée de la convention, par équipe" in table
     assert "aucune note d'avancement ce mois-ci" not in table
+
+
+def test_without_caps_the_team_chart_says_so(cli: Cli, tmp_path: Path) -> None:
+    from .test_no_team_cap import NO_CAP
+    from .test_report import LEDGER
+
+    (tmp_path / "convention.yaml").write_text(NO_CAP, encoding="utf-8")
+    (tmp_path / "mini.ledger").write_text(LEDGER, encoding="utf-8")
+    html = cli("report", "--month", "2022-03", "--format", "html", "--lang", "fr").stdout
+    assert ("<figcaption><strong>Équipes : AE engagées et CP payés (la convention ne plafonne aucune équipe)"
+            "</strong> Chaque barre représente ce qu&#39;une équipe a engagé : le payé, puis l&#39;engagé non encore "
+            "payé.</figcaption>") in html
+    assert "consommation du plafond" not in html and "Disponible sous le plafond" not in html

@@ -185,7 +185,9 @@ def teams_chart(r: MonthlyReport) -> Chart | None:
         return None
     pygal = _pygal()
 
-    title = _("Teams: consumption of the cap (AE committed, CP paid)")
+    capped = any(t.cap is not None for t in r.teams)
+    title = (_("Teams: consumption of the cap (AE committed, CP paid)") if capped else
+             _("Teams: AE committed and CP paid (the convention caps no team)"))
     paid = [min(max(t.cp_paid, 0), max(t.ae_committed, 0)) for t in r.teams]
     committed = [max(t.ae_committed, 0) for t in r.teams]
     top = max(max(t.cap or 0, c) for t, c in zip(r.teams, committed, strict=True))
@@ -193,12 +195,13 @@ def teams_chart(r: MonthlyReport) -> Chart | None:
     chart.x_labels = [visible(t.team) for t in r.teams]
     chart.add(_("Paid (CP)"), [euros(p) for p in paid])
     chart.add(_("Committed, not yet paid"), [euros(c - p) for c, p in zip(committed, paid, strict=True)])
-    if any(t.cap is not None for t in r.teams):
+    if capped:
         chart.add(_("Available under the cap"),
                   [None if t.cap is None else euros(max(t.cap - c, 0)) for t, c in zip(r.teams, committed,
                                                                                        strict=True)])
-    caption = _("Each bar is a team's cap: paid, then committed but not yet paid, then what is still "
-                "available.")
+    caption = (_("Each bar is a team's cap: paid, then committed but not yet paid, then what is still "
+                 "available.") if capped else
+               _("Each bar is what a team committed: paid, then committed but not yet paid."))
     return Chart("teams", "teams", title, caption, _render(chart))
 
 
