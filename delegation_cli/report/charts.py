@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import i18n
 from ..core.i18n import _
 from ..core.money import NBSP, NNBSP
-from .cells import visible
+from .cells import human, visible
 
 if TYPE_CHECKING:
     from .figures import MonthlyReport
@@ -191,8 +191,9 @@ def teams_chart(r: MonthlyReport) -> Chart | None:
     paid = [min(max(t.cp_paid, 0), max(t.ae_committed, 0)) for t in r.teams]
     committed = [max(t.ae_committed, 0) for t in r.teams]
     top = max(max(t.cap or 0, c) for t, c in zip(r.teams, committed, strict=True))
-    chart = _new(pygal.HorizontalStackedBar, "teams", title, (PAID, COMMITTED, HEADROOM), euros(top))
-    chart.x_labels = [visible(t.team) for t in r.teams]
+    chart = _new(pygal.HorizontalStackedBar, "teams", title, (PAID, COMMITTED, HEADROOM) if capped else
+                 (PAID, COMMITTED), euros(top))
+    chart.x_labels = [visible(human(t.team, "team")) for t in r.teams]  # its label, else its name
     chart.add(_("Paid (CP)"), [euros(p) for p in paid])
     chart.add(_("Committed, not yet paid"), [euros(c - p) for c, p in zip(committed, paid, strict=True)])
     if capped:
