@@ -17,9 +17,10 @@ def test_the_last_month_of_the_calendar(seed_example: Cli) -> None:
     assert (report.exit_code, report.stdout, report.stderr) == (2, "", (
         "error: 9999-12 is after the convention's last month, 2020-12: report a month up to 2020-12, or the "
         "account at the term with --final\n"))
-    before = seed_example("report", "--month", "2019-11")
+    before = seed_example("report", "--month", "2019-10")
     assert (before.exit_code, before.stderr) == (2, (
-        "error: 2019-11 is before the convention takes effect on 2019-12-09: report a month from 2019-12 on\n"))
+        "error: 2019-10 is before the convention's period, which starts on 2019-11-01: report a month from 2019-11 "
+        "on\n"))
     french = seed_example("report", "--month", "2024-02", "--lang", "fr")
     assert (french.exit_code, french.stderr) == (2, (
         "erreur : 2024-02 est après le dernier mois de la convention, 2020-12 : demandez un mois jusqu'à 2020-12, "

@@ -40,12 +40,12 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
 
 def refuse_outside(conv: Convention, month: str) -> None:
     """A month the convention does not cover has no report: refused (exit 2) with what to ask
-    instead — a month from the one it takes effect in, or ``--final`` for the account at its term."""
-    first, last = conv.effective_date.strftime("%Y-%m"), conv.payments_until.strftime("%Y-%m")
+    instead — a month from the first of its period, or ``--final`` for the account at its term."""
+    first, last = conv.period.start.strftime("%Y-%m"), conv.payments_until.strftime("%Y-%m")
     if month < first:
-        raise fail(_("{month} is before the convention takes effect on {date}: report a month from {first} on").format(
-            month=month, date=format_date(conv.effective_date), first=first), code="month-outside-period",
-            exit_code=ExitCode.USAGE)
+        raise fail(_("{month} is before the convention's period, which starts on {date}: report a month from "
+                     "{first} on").format(month=month, date=format_date(conv.period.start), first=first),
+                   code="month-outside-period", exit_code=ExitCode.USAGE)
     if month > last:
         raise fail(_("{month} is after the convention's last month, {last}: report a month up to {last}, or the "
                      "account at the term with --final").format(month=month, last=last),
