@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..core.i18n import using
-from .cells import TEAM_NAMES
 
 
 class CsvDialect(enum.StrEnum):
@@ -105,6 +104,8 @@ def render(kind: str, fmt: str, value: Any, **options: Any) -> str | bytes:
     module, name = where.rsplit(".", 1)
     function = getattr(importlib.import_module(f"{__package__}.{module}"), name)
     arguments = (value,) if call == "alone" else (value, chosen.dialect) if call == "dialect" else (value, chosen)
+    from .cells import TEAM_NAMES  # not at the top: the command line reads this module for --help
+
     language = getattr(value, "language", None)
     conv = getattr(value, "conv", None)
     names = {t.id: t.label or t.name for t in conv.cast} if conv is not None and hasattr(conv, "cast") else {}
