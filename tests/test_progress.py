@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from delegation_cli.core.lines import header_line
-from delegation_cli.report.terminal import ProgressBar
+from delegation_cli.report.progress import ProgressBar
 from delegation_cli.store import reader as ledger
 from delegation_cli.store.reader import PROGRESS, LedgerReader
 

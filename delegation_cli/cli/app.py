@@ -87,7 +87,7 @@ def handled(run: Callable[..., ExitCode]) -> Signed[None]:
 
 def _guarded(run: Callable[..., ExitCode], kwargs: dict[str, Any]) -> ExitCode:
     """What ``run`` returns; its failures rendered on stderr and raised as their exit code."""
-    from ..report.terminal import ProgressBar
+    from ..report.progress import ProgressBar
     from ..store.reader import PROGRESS
     from .output import OutputError, silence
 

@@ -3,7 +3,7 @@
 This module owns what a terminal shows: the report (:func:`report_renderables`), any titled
 sections (:func:`sections_renderables`, the portfolio), the ledger's entries
 (:func:`log_table`), their text at a terminal's width (:func:`render_text`, :func:`table_text`),
-and the progress bar of long reads (:class:`ProgressBar`).  Its functions return renderables or
+and, in :mod:`progress`, the progress bar of long reads.  Its functions return renderables or
 text and never print: ``cli/app.py`` owns the consoles.  Text read from a ledger or a
 convention goes in as rich ``Text`` (never markup), its active characters shown as escapes
 (:func:`cells.visible`).
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..core.entries import Entry
 from ..core.i18n import N_, _, format_date
@@ -226,48 +226,3 @@ def reconciliation_table(r: Reconciliation, o: Options) -> str:
 def entries_table(entries: Sequence[Entry], o: Options) -> str:
     """The log's ``table`` format (:mod:`formats`)."""
     return table_text([log_table(entries)], width=o.width, color=o.color)
-
-
-class ProgressBar:
-    """A progress bar on stderr for long work (:data:`reader.PROGRESS`): shown only on a
-    terminal, and only for a ledger above 10 MB (about 100 000 entries) or an import of more
-    than 100 000 rows; created on the first report worth showing, removed when done."""
-
-    THRESHOLDS = {"bytes": 10_000_000, "rows": 100_000}
-
-    def __init__(self, console: Any = None):
-        self.console = console
-        """The rich console to draw on (default: stderr, created when first needed)."""
-        self._bar: Any = None
-        self._tasks: dict[str, Any] = {}
-
-    def __call__(self, done: int, total: int, what: str, unit: str) -> None:
-        if total < self.THRESHOLDS.get(unit, 0):
-            return
-        if self.console is None:
-            import sys
-
-            if not sys.stderr.isatty():
-                return
-            from rich.console import Console
-
-            self.console = Console(stderr=True)
-        if not self.console.is_terminal:
-            return
-        if self._bar is None:
-            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-
-            self._bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(),
-                                 console=self.console, transient=True)
-            self._bar.start()
-        if what not in self._tasks:
-            self._tasks[what] = self._bar.add_task(visible(what), total=total)
-        self._bar.update(self._tasks[what], completed=done, total=total)
-        if done >= total:  # read through: the bar goes before the command prints its result
-            self.close()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-            self._tasks.clear()

@@ -47,7 +47,6 @@ def check(
     lang: LangOpt = None,
 ) -> ExitCode:
     from ...report.cells import visible
-    from ...report.json import problems_json
     from ...report.messages import check_summary, problems_text
     from ...store.actions import run_check
     from ...store.convention import explain_missing
@@ -61,6 +60,8 @@ def check(
         if unconfirmed:
             return unconfirmed
     if output is CheckFormat.json:
+        from ...report.json import problems_json  # the report's JSON module, only when asked for
+
         emit(problems_json(result.problems))
     else:
         typer.echo(problems_text(result.problems), err=True, nl=False)
