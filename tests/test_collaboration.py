@@ -243,8 +243,9 @@ def _clone(origin: Path, path: Path, who: str) -> Path:
     return path
 
 
-def test_two_offline_commitments_merge_cleanly_and_check_names_the_one_over_the_cap(
-        cli: Cli, tmp_path: Path) -> None:
+def origin_of(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A bare repository whose first commit holds what `delegation init` writes (its template
+    convention aside) and ``files``."""
     tool("git")
     seed = tmp_path / "seed"
     seed.mkdir()
@@ -252,15 +253,23 @@ def test_two_offline_commitments_merge_cleanly_and_check_names_the_one_over_the_
         if name != "convention.yaml":
             (seed / name).parent.mkdir(parents=True, exist_ok=True)
             (seed / name).write_bytes(data)
-    assert (seed / ".gitattributes").read_text() == GITATTRIBUTES
-    (seed / "convention.yaml").write_text(SEED_TEXT, encoding="utf-8")  # friches: cap 125 000 €
-    (seed / "ledgers" / "fabrique-numerique-s3.ledger").write_text(  # nothing committed yet
-        header_line("fabrique-numerique-s3") + "\n", encoding="utf-8")
+    for name, text in files.items():
+        (seed / name).parent.mkdir(parents=True, exist_ok=True)
+        (seed / name).write_text(text, encoding="utf-8")
     _git(seed, "-c", "init.defaultBranch=main", "init", "-q")
     _git(seed, "add", ".")
     _git(seed, "-c", "user.name=seed", "-c", "user.email=seed@example.org", "commit", "-q", "-m", "Seed")
     origin = tmp_path / "origin.git"
     _git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    return origin
+
+
+
+def test_two_offline_commitments_merge_cleanly_and_check_names_the_one_over_the_cap(
+        cli: Cli, tmp_path: Path) -> None:
+    origin = origin_of(tmp_path, {"convention.yaml": SEED_TEXT,  # friches: cap 125 000 €
+                                  "ledgers/fabrique-numerique-s3.ledger": header_line("fabrique-numerique-s3") + "\n"})
+    assert (tmp_path / "seed" / ".gitattributes").read_text() == GITATTRIBUTES
     a = _clone(origin, tmp_path / "a", "alice")
     b = _clone(origin, tmp_path / "b", "bob")
     ledger = Path("ledgers") / "fabrique-numerique-s3.ledger"

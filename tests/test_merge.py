@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from delegation_cli.core.lines import header_line
-from delegation_cli.store.scaffold import scaffold_files
 
 from .conftest import SEED_TEXT, Cli, eur
-from .test_collaboration import _clone, _git, tool
+from .test_collaboration import _clone, _git, origin_of
 
 LEDGER = Path("ledgers") / "fabrique-numerique-s3.ledger"
 OVER = (f"friches: commitment of {eur('70 000,00 €')} takes the team to {eur('140 000,00 €')}, above its cap of "
@@ -34,27 +33,6 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, check=False)
-
-
-def origin_of(tmp_path: Path, files: dict[str, str]) -> Path:
-    """A bare repository whose first commit holds what `delegation init` writes (its template
-    convention aside) and ``files``."""
-    tool("git")
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    for name, data in scaffold_files().items():
-        if name != "convention.yaml":
-            (seed / name).parent.mkdir(parents=True, exist_ok=True)
-            (seed / name).write_bytes(data)
-    for name, text in files.items():
-        (seed / name).parent.mkdir(parents=True, exist_ok=True)
-        (seed / name).write_text(text, encoding="utf-8")
-    _git(seed, "-c", "init.defaultBranch=main", "init", "-q")
-    _git(seed, "add", ".")
-    _git(seed, "-c", "user.name=seed", "-c", "user.email=seed@example.org", "commit", "-q", "-m", "Seed")
-    origin = tmp_path / "origin.git"
-    _git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
-    return origin
 
 
 def hooked_clone(origin: Path, path: Path, who: str, env: dict[str, str]) -> Path:

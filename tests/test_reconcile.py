@@ -203,3 +203,32 @@ def test_amount_cells_are_read_exactly() -> None:
             parse_amount_cell(bad)
     assert {parse_date_cell(v) for v in ("31.12.2020", "31/12/2020", "2020-12-31", dt.date(2020, 12, 31))} == {
         dt.date(2020, 12, 31)}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_the_reconciliation_as_a_workbook(ledger: Cli, tmp_path: Path, fmt: str) -> None:
+    """Read back with python-calamine (another library than the writer): the amounts of the EJ
+    that differ and of the EJ only in Chorus are those of the JSON, to the cent."""
+    from decimal import Decimal
+
+    from python_calamine import CalamineWorkbook
+
+    write_csv(tmp_path / "extract.csv", _table(ROWS))
+    out = tmp_path / f"rapprochement.{fmt}"
+    assert ledger("reconcile", "extract.csv", "--format", fmt, "--output", str(out)).exit_code == 1
+    data = json.loads(ledger("reconcile", "extract.csv", "--format", "json").stdout)
+    book = CalamineWorkbook.from_path(str(out))
+    sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    assert list(sheets)[:3] == ["Summary", "Amounts", "EJ with amounts that differ"]  # MINI reports in English
+
+    def cents(value: object) -> int:
+        return int(Decimal(repr(value)) * 100)
+
+    (differing,) = sheets["EJ with amounts that differ"][1:]  # no internal id in a document
+    assert differing[0] == data["differing"][0]["ej"]
+    assert [cents(v) for v in differing[1:]] == [int(Decimal(v) * 100) for v in (
+        data["differing"][0]["chorus"]["committed"], data["differing"][0]["ledger"]["committed"],
+        data["differing"][0]["committed_gap"], data["differing"][0]["chorus"]["paid"],
+        data["differing"][0]["ledger"]["paid"], data["differing"][0]["paid_gap"])]
+    amounts = sheets["Amounts"]
+    assert [cents(v) for v in amounts[1][1:]] == [143456, 26000, 117456]  # committed: Chorus, ledger, gap

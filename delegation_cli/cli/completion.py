@@ -88,8 +88,9 @@ def complete_entry(ctx: typer.Context, incomplete: str) -> list[str]:
     book = _book(ctx)
     if book is None:
         return []
-    cancellable = ("commitment", "payment", "release", "forecast", "note")
-    names = [e.ref or e.id for e in book.entries if e.kind in cancellable and e.id not in book.state.cancelled]
+    from ..core.kinds import CANCELLABLE
+
+    names = [e.ref or e.id for e in book.entries if e.kind in CANCELLABLE and e.id not in book.state.cancelled]
     return [n for n in names if n.startswith(incomplete)]
 
 

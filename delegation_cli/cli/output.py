@@ -27,6 +27,7 @@ import os
 import stat
 import sys
 import unicodedata
+from pathlib import Path
 from typing import TextIO
 
 from ..core.errors import ExitCode, fail
@@ -215,12 +216,30 @@ def said(out: str, err: str = "", *, written: bool) -> ExitCode:
 
 
 def refuse_binary_on_terminal(fmt: str, stdout_isatty: bool) -> None:
-    """A workbook (``ods``, ``xlsx``) is never written to a terminal: refused (exit 2)."""
+    """A PDF or a workbook (``ods``, ``xlsx``: :data:`formats.BINARY`) is never written to a
+    terminal: refused (exit 2), saying to write it to a file."""
     from ..report.formats import BINARY
 
-    if fmt in BINARY and fmt != "pdf" and stdout_isatty:
-        raise fail(_("a .{format} workbook is not shown on a terminal: add --output FILE (or redirect stdout to a "
-                     "file)").format(format=fmt), code="bad-argument")
+    if fmt not in BINARY or not stdout_isatty:
+        return
+    if fmt == "pdf":
+        raise fail(_("a PDF is not shown on a terminal: add --output FILE (or redirect stdout to a file)"),
+                   code="bad-argument")
+    raise fail(_("a .{format} workbook is not shown on a terminal: add --output FILE (or redirect stdout to a "
+                 "file)").format(format=fmt), code="bad-argument")
+
+
+def deliver(rendered: str | bytes, output_file: str | None, *, protected: Path | None = None,
+            convention: Path | None = None) -> None:
+    """A command's document to ``--output FILE`` (written atomically, refused over the ledger
+    ``protected`` or the ``convention``: ``actions.write_output``), else to stdout as rendered
+    (typer.echo would strip forced colours; bytes for a PDF or a workbook)."""
+    if output_file is None:
+        emit(rendered)
+        return
+    from ..store.actions import write_output
+
+    write_output(Path(output_file), rendered, protected=protected, convention=convention)
 
 
 def sheet_language(fmt: str, lang: object) -> str:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .columns import normal
 from .errors import Problem, Severity
 from .i18n import _
-from .money import Cents
+from .money import Cents, parse_amount
 
 Cell = str | int | float | dt.date | dt.datetime | None
 Row = tuple[int, Sequence[Cell]]
@@ -44,16 +44,6 @@ REQUIRED = ("ej", "committed", "paid")
 HEADER_ROWS = 50
 """The header is looked for in the extract's first rows (restitutions put a title block above it)."""
 _SUBTOTAL = re.compile(r"^\s*(r[ée]sultat|total)\b", re.IGNORECASE)
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
-
-
-def _normal(text: str) -> str:
-    """A column's name as compared: accents, case and runs of spaces ignored."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACES.sub(" ", plain).strip().casefold()
-
-
 def _text(cell: Cell) -> str:
     """A cell as text: an integral number without its ``.0`` (an EJ number stored as a number)."""
     if type(cell) is str:
@@ -67,21 +57,16 @@ def _text(cell: Cell) -> str:
     return str(cell).strip()
 
 
-_AMOUNT = re.compile(r"\s*([+-]?)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[,.](\d{1,2}))?\s*(?:€|EUR)?\s*")
-
-
 def parse_amount_cell(cell: Cell) -> Cents:
     """An amount as Chorus writes it — ``1 234,56``, ``-1 234,56``, ``1234.56``, a number cell —
-    in cents, exactly; ValueError otherwise (more than two decimals, not a number)."""
+    in cents, exactly; ValueError otherwise (more than two decimals, not a number).  Text is
+    read by :func:`money.parse_amount`, the one reader of amounts people write, with its sign
+    (a restitution holds negative corrections)."""
     if type(cell) is str:
-        match = _AMOUNT.fullmatch(cell)
-        if match is None:
-            raise ValueError
-        sign, units, decimals = match.groups()
-        cents = int(units.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")) * 100
-        if decimals:
-            cents += int(decimals) * (10 if len(decimals) == 1 else 1)
-        return -cents if sign == "-" else cents
+        text = cell.strip()
+        negative = text[:1] in ("-", "\u2212")
+        cents = parse_amount(text[1:] if negative else text, allow_zero=True)
+        return -cents if negative else cents
     if isinstance(cell, bool) or not isinstance(cell, (int, float)):
         raise ValueError
     if isinstance(cell, int):
@@ -136,9 +121,9 @@ class Extract:
 
 
 def _header(rows: Sequence[Row], names: Mapping[str, str], source: str) -> tuple[int, dict[str, int]] | Problem:
-    wanted = {key: _normal(name) for key, name in names.items()}
+    wanted = {key: normal(name) for key, name in names.items()}
     for index, (__, cells) in enumerate(rows[:HEADER_ROWS]):
-        found = {_normal(_text(c)): i for i, c in enumerate(cells) if _text(c)}
+        found = {normal(_text(c)): i for i, c in enumerate(cells) if _text(c)}
         if all(wanted[key] in found for key in REQUIRED):
             return index, {key: found[name] for key, name in wanted.items() if name in found}
     return Problem(source, None, None, Severity.ERROR, "chorus-header",

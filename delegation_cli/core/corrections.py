@@ -140,13 +140,9 @@ the limits when it commits a release's amount again."""
 
 
 def apply_cancel(state: Replay, entry: Entry) -> None:
-    """Reverse the named entry on the cancellation's date and mend its own problems; nothing
-    when the cancellation is refused by its rules (the replay reports it)."""
-    target = _known(state, entry)
-    if target is None or target.kind not in CANCELLABLE or target.id in state.cancelled or target.team != entry.team:
-        return
-    if target.kind == "commitment" and standing_on(state, state.commitments[target.id]):
-        return
+    """Reverse the named entry on the cancellation's date and mend its own problems (the
+    replay calls it once :data:`CANCEL_RULES` found no error)."""
+    target = state.kept[entry.target or ""]
     state.cancelled[target.id] = entry
     state.mend(target.line, None)
     year, month = entry.date.year, entry.date.month
@@ -263,9 +259,8 @@ and the payment."""
 
 
 def apply_service_fait(state: Replay, entry: Entry) -> None:
-    """Give the payment its service fait: its warning is mended."""
-    payment = _known(state, entry)
-    if payment is None or service_fait_target(state, entry) is not None:
-        return
+    """Give the payment its service fait: its warning is mended (the replay calls it once
+    :data:`SERVICE_FAIT_RULES` found no error)."""
+    payment = state.kept[entry.target or ""]
     state.certified[payment.id] = entry
     state.mend(payment.line, "payment-without-service-fait")

@@ -208,6 +208,7 @@ class Replay:
         if date != self._day and kind != "seal":
             self._new_day(date)
         issues = self.issues
+        mark = len(issues)
         for rule in self._rules.get(kind, ENTRY_RULES):
             issue = rule(self, entry)
             if issue is not None:
@@ -224,17 +225,20 @@ class Replay:
         elif kind == "release":
             self._release(entry)
         elif kind == "cancel":
-            self._mending(entry, apply_cancel)
+            self._mending(entry, apply_cancel, issues[mark:])
         elif kind == "service-fait":
-            self._mending(entry, apply_service_fait)
+            self._mending(entry, apply_service_fait, issues[mark:])
         elif kind != "forecast" and kind != "note" and kind != "seal":  # they change no credit
             assert_never(kind)  # a new kind: say here what it changes
 
-    def _mending(self, entry: Entry, change: Callable[[Replay, Entry], None]) -> None:
+    def _mending(self, entry: Entry, change: Callable[[Replay, Entry], None], found: list[Issue]) -> None:
+        """A correction changes the state only when its rules found no error (``found``): a
+        cancellation or a service fait the rules refuse mends nothing."""
         target = entry.target or ""
         if target not in self.kept and target in self.ids and target != entry.id:
             self.missed = True  # named but not kept: ``targets`` was incomplete
-        change(self, entry)
+        if not any(issue.severity is Severity.ERROR for issue in found):
+            change(self, entry)
 
     def mend(self, line: int, code: str | None) -> None:
         """The problems found so far on ``line`` are mended (by a cancellation: all but a

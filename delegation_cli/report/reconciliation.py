@@ -84,9 +84,10 @@ def sections(r: Reconciliation) -> list[Section]:
         (_("Committed"), chorus_committed, ledger_committed, chorus_committed - ledger_committed),
         (_("Paid"), chorus_paid, ledger_paid, chorus_paid - ledger_paid),
     ))
-    pair_columns = (Column("EJ"), Column("Commitment"), money("Chorus committed"), money("Ledger committed"),
-                    money("Committed gap"), money("Chorus paid"), money("Ledger paid"), money("Paid gap"))
-    ledger_columns = (Column("EJ"), Column("Commitment"), Column("Reference"), Column("Team"),
+    pair_columns = (Column("EJ"), Column("Commitment", machine=True), money("Chorus committed"),
+                    money("Ledger committed"), money("Committed gap"), money("Chorus paid"), money("Ledger paid"),
+                    money("Paid gap"))
+    ledger_columns = (Column("EJ"), Column("Commitment", machine=True), Column("Reference"), Column("Team", "team"),
                       money("Ledger committed"), money("Ledger paid"))
     return [
         summary,

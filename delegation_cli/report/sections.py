@@ -22,6 +22,7 @@ from . import tables
 from .layout import Column, Section
 
 if TYPE_CHECKING:
+    from ..core.model import TeamChange
     from .figures import MonthlyReport
 
 
@@ -281,10 +282,7 @@ def avenant_lines(r: MonthlyReport) -> list[tuple[str, str]]:
     return out
 
 
-def _team_change(r: MonthlyReport, team: object, cap: int | None) -> str:
-    from ..core.model import TeamChange
-
-    assert isinstance(team, TeamChange)
+def _team_change(r: MonthlyReport, team: TeamChange, cap: int | None) -> str:
     joins = r.conv.team_joins.get(team.id)
     if joins is not None and team.name is not None:
         added = _("team {name} added").format(name=team.name)

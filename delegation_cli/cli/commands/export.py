@@ -14,7 +14,7 @@ from ...core.i18n import _, using
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_date
-from ..output import emit, refuse_binary_on_terminal, sheet_language
+from ..output import deliver, refuse_binary_on_terminal, sheet_language
 from . import command
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def export(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> ExitCode:
-    from ...store.actions import export_entries, write_output
+    from ...store.actions import export_entries
     from ...store.convention import require_convention
 
     if output is None:
@@ -61,10 +61,7 @@ def export(
     path, entries = export_entries(loaded, ledger, until)
     with using(sheet_language(output_format.value, lang)):  # a workbook is a document: French unless --lang
         text = _exported(output_format, conv, entries, source=str(path), until=until, dialect=dialect)
-    if output:
-        write_output(Path(output), text, protected=path, convention=loaded.path)
-    else:
-        emit(text)
+    deliver(text, output or None, protected=path, convention=loaded.path)
     return ExitCode.OK
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +13,7 @@ from ...core.i18n import _
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import DialectOpt, LangOpt, as_month
-from ..output import emit, refuse_binary_on_terminal
+from ..output import deliver, refuse_binary_on_terminal
 from . import command
 
 
@@ -59,7 +58,6 @@ def portfolio(
     from ...report.formats import render
     from ...report.messages import problems_text
     from ...report.portfolio import build_portfolio, problems_of
-    from ...store.actions import write_output
 
     document = str(lang.value) if lang is not None else REPORT_DEFAULT
     result = build_portfolio(paths or [], month=month, today=dt.date.today(), lang=document, messages=env.language)
@@ -69,8 +67,5 @@ def portfolio(
     problems = problems_of(result)
     if problems:
         typer.echo(problems_text(problems), err=True, nl=False)
-    if output_file is not None:
-        write_output(Path(output_file), rendered)  # any existing ledger or YAML file is refused
-    else:
-        emit(rendered)
+    deliver(rendered, output_file)  # any existing ledger or YAML file is refused
     return ExitCode.PROBLEMS if result.invalid else ExitCode.OK

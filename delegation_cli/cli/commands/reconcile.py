@@ -13,7 +13,7 @@ from ...core.i18n import _
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
-from ..output import emit, refuse_binary_on_terminal
+from ..output import deliver, refuse_binary_on_terminal
 from . import command
 
 
@@ -54,7 +54,7 @@ def reconcile(
 ) -> ExitCode:
     from ...report.formats import render
     from ...report.reconciliation import build_reconciliation
-    from ...store.actions import write_output
+    from ...store.actions import ledger_path_for
     from ...store.convention import require_convention
 
     loaded = require_convention(Path(convention))
@@ -63,9 +63,5 @@ def reconcile(
     screen = env if output_file is None else env.to_file()
     refuse_binary_on_terminal(output.value, screen.stdout_isatty)
     rendered = render("reconcile", output.value, result, dialect=dialect, width=screen.width, color=screen.color)
-    if output_file is not None:
-        write_output(Path(output_file), rendered, protected=loaded.ledger_path() if ledger is None else Path(ledger),
-                     convention=loaded.path)
-    else:
-        emit(rendered)
+    deliver(rendered, output_file, protected=ledger_path_for(loaded, ledger), convention=loaded.path)
     return ExitCode.OK if result.agree else ExitCode.PROBLEMS

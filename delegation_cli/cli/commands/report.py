@@ -9,12 +9,12 @@ from typing import Annotated
 
 import typer
 
-from ...core.errors import ExitCode, fail
+from ...core.errors import ExitCode
 from ...core.i18n import _
 from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
-from ..output import emit, refuse_binary_on_terminal
+from ..output import deliver, refuse_binary_on_terminal
 from . import command
 
 
@@ -64,24 +64,17 @@ def report(
     from ...report.build import build_report
     from ...report.figures import alerting
     from ...report.formats import render
-    from ...store.actions import write_output
+    from ...store.actions import ledger_path_for
     from ...store.convention import require_convention
 
     loaded = require_convention(Path(convention))
     screen = env if output_file is None else env.to_file()
-    if output is ReportFormat.pdf and screen.stdout_isatty:
-        raise fail(_("a PDF is not shown on a terminal: add --output FILE (or redirect stdout to a file)"),
-                   code="bad-argument")
     refuse_binary_on_terminal(output.value, screen.stdout_isatty)
     result = build_report(loaded, ledger=ledger, month=month, team=team, final=final, today=dt.date.today(),
                           allow_invalid=allow_invalid, lang=lang)
     # the registry renders the report in its own language (report/formats.py)
     rendered = render("report", output.value, result, dialect=dialect, width=screen.width, color=screen.color,
                       full=full or output_file is not None)
-    if output_file is not None:
-        write_output(Path(output_file), rendered, protected=loaded.ledger_path() if ledger is None else Path(ledger),
-                     convention=loaded.path)
-    else:
-        emit(rendered)  # as rendered (typer.echo would strip forced colours), bytes for a PDF
+    deliver(rendered, output_file, protected=ledger_path_for(loaded, ledger), convention=loaded.path)
     alerts = alerting(result)
     return ExitCode.PROBLEMS if fail_on_alert and alerts else ExitCode.OK
