@@ -31,3 +31,43 @@ def test_only_the_commands_that_read_spreadsheets_import_their_libraries(tmp_pat
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False,
                             cwd=tmp_path)
     assert result.stderr.splitlines()[-1] == "[]"
+
+
+FORBIDDEN_AT_START = ("pydantic", "pydantic_core", "ruamel", "delegation_cli.report", "typer._adapters", "rich")
+"""What neither ``--help`` nor a TAB completion may import: a model, a YAML parser, a rendering."""
+
+
+def _imported_by(argv: list[str], env: dict[str, str], cwd: object) -> list[str]:
+    """The forbidden modules a run of the console script with ``argv`` and ``env`` left in ``sys.modules``
+    (after what it printed on stdout)."""
+    import os
+
+    code = ("import sys; from delegation_cli.cli.app import main\n"
+            f"sys.argv = {argv!r}\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in sys.modules if any(m == f or m.startswith(f + '.') for f in "
+            f"{FORBIDDEN_AT_START!r})), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False,
+                            cwd=cwd, env={**os.environ, **env})
+    return [result.stdout, result.stderr.splitlines()[-1]]
+
+
+def test_help_imports_no_model_parser_nor_rendering(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out, imported = _imported_by(["delegation", "--help"], {}, tmp_path)
+    assert "Usage: delegation" in out
+    assert imported == "[]"
+    out, imported = _imported_by(["delegation", "report", "--help"], {}, tmp_path)
+    assert "--format" in out
+    assert imported == "[]"
+
+
+def test_tab_completion_imports_no_model_parser_nor_rendering(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Completing a command's name or an option's name loads no model, no ruamel and no rendering."""
+
+    def complete(words: str) -> list[str]:
+        env = {"_DELEGATION_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+        return _imported_by(["delegation"], env, tmp_path)
+
+    assert complete("delegation co") == ["commit\n", "[]"]
+    out, imported = complete("delegation report --for")
+    assert out == "--format\n" and imported == "[]"

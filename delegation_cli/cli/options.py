@@ -30,9 +30,9 @@ from typing import Annotated, Any, Generic, TypeVar
 import typer
 
 from ..core import i18n
+from ..core.dialects import CsvDialect
 from ..core.i18n import _
 from ..core.money import AmountError, parse_amount
-from ..report.formats import CsvDialect
 from .completion import complete_team
 
 R = TypeVar("R")

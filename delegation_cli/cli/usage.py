@@ -163,10 +163,79 @@ class _Context(Context):
     formatter_class = _Formatter
 
 
+# Values converted without pydantic ----------------------------------------------------------
+#
+# Typer ≥ 0.2x converts every parameter's text through a pydantic TypeAdapter built when the
+# command line is read: it imports pydantic and builds one schema per parameter, for --help's
+# completion and every command, even those that never touch a model.  The parameters of
+# ``delegation`` are of five plain kinds — text, a list of texts, a flag, a choice of an
+# enumeration, a value our own parser reads — which :func:`_plain` converts exactly as those
+# adapters do (typer's own choice matching, the same error text), without pydantic.  Anything
+# else keeps typer's adapter, and so does an older typer without runtime parameters.
+
+try:
+    from typer._coercion import RuntimeParam as _RuntimeParam
+    from typer._param_types import coerce_cli_choice as _choice
+except ImportError:  # pragma: no cover - depends on the installed typer
+    _RuntimeParam = None  # type: ignore[assignment, misc, unused-ignore]
+
+
+def _plain(param: Any) -> Any:
+    """A runtime parameter converting ``param``'s text without pydantic, or None when its type
+    is not one of the plain kinds."""
+    import dataclasses
+    import enum
+
+    descriptor = getattr(param, "type_descriptor", None)
+    if _RuntimeParam is None or descriptor is None or descriptor.file_annotation is not None:
+        return None
+    info = descriptor.parameter_info
+    annotation = descriptor.annotation
+    convert: Any
+    if info.parser is not None:
+        convert = info.parser
+    elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        choices = list(annotation)
+
+        def convert(value: Any, ctx: Any = None) -> Any:
+            return _choice(value, choices=choices, case_sensitive=info.case_sensitive, ctx=ctx)
+    elif annotation is str:
+        convert = str
+    elif annotation == list[str]:
+        convert = list
+    elif annotation is bool and param.is_flag:
+        convert = bool
+    else:
+        return None
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain(_RuntimeParam):  # type: ignore[misc, valid-type, unused-ignore]
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            try:
+                return convert(value, ctx) if convert.__name__ == "convert" else convert(value)
+            except ValueError as exc:
+                raise click_errors.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+    return Plain(parameter_info=info, annotation=annotation)
+
+
+def _convert_plainly(params: list[Any]) -> None:
+    """Give each of ``params`` whose type is plain its pydantic-free conversion (:func:`_plain`)."""
+    for param in params:
+        if getattr(param, "_runtime_param", False) is None:
+            param._runtime_param = _plain(param)
+
+
 class Command(TyperCommand):
-    """A ``delegation`` command: its help in the current language."""
+    """A ``delegation`` command: its help in the current language, its values converted
+    without pydantic (:func:`_plain`)."""
 
     context_class = _Context
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        params = super().get_params(ctx)
+        _convert_plainly(params)
+        return params
 
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         with _click_help(self.get_params(ctx)):
@@ -233,6 +302,11 @@ class Group(TyperGroup):
     language ``--lang`` sets does not outlive it (several commands in one process: tests)."""
 
     context_class = _Context
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        params = super().get_params(ctx)
+        _convert_plainly(params)
+        return params
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         return contextvars.copy_context().run(super().main, *args, **kwargs)

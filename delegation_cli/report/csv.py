@@ -13,11 +13,11 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from ..core.dialects import CsvDialect
 from ..core.entries import Entry
 from ..core.kinds import AMOUNT_KINDS
 from ..core.money import format_canonical, format_signed
 from .cells import NUMERIC, csv_safe, plain, rate
-from .formats import CsvDialect
 from .sections import invalid_lines, report_sections
 
 if TYPE_CHECKING:

@@ -35,11 +35,11 @@ from typing import assert_never
 
 from ..core.admission import release_restores_ae
 from ..core.budget import forecasts_in_force, in_date_order
+from ..core.dialects import CsvDialect
 from ..core.entries import TARGET_KEY, Entry
 from ..core.lines import quote_label
 from ..core.model import Convention
 from ..core.money import Cents, format_signed
-from .formats import CsvDialect
 
 
 @dataclass(frozen=True)

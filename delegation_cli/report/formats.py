@@ -15,21 +15,13 @@ or a portfolio is rendered in its own language (``i18n.using``).
 
 from __future__ import annotations
 
-import enum
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..core.dialects import CsvDialect
 from ..core.i18n import using
-
-
-class CsvDialect(enum.StrEnum):
-    """``rfc4180``: comma-separated, decimal point.  ``excel-fr``: what a French spreadsheet
-    opens directly: semicolon-separated, decimal comma, with a UTF-8 byte-order mark."""
-
-    RFC4180 = "rfc4180"
-    EXCEL_FR = "excel-fr"
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ...core.dialects import CsvDialect
 from ...core.errors import ExitCode
 from ...core.i18n import _, using
-from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_date
 from ..output import deliver, refuse_binary_on_terminal, sheet_language

@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
+from ...core.dialects import CsvDialect
 from ...core.errors import ExitCode
 from ...core.i18n import _
-from ...report.formats import CsvDialect
 from ..environment import Environment
 from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
 from ..output import deliver, refuse_binary_on_terminal
