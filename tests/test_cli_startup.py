@@ -61,7 +61,9 @@ def test_help_imports_no_model_parser_nor_rendering(tmp_path) -> None:  # type: 
 
 
 def test_tab_completion_imports_no_model_parser_nor_rendering(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Completing a command's name or an option's name loads no model, no ruamel and no rendering."""
+    """Completing a command's name, an option's name or a team (read from the convention) loads no model,
+    no ruamel and no rendering."""
+    from .conftest import SEED
 
     def complete(words: str) -> list[str]:
         env = {"_DELEGATION_COMPLETE": "complete_bash", "COMP_WORDS": words,
@@ -71,3 +73,4 @@ def test_tab_completion_imports_no_model_parser_nor_rendering(tmp_path) -> None:
     assert complete("delegation co") == ["commit\n", "[]"]
     out, imported = complete("delegation report --for")
     assert out == "--format\n" and imported == "[]"
+    assert complete(f"delegation commit -c {SEED} --team a") == ["acces-4-all\naffaires-juridiques\n", "[]"]

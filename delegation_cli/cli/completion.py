@@ -34,14 +34,48 @@ def _convention(ctx: typer.Context) -> Any:
     return None if loaded is None else loaded.convention
 
 
+def _ids(ctx: typer.Context, *where: str) -> list[str] | None:
+    """The ``id`` of each mapping the convention lists under ``where`` (``teams``, ``avenants[].teams``)
+    as its file writes them, read quickly (:mod:`store.yaml_fast`: no model, no ruamel); None when
+    the file is not in the plainest YAML (the caller then loads the convention whole)."""
+    import os
+
+    from ..store.convention import MAX_BYTES, bounds
+    from ..store.text_files import read_text
+    from ..store.yaml_fast import read
+
+    path = ctx.params.get("convention") or os.environ.get("DELEGATION_CONVENTION") or "convention.yaml"
+    try:
+        data = read(read_text(Path(path), max_bytes=MAX_BYTES, what="convention"), bounds())
+    except Exception:  # noqa: BLE001 - a shell completion must stay silent whatever the files hold
+        return []
+    if data is None:
+        return None
+    found: list[str] = []
+    for place in where:
+        holders: list[Any] = [data]
+        for step in place.split("."):
+            holders = [item for holder in holders if isinstance(holder, dict)
+                       for item in (holder.get(step) or [] if isinstance(holder.get(step), list) else [])]
+        found += [str(item["id"]) for item in holders if isinstance(item, dict) and isinstance(item.get("id"), str)]
+    return list(dict.fromkeys(found))
+
+
 def complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
-    conv = _convention(ctx)
-    return [t.id for t in conv.cast if t.id.startswith(incomplete)] if conv is not None else []
+    """Team ids: those of ``teams``, then those avenants add."""
+    ids = _ids(ctx, "teams", "avenants.teams")
+    if ids is None:
+        conv = _convention(ctx)
+        ids = [t.id for t in conv.cast] if conv is not None else []
+    return [i for i in ids if i.startswith(incomplete)]
 
 
 def complete_marche(ctx: typer.Context, incomplete: str) -> list[str]:
-    conv = _convention(ctx)
-    return [m.id for m in conv.marches if m.id.startswith(incomplete)] if conv is not None else []
+    ids = _ids(ctx, "marches")
+    if ids is None:
+        conv = _convention(ctx)
+        ids = [m.id for m in conv.marches] if conv is not None else []
+    return [i for i in ids if i.startswith(incomplete)]
 
 
 def complete_kind(ctx: typer.Context, incomplete: str) -> list[str]:

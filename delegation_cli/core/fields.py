@@ -17,14 +17,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 from .i18n import N_, _
 from .money import AmountError, Cents, cents_from_decimal
-
-
-class YamlNumber(str):
-    """The source text of a YAML number, kept as text so that nothing passes through a
-    binary float: ``0.1`` stays ``"0.1"`` until a field decides what it is (an amount, a
-    year, a code with leading zeros such as ``021701010163``)."""
-
-    __slots__ = ()
+from .scalars import YamlNumber
 
 
 def _to_cents(value: Any, *, signed: bool) -> Cents:

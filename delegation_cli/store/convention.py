@@ -11,6 +11,8 @@ This module owns the convention file and every way it can be wrong:
   defined twice, an alias inside its own value, a list or mapping as a key), refused on the
   composed nodes before anything is built from them (:func:`yaml_plain.compose`); then
   schema errors (:mod:`schema_problems`) and broken rules (``core.convention_rules``);
+* a convention in the plainest YAML (:mod:`yaml_fast`) is read without ruamel, and trusted only
+  when it has no problem at all: any problem, and ruamel reads it again to locate them all;
 * a value still equal to :data:`PLACEHOLDER` (the ``delegation init`` template's
   ``A_COMPLETER``) is a field left to fill in: one ``to-fill-in`` problem per such value, and
   the schema is not checked until none is left (no pile of type errors about placeholders).
@@ -22,15 +24,19 @@ hook's search).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..core.convention_rules import Finding, convention_findings
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, raw_forbidden
 from ..core.i18n import _
-from ..core.model import Convention, default_ledger_path
 from .text_files import read_text
 from .yaml_plain import Bounds, Document, compose, construct, is_mapping, locate, located_values, top_level_keys
+
+if TYPE_CHECKING:
+    from ..core.convention_rules import Finding
+    from ..core.model import Convention
 
 MAX_BYTES = 1_000_000
 """A convention is a page of YAML; anything above a megabyte is refused unread."""
@@ -48,7 +54,7 @@ PLACEHOLDER = "A_COMPLETER"
 """The value the ``delegation init`` template gives every field to fill in."""
 
 
-def _bounds() -> Bounds:
+def bounds() -> Bounds:
     """The bounds of a convention's YAML, from :data:`MAX_DEPTH`, :data:`MAX_NODES` and
     :data:`MAX_EXPANDED` as they stand when it is read."""
     return Bounds(depth=MAX_DEPTH, values=MAX_NODES, chars=MAX_EXPANDED)
@@ -117,12 +123,18 @@ def load_convention(path: Path) -> LoadedConvention:
 def _load_text(text: str, path: Path) -> LoadedConvention:
     from pydantic import ValidationError
 
+    from ..core.convention_rules import convention_findings
+    from ..core.model import Convention  # the model, only once a convention is read
+
     shown = str(path)
     if _is_ledger(text):
         raise fail(_("is a delegation ledger, not a convention (expected a convention YAML file; a ledger is "
                      "given with --ledger: delegation check -c CONVENTION.yaml --ledger {path})").format(path=shown),
                    code="file-is-ledger", path=shown, line=1, column=1)
-    document = compose(text, shown, _bounds())
+    quick = _read_quickly(text)
+    if quick is not None:
+        return LoadedConvention(path, quick, [])
+    document = compose(text, shown, bounds())
     problems = list(document.problems)
     if has_errors(problems):
         return LoadedConvention(path, None, problems)
@@ -143,6 +155,36 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
         return LoadedConvention(path, None, problems)
     problems.extend(_locate_finding(f, data, shown) for f in convention_findings(conv))
     return LoadedConvention(path, conv, problems)
+
+
+def _read_quickly(text: str) -> Convention | None:
+    """The convention, read without ruamel (:mod:`yaml_fast`) when its text is plain enough and
+    it has no problem at all; else None, and ruamel reads it again to locate every problem."""
+    from pydantic import ValidationError
+
+    from ..core.convention_rules import convention_findings
+    from ..core.model import Convention
+    from .yaml_fast import read
+
+    data = read(text, bounds())
+    if data is None or any(isinstance(v, str) and v.strip() == PLACEHOLDER for v in _scalars(data)):
+        return None
+    try:
+        conv = Convention.model_validate(data)
+    except ValidationError:
+        return None
+    return None if convention_findings(conv) else conv
+
+
+def _scalars(data: object) -> Iterator[object]:
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from _scalars(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _scalars(value)
+    else:
+        yield data
 
 
 def _locate_finding(finding: Finding, root: object, shown: str) -> Problem:
@@ -223,7 +265,7 @@ def _sniffed(text: str, shown: str) -> tuple[bool, Document | None]:
     if _is_ledger(text):
         return False, None
     try:
-        document = compose(text, shown, _bounds())
+        document = compose(text, shown, bounds())
         keys = top_level_keys(document.root)
     except Exception:  # noqa: BLE001 - any parse failure: check will say which
         return True, None
@@ -266,5 +308,7 @@ def peek_convention(path: Path) -> Peeked | None:
         # a path with a control character is named by no file: check says where it is
         return Peeked(ledger if raw_forbidden(ledger) is None else None)
     if ledger is None and isinstance(ident, str) and ident.strip() != PLACEHOLDER:
+        from ..core.model import default_ledger_path
+
         return Peeked(default_ledger_path(ident))
     return Peeked(None)

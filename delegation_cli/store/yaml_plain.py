@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DelegationError, Problem, Severity, fail
-from ..core.fields import YamlNumber
 from ..core.i18n import _
+from ..core.scalars import YamlNumber
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
