@@ -117,8 +117,11 @@ imputation:
   programme: "217"
   bop: FACS
   uo: ELAB
-  chorus: {{domaine_fonctionnel: "0217-04-03", centre_financier: "0217-FACS-ELAB", activite: "021701010163",
-           centre_de_cout: DININCUB75}}
+  chorus:
+    domaine_fonctionnel: "0217-04-03"
+    centre_financier: "0217-FACS-ELAB"
+    activite: "021701010163"
+    centre_de_cout: DININCUB75
 budget:
   total: {_euros(total)}
   team_cap: {_euros(cap)}
@@ -127,10 +130,16 @@ budget:
 teams:
 {team_list}
 marches:
-  - {{id: coaching, name: Coaching, prestations: [{{id: coaching, name: Coaching}}]}}
+  - id: coaching
+    name: Coaching
+    prestations:
+      - {{id: coaching, name: Coaching}}
   - id: dev
     name: "Développement / déploiement / design / hébergement"
-    prestations: [{{id: devops, name: Devops}}, {{id: design, name: Design}}, {{id: deploiement, name: Déploiement}}]
+    prestations:
+      - {{id: devops, name: Devops}}
+      - {{id: design, name: Design}}
+      - {{id: deploiement, name: Déploiement}}
 ledger: ledger.ledger
 """
     checked = [lines[0], *(f"{line} crc={zlib.crc32(line.encode('utf-8')):08x}" for line in lines[1:])]

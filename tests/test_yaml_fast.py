@@ -71,7 +71,8 @@ def test_the_bundled_conventions_are_read_quickly() -> None:
 @pytest.mark.parametrize("text", [
     "a: yes\n", "a: on\n", "a: 0x1F\n", "a: 1e3\n", "a: .inf\n", "a: 0217\n", "a: +1\n", "a: 2019-12-09T10:00\n",
     "a: |\n  x\n", "a: >\n  x\n", "a: &x 1\nb: *x\n", "a: !!str 1\n", "%YAML 1.2\n---\na: 1\n", "a: 1\na: 2\n",
-    "a: \"x\\ty\"\n", "a: 'x\n  y'\n", "a: word\n  more\n", "a: [1, [2]]\n", "a: {b: 1}\n", "? a\n: 1\n",
+    "a: \"x\\ty\"\n", "a: 'x\n  y'\n", "a: word\n  more\n", "a: [1, [2]]\n", "a: {b: [1]}\n", "a: {b: 1, b: 2}\n",
+    "a: [1,]\n", "a: {b: 1\n", "? a\n: 1\n",
     "a:\tb\n", "a: b: c\n", "true: 1\n", "\"a\": 1\n", "- 1\n", "a: 1\r\nb: 2\r\n", "a: x\u2028y\n",
     "a:\n\t- 1\n", "a: <<\n",
 ])
@@ -81,12 +82,14 @@ def test_what_the_quick_reading_leaves_to_ruamel(text: str) -> None:
 
 def test_what_the_quick_reading_builds() -> None:
     text = ("# a comment\nid: x   # after\nnum: 125000\nd: 0.5\nneg: -3\ndate: 2019-12-09\nt: true\nf: False\nz: null\n"
-            "e:\nq: \"a # b\"\ns: 'it''s'\nl: [80, 95]\nempty: []\nm: {}\nteams:\n- id: a\n  name: A b\n"
+            "e:\nq: \"a # b\"\ns: 'it''s'\nl: [80, 95]\nempty: []\nm: {}\n"
+            "fm: {start: 2020-01-01, name: \"a, b\", q: 'c'}  # x\nteams:\n- id: a\n  name: A b\n"
             "- id: b\n  sub:\n    - 1\n    -\n      k: v\nlast: Émis à Paris, le 9 déc.\n")
     quick = same_or_declined(text)
     assert quick is not None
     assert typed(quick["num"]) == ("YamlNumber", "125000") and quick["e"] is None and quick["s"] == "it's"
     assert quick["teams"][1]["sub"] == ["1", {"k": "v"}]
+    assert quick["fm"] == {"start": "2020-01-01", "name": "a, b", "q": "c"}
 
 
 def testbounds_are_never_passed_quickly() -> None:
@@ -107,6 +110,7 @@ _SCALARS = st.lists(_PIECES, min_size=0, max_size=8).map("".join)
 @given(_SCALARS, _SCALARS)
 def test_any_scalar_reads_the_same_or_is_declined(first: str, second: str) -> None:
     for text in (f"k: {first}\n", f"k:\n  - {first}\n  - {second}\n", f"k: [{first}, {second}]\n",
+                 f"k: {{a: {first}, b: {second}}}\n",
                  f"k: {first} # {second}\n", f"k: \"{first}\"\n", f"k: '{first}'\n", f"{first}: {second}\n",
                  f"l:\n- {first}: {second}\n  k: x\n"):
         same_or_declined(text)

@@ -9,6 +9,7 @@ from ..core.errors import ExitCode, fail
 from ..core.i18n import REPORT_DEFAULT, _, format_date, using
 from ..core.model import Convention
 from ..store.actions import open_book
+from ..store.book import Book
 from ..store.convention import LoadedConvention
 from .figures import MonthlyReport
 from .monthly import default_month, monthly_report, report_window
@@ -16,12 +17,14 @@ from .monthly import default_month, monthly_report, report_window
 
 def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | None, team: str | None,
                  final: bool, today: dt.date, allow_invalid: bool = False, lang: str | None = None,
-                 any_month: bool = False) -> MonthlyReport:
+                 any_month: bool = False, book: Book | None = None) -> MonthlyReport:
     """The monthly (or final) report of a convention's ledger, in ``lang``, else the
     convention's ``reporting.language``, else French (it goes to the délégant); refused
     (exit 1, with every error, in the language of the messages) when the ledger has errors,
     unless ``allow_invalid``.  A month outside the convention's is refused (exit 2), unless
-    ``any_month`` (a portfolio reports every convention at the same month)."""
+    ``any_month`` (a portfolio reports every convention at the same month).  ``book`` is the
+    ledger already read by :func:`report_book` for the same month (the portfolio reads each
+    ledger once, for its check and its report); else it is read here."""
     conv = loaded.convention
     assert conv is not None, "require_convention returns a valid convention"
     if team is not None and team not in conv.team_ids:
@@ -30,12 +33,23 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
     chosen = month or default_month(conv, today, final=final)
     if not any_month:
         refuse_outside(conv, chosen)
-    book = open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
+    if book is None:
+        book = report_book(loaded, ledger=ledger, month=chosen, final=final, today=today)
     if not allow_invalid:
         book.require_valid()
     language = lang or conv.reporting.language or REPORT_DEFAULT
     with using(language):
         return replace(monthly_report(book, chosen, team=team, final=final, language=language), issued=today)
+
+
+def report_book(loaded: LoadedConvention, *, ledger: str | None, month: str | None, final: bool,
+                today: dt.date) -> Book:
+    """The ledger as the report of ``month`` (else the default month) reads it: through the one
+    read path, every rule checked, the entries of the report's window kept."""
+    conv = loaded.convention
+    assert conv is not None, "a valid convention"
+    chosen = month or default_month(conv, today, final=final)
+    return open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
 
 
 def refuse_outside(conv: Convention, month: str) -> None:

@@ -154,17 +154,20 @@ def summarize(path: str, month: str | None, today: str, lang: str, messages: str
     ``messages`` that of the problems."""
     from ..store.actions import check_loaded
     from ..store.convention import load_convention
-    from .build import build_report
+    from .build import build_report, report_book
 
     day = dt.date.fromisoformat(today)
     with using(messages):
         try:
             loaded = load_convention(Path(path))
-            check = check_loaded(loaded)  # what `delegation check PATH` does
+            book = None
+            if loaded.convention is not None and not any(p.is_error for p in loaded.problems):
+                book = report_book(loaded, ledger=None, month=month, final=False, today=day)  # read once
+            check = check_loaded(loaded, book=book)  # what `delegation check PATH` does
             if check.errors:
                 return _failed(path, check.problems, loaded.convention)
             report = build_report(loaded, ledger=None, month=month, team=None, final=False, today=day, any_month=True,
-                                  lang=lang)
+                                  lang=lang, book=book)
         except DelegationError as exc:
             return _failed(path, exc.problems, _convention_or_none(path))
         except OSError as exc:

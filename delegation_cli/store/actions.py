@@ -82,9 +82,9 @@ def run_check(path: Path, *, ledger: str | None = None, repair_torn: bool = Fals
 
 
 def check_loaded(loaded: LoadedConvention, *, ledger: str | None = None, repair_torn: bool = False,
-                 now: dt.datetime | None = None, anchor: str | None = None) -> CheckResult:
+                 now: dt.datetime | None = None, anchor: str | None = None, book: Book | None = None) -> CheckResult:
     """:func:`run_check` of a convention already loaded (``portfolio`` loads it once for the
-    check and the report)."""
+    check and the report, and gives the ``book`` its report reads: the ledger is read once)."""
     path = loaded.path
     result = CheckResult(path, list(loaded.problems))
     if loaded.convention is None or any(p.is_error for p in loaded.problems):
@@ -93,7 +93,8 @@ def check_loaded(loaded: LoadedConvention, *, ledger: str | None = None, repair_
     result.ledger_path = ledger_path
     if repair_torn:
         result.repaired = repair(ledger_path, now or dt.datetime.now(dt.UTC), loaded.convention.id)
-    book = open_book(loaded, ledger)
+    if book is None:
+        book = open_book(loaded, ledger)
     result.ledger_entries = book.count
     result.ledger_exists = book.file.exists
     result.problems.extend(book.problems)

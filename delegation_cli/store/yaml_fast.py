@@ -88,21 +88,54 @@ def _comment_start(text: str) -> int:
 
 
 def _flow(text: str) -> list[Any] | dict[str, Any]:
-    """A list of plain scalars written on one line, ``[80, 95]``, or an empty ``[]`` or ``{}``."""
+    """A flow collection written on one line of scalars: ``[80, 95]``, ``{start: 2020-01-01, end:
+    2029-12-31}``, ``[]``, ``{}`` (nothing nested in it)."""
     close = "]" if text[0] == "[" else "}"
-    end = text.find(close)
-    rest = text[end + 1:].strip() if end > 0 else "?"
+    items, at = _flow_items(text)
+    rest = text[at:].strip()
     if rest and not rest.startswith("#"):
         raise _Outside
-    body = text[1:end].strip()
-    if close == "}" or not body:
-        if body:
+    if close == "]":
+        return [_scalar(item) for item in items]
+    result: dict[str, Any] = {}
+    for item in items:
+        key, colon, value = item.partition(":")
+        if (not colon or not _KEY.fullmatch(key) or key in result or key in _WORDS or key.lower() in _YAML11_WORDS
+                or value[:1] != " "):
             raise _Outside
-        return {} if close == "}" else []
-    items = [item.strip() for item in body.split(",")]
-    if any(not item or item[0] in "\"'" or any(c in item for c in "[]{}#") for item in items):
-        raise _Outside
-    return [_scalar(item) for item in items]
+        result[key] = _scalar(value.strip())
+    return result
+
+
+def _flow_items(text: str) -> tuple[list[str], int]:
+    """The items of the flow collection ``text`` starts with, split at its commas outside quotes,
+    and where it ends; nested brackets, a comment, a quote left open or an empty item are outside."""
+    items, current, quote = [], "", ""
+    for at, char in enumerate(text[1:], start=1):
+        if quote:
+            current += char
+            if char == quote:
+                quote = ""
+        elif char in "\"'" and (not current.strip() or current.endswith(": ")):
+            quote = char
+            current += char
+        elif char == ",":
+            items.append(current.strip())
+            current = ""
+        elif char in "]}":
+            if char != ("]" if text[0] == "[" else "}"):
+                raise _Outside
+            last = current.strip()
+            if last or items:
+                items.append(last)
+            if any(not item for item in items):
+                raise _Outside
+            return items, at + 1
+        elif char in "[{#":
+            raise _Outside
+        else:
+            current += char
+    raise _Outside
 
 
 def _scalar(text: str) -> Any:
@@ -166,8 +199,8 @@ class _Reader:
         if rest and not rest.startswith("#"):
             value = _scalar(rest)
             self._count(len(rest), depth + 1)
-            for _ in value if isinstance(value, list) else ():
-                self._count(0, depth + 2)
+            for _ in [*value, *value] if isinstance(value, dict) else value if isinstance(value, list) else ():
+                self._count(0, depth + 2)  # each item (each key and value) of a flow collection
             return value
         if self.at < len(self.lines):
             below, content = self.lines[self.at]
