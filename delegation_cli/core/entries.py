@@ -14,8 +14,8 @@ It imports nothing from the package but money formatting and :mod:`i18n`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-import secrets
 from typing import NamedTuple, Protocol
 
 from .i18n import N_, _
@@ -180,7 +180,7 @@ def month_end(month: str) -> dt.date:
 def new_id(kind: str, taken: set[str]) -> str:
     """A fresh random id for an entry of ``kind`` (``c-3f9a1b2c``), unique in ``taken``."""
     while True:
-        ident = f"{ID_PREFIX[kind]}-{secrets.token_hex(4)}"
+        ident = f"{ID_PREFIX[kind]}-{os.urandom(4).hex()}"
         if ident not in taken:
             return ident
 
