@@ -256,3 +256,19 @@ def test_the_command_line_loads_no_publication_module() -> None:
             "('delegation_cli.report.publication', 'delegation_cli.report.datapackage', 'frictionless', 'duckdb')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout == "[]\n"
+
+
+def test_docs_list_every_field_with_its_type_and_french_title() -> None:
+    from delegation_cli.core.i18n import _, using
+    from delegation_cli.report.publication import RESOURCES
+
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "open-data.md").read_text(encoding="utf-8")
+    for resource in RESOURCES:
+        section = doc.split(f"### `{resource.name}` — ", 1)[1].split("\n### ", 1)[0]
+        for field in resource.fields:
+            with using("fr"):
+                title = _(field.title)
+            kind = {"money": "number (euros", "number": "number (percent"}.get(field.kind, field.kind)
+            assert f"| `{field.name}` | {kind}" in section and f"| {title} |" in section, (resource.name, field.name)
