@@ -25,7 +25,7 @@ def _english() -> Iterator[None]:
 
 
 def test_every_command_has_lang() -> None:
-    assert len(COMMANDS) == 17
+    assert len(COMMANDS) == 18
     for command in COMMANDS:
         info = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == command)  # type: ignore[union-attr]
         assert info.callback is not None

@@ -87,7 +87,7 @@ def test_init_refuses_when_a_file_exists_and_changes_nothing(cli: Cli, tmp_path:
     assert result.stdout == ""
     assert result.stderr == (f"{Path(existing)}: error: already exists: delegation init writes nothing over an "
                              "existing file (expected a folder without convention.yaml, ledgers/.gitkeep, "
-                             ".gitattributes, .gitignore and .pre-commit-config.yaml)\n")
+                             ".gitattributes, .gitignore, .pre-commit-config.yaml and .gitlab-ci.yml)\n")
     assert target.read_bytes() == b"mine\n"
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
 

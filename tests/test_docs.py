@@ -19,7 +19,7 @@ def _commands() -> list[str]:
 def test_every_command_is_in_the_readme_and_has_help(cli: Cli) -> None:
     assert _commands() == sorted(["check", "init", "commit", "pay", "release", "forecast", "note", "cancel",
                                   "service-fait", "log", "report", "reconcile", "export", "import", "close",
-                                  "portfolio", "migrate"])
+                                  "portfolio", "migrate", "publish"])
     for command in _commands():
         assert f"`delegation {command}" in README, command
         result = cli(command, "--help")

@@ -34,6 +34,7 @@ from .commands import (
     log,
     migrate,
     portfolio,
+    publish,
     reconcile,
     report,
     write,
@@ -63,7 +64,8 @@ files_app = typer.Typer(
 COMMANDS: tuple[Command, ...] = (
     check.check, init.init,
     write.commit, write.pay, write.release, write.forecast, write.note, correct.cancel, correct.service_fait,
-    log.log, report.report, reconcile.reconcile, portfolio.portfolio, close.close, migrate.migrate,
+    log.log, report.report, reconcile.reconcile, portfolio.portfolio, publish.publish, close.close,
+    migrate.migrate,
     importing.import_, export.export,
 )
 """The commands of ``delegation``, in the order its ``--help`` lists them."""

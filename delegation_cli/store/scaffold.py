@@ -6,8 +6,10 @@ This module owns two things:
   French convention template to fill in (``templates/convention.yaml``, shipped with the
   package), ``ledgers/``, a ``.gitattributes`` that merges ledgers with git's union driver, a
   ``.gitignore`` for the tool's temporary and side files, and a ``.pre-commit-config.yaml``
-  running the check before each commit.  It refuses, writing nothing, when any of them
-  exists already.
+  running the check before each commit, and a ``.gitlab-ci.yml`` (``templates/gitlab-ci.yml``:
+  the check of each merge request, the monthly reports, open data and portfolio of a
+  schedule; docs/pipeline.md).  It refuses, writing nothing, when any of them exists
+  already.
 * :func:`check_files` is the hook's work: for each file a commit touches, the conventions
   concerned (a YAML file that is a convention; a ledger: the conventions of the repository
   whose ``ledger:`` names it), each checked once with :func:`actions.run_check`.
@@ -30,6 +32,8 @@ from .results import CheckResult
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "convention.yaml"
 """The convention template ``delegation init`` copies (French, with ``A_COMPLETER`` values)."""
+PIPELINE = Path(__file__).parent.parent / "templates" / "gitlab-ci.yml"
+"""The GitLab CI/CD configuration ``delegation init`` copies (docs/pipeline.md)."""
 
 GITATTRIBUTES = """\
 # Ledgers are merged line by line, keeping both sides' lines (git's union driver): every
@@ -86,6 +90,7 @@ def scaffold_files() -> dict[str, bytes]:
         ".gitattributes": GITATTRIBUTES.encode("utf-8"),
         ".gitignore": GITIGNORE.encode("utf-8"),
         ".pre-commit-config.yaml": PRE_COMMIT_CONFIG.encode("utf-8"),
+        ".gitlab-ci.yml": PIPELINE.read_bytes(),
     }
 
 
@@ -103,8 +108,8 @@ def init_repository(folder: Path) -> list[Path]:
         raise DelegationError([
             Problem(str(path), None, None, Severity.ERROR, "init-exists",
                     _("already exists: delegation init writes nothing over an existing file (expected a "
-                      "folder without convention.yaml, ledgers/.gitkeep, .gitattributes, .gitignore and "
-                      ".pre-commit-config.yaml)"))
+                      "folder without convention.yaml, ledgers/.gitkeep, .gitattributes, .gitignore, "
+                      ".pre-commit-config.yaml and .gitlab-ci.yml)"))
             for path in existing], ExitCode.USAGE)
     (folder / LEDGERS).mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

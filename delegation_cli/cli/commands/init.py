@@ -17,7 +17,8 @@ from . import command
 
 @command(help=_(
     "Create a repository of conventions: a convention template in French to fill in (convention.yaml), "
-    "ledgers/, .gitattributes (ledgers merged line by line), .gitignore and .pre-commit-config.yaml.\n\n"
+    "ledgers/, .gitattributes (ledgers merged line by line), .gitignore, .pre-commit-config.yaml and "
+    ".gitlab-ci.yml (merge requests checked, monthly reports and open data on a schedule).\n\n"
     "Nothing is written when any of these files exists already (exit 2).\n\n"
     "Example: delegation init conventions-2024"))
 def init(
@@ -42,5 +43,7 @@ def init(
           "convention is valid.").format(file=convention_file),
         _("  3. Keep it in git: git init, git add ., git commit; then pre-commit install, to check "
           "conventions and ledgers before every commit."),
+        _("  4. On GitLab, .gitlab-ci.yml checks every merge request; schedule a monthly pipeline for the "
+          "reports, the open data and the portfolio (docs/pipeline.md)."),
     ]
     return said("\n".join(lines) + "\n", written=True)

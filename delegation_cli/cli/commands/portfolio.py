@@ -35,7 +35,7 @@ class PortfolioFormat(enum.StrEnum):
     "PATHs are convention files, or folders searched for them (YAML files with two of a convention's "
     "top-level keys, as the pre-commit hook tells them). "
     "A convention that fails check is listed with its first problem and the exit code is then 1; so is a "
-    "folder that cannot be searched.\n\n"
+    "folder that cannot be searched, and with --fail-on-alert when an alert requires informing a délégant.\n\n"
     "Example: delegation portfolio examples/ --format markdown"))
 def portfolio(
     env: Environment,
@@ -51,9 +51,13 @@ def portfolio(
     ),
     output_file: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
                                                     help=_("Write to FILE (atomically) instead of stdout."))] = None,
+    fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert", help=_(
+        "Exit 1 when an alert requires informing a délégant (art. 5: credits insufficient or likely to stay "
+        "unused), for a scheduled job."))] = False,
     dialect: DialectOpt = CsvDialect.RFC4180,
     lang: LangOpt = None,
 ) -> ExitCode:
+    from ...core.errors import Problem
     from ...core.i18n import REPORT_DEFAULT
     from ...report.formats import render
     from ...report.messages import problems_text
@@ -65,7 +69,9 @@ def portfolio(
     refuse_binary_on_terminal(output.value, screen.stdout_isatty)
     rendered = render("portfolio", output.value, result, dialect=dialect, width=screen.width, color=screen.color)
     problems = problems_of(result)
-    if problems:
-        typer.echo(problems_text(problems), err=True, nl=False)
+    informed = [Problem(line.file, None, None, alert.severity, alert.code, alert.message)
+                for line, alert in (result.inform() if fail_on_alert else [])]  # the job's log says why it fails
+    if problems or informed:
+        typer.echo(problems_text([*problems, *informed]), err=True, nl=False)
     deliver(rendered, output_file)  # any existing ledger or YAML file is refused
-    return ExitCode.PROBLEMS if result.invalid else ExitCode.OK
+    return ExitCode.PROBLEMS if result.invalid or informed else ExitCode.OK
