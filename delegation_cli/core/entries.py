@@ -14,7 +14,6 @@ It imports nothing from the package but money formatting and :mod:`i18n`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from typing import NamedTuple, Protocol
 
@@ -179,8 +178,10 @@ def month_end(month: str) -> dt.date:
 
 def new_id(kind: str, taken: set[str]) -> str:
     """A fresh random id for an entry of ``kind`` (``c-3f9a1b2c``), unique in ``taken``."""
+    import secrets  # here: only the commands that write draw an id
+
     while True:
-        ident = f"{ID_PREFIX[kind]}-{os.urandom(4).hex()}"
+        ident = f"{ID_PREFIX[kind]}-{secrets.token_hex(4)}"
         if ident not in taken:
             return ident
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.dialects import CsvDialect
 from ..core.errors import fail
 from ..core.i18n import _, format_date, using
 from ..core.money import format_signed
 from .cells import csv_safe, json_text
 from .csv import csv_text
-from .formats import CsvDialect
 from .publication import RESOURCES, Cell, Field, Publication, Resource, build_publication
 
 if TYPE_CHECKING:
