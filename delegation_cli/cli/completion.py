@@ -53,11 +53,11 @@ def _ids(ctx: typer.Context, *where: str) -> list[str] | None:
         return None
     found: list[str] = []
     for place in where:
-        holders: list[Any] = [data]
-        for step in place.split("."):
-            holders = [item for holder in holders if isinstance(holder, dict)
-                       for item in (holder.get(step) or [] if isinstance(holder.get(step), list) else [])]
-        found += [str(item["id"]) for item in holders if isinstance(item, dict) and isinstance(item.get("id"), str)]
+        items: list[Any] = [data]
+        for step in place.split("."):  # "avenants.teams": the teams of every avenant
+            items = [item for holder in items if isinstance(holder, dict) and isinstance(holder.get(step), list)
+                     for item in holder[step]]
+        found += [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
     return list(dict.fromkeys(found))
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import ast
 import contextlib
 import contextvars
+import dataclasses
+import enum
 import gettext
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import typer
@@ -177,46 +179,47 @@ try:
     from typer._coercion import RuntimeParam as _RuntimeParam
     from typer._param_types import coerce_cli_choice as _choice
 except ImportError:  # pragma: no cover - depends on the installed typer
-    _RuntimeParam = None  # type: ignore[assignment, misc, unused-ignore]
+    _Plain = None
+else:
+
+    @dataclasses.dataclass(frozen=True)
+    class _Plain(_RuntimeParam):  # type: ignore[no-redef, misc, unused-ignore]
+        """A parameter's conversion by ``convert(text, ctx)``; its ValueError is a usage error,
+        as a pydantic validation error is."""
+
+        convert: Callable[[Any, Any], Any]
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            try:
+                return self.convert(value, ctx)
+            except ValueError as exc:
+                raise click_errors.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 def _plain(param: Any) -> Any:
     """A runtime parameter converting ``param``'s text without pydantic, or None when its type
-    is not one of the plain kinds."""
-    import dataclasses
-    import enum
-
+    is not one of the plain kinds (typer's adapter converts it then)."""
     descriptor = getattr(param, "type_descriptor", None)
-    if _RuntimeParam is None or descriptor is None or descriptor.file_annotation is not None:
+    if _Plain is None or descriptor is None or descriptor.file_annotation is not None:
         return None
-    info = descriptor.parameter_info
-    annotation = descriptor.annotation
-    convert: Any
+    info, annotation = descriptor.parameter_info, descriptor.annotation
+    convert: Callable[[Any, Any], Any]
     if info.parser is not None:
-        convert = info.parser
+        parser = info.parser
+        convert = lambda value, ctx: parser(value)  # noqa: E731
     elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         choices = list(annotation)
-
-        def convert(value: Any, ctx: Any = None) -> Any:
-            return _choice(value, choices=choices, case_sensitive=info.case_sensitive, ctx=ctx)
+        convert = lambda value, ctx: _choice(value, choices=choices,  # noqa: E731
+                                             case_sensitive=info.case_sensitive, ctx=ctx)
     elif annotation is str:
-        convert = str
+        convert = lambda value, ctx: str(value)  # noqa: E731
     elif annotation == list[str]:
-        convert = list
-    elif annotation is bool and param.is_flag:
-        convert = bool
+        convert = lambda value, ctx: list(value)  # noqa: E731
+    elif annotation is bool and param.is_flag and not param.envvar:
+        convert = lambda value, ctx: value  # noqa: E731 - a flag's value is a bool already
     else:
         return None
-
-    @dataclasses.dataclass(frozen=True)
-    class Plain(_RuntimeParam):  # type: ignore[misc, valid-type, unused-ignore]
-        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            try:
-                return convert(value, ctx) if convert.__name__ == "convert" else convert(value)
-            except ValueError as exc:
-                raise click_errors.BadParameter(str(exc), ctx=ctx, param=param) from None
-
-    return Plain(parameter_info=info, annotation=annotation)
+    return _Plain(parameter_info=info, annotation=annotation, convert=convert)
 
 
 def _convert_plainly(params: list[Any]) -> None:

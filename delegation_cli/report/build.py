@@ -23,8 +23,9 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
     (exit 1, with every error, in the language of the messages) when the ledger has errors,
     unless ``allow_invalid``.  A month outside the convention's is refused (exit 2), unless
     ``any_month`` (a portfolio reports every convention at the same month).  ``book`` is the
-    ledger already read by :func:`report_book` for the same month (the portfolio reads each
-    ledger once, for its check and its report); else it is read here."""
+    ledger already read for the same month, by :func:`report_book` or with a window of the same
+    day that keeps more entries (the portfolio and the publication read each ledger once); else
+    it is read here."""
     conv = loaded.convention
     assert conv is not None, "require_convention returns a valid convention"
     if team is not None and team not in conv.team_ids:
@@ -43,13 +44,16 @@ def build_report(loaded: LoadedConvention, *, ledger: str | None, month: str | N
 
 
 def report_book(loaded: LoadedConvention, *, ledger: str | None, month: str | None, final: bool,
-                today: dt.date) -> Book:
+                today: dt.date, keep_all: bool = False) -> Book:
     """The ledger as the report of ``month`` (else the default month) reads it: through the one
-    read path, every rule checked, the entries of the report's window kept."""
+    read path, every rule checked, the entries of the report's window kept — or, with
+    ``keep_all``, every entry up to the report's day (the report reads the same from it)."""
     conv = loaded.convention
     assert conv is not None, "a valid convention"
-    chosen = month or default_month(conv, today, final=final)
-    return open_book(loaded, ledger, window=report_window(conv, chosen, final=final))
+    window = report_window(conv, month or default_month(conv, today, final=final), final=final)
+    if keep_all:
+        window = replace(window, keep_from=dt.date.min)
+    return open_book(loaded, ledger, window=window)
 
 
 def refuse_outside(conv: Convention, month: str) -> None:

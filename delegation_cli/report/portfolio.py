@@ -160,9 +160,9 @@ def summarize(path: str, month: str | None, today: str, lang: str, messages: str
     with using(messages):
         try:
             loaded = load_convention(Path(path))
-            book = None
-            if loaded.convention is not None and not any(p.is_error for p in loaded.problems):
-                book = report_book(loaded, ledger=None, month=month, final=False, today=day)  # read once
+            if loaded.convention is None or any(p.is_error for p in loaded.problems):
+                return _failed(path, loaded.problems, loaded.convention)
+            book = report_book(loaded, ledger=None, month=month, final=False, today=day)  # read once, for both
             check = check_loaded(loaded, book=book)  # what `delegation check PATH` does
             if check.errors:
                 return _failed(path, check.problems, loaded.convention)

@@ -200,13 +200,11 @@ def build_publication(loaded: LoadedConvention, *, ledger: str | None, month: st
     """The open-data package of a convention for ``month`` (default: the current month within
     its period, as ``delegation report``): refused (exit 1) when the ledger has errors, as the
     report is — wrong figures are never published."""
-    from ..store.actions import open_book
-    from ..store.book import Window
-    from .build import build_report
+    from .build import build_report, report_book
 
-    report = build_report(loaded, ledger=ledger, month=month, team=None, final=False, today=today, lang=lang)
-    book = open_book(loaded, ledger, window=Window(report.as_of, dt.date.min))
-    book.require_valid()
+    book = report_book(loaded, ledger=ledger, month=month, final=False, today=today, keep_all=True)  # read once
+    report = build_report(loaded, ledger=ledger, month=month, team=None, final=False, today=today, lang=lang,
+                          book=book)
     return Publication(report, {
         CONVENTION.name: [_convention_row(report)],
         CREDITS.name: [_credits_row(report.conv.id, y) for y in report.years],

@@ -24,7 +24,6 @@ hook's search).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,7 +158,10 @@ def _load_text(text: str, path: Path) -> LoadedConvention:
 
 def _read_quickly(text: str) -> Convention | None:
     """The convention, read without ruamel (:mod:`yaml_fast`) when its text is plain enough and
-    it has no problem at all; else None, and ruamel reads it again to locate every problem."""
+    it has no problem at all; else None, and ruamel reads it again to locate every problem (a
+    text that holds :data:`PLACEHOLDER` anywhere, even in a comment, is left to it at once)."""
+    if PLACEHOLDER in text:
+        return None
     from pydantic import ValidationError
 
     from ..core.convention_rules import convention_findings
@@ -167,24 +169,13 @@ def _read_quickly(text: str) -> Convention | None:
     from .yaml_fast import read
 
     data = read(text, bounds())
-    if data is None or any(isinstance(v, str) and v.strip() == PLACEHOLDER for v in _scalars(data)):
+    if data is None:
         return None
     try:
         conv = Convention.model_validate(data)
     except ValidationError:
         return None
     return None if convention_findings(conv) else conv
-
-
-def _scalars(data: object) -> Iterator[object]:
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from _scalars(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _scalars(value)
-    else:
-        yield data
 
 
 def _locate_finding(finding: Finding, root: object, shown: str) -> Problem:

@@ -105,11 +105,10 @@ def _flow(text: str) -> list[Any] | dict[str, Any]:
         return [_scalar(item) for item in items]
     result: dict[str, Any] = {}
     for item in items:
-        key, colon, value = item.partition(":")
-        if (not colon or not _KEY.fullmatch(key) or key in result or key in _WORDS or key.lower() in _YAML11_WORDS
-                or value[:1] != " "):
-            raise _Outside
-        result[key] = _scalar(value.strip())
+        key, value = _key_and_rest(item, result)
+        if not value:
+            raise _Outside  # "{a:}" or "{a}": left to ruamel
+        result[key] = _scalar(value)
     return result
 
 
@@ -196,7 +195,7 @@ class _Reader:
     def node(self, depth: int, indent: int) -> Any:
         """The block node whose first line is the current one, at ``indent``."""
         _, content = self.lines[self.at]
-        if content == "-" or content.startswith("- "):
+        if _is_item(content):
             return self.sequence(depth + 1, indent)
         return self.mapping(depth + 1, indent)
 
@@ -210,8 +209,7 @@ class _Reader:
             return value
         if self.at < len(self.lines):
             below, content = self.lines[self.at]
-            if below > indent or (sequence_may_align and below == indent and (content == "-"
-                                                                               or content.startswith("- "))):
+            if below > indent or (sequence_may_align and below == indent and _is_item(content)):
                 return self.node(depth, below)
         self._count(0, depth + 1)
         return None
@@ -225,14 +223,10 @@ class _Reader:
                 break
             if column > indent:
                 raise _Outside
-            colon = content.find(":")
-            key = content[:colon] if colon > 0 else ""
-            if (not _KEY.fullmatch(key) or content[colon + 1:colon + 2] not in ("", " ") or key in result
-                    or key in _WORDS or key.lower() in _YAML11_WORDS):
-                raise _Outside
+            key, rest = _key_and_rest(content, result)
             self._count(len(key), depth + 1)
             self.at += 1
-            result[key] = self._value(content[colon + 1:].strip(" "), depth, indent, True)
+            result[key] = self._value(rest, depth, indent, True)
         return result
 
     def sequence(self, depth: int, indent: int) -> list[Any]:
@@ -244,7 +238,7 @@ class _Reader:
                 break
             if column > indent:
                 raise _Outside
-            if not (content == "-" or content.startswith("- ")):
+            if not _is_item(content):
                 break  # the next key of the mapping this list is the value of, aligned with it
             rest = content[1:].lstrip(" ")
             if rest and not rest.startswith("#") and (rest[:1] not in "\"'" and _is_key_line(rest)):
@@ -257,7 +251,25 @@ class _Reader:
         return result
 
 
+def _key_and_rest(text: str, taken: dict[str, Any]) -> tuple[str, str]:
+    """``text`` read as ``key: rest`` (``rest`` stripped, maybe empty), the key a plain field name
+    not in ``taken`` that no YAML version reads as anything but text; else outside."""
+    key, colon, rest = text.partition(":")
+    if (not colon or rest[:1] not in ("", " ") or not _KEY.fullmatch(key) or key in taken or key in _WORDS
+            or key.lower() in _YAML11_WORDS):
+        raise _Outside
+    return key, rest.strip(" ")
+
+
 def _is_key_line(text: str) -> bool:
     """Whether ``text`` starts with ``key:`` (then a space or its end)."""
-    colon = text.find(":")
-    return colon > 0 and text[colon + 1:colon + 2] in ("", " ") and _KEY.fullmatch(text[:colon]) is not None
+    try:
+        _key_and_rest(text, {})
+    except _Outside:
+        return False
+    return True
+
+
+def _is_item(content: str) -> bool:
+    """Whether a line's content is a list item: ``-`` alone or followed by a space."""
+    return content == "-" or content.startswith("- ")
