@@ -153,3 +153,99 @@ def test_a_workbook_is_not_written_to_a_terminal(seed_example: Cli, monkeypatch:
     result = seed_example("log", "--format", "xlsx")
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", (
         "error: a .xlsx workbook is not shown on a terminal: add --output FILE (or redirect stdout to a file)\n"))
+
+
+HOSTILE = [  # (label, the cell a spreadsheet shows: nothing acts, nothing is lost)
+    ('a  b & <c> "d" \'e\'', 'a  b & <c> "d" \'e\''),
+    ("  edges and   runs  ", "  edges and   runs  "),
+    ("tab\there\nline", "tab\\there\\nline"),
+    ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
+    ("not a character \uffff\ufffe", "not a character \\uffff\\ufffe"),
+    ("</t></is></c><c><v>1</v></c>", "</t></is></c><c><v>1</v></c>"),
+    ("]]><!-- &amp; -->", "]]><!-- &amp; -->"),
+    ("bidi \u202eevil", "bidi \\u202eevil"),
+]
+
+
+def _hostile_entries() -> list[object]:
+    from delegation_cli.core.entries import Entry
+
+    return [Entry(date=dt.date(2020, 3, 1), kind="note", id=f"n-{index}", team="friches", label=label, line=index + 2)
+            for index, (label, _) in enumerate(HOSTILE)]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_text_is_written_inert_and_read_back_whole(tmp_path: Path, fmt: str) -> None:
+    from delegation_cli.core.i18n import using
+    from delegation_cli.report import sheets
+
+    out = tmp_path / f"log.{fmt}"
+    with using("fr"):
+        out.write_bytes((sheets.log_xlsx if fmt == "xlsx" else sheets.log_ods)(_hostile_entries()))  # type: ignore[arg-type]
+    ((name, rows),) = book(out).items()
+    label = rows[0].index("Libellé")
+    assert [row[label] for row in rows[1:]] == [shown for _, shown in HOSTILE]
+    assert [row[3] for row in rows[1:]] == [f"n-{index}" for index in range(len(HOSTILE))]  # no cell moved
+
+
+def test_the_xlsx_opens_in_openpyxl_with_its_formats(seed_example: Cli, tmp_path: Path) -> None:
+    """Another reader of the format: openpyxl finds the frozen header, the widths, the euro and
+    date formats, and the same values."""
+    from openpyxl import load_workbook
+
+    from delegation_cli.report.xlsx import DATE_XLSX, EURO_XLSX
+
+    out = tmp_path / "log.xlsx"
+    assert seed_example("export", "--format", "xlsx", "--output", str(out)).exit_code == 0
+    logged = json.loads(seed_example("log", "--format", "json").stdout)
+    sheet = load_workbook(out).active
+    assert sheet is not None and sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b and sheet["A1"].value == "Ligne"
+    assert all(sheet.column_dimensions[letter].width >= 8 for letter in "ABCDEFGHIJKLMNOPQ")
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == len(logged)
+    for row, entry in zip(rows, logged, strict=True):
+        assert row[1].value.date() == dt.date.fromisoformat(entry["date"]) and row[1].number_format == DATE_XLSX
+        if "amount" in entry:
+            assert (Decimal(str(row[5].value)), row[5].number_format) == (Decimal(entry["amount"]), EURO_XLSX)
+
+
+def test_the_ods_opens_in_odfpy_with_its_types(seed_example: Cli, tmp_path: Path) -> None:
+    """Another reader of the format: odfpy finds the mimetype first, the typed cells and their values."""
+    from odf.namespaces import OFFICENS
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+
+    out = tmp_path / "log.ods"
+    assert seed_example("export", "--format", "ods", "--output", str(out)).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        first = archive.infolist()[0]
+        assert (first.filename, first.compress_type, archive.read("mimetype")) == (
+            "mimetype", zipfile.ZIP_STORED, b"application/vnd.oasis.opendocument.spreadsheet")
+    logged = json.loads(seed_example("log", "--format", "json").stdout)
+    (table,) = load(str(out)).spreadsheet.getElementsByType(Table)
+    rows = table.getElementsByType(TableRow)
+    assert len(rows) == len(logged) + 1
+    for row, entry in zip(rows[1:], logged, strict=True):
+        cells = row.getElementsByType(TableCell)
+        assert cells[1].getAttrNS(OFFICENS, "date-value") == entry["date"]
+        if "amount" in entry:
+            assert cells[5].getAttrNS(OFFICENS, "value-type") == "currency"
+            assert cells[5].getAttrNS(OFFICENS, "value") == entry["amount"]
+
+
+def test_a_sheet_longer_than_a_spreadsheet_opens_is_refused() -> None:
+    from delegation_cli.core.errors import DelegationError
+    from delegation_cli.core.i18n import using
+    from delegation_cli.report import sheets
+
+    class Many(list[object]):
+        def __len__(self) -> int:
+            return sheets.MAX_ROWS
+
+    with using("en"), pytest.raises(DelegationError) as raised:
+        sheets.log_xlsx(Many())  # type: ignore[arg-type]
+    (problem,) = raised.value.problems
+    assert (problem.code, problem.message) == ("too-many-rows", (
+        "the sheet 'Entries' would hold 1048577 rows, more than a spreadsheet opens (1048576); write CSV instead, "
+        "or fewer entries (--until)"))

@@ -9,6 +9,7 @@ the report's sections are is :mod:`sections`' and :mod:`tables`'; the portfolio'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..core.i18n import _
@@ -37,7 +38,7 @@ class Section:
     key: str
     title: str
     columns: tuple[Column, ...]
-    rows: tuple[tuple[object, ...], ...]
+    rows: Sequence[tuple[object, ...]]
     empty: str = ""
     paragraphs: tuple[str, ...] = ()
     """Text shown before the table (the synthèse's paragraphs to send the délégant)."""

@@ -1,27 +1,29 @@
-"""Spreadsheets: a document's sections as an ``.xlsx`` (openpyxl) or ``.ods`` (odfpy) workbook.
+"""Spreadsheets: a document's sections as workbook sheets, for the ``xlsx`` and ``ods`` formats.
 
-This module owns the ``xlsx`` and ``ods`` formats of every document — the report, the
-portfolio, the reconciliation, the log and the export — registered in :mod:`formats`.  One sheet
-per section (:class:`layout.Section`), named after its title; its header row frozen, in the
-document's language; amounts as numeric cells written from cents (a decimal text such as
-``1234.56``, never a float computed nor a text) with a euro number format; dates as date cells;
-rates as percentages; columns fitted to their widest cell.  Both writers read the same
-:class:`Sheet` model, so that the two formats hold the same cells.  openpyxl and odfpy are
-imported only when a workbook is written.
+This module owns the sheet model the two workbook formats share, and the ``xlsx`` and ``ods``
+renderings of every document — the report, the portfolio, the reconciliation, the log and the
+export — registered in :mod:`formats`.  One sheet per section (:class:`layout.Section`), named
+after its title; its header row in the document's language; each cell typed once here
+(:func:`Sheet.typed_rows`): amounts as numbers written from cents as exact decimal text
+(``1234.56``, never a float computed), dates as dates, rates as percentages, counts as numbers,
+the rest as text :func:`cells.visible` makes inert; each column as wide as its widest cell.
+:mod:`xlsx` and :mod:`ods` write the files, a row at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..core.columns import ENTRY_COLUMNS
+from ..core.errors import fail
 from ..core.i18n import _
+from ..core.kinds import AMOUNT_KINDS
+from ..core.money import format_signed
 from .cells import Ratio, human, visible
 from .layout import Column, Section, for_people
 
@@ -32,38 +34,111 @@ if TYPE_CHECKING:
     from .figures import MonthlyReport
     from .portfolio import Portfolio
 
-Value = str | int | Decimal | dt.date | None
+Typed = tuple[str, str] | tuple[str, dt.date] | None
+"""A cell as a workbook writes it: ``("money", "1234.56")``, ``("percent", "0.81")``,
+``("int", "12")``, ``("date", date)``, ``("text", "…")``; None for an empty cell."""
 
 
-@dataclass(frozen=True)
-class Cell:
-    """A cell: its value and how it is shown (``money``, ``percent``, ``date``, ``int`` or text)."""
+_REPEATED = frozenset({"entrykind", "team", "severity", "month"})
+"""Kinds of text cells whose few values repeat down a column: each is worked out once."""
 
-    value: Value
-    kind: str = "text"
+
+def _typer(column: Column) -> Callable[[object], Typed]:
+    """How a column's values become cells (written for speed: a million rows go through)."""
+    kind = column.kind
+
+    def cell(value: object) -> Typed:
+        if value is None:
+            return None
+        if kind == "money" and isinstance(value, int):
+            return "money", format_signed(value)
+        if kind == "percent" and isinstance(value, Ratio):
+            return None if value.whole == 0 else ("percent", str(Decimal(value.part) / Decimal(value.whole)))
+        if kind == "int" and isinstance(value, int):
+            return "int", str(value)
+        if kind == "date" and isinstance(value, dt.date):
+            return "date", value
+        return "text", visible(human(value, kind))
+
+    if kind in ("key", "text"):
+        def text(value: object) -> Typed:
+            if value is None:
+                return None
+            return "text", visible(value) if type(value) is str else visible(human(value, kind))
+
+        return text
+    if kind in _REPEATED:
+        known: dict[object, Typed] = {}
+
+        def repeated(value: object) -> Typed:
+            found = known.get(value)
+            if found is None:
+                found = known[value] = cell(value)
+            return found
+
+        return repeated
+    return cell
 
 
 @dataclass(frozen=True)
 class Sheet:
+    """A section as a sheet: its name, its header, its columns and its rows (read as many
+    times as a writer needs: once for the widths, once to write them), and the text under
+    the table (its empty text, its paragraphs)."""
+
     name: str
     header: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
+    columns: tuple[Column, ...]
+    rows: Sequence[tuple[object, ...]]
+    kept: tuple[int, ...] | None = None
+    """The row's values in the sheet, by index (None: all): the bar columns are left out."""
     notes: tuple[str, ...] = ()
-    """Text under the table: its empty text, its paragraphs."""
+
+    def typed_rows(self) -> Iterator[list[Typed]]:
+        """Each row's cells, typed, one row at a time."""
+        typers = [_typer(c) for c in self.columns]
+        kept = self.kept
+        for row in self.rows:
+            values = row if kept is None else [row[i] for i in kept]
+            yield [typer(value) for typer, value in zip(typers, values, strict=True)]
+
+    def widths(self) -> list[int]:
+        """Each column's width in characters: its widest cell or header, within 8 and 60."""
+        widest = [len(title) for title in self.header]
+        for cells in self.typed_rows():
+            for index, cell in enumerate(cells):
+                if cell is not None:
+                    size = _width(cell)
+                    if size > widest[index]:
+                        widest[index] = size
+        return [min(max(size + 2, 8), 60) for size in widest]
 
 
-def _cell(value: object, column: Column) -> Cell:
-    if value is None:
-        return Cell(None)
-    if column.kind == "money" and isinstance(value, int):
-        return Cell(Decimal(value) / 100, "money")
-    if column.kind == "percent" and isinstance(value, Ratio):
-        return Cell(None) if value.whole == 0 else Cell(Decimal(value.part) / Decimal(value.whole), "percent")
-    if column.kind == "int" and isinstance(value, int):
-        return Cell(value, "int")
-    if column.kind == "date" and isinstance(value, dt.date):
-        return Cell(value, "date")
-    return Cell(visible(human(value, column.kind)))
+def _width(cell: tuple[str, str] | tuple[str, dt.date]) -> int:
+    kind, value = cell
+    if kind == "date":
+        return 10
+    assert isinstance(value, str)
+    if kind == "money":  # shown grouped by thousands, with a symbol
+        digits = len(value) - 3 - value.startswith("-")
+        return len(value) + (digits - 1) // 3 + 2
+    return len(value)
+
+
+_XML_SPECIAL = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def _xml_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _XML_ENTITIES.get(char) or f"\\u{ord(char):04x}"
+
+
+def xml_text(text: str) -> str:
+    """``text`` as XML character data or an attribute's value: ``& < > "`` as entities, and
+    what XML 1.0 cannot hold (C0 controls, lone surrogates, U+FFFE, U+FFFF; :func:`visible`
+    has already escaped most) as ``\\uXXXX``."""
+    return text if _XML_SPECIAL.search(text) is None else _XML_SPECIAL.sub(_xml_escape, text)
 
 
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -87,201 +162,39 @@ def sheets_of(sections: Sequence[Section]) -> list[Sheet]:
     """The sheets of ``sections`` (the bar columns, drawn for the terminal, left out)."""
     out = []
     for name, section in zip(_names(sections), map(for_people, sections), strict=True):
-        columns = [c for c in section.columns if c.kind != "bar"]
-        kept = [i for i, c in enumerate(section.columns) if c.kind != "bar"]
-        rows = tuple(tuple(_cell(row[i], section.columns[i]) for i in kept) for row in section.rows)
-        notes = (*(() if rows else (visible(section.empty or _("none")),)), *map(visible, section.paragraphs))
-        out.append(Sheet(name, tuple(visible(c.title) for c in columns), rows, notes))
+        kept = tuple(i for i, c in enumerate(section.columns) if c.kind != "bar")
+        columns = tuple(section.columns[i] for i in kept)
+        notes = (*(() if section.rows else (visible(section.empty or _("none")),)), *map(visible, section.paragraphs))
+        out.append(Sheet(name, tuple(visible(c.title) for c in columns), columns, section.rows,
+                         None if len(kept) == len(section.columns) else kept, notes))
     return out
 
 
-def _width(cell: Cell) -> int:
-    if cell.kind == "money" and isinstance(cell.value, Decimal):
-        return len(f"{cell.value:,.2f}") + 2
-    if cell.kind == "date":
-        return 10
-    return len(str(cell.value or ""))
+MAX_ROWS = 1_048_576
+"""Rows a sheet holds, its header included: the limit of Excel and of LibreOffice."""
 
 
-def widths(sheet: Sheet) -> list[int]:
-    """Each column's width in characters: its widest cell or header, within 8 and 60."""
-    out = []
-    for index, title in enumerate(sheet.header):
-        widest = max([len(title), *(_width(row[index]) for row in sheet.rows)])
-        out.append(min(max(widest + 2, 8), 60))
-    return out
-
-
-# .xlsx (openpyxl) -------------------------------------------------------------------------
-
-EURO_XLSX = '#,##0.00\\ "€";-#,##0.00\\ "€"'
-DATE_XLSX = "dd/mm/yyyy"
-PERCENT_XLSX = "0.0%"
+def _fitting(sheets: Sequence[Sheet]) -> Sequence[Sheet]:
+    """``sheets``, refused (exit 2) when one holds more rows than a spreadsheet opens."""
+    for sheet in sheets:
+        count = 1 + len(sheet.rows) + len(sheet.notes)
+        if count > MAX_ROWS:
+            raise fail(_("the sheet {name} would hold {count} rows, more than a spreadsheet opens ({max}); write "
+                         "CSV instead, or fewer entries (--until)").format(name=repr(sheet.name), count=count,
+                                                                           max=MAX_ROWS), code="too-many-rows")
+    return sheets
 
 
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from .xlsx import workbook
 
-    book = Workbook()
-    for index, sheet in enumerate(sheets):
-        ws = book.active if index == 0 else book.create_sheet()
-        assert ws is not None and not isinstance(ws, ReadOnlyWorksheet)
-        ws.title = sheet.name
-        ws.append(list(sheet.header))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.rows:
-            ws.append([c.value for c in row])
-            for target, c in zip(ws[ws.max_row], row, strict=False):
-                if c.kind == "money":
-                    target.number_format = EURO_XLSX
-                elif c.kind == "date":
-                    target.number_format = DATE_XLSX
-                elif c.kind == "percent":
-                    target.number_format = PERCENT_XLSX
-        for note in sheet.notes:
-            ws.append([note])
-        ws.freeze_panes = "A2"
-        for index, width in enumerate(widths(sheet), 1):
-            ws.column_dimensions[get_column_letter(index)].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-# .ods (odfpy) -----------------------------------------------------------------------------
-
-
-def _ods_styles(doc: Any) -> dict[str, Any]:
-    from odf.number import CurrencyStyle, CurrencySymbol, DateStyle, Day, Month, Number, PercentageStyle, Text, Year
-    from odf.style import Map, Style, TableCellProperties, TextProperties
-
-    euro = CurrencyStyle(name="euro-positive", volatile="true")
-    euro.addElement(Number(decimalplaces=2, minintegerdigits=1, grouping="true"))
-    euro.addElement(Text(text="\u00a0"))
-    euro.addElement(CurrencySymbol(language="fr", country="FR", text="€"))
-    doc.automaticstyles.addElement(euro)
-    negative = CurrencyStyle(name="euro")
-    negative.addElement(Text(text="-"))
-    negative.addElement(Number(decimalplaces=2, minintegerdigits=1, grouping="true"))
-    negative.addElement(Text(text="\u00a0"))
-    negative.addElement(CurrencySymbol(language="fr", country="FR", text="€"))
-    negative.addElement(Map(condition="value()>=0", applystylename="euro-positive"))
-    doc.automaticstyles.addElement(negative)
-    date = DateStyle(name="date")
-    date.addElement(Day(style="long"))
-    date.addElement(Text(text="/"))
-    date.addElement(Month(style="long"))
-    date.addElement(Text(text="/"))
-    date.addElement(Year(style="long"))
-    doc.automaticstyles.addElement(date)
-    percent = PercentageStyle(name="percent")
-    percent.addElement(Number(decimalplaces=1, minintegerdigits=1))
-    percent.addElement(Text(text="\u00a0%"))
-    doc.automaticstyles.addElement(percent)
-    styles = {}
-    for name, data in (("money", "euro"), ("date", "date"), ("percent", "percent")):
-        style = Style(name=f"cell-{name}", family="table-cell", datastylename=data)
-        doc.automaticstyles.addElement(style)
-        styles[name] = style
-    header = Style(name="cell-header", family="table-cell")
-    header.addElement(TextProperties(fontweight="bold"))
-    header.addElement(TableCellProperties(backgroundcolor="#eeeeee"))
-    doc.automaticstyles.addElement(header)
-    styles["header"] = header
-    return styles
-
-
-def _ods_cell(cell: Cell, styles: dict[str, Any]) -> Any:
-    from odf.table import TableCell
-    from odf.text import P
-
-    value = cell.value
-    if value is None:
-        return TableCell()
-    if cell.kind in ("money", "percent", "int"):
-        text = f"{value:.2f}" if cell.kind == "money" else str(value)
-        kind = "currency" if cell.kind == "money" else "percentage" if cell.kind == "percent" else "float"
-        out = TableCell(valuetype=kind, value=text, **({"currency": "EUR"} if cell.kind == "money" else {}),
-                        **({"stylename": styles[cell.kind]} if cell.kind in styles else {}))
-        shown = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u00a0€" if cell.kind == "money" else text
-        out.addElement(P(text=shown))
-        return out
-    if cell.kind == "date" and isinstance(value, dt.date):
-        out = TableCell(valuetype="date", datevalue=value.isoformat(), stylename=styles["date"])
-        out.addElement(P(text=value.strftime("%d/%m/%Y")))
-        return out
-    out = TableCell(valuetype="string")
-    out.addElement(P(text=str(value)))
-    return out
-
-
-def _ods_frozen(doc: Any, names: Sequence[str]) -> None:
-    """Freeze each sheet's first row (the view settings a spreadsheet application reads)."""
-    from odf.config import ConfigItem, ConfigItemMapEntry, ConfigItemMapIndexed, ConfigItemMapNamed, ConfigItemSet
-
-    view = ConfigItemSet(name="ooo:view-settings")
-    views = ConfigItemMapIndexed(name="Views")
-    entry = ConfigItemMapEntry()
-    item = ConfigItem(name="ViewId", type="string")
-    item.addText("view1")
-    entry.addElement(item)
-    tables = ConfigItemMapNamed(name="Tables")
-    for name in names:
-        table = ConfigItemMapEntry(name=name)
-        for key, kind, value in (("VerticalSplitMode", "short", "2"), ("VerticalSplitPosition", "int", "1"),
-                                 ("ActiveSplitRange", "short", "2"), ("PositionTop", "int", "0"),
-                                 ("PositionBottom", "int", "1")):
-            setting = ConfigItem(name=key, type=kind)
-            setting.addText(value)
-            table.addElement(setting)
-        tables.addElement(table)
-    entry.addElement(tables)
-    views.addElement(entry)
-    view.addElement(views)
-    doc.settings.addElement(view)
+    return workbook(_fitting(sheets))
 
 
 def ods_bytes(sheets: Sequence[Sheet]) -> bytes:
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.style import Style, TableColumnProperties
-    from odf.table import Table, TableCell, TableColumn, TableHeaderRows, TableRow
-    from odf.text import P
+    from .ods import workbook
 
-    doc = OpenDocumentSpreadsheet()
-    styles = _ods_styles(doc)
-    for index, sheet in enumerate(sheets):
-        table = Table(name=sheet.name)
-        for column, width in enumerate(widths(sheet)):
-            style = Style(name=f"col-{index}-{column}", family="table-column")
-            style.addElement(TableColumnProperties(columnwidth=f"{width * 0.21:.2f}cm"))
-            doc.automaticstyles.addElement(style)
-            table.addElement(TableColumn(stylename=style))
-        header = TableHeaderRows()
-        row = TableRow()
-        for title in sheet.header:
-            cell = TableCell(valuetype="string", stylename=styles["header"])
-            cell.addElement(P(text=title))
-            row.addElement(cell)
-        header.addElement(row)
-        table.addElement(header)
-        for cells in sheet.rows:
-            row = TableRow()
-            for cell in cells:
-                row.addElement(_ods_cell(cell, styles))
-            table.addElement(row)
-        for note in sheet.notes:
-            row = TableRow()
-            row.addElement(_ods_cell(Cell(note), styles))
-            table.addElement(row)
-        doc.spreadsheet.addElement(table)
-    _ods_frozen(doc, [s.name for s in sheets])
-    out = io.BytesIO()
-    doc.write(out)
-    return out.getvalue()
+    return workbook(_fitting(sheets))
 
 
 # The documents ----------------------------------------------------------------------------
@@ -305,16 +218,34 @@ def _reconciliation_sheets(r: Reconciliation) -> list[Sheet]:
     return sheets_of(sections(r))
 
 
+class _EntryRows(Sequence[tuple[object, ...]]):
+    """The entries as rows, made one at a time as they are read (a million entries are never
+    held twice)."""
+
+    def __init__(self, entries: Sequence[Entry]):
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index: int) -> tuple[object, ...]:  # type: ignore[override]
+        return _entry_row(self._entries[index])
+
+    def __iter__(self) -> Iterator[tuple[object, ...]]:
+        return map(_entry_row, self._entries)
+
+
+def _entry_row(e: Entry) -> tuple[object, ...]:
+    return (e.line, e.date, e.kind, e.id, e.team, e.amount if e.kind in AMOUNT_KINDS else None, e.ref,
+            e.commitment, e.marche, e.prestation, e.service_fait.isoformat() if e.service_fait else None,
+            e.month, e.forecast_type, e.author, e.label, e.target, e.ej)
+
+
 def entries_section(entries: Sequence[Entry]) -> Section:
     """The entries as one section: the columns of ``log --format csv``, titled in the language."""
     kinds = {"date": "date", "amount": "money", "kind": "entrykind", "line": "int", "label": "text"}
     columns = tuple(Column(key, kinds.get(key, "key"), _(title)) for key, title in ENTRY_COLUMNS)
-    from ..core.kinds import AMOUNT_KINDS
-
-    rows = tuple((e.line, e.date, e.kind, e.id, e.team, e.amount if e.kind in AMOUNT_KINDS else None, e.ref,
-                  e.commitment, e.marche, e.prestation, e.service_fait.isoformat() if e.service_fait else None,
-                  e.month, e.forecast_type, e.author, e.label, e.target, e.ej) for e in entries)
-    return Section("entries", _("Entries"), columns, rows, empty=_("no entry"))
+    return Section("entries", _("Entries"), columns, _EntryRows(entries), empty=_("no entry"))
 
 
 def report_xlsx(r: MonthlyReport) -> bytes:
