@@ -19,6 +19,7 @@ import subprocess
 import sys
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,26 @@ def test_output_file_is_written_atomically_and_never_over_the_ledger(cli: Cli, t
     assert rows[0][:6] == ["line", "date", "kind", "id", "team", "amount"]
     assert rows[1][5] == "100,00"
     assert not list(tmp_path.glob(".out.csv.*"))
+
+
+def test_an_export_written_in_pieces_is_whole_or_not_at_all(tmp_path: Path) -> None:
+    """An export is written a piece at a time (a million entries are never held as text): when
+    making a piece fails, the file it replaces is left as it was and no temporary file stays."""
+    from delegation_cli.store.ledger import write_atomically
+
+    out = tmp_path / "out.journal"
+    out.write_text("old\n")
+
+    def pieces() -> Iterator[bytes]:
+        yield b"new 1\n"
+        raise RuntimeError("a renderer's bug")
+
+    with pytest.raises(RuntimeError):
+        write_atomically(out, pieces())
+    assert out.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.journal"]
+    write_atomically(out, iter([b"new 1\n", b"new 2\n"]))
+    assert out.read_text() == "new 1\nnew 2\n"
 
 
 # --------------------------------------------------------------------------------------

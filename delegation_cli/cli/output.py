@@ -27,6 +27,7 @@ import os
 import stat
 import sys
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -103,32 +104,37 @@ def _encoded(stream: TextIO, text: str) -> bytes:
         return text.encode(encoding, HANDLER)
 
 
-def emit(text: str | bytes, *, err: bool = False) -> None:
-    """Write ``text`` (or bytes, such as a PDF) to stdout (stderr with ``err``) in one go, or
-    raise :class:`OutputError`.
+def emit(text: str | bytes | Iterable[str], *, err: bool = False) -> None:
+    """Write ``text`` (or bytes, such as a PDF; or the pieces of a long document, as they are
+    made) to stdout (stderr with ``err``), or raise :class:`OutputError`.
 
     To a regular file the text is written whole or not at all: a failed write (disk full,
     a file size limit) is cut back to where it began."""
     stream = sys.stderr if err else sys.stdout
-    if not text:
-        return
+    if isinstance(text, (str, bytes)):
+        if not text:
+            return
+        pieces: Iterable[str | bytes] = (text,)
+    else:
+        pieces = text
     try:
         stream.flush()
         fd = stream.fileno()
     except (OSError, ValueError, AttributeError) as exc:  # no descriptor (a test's buffer) or already closed
         if isinstance(exc, OSError) and not _no_descriptor(exc):
             raise OutputError(exc.strerror or str(exc)) from None
-        _write_stream(stream, text)
+        for piece in pieces:
+            _write_stream(stream, piece)
         return
-    data = text if isinstance(text, bytes) else _encoded(stream, text)
     start = None
     with contextlib.suppress(OSError):
         if stat.S_ISREG(os.fstat(fd).st_mode):
             start = os.lseek(fd, 0, os.SEEK_END if _appending(fd) else os.SEEK_CUR)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for piece in pieces:
+            view = memoryview(piece if isinstance(piece, bytes) else _encoded(stream, piece))
+            while view:
+                view = view[os.write(fd, view):]
     except OSError as exc:
         if start is not None:
             with contextlib.suppress(OSError):
@@ -229,7 +235,7 @@ def refuse_binary_on_terminal(fmt: str, stdout_isatty: bool) -> None:
                  "file)").format(format=fmt), code="bad-argument")
 
 
-def deliver(rendered: str | bytes, output_file: str | None, *, protected: Path | None = None,
+def deliver(rendered: str | bytes | Iterable[str], output_file: str | None, *, protected: Path | None = None,
             convention: Path | None = None) -> None:
     """A command's document to ``--output FILE`` (written atomically, refused over the ledger
     ``protected`` or the ``convention``: ``actions.write_output``), else to stdout as rendered

@@ -19,7 +19,7 @@ import contextvars
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -86,8 +86,85 @@ def csv_safe(cell: str) -> str:
 
 
 def json_text(data: object) -> str:
-    """Indented JSON, UTF-8, with the characters the ledger escapes written as ``\\uXXXX``."""
-    return escape_unsafe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
+    """Indented JSON, UTF-8, with the characters the ledger escapes written as ``\\uXXXX``:
+    exactly what ``json.dumps(data, ensure_ascii=False, indent=2)`` writes (then
+    ``lines.escape_unsafe``), without its pure-Python indenting encoder."""
+    out: list[str] = []
+    _json_into(out, data, "\n")
+    out.append("\n")
+    return "".join(out)
+
+
+def json_pieces(head: Mapping[str, object], key: str, items: Iterable[object]) -> Iterator[str]:
+    """:func:`json_text` of ``head`` with ``key`` last, holding ``items``, a piece at a time:
+    a list of a million entries is never held whole, as values or as text."""
+    out = ["{"]
+    for name, value in head.items():
+        out.append(f"\n  {_json_string(name)}: ")
+        _json_into(out, value, "\n  ")
+        out.append(",")
+    out.append(f"\n  {_json_string(key)}: [")
+    first = True
+    for item in items:
+        out.append("\n    " if first else ",\n    ")
+        first = False
+        _json_into(out, item, "\n    ")
+        if len(out) > 4_000:
+            yield "".join(out)
+            out.clear()
+    out.append("]\n}\n" if first else "\n  ]\n}\n")
+    yield "".join(out)
+
+
+_encode_string = json.encoder.encode_basestring  # the C function json.dumps uses
+
+
+def _json_string(text: str) -> str:
+    quoted = _encode_string(text)
+    return quoted if quoted.isprintable() else escape_unsafe(quoted)
+
+
+def _json_into(out: list[str], value: object, newline: str) -> None:
+    """Append the JSON of ``value`` to ``out``; ``newline`` is a line break with the indent of
+    the line ``value`` starts on."""
+    if isinstance(value, str):
+        out.append(_json_string(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if not isinstance(key, str):
+                key = json.dumps(key).strip('"')  # as json.dumps writes a number, a boolean or None as a key
+            out.append(separator)
+            out.append(_json_string(key))
+            out.append(": ")
+            _json_into(out, item, inner)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _json_into(out, item, inner)
+            separator = "," + inner
+        out.append(newline + "]")
+    else:  # a float, or anything json.dumps itself refuses: its own words
+        out.append(json.dumps(value, ensure_ascii=False, indent=2).replace("\n", newline))
 
 
 # --------------------------------------------------------------------------------------

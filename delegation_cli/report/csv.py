@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..core.dialects import CsvDialect
@@ -34,12 +36,23 @@ def _number(plain_number: str, dialect: CsvDialect) -> str:
 
 def csv_text(rows: Iterable[Sequence[str]], dialect: CsvDialect) -> str:
     """RFC 4180 text (CRLF line ends, quotes where needed) in the given dialect."""
+    return "".join(csv_pieces(rows, dialect))
+
+
+def csv_pieces(rows: Iterable[Sequence[str]], dialect: CsvDialect, batch: int = 2_000) -> Iterator[str]:
+    """:func:`csv_text`, ``batch`` rows at a time: the rows are never held whole as text."""
     buffer = io.StringIO()
     delimiter = ";" if dialect is CsvDialect.EXCEL_FR else ","
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerows(rows)
-    bom = "\ufeff" if dialect is CsvDialect.EXCEL_FR else ""
-    return bom + buffer.getvalue()
+    if dialect is CsvDialect.EXCEL_FR:
+        buffer.write("\ufeff")
+    for count, row in enumerate(rows):
+        writer.writerow(row)
+        if count % batch == batch - 1:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 # --------------------------------------------------------------------------------------
@@ -115,13 +128,20 @@ def _log_row(entry: Entry) -> dict[str, str]:
 
 def log_csv(entries: Sequence[Entry], dialect: CsvDialect = CsvDialect.RFC4180) -> str:
     """The entries as CSV: a header row, one row per entry, amounts in the plain form."""
-    rows: list[list[str]] = [list(LOG_COLUMNS)]
-    for entry in entries:
-        row = _log_row(entry)
-        if row["amount"]:
-            row["amount"] = _number(row["amount"], dialect)
-        rows.append([row[c] if c in ("amount", "line") else csv_safe(row[c]) for c in LOG_COLUMNS])
-    return csv_text(rows, dialect)
+    return "".join(log_csv_pieces(entries, dialect))
+
+
+def log_csv_pieces(entries: Iterable[Entry], dialect: CsvDialect = CsvDialect.RFC4180) -> Iterator[str]:
+    """:func:`log_csv`, a piece at a time."""
+    return csv_pieces(itertools.chain([list(LOG_COLUMNS)], map(partial(_log_cells, dialect=dialect), entries)),
+                      dialect)
+
+
+def _log_cells(entry: Entry, dialect: CsvDialect) -> list[str]:
+    row = _log_row(entry)
+    if row["amount"]:
+        row["amount"] = _number(row["amount"], dialect)
+    return [row[c] if c in ("amount", "line") else csv_safe(row[c]) for c in LOG_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------

@@ -29,9 +29,11 @@ control, format, separator, private-use and unassigned characters are ``\\uXXXX`
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from ..core.admission import release_restores_ae
 from ..core.budget import forecasts_in_force, in_date_order
@@ -53,14 +55,12 @@ class Export:
     until: dt.date | None = None
 
 
-@dataclass(frozen=True)
-class Posting:
+class Posting(NamedTuple):
     account: tuple[str, ...]  # path components: ("ae", "2020", "committed", "friches")
     amount: Cents
 
 
-@dataclass(frozen=True)
-class Transaction:
+class Transaction(NamedTuple):
     date: dt.date
     payee: str
     narration: str
@@ -69,8 +69,25 @@ class Transaction:
 
 
 def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | None = None) -> Iterator[Transaction]:
-    """The convention's openings and avenants, then every entry, in date order."""
-    out: list[tuple[dt.date, int, int, Transaction]] = []
+    """The convention's openings and avenants, then every entry, in date order (made one at a
+    time: a million entries are never held as transactions)."""
+    heads = _heads(conv)
+    entry_txns = _entry_transactions(entries)
+    for day, __, __, txn in heapq.merge(heads, entry_txns, key=_order):
+        if until is None or day <= until:
+            yield txn
+
+
+Keyed = tuple[dt.date, int, int, Transaction]
+
+
+def _order(keyed: Keyed) -> tuple[dt.date, int, int]:
+    return keyed[0], keyed[1], keyed[2]
+
+
+def _heads(conv: Convention) -> list[Keyed]:
+    """The openings of the échéancier and the avenants, in order."""
+    out: list[Keyed] = []
     for yb in conv.budget.schedule:
         day = conv.effective_date  # the convention opens its whole échéancier when it takes effect
         y = str(yb.year)
@@ -106,19 +123,40 @@ def transactions(conv: Convention, entries: Sequence[Entry], until: dt.date | No
         out.append((av.date, 1, av.number, Transaction(
             av.date, conv.id, f"Avenant n° {av.number}" + (f": {av.object}" if av.object else ""),
             (("kind", "avenant"), ("avenant", str(av.number))), tuple(postings))))
+    return sorted(out, key=_order)
+
+
+def _entry_transactions(entries: Sequence[Entry], *, tagged: bool = True) -> Iterator[Keyed]:
+    """Each entry's transaction, in date order (file order within a day); without its tags
+    and narration unless ``tagged`` (the accounts alone are wanted)."""
     commitments = {e.id: e for e in entries if e.kind == "commitment"}
     _, replaced = forecasts_in_force(in_date_order(entries))
     named = {e.target for e in entries if e.target}
     targets = {e.id: e for e in entries if e.id in named}
-    for index, entry in enumerate(entries):
+    dates = [e.date for e in entries]
+    for index in sorted(range(len(entries)), key=dates.__getitem__):
+        entry = entries[index]
+        replaces = replaced.get(id(entry))
         if entry.kind == "cancel":
-            reversal = _reversal(entry, targets.get(entry.target or ""), commitments, replaced.get(id(entry)))
-            out.append((entry.date, 2, index, _entry_transaction(entry, commitments, None, reversal)))
+            postings = _reversal(entry, targets.get(entry.target or ""), commitments, replaces)
+            replaces = None
         else:
-            out.append((entry.date, 2, index, _entry_transaction(entry, commitments, replaced.get(id(entry)))))
-    for day, _, _, txn in sorted(out, key=lambda t: (t[0], t[1], t[2])):
+            postings = _postings(entry, commitments, replaces)
+        yield entry.date, 2, index, (_entry_transaction(entry, replaces, postings) if tagged
+                                     else Transaction(entry.date, "", "", (), postings))
+
+
+def _accounts_of(conv: Convention, entries: Sequence[Entry],
+                 until: dt.date | None) -> tuple[list[tuple[str, ...]], dt.date]:
+    """Every account the transactions post to, sorted (the accounts a journal declares first),
+    and the date of the first transaction (or of the convention's start, when earlier)."""
+    seen: set[tuple[str, ...]] = set()
+    first = conv.effective_date
+    for day, __, __, txn in heapq.merge(_heads(conv), _entry_transactions(entries, tagged=False), key=_order):
         if until is None or day <= until:
-            yield txn
+            seen.update(posting.account for posting in txn.postings)
+            first = min(first, day)
+    return sorted(seen), first
 
 
 def _restores_ae(release: Entry, commitment: Entry | None) -> bool:
@@ -153,30 +191,38 @@ def _reversal(cancel: Entry, target: Entry | None, commitments: dict[str, Entry]
     return ()
 
 
-def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None,
-                       postings: tuple[Posting, ...] = ()) -> Transaction:
+def _postings(entry: Entry, commitments: dict[str, Entry], replaces: Entry | None) -> tuple[Posting, ...]:
+    """What an entry other than a cancellation posts (a cancellation: :func:`_reversal`)."""
     y, team, amount = str(entry.year), entry.team, entry.amount
     if entry.kind == "commitment":
-        postings = (Posting(("ae", y, "committed", team), amount), Posting(("ae", y, "available"), -amount))
-    elif entry.kind == "payment":
-        postings = (Posting(("cp", y, "paid", team), amount), Posting(("cp", y, "available"), -amount))
-    elif entry.kind == "release":
+        return Posting(("ae", y, "committed", team), amount), Posting(("ae", y, "available"), -amount)
+    if entry.kind == "payment":
+        return Posting(("cp", y, "paid", team), amount), Posting(("cp", y, "available"), -amount)
+    if entry.kind == "release":
         if _restores_ae(entry, commitments.get(entry.commitment or "")):
-            postings = (Posting(("ae", y, "committed", team), -amount), Posting(("ae", y, "available"), amount))
-        else:
-            postings = (Posting(("ae", y, "released-earlier", team), -amount),
-                        Posting(("ae", y, "not-recyclable"), amount))
-    elif entry.kind == "forecast":
+            return Posting(("ae", y, "committed", team), -amount), Posting(("ae", y, "available"), amount)
+        return (Posting(("ae", y, "released-earlier", team), -amount),
+                Posting(("ae", y, "not-recyclable"), amount))
+    if entry.kind == "forecast":
         # A later forecast for the same team, month and type replaces the earlier one: post
         # the difference, so that the forecast accounts hold what the report counts.
         fy = (entry.month or y)[:4]
         change = amount - (replaces.amount if replaces is not None else 0)
         if change:
-            postings = (Posting(("forecast", fy, entry.forecast_type or "ae", team), change),
-                        Posting(("forecast", fy, "planned"), -change))
-    elif entry.kind != "note" and entry.kind != "seal" and entry.kind != "cancel" and entry.kind != "service-fait":
+            return (Posting(("forecast", fy, entry.forecast_type or "ae", team), change),
+                    Posting(("forecast", fy, "planned"), -change))
+        return ()
+    if entry.kind != "note" and entry.kind != "seal" and entry.kind != "cancel" and entry.kind != "service-fait":
         assert_never(entry.kind)  # a new kind: say here what it posts (a note and a service fait post nothing,
-        # a cancellation its reversal, given; seals are not exported)
+        # a cancellation its reversal; seals are not exported)
+    return ()
+
+
+_NARRATION = {"commitment": "commitment", "payment": "payment", "release": "release", "forecast": "forecast",
+              "cancel": "cancellation", "service-fait": "service fait"}
+
+
+def _entry_transaction(entry: Entry, replaces: Entry | None, postings: tuple[Posting, ...]) -> Transaction:
     tags = [("id", entry.id), ("kind", entry.kind)]
     if replaces is not None:
         tags.append(("replaces", replaces.id))
@@ -191,18 +237,8 @@ def _entry_transaction(entry: Entry, commitments: dict[str, Entry], replaces: En
             tags.append((key, value))
     if entry.line:
         tags.append(("line", str(entry.line)))
-    narration = entry.label or {"commitment": "commitment", "payment": "payment", "release": "release",
-                                "forecast": "forecast", "cancel": "cancellation",
-                                "service-fait": "service fait"}.get(entry.kind, "note")
-    return Transaction(entry.date, team, narration, tuple(tags), postings)
-
-
-def _accounts(txns: list[Transaction]) -> list[tuple[str, ...]]:
-    seen: dict[tuple[str, ...], None] = {}
-    for txn in txns:
-        for posting in txn.postings:
-            seen.setdefault(posting.account, None)
-    return sorted(seen)
+    narration = entry.label or _NARRATION.get(entry.kind, "note")
+    return Transaction(entry.date, entry.team, narration, tuple(tags), postings)
 
 
 # Text --------------------------------------------------------------------------------------
@@ -227,7 +263,8 @@ def label_pieces(text: str, first: Callable[[str], str], rest: Callable[[str], s
     the first piece and ``rest`` in the others — in pieces of at most ``size`` bytes of UTF-8,
     cut between characters.  Joined, the pieces are the content of a JSON string whose value
     is exactly ``text``.  ``first`` and ``rest`` must escape character by character."""
-    whole = first(_json_body(text))
+    plain = text.isprintable() and '"' not in text and "\\" not in text  # then it is its own JSON body
+    whole = first(text if plain else _json_body(text))
     if len(whole.encode("utf-8")) <= size:
         return [whole]
     out: list[str] = []
@@ -283,15 +320,30 @@ def hledger_label(text: str) -> list[str]:
     return [_edges(piece) for piece in label_pieces(text, _no_semicolon, _no_tag)]
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9._/:+-]+")
+"""A token (an id, a reference, a date, a stamp): nothing in it to escape, in any format."""
+
+
 def _tag_value(text: str) -> str:
     """Tags carry ids, references, dates: tokens, with nothing to escape (a colon is welcome in
     a value); anything else inert."""
+    if _PLAIN.fullmatch(text) is not None:
+        return text
     return _edges(_no_semicolon(_json_body(text)).replace(",", "\\u002c"))
 
 
 def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until: dt.date | None = None) -> str:
     """An hledger journal (also read by ledger) of the convention and its ledger."""
-    txns = list(transactions(conv, entries, until))
+    return "".join(hledger_pieces(conv, entries, source=source, until=until))
+
+
+_BATCH = 2_000
+"""Transactions written out together."""
+
+
+def hledger_pieces(conv: Convention, entries: Sequence[Entry], *, source: str,
+                   until: dt.date | None = None) -> Iterator[str]:
+    """:func:`to_hledger`, a piece at a time."""
     lines = [
         f"; Convention {conv.id}: {_shortened(conv.title, str)}",
         f"; Exported by `delegation export --format hledger` from {_shortened(source, str)}"
@@ -301,18 +353,22 @@ def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until
         "commodity 1000.00 EUR",
         "",
     ]
-    lines += [f"account {':'.join(acc)}" for acc in _accounts(txns)]
-    for txn in txns:
+    lines += [f"account {':'.join(acc)}" for acc in _accounts_of(conv, entries, until)[0]]
+    for count, txn in enumerate(transactions(conv, entries, until)):
         tags = ", ".join(f"{k}:{_tag_value(v)}" for k, v in txn.tags)
         description, *more = hledger_label(txn.narration)
         lines.append("")
         lines.append(f"{txn.date.isoformat()} {_tag_value(txn.payee)} | {description}  ; {tags}")
         lines += [f"    ; label-{number}: {piece}" for number, piece in enumerate(more, start=2)]
-        width = max((len(":".join(p.account)) for p in txn.postings), default=0)
-        for posting in txn.postings:
-            account = ":".join(posting.account)
+        accounts = [":".join(p.account) for p in txn.postings]
+        width = max(map(len, accounts), default=0)
+        for account, posting in zip(accounts, txn.postings, strict=True):
             lines.append(f"    {account:<{width}}  {format_signed(posting.amount):>14} EUR")
-    return "\n".join(lines) + "\n"
+        if count % _BATCH == _BATCH - 1:
+            yield "\n".join(lines) + "\n"
+            lines.clear()
+    if lines:
+        yield "\n".join(lines) + "\n"
 
 
 # beancount -------------------------------------------------------------------------------
@@ -349,6 +405,8 @@ def _bean_escapes(text: str) -> str:
 def _bean_string(text: str) -> str:
     """A beancount string whose value is ``text`` written inert (:func:`_json_body`), cut to
     :data:`PIECE_BYTES` bytes: for tokens, titles and what is not a label."""
+    if len(text) <= PIECE_BYTES and _PLAIN.fullmatch(text) is not None:
+        return f'"{text}"'
     return f'"{_shortened(text, _bean_escapes)}"'
 
 
@@ -360,8 +418,13 @@ def bean_label(text: str) -> list[str]:
 
 def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, until: dt.date | None = None) -> str:
     """A beancount file (checked by ``bean-check``) of the convention and its ledger."""
-    txns = list(transactions(conv, entries, until))
-    first = min([t.date for t in txns] + [conv.effective_date])
+    return "".join(beancount_pieces(conv, entries, source=source, until=until))
+
+
+def beancount_pieces(conv: Convention, entries: Sequence[Entry], *, source: str,
+                     until: dt.date | None = None) -> Iterator[str]:
+    """:func:`to_beancount`, a piece at a time."""
+    accounts, first = _accounts_of(conv, entries, until)
     lines = [
         f"; Convention {conv.id}: {_shortened(conv.title, str)}",
         f"; Exported by `delegation export --format beancount` from {_shortened(source, str)}"
@@ -373,39 +436,46 @@ def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, unt
         "",
         f"{first.isoformat()} commodity EUR",
     ]
-    lines += [f"{first.isoformat()} open {bean_account(acc)} EUR" for acc in _accounts(txns)]
-    for txn in txns:
+    lines += [f"{first.isoformat()} open {bean_account(acc)} EUR" for acc in accounts]
+    names: dict[tuple[str, ...], str] = {}
+    for count, txn in enumerate(transactions(conv, entries, until)):
         lines.append("")
         directive = 'custom "note"' if not txn.postings else "*"
         narration, *more = bean_label(txn.narration)
         lines.append(f"{txn.date.isoformat()} {directive} {_bean_string(txn.payee)} {narration}")
         lines += [f"  label-{number}: {piece}" for number, piece in enumerate(more, start=2)]
         lines += [f"  {key}: {_bean_string(value)}" for key, value in txn.tags]
-        width = max((len(bean_account(p.account)) for p in txn.postings), default=0)
-        for posting in txn.postings:
-            lines.append(f"  {bean_account(posting.account):<{width}}  {format_signed(posting.amount):>14} EUR")
-    return "\n".join(lines) + "\n"
+        shown = [names.get(p.account) or names.setdefault(p.account, bean_account(p.account)) for p in txn.postings]
+        width = max(map(len, shown), default=0)
+        for account, posting in zip(shown, txn.postings, strict=True):
+            lines.append(f"  {account:<{width}}  {format_signed(posting.amount):>14} EUR")
+        if count % _BATCH == _BATCH - 1:
+            yield "\n".join(lines) + "\n"
+            lines.clear()
+    if lines:
+        yield "\n".join(lines) + "\n"
 
 
-def hledger(e: Export) -> str:
-    """The ``hledger`` format of :mod:`formats`: :func:`to_hledger`."""
-    return to_hledger(e.conv, e.entries, source=e.source, until=e.until)
+def hledger(e: Export) -> Iterator[str]:
+    """The ``hledger`` format of :mod:`formats`: :func:`to_hledger`, a piece at a time."""
+    return hledger_pieces(e.conv, e.entries, source=e.source, until=e.until)
 
 
-def beancount(e: Export) -> str:
-    """The ``beancount`` format of :mod:`formats`: :func:`to_beancount`."""
-    return to_beancount(e.conv, e.entries, source=e.source, until=e.until)
+def beancount(e: Export) -> Iterator[str]:
+    """The ``beancount`` format of :mod:`formats`: :func:`to_beancount`, a piece at a time."""
+    return beancount_pieces(e.conv, e.entries, source=e.source, until=e.until)
 
 
-def export_csv(e: Export, dialect: CsvDialect) -> str:
-    """The ``csv`` format of :mod:`formats`: the entries as ``log --format csv`` writes them."""
-    from .csv import log_csv
+def export_csv(e: Export, dialect: CsvDialect) -> Iterator[str]:
+    """The ``csv`` format of :mod:`formats`: the entries as ``log --format csv`` writes them,
+    a piece at a time."""
+    from .csv import log_csv_pieces
 
-    return log_csv(e.entries, dialect)
+    return log_csv_pieces(e.entries, dialect)
 
 
-def export_json(e: Export) -> str:
-    """The ``json`` format of :mod:`formats`."""
-    from .json import export_json as written
+def export_json(e: Export) -> Iterator[str]:
+    """The ``json`` format of :mod:`formats`, a piece at a time."""
+    from .json import export_json_pieces
 
-    return written(e.conv.id, e.source, e.until, e.entries)
+    return export_json_pieces(e.conv.id, e.source, e.until, e.entries)

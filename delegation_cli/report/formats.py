@@ -9,14 +9,16 @@ format is one function in one module and one entry per kind here.
 
 A renderer is called with the document alone, with the CSV dialect, or with every
 :class:`Options` (the terminal's width and colours, the whole report or its brief), as its
-entry says; it returns text, or bytes for a PDF and a workbook (``ods``, ``xlsx``).  A report
+entry says; it returns text, or bytes for a PDF and a workbook (``ods``, ``xlsx``), or — for
+an export, which may hold a million entries — the text's pieces as they are made.  A report
 or a portfolio is rendered in its own language (``i18n.using``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -79,7 +81,7 @@ def format_names(kind: str) -> list[str]:
     return list(RENDERERS[kind])
 
 
-def render(kind: str, fmt: str, value: Any, **options: Any) -> str | bytes:
+def render(kind: str, fmt: str, value: Any, **options: Any) -> str | bytes | Iterator[str]:
     """``value``, a document of ``kind``, in the format ``fmt`` (:data:`RENDERERS`), with the
     :class:`Options` given by name; in the document's own language when it has one (a report, a
     portfolio).  An unknown kind, format or option raises :class:`ValueError`."""
@@ -96,17 +98,35 @@ def render(kind: str, fmt: str, value: Any, **options: Any) -> str | bytes:
     module, name = where.rsplit(".", 1)
     function = getattr(importlib.import_module(f"{__package__}.{module}"), name)
     arguments = (value,) if call == "alone" else (value, chosen.dialect) if call == "dialect" else (value, chosen)
-    from .cells import TEAM_NAMES  # not at the top: the command line reads this module for --help
-
     language = getattr(value, "language", None)
     conv = getattr(value, "conv", None)
     names = {t.id: t.label or t.name for t in conv.cast} if conv is not None and hasattr(conv, "cast") else {}
+    rendered = _rendered(function, arguments, language, names)
+    if isinstance(rendered, Iterator):  # pieces, made later: each in the document's language and names
+        return _in_context(rendered, language, names)
+    return rendered  # type: ignore[no-any-return]
+
+
+def _rendered(function: Any, arguments: tuple[Any, ...], language: str | None, names: dict[str, str]) -> Any:
+    from .cells import TEAM_NAMES  # not at the top: the command line reads this module for --help
+
     token = TEAM_NAMES.set(names)
     try:
         if language is None:
-            return function(*arguments)  # type: ignore[no-any-return]
+            return function(*arguments)
         with using(language):
-            return function(*arguments)  # type: ignore[no-any-return]
+            return function(*arguments)
+    finally:
+        TEAM_NAMES.reset(token)
+
+
+def _in_context(pieces: Iterator[str], language: str | None, names: dict[str, str]) -> Iterator[str]:
+    from .cells import TEAM_NAMES
+
+    token = TEAM_NAMES.set(names)
+    try:
+        with using(language) if language is not None else contextlib.nullcontext():
+            yield from pieces
     finally:
         TEAM_NAMES.reset(token)
 

@@ -12,13 +12,13 @@ a budget year, an alert) are written once, here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import Problem
 from ..core.money import format_signed as s
 from .alerts import INFORM_SHORT, INFORM_TERM, INFORM_UNUSED_CODES, in_severity_order
-from .cells import amount_or_none, json_text, rate
+from .cells import amount_or_none, json_pieces, json_text, rate
 from .sections import avenant_lines, inform_paragraphs
 
 if TYPE_CHECKING:
@@ -241,9 +241,15 @@ def log_json(entries: Sequence[Entry]) -> str:
 
 def export_json(convention_id: str, ledger: str, until: dt.date | None, entries: Sequence[Entry]) -> str:
     """The whole ledger as one JSON document (``delegation export --format json``)."""
-    data = {"schema": "delegation-export/1", "convention": convention_id, "ledger": ledger,
-            "until": until.isoformat() if until else None, "entries": [e.as_json() for e in entries]}
-    return json_text(data)
+    return "".join(export_json_pieces(convention_id, ledger, until, entries))
+
+
+def export_json_pieces(convention_id: str, ledger: str, until: dt.date | None,
+                       entries: Sequence[Entry]) -> Iterator[str]:
+    """:func:`export_json`, a piece at a time."""
+    head = {"schema": "delegation-export/1", "convention": convention_id, "ledger": ledger,
+            "until": until.isoformat() if until else None}
+    return json_pieces(head, "entries", (e.as_json() for e in entries))
 
 
 def problems_json(problems: Sequence[Problem]) -> str:

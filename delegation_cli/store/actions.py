@@ -20,6 +20,7 @@ import datetime as dt
 import getpass
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -319,7 +320,7 @@ def select_entries(entries: list[Entry], *, team: str | None, month: str | None,
             and (month is None or e.date.strftime("%Y-%m") == month)]
 
 
-def write_output(path: Path, text: str | bytes, *, protected: Path | None = None,
+def write_output(path: Path, text: str | bytes | Iterable[str], *, protected: Path | None = None,
                  convention: Path | None = None) -> None:
     """Write an export atomically (:func:`ledger.write_atomically`), refused (exit 2) over the
     ledger ``protected`` or the ``convention`` file (the same file by any name: resolved
@@ -344,7 +345,8 @@ def write_output(path: Path, text: str | bytes, *, protected: Path | None = None
         if _starts_as_ledger(path):
             raise fail(_("is a ledger; an export never replaces one; choose another file"), code="bad-argument",
                        path=shown)
-    write_atomically(path, text.encode("utf-8") if isinstance(text, str) else text)
+    write_atomically(path, text.encode("utf-8") if isinstance(text, str) else text if isinstance(text, bytes)
+                     else (piece.encode("utf-8") for piece in text))
 
 
 def _same_file(path: Path, other: Path) -> bool:

@@ -13,7 +13,7 @@ version upgrade ``repair.py``'s."""
 import contextlib
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail
@@ -205,10 +205,11 @@ def appending(path: Path, header: str, *, dry_run: bool) -> Iterator[tuple[int |
         yield locked.fd, write
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once: written to a temporary file beside it,
-    fsynced, renamed over it, the folder fsynced.  A reader sees the old file or the new,
-    never a part; on failure the old one is left as it was."""
+def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace ``path`` with ``data`` (or its pieces, as they are made) all at once: written
+    to a temporary file beside it, fsynced, renamed over it, the folder fsynced.  A reader
+    sees the old file or the new, never a part; on failure (of the write, or of what makes
+    the pieces) the old one is left as it was and the temporary file removed."""
     import tempfile  # only the commands that write a whole file need it
 
     temporary: Path | None = None
@@ -219,18 +220,21 @@ def write_atomically(path: Path, data: bytes) -> None:
         temporary = Path(name)
         try:
             os.fchmod(fd, 0o644)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for piece in (data,) if isinstance(data, bytes) else data:
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(fd, view):]
             os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temporary, path)
         fsync_dir(path.parent)
-    except OSError as exc:
+    except BaseException as exc:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+        if not isinstance(exc, OSError):
+            raise
         raise fail(_("cannot write: {reason}").format(reason=exc.strerror), code="write-failed", path=str(path),
                    exit_code=ExitCode.WRITE_FAILED) from None
 

@@ -18,6 +18,8 @@ from ..output import deliver, refuse_binary_on_terminal, sheet_language
 from . import command
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ...core.entries import Entry
     from ...core.model import Convention
 
@@ -61,12 +63,12 @@ def export(
     path, entries = export_entries(loaded, ledger, until)
     with using(sheet_language(output_format.value, lang)):  # a workbook is a document: French unless --lang
         text = _exported(output_format, conv, entries, source=str(path), until=until, dialect=dialect)
-    deliver(text, output or None, protected=path, convention=loaded.path)
+        deliver(text, output or None, protected=path, convention=loaded.path)  # pieces are made as written
     return ExitCode.OK
 
 
 def _exported(output_format: ExportFormat, conv: Convention, entries: list[Entry], *, source: str,
-              until: dt.date | None, dialect: CsvDialect) -> str | bytes:
+              until: dt.date | None, dialect: CsvDialect) -> str | bytes | Iterator[str]:
     """The entries in one export format (``report/formats.py``)."""
     from ...report.export import Export
     from ...report.formats import render
