@@ -408,6 +408,16 @@ class Convention(Frozen):
                 break
         return current
 
+    def limits_change_after(self, day: dt.date) -> dt.date | None:
+        """The first day after ``day`` on which the limits in force change (an avenant takes
+        effect); None when they never do."""
+        for step_day, __ in self._limit_steps[1:]:
+            if step_day is None:
+                return None
+            if step_day > day:
+                return step_day
+        return None
+
     def year_changes(self, avenant: Avenant) -> tuple[tuple[Year, Cents, Cents], ...]:
         """What ``avenant`` adds to (or, negative, takes from) each schedule year it restates:
         ``(year, AE, CP)``, the new values less those in force just before it, carry-overs

@@ -161,6 +161,8 @@ class Replay:
         self.months = (conv.effective_date.strftime("%Y-%m"), conv.period.end.strftime("%Y-%m"))
         self._limits: dict[dt.date, Limits] = {}
         self._day: dt.date | None = None
+        self._span = (dt.date.max, dt.date.min)
+        """The days from the first to before the last the limits and the year's figures hold for."""
         self.day_limits = conv.limits_at(conv.effective_date)
         self.in_period = self.in_payments = False
         self.year = conv.effective_date.year
@@ -254,14 +256,21 @@ class Replay:
             self._keep(state)
 
     def _new_day(self, date: dt.date) -> None:
-        """The limits and the period of a day, worked out once per day."""
+        """The limits and the period of a day: the limits and the year's figures are worked out
+        again only when ``date`` leaves the span they hold for (from the first day they were
+        worked out for, up to the next avenant or the next 1 January)."""
         self._day = date
-        self.day_limits = limits = self.limits_at(date)
         self.in_period = self.start <= date <= self.end
         self.in_payments = self.start <= date <= self.pay_end
+        if self._span[0] <= date < self._span[1]:
+            return
+        self.day_limits = limits = self.limits_at(date)
         self.year = year = date.year
         self.ae_opened, self.ae_carried = limits.ae.get(year, 0), self.conv.carried_out("ae", year)
         self.cp_opened, self.cp_carried = limits.cp.get(year, 0), self.conv.carried_out("cp", year)
+        change = self.conv.limits_change_after(date)
+        new_year = dt.date(year + 1, 1, 1) if year < dt.MAXYEAR else dt.date.max
+        self._span = (date, new_year if change is None else min(change, new_year))
 
     def finish(self) -> None:
         """Once every entry is applied: payments and releases whose commitment never came."""
