@@ -14,7 +14,7 @@ rich is imported by the functions that use it, not with the module (start-up tim
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..core.entries import Entry
@@ -185,15 +185,37 @@ def render_text(renderables: Iterable[RenderableType], *, width: int = 0, color:
     every table at its natural width, so that no value is cut or wrapped), without
     trailing spaces."""
     from rich.console import Console
+    from rich.text import Text
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or 10_000, highlight=False, markup=False, emoji=False,
                       force_terminal=color, color_system="standard" if color else None, soft_wrap=False)
-    for renderable in renderables:
+    for renderable in _joined(renderables):
+        if isinstance(renderable, Text) and not width and not color:  # lines as they are: nothing to wrap or style
+            console.file.write(renderable.plain + "\n")
+            continue
         measured = console.measure(renderable)
         needed = max(measured.maximum, 1) if not width else max(width, measured.minimum)
         console.print(renderable, width=needed, crop=False)
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _joined(renderables: Iterable[RenderableType]) -> Iterator[RenderableType]:
+    """The renderables, each run of lines of text joined into one: the console prints a
+    renderable at a cost, and a report may hold thousands of alerts, two lines each."""
+    from rich.text import Text
+
+    run: list[Text] = []
+    for renderable in renderables:
+        if isinstance(renderable, Text) and "\n" not in renderable.plain:
+            run.append(renderable)
+            continue
+        if run:
+            yield Text("\n").join(run)
+            run = []
+        yield renderable
+    if run:
+        yield Text("\n").join(run)
 
 
 def table_text(renderables: Iterable[RenderableType], *, width: int = 0, color: bool = False) -> str:
