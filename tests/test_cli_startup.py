@@ -74,3 +74,21 @@ def test_tab_completion_imports_no_model_parser_nor_rendering(tmp_path) -> None:
     out, imported = complete("delegation report --for")
     assert out == "--format\n" and imported == "[]"
     assert complete(f"delegation commit -c {SEED} --team a") == ["acces-4-all\naffaires-juridiques\n", "[]"]
+
+
+def test_the_program_runs_without_pydantic_plugins_unless_told_otherwise(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Looking for pydantic plugins walks every installed package's metadata at start: the
+    program sets their documented switch, and keeps the environment's own value."""
+    import os
+
+    from .conftest import SEED
+
+    code = ("import sys; sys.argv = ['delegation', 'check', sys.argv[1]]\n"
+            "from delegation_cli.__main__ import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "import os; print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'), file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    for given, expected in ((None, "__all__"), ("logfire", "logfire")):
+        run_env = env if given is None else {**env, "PYDANTIC_DISABLE_PLUGINS": given}
+        result = subprocess.run([sys.executable, "-c", code, str(SEED)], capture_output=True, text=True, timeout=60,
+                                check=False, cwd=tmp_path, env=run_env)
+        assert result.stderr.splitlines()[-1] == expected
