@@ -292,6 +292,7 @@ class LedgerReader:
         shown = info.path
         problems = info.problems
         fast_parse = parse_canonical_line
+        split = split_suffix
         v2 = False
         header = False
         for lineno, raw in self._lines():
@@ -322,10 +323,16 @@ class LedgerReader:
                 v2 = info.version == 2
                 continue
             if v2:
-                checked = self._checked(text, lineno)
-                if checked is None:
-                    continue
-                text = checked
+                body, opens, why = split(text) if text and text[0] != "#" and text[-1] != "\r" else ("", 1, "")
+                if not opens and why is None:  # the common case: its checksum matches, it opens no block
+                    if self._block_left > 0:
+                        self._block_left -= 1
+                    text = body
+                else:
+                    checked = self._checked(text, lineno)
+                    if checked is None:
+                        continue
+                    text = checked
             if len(text) <= MAX_LINE:  # a canonical line is printable by construction
                 entry = fast_parse(text, lineno)
                 if entry is not None:
