@@ -34,7 +34,8 @@ def test_json_text_is_what_json_dumps_writes(data: object) -> None:
 @given(st.dictionaries(st.text(), TREES, max_size=4), st.text(), st.lists(TREES, max_size=6))
 def test_json_pieces_join_into_the_same_text(head: dict[str, object], key: str, items: list[object]) -> None:
     head = {name: value for name, value in head.items() if name != key}
-    assert "".join(json_pieces(head, key, iter(items))) == reference({**head, key: items})
+    assert "".join(json_pieces({**head, key: iter(items)})) == reference({**head, key: items})
+    assert "".join(json_pieces({**head, key: items})) == reference({**head, key: items})
 
 
 def test_nothing_in_a_string_acts_and_the_value_comes_back() -> None:
@@ -46,7 +47,12 @@ def test_nothing_in_a_string_acts_and_the_value_comes_back() -> None:
     assert json.loads(text) == hostile
 
 
+def test_an_empty_mapping_and_an_empty_stream() -> None:
+    assert "".join(json_pieces({})) == reference({})
+    assert "".join(json_pieces({"entries": iter(())})) == reference({"entries": []})
+
+
 def test_many_pieces_for_many_items() -> None:
-    pieces = list(json_pieces({"schema": "x"}, "entries", ({"id": str(n)} for n in range(5_000))))
+    pieces = list(json_pieces({"schema": "x", "entries": ({"id": str(n)} for n in range(5_000))}))
     assert len(pieces) > 2
     assert json.loads("".join(pieces)) == {"schema": "x", "entries": [{"id": str(n)} for n in range(5_000)]}

@@ -95,24 +95,33 @@ def json_text(data: object) -> str:
     return "".join(out)
 
 
-def json_pieces(head: Mapping[str, object], key: str, items: Iterable[object]) -> Iterator[str]:
-    """:func:`json_text` of ``head`` with ``key`` last, holding ``items``, a piece at a time:
-    a list of a million entries is never held whole, as values or as text."""
-    out = ["{"]
-    for name, value in head.items():
-        out.append(f"\n  {_json_string(name)}: ")
-        _json_into(out, value, "\n  ")
-        out.append(",")
-    out.append(f"\n  {_json_string(key)}: [")
-    first = True
-    for item in items:
-        out.append("\n    " if first else ",\n    ")
-        first = False
-        _json_into(out, item, "\n    ")
-        if len(out) > 4_000:
-            yield "".join(out)
-            out.clear()
-    out.append("]\n}\n" if first else "\n  ]\n}\n")
+def json_pieces(data: Mapping[str, object]) -> Iterator[str]:
+    """:func:`json_text` of the mapping ``data``, a piece at a time: its lists (or iterables,
+    such as a generator of a million entries) are written an item at a time, so that they are
+    never held whole as text (nor, for an iterable, as values)."""
+    if not data:
+        yield "{}\n"
+        return
+    out: list[str] = []
+    separator = "{\n  "
+    for name, value in data.items():
+        out.append(separator)
+        out.append(_json_string(name))
+        out.append(": ")
+        separator = ",\n  "
+        if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+            _json_into(out, value, "\n  ")
+            continue
+        item_separator = "[\n    "
+        for item in value:
+            out.append(item_separator)
+            item_separator = ",\n    "
+            _json_into(out, item, "\n    ")
+            if len(out) > 4_000:
+                yield "".join(out)
+                out.clear()
+        out.append("[]" if item_separator == "[\n    " else "\n  ]")
+    out.append("\n}\n")
     yield "".join(out)
 
 

@@ -16,7 +16,6 @@ or a portfolio is rendered in its own language (``i18n.using``).
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -121,14 +120,14 @@ def _rendered(function: Any, arguments: tuple[Any, ...], language: str | None, n
 
 
 def _in_context(pieces: Iterator[str], language: str | None, names: dict[str, str]) -> Iterator[str]:
-    from .cells import TEAM_NAMES
-
-    token = TEAM_NAMES.set(names)
-    try:
-        with using(language) if language is not None else contextlib.nullcontext():
-            yield from pieces
-    finally:
-        TEAM_NAMES.reset(token)
+    """``pieces``, each made in the document's language and with its team names — and the
+    caller's restored before the piece is handed on, so that nothing is left set between
+    pieces, nor by pieces never asked for."""
+    while True:
+        piece = _rendered(next, (pieces, None), language, names)
+        if piece is None:
+            return
+        yield piece
 
 
 def render_text(kind: str, fmt: str, value: Any, **options: Any) -> str:

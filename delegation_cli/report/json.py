@@ -134,23 +134,24 @@ def _detail(r: MonthlyReport) -> dict[str, Any]:
                     for m in r.marches],
         "prestations": [{"prestation": p.key or None, "name": p.name, "committed": s(p.committed),
                          "paid": s(p.paid)} for p in r.prestations],
-        "movements": [e.as_json() for e in r.movements],
+        "movements": (e.as_json() for e in r.movements),  # long lists: written an item at a time
         "notes": [e.as_json() for e in r.notes],
         "corrections": [{**c.entry.as_json(), "corrects": c.target.as_json()} for c in r.corrections],
         "forecasts": [e.as_json() for e in r.forecasts],
         "landing": {"years": [_year_landing(la) for la in r.year_landings],
                     "teams": [_team_landing(tl) for tl in r.team_landings]},
-        "open_commitments": [{
+        "open_commitments": ({
             "id": o.entry.id, "date": o.entry.date.isoformat(), "team": o.entry.team, "ref": o.entry.ref,
             "amount": s(o.entry.amount), "paid": s(o.paid), "released": s(o.released),
             "remaining_to_pay": s(o.remaining), "age_days": o.age_days,
-        } for o in r.open_commitments],
+        } for o in r.open_commitments),
         "unused": [{"year": u.year, "ae": s(u.ae), "cp": s(u.cp)} for u in r.unused],
     }
 
 
-def report_json(r: MonthlyReport) -> str:
-    """The report as JSON (schema in docs/report-json.md); amounts are strings like "1500.00"."""
+def report_json(r: MonthlyReport) -> Iterator[str]:
+    """The report as JSON (schema in docs/report-json.md), a piece at a time (its lists may be
+    long); amounts are strings like "1500.00"."""
     data: dict[str, Any] = {
         "schema": "delegation-report/1",
         "invalid": [p.as_json() for p in r.invalid],
@@ -165,9 +166,9 @@ def report_json(r: MonthlyReport) -> str:
         "years": [year_json(y) for y in r.years],
         "totals": totals_json(r.totals),
         **_detail(r),
-        "alerts": [alert_json(a) for a in in_severity_order(r.alerts)],
+        "alerts": (alert_json(a) for a in in_severity_order(r.alerts)),
     }
-    return json_text(data)
+    return json_pieces(data)
 
 
 # --------------------------------------------------------------------------------------
@@ -247,9 +248,8 @@ def export_json(convention_id: str, ledger: str, until: dt.date | None, entries:
 def export_json_pieces(convention_id: str, ledger: str, until: dt.date | None,
                        entries: Sequence[Entry]) -> Iterator[str]:
     """:func:`export_json`, a piece at a time."""
-    head = {"schema": "delegation-export/1", "convention": convention_id, "ledger": ledger,
-            "until": until.isoformat() if until else None}
-    return json_pieces(head, "entries", (e.as_json() for e in entries))
+    return json_pieces({"schema": "delegation-export/1", "convention": convention_id, "ledger": ledger,
+                        "until": until.isoformat() if until else None, "entries": (e.as_json() for e in entries)})
 
 
 def problems_json(problems: Sequence[Problem]) -> str:
