@@ -448,3 +448,39 @@ def test_cancellations_balance_as_the_report_in_hledger_and_beancount(cli: Cli, 
     assert (years[2021]["cp_paid"], years[2022]["cp_paid"]) == ("20.00", "0.00")
     assert [(t["team"], t["ae_committed"], t["cp_paid"]) for t in report["teams"]] == [
         ("alpha", "100.00", "0.00"), ("beta", "0.00", "0.00")]
+
+
+def test_an_export_holds_the_entries_the_check_read_and_never_the_state_beside_them(seed_example: Cli,
+                                                                                    tmp_path: Path) -> None:
+    """An export's entries are read a second time, after the check and up to the byte it read:
+    the same entries as a read that keeps them, and none appended since."""
+    from delegation_cli.store.book import read_book, read_valid_entries
+    from delegation_cli.store.convention import require_convention
+    from delegation_cli.store.reader import LedgerReader, opened_for_reading
+
+    conv = require_convention(tmp_path / "convention.yaml").convention
+    assert conv is not None
+    ledger = tmp_path / "ledgers" / "fabrique-numerique-s3.ledger"
+    with opened_for_reading(ledger) as fd:
+        kept = read_book(conv, fd, "seed", keep=True).entries
+        assert kept and read_valid_entries(conv, fd, "seed") == kept
+        size = os.fstat(fd).st_size
+    with ledger.open("a", encoding="utf-8") as handle:  # a line appended after the first read
+        handle.write(with_checksums('2020-06-30 note n-late friches "après coup"\n'))
+    with opened_for_reading(ledger) as fd:
+        assert list(LedgerReader(fd, "seed", limit=size)) == kept
+        assert len(list(LedgerReader(fd, "seed"))) == len(kept) + 1
+
+
+def test_an_export_of_a_ledger_with_an_error_is_refused_with_its_errors(seed_example: Cli, tmp_path: Path) -> None:
+    ledger = tmp_path / "ledgers" / "fabrique-numerique-s3.ledger"
+    lines = len(ledger.read_text(encoding="utf-8").splitlines())
+    with ledger.open("a", encoding="utf-8") as handle:
+        handle.write(with_checksums("2020-06-30 payment p-bad friches 10.00 commitment=c-none\n"))
+    checked = seed_example("check")
+    refused = seed_example("export", "--format", "csv", "--output", "out.csv")
+    assert (checked.exit_code, refused.exit_code, refused.stdout) == (1, 1, "")
+    assert f":{lines + 1}:" in refused.stderr and "c-none" in refused.stderr
+    assert [line for line in refused.stderr.splitlines() if "error" in line] == [
+        line for line in (checked.stdout + checked.stderr).splitlines() if "error" in line and "c-none" in line]
+    assert not (tmp_path / "out.csv").exists()

@@ -16,11 +16,12 @@ reads the ledger through the one read path, :func:`book.read_book`:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from ..core.issues import did_you_mean
 from ..core.kinds import kind_name
 from ..core.lines import FORMAT_VERSION, HEADER_PREFIX, format_entry, header_line
 from ..core.model import Convention
-from .book import Book, Window, read_book
+from .book import Book, Window, read_book, read_valid_entries
 from .convention import LoadedConvention, load_convention
 from .ledger import appending, locked_ledger, version_of, write_atomically
 from .mending import may_mend, refuse_cancelled, require_mending, resolve
@@ -61,11 +62,19 @@ def open_book(loaded: LoadedConvention, ledger: str | None, *, keep: bool = Fals
     with ``--ledger`` must exist (exit 2, nothing created): reading commands never guess
     that a mistyped name is a new, empty ledger."""
     path = ledger_path_for(loaded, ledger)
+    with _opened(path, ledger) as fd:
+        return read_book(_convention(loaded), fd, str(path), keep=keep, window=window)
+
+
+@contextlib.contextmanager
+def _opened(path: Path, ledger: str | None) -> Iterator[int | None]:
+    """The ledger open for reading (:func:`opened_for_reading`); one named with ``--ledger``
+    must exist."""
     with opened_for_reading(path) as fd:
         if fd is None and ledger:
             raise fail(_("no such ledger (expected an existing ledger file; without --ledger the convention's "
                          "own ledger is used)"), code="ledger-missing", path=str(path))
-        return read_book(_convention(loaded), fd, str(path), keep=keep, window=window)
+        yield fd
 
 
 # --------------------------------------------------------------------------------------
@@ -307,9 +316,10 @@ def export_entries(loaded: LoadedConvention, ledger: str | None,
                    until: dt.date | None) -> tuple[Path, list[Entry]]:
     """The ledger's path and the entries an export holds (``export``): those dated up to
     ``until`` when given; refused when the ledger has an error."""
-    path, book = read_entries(loaded, ledger)
-    book.require_valid()
-    return path, [e for e in book.entries or [] if until is None or e.date <= until]
+    path = ledger_path_for(loaded, ledger)
+    with _opened(path, ledger) as fd:
+        entries = read_valid_entries(_convention(loaded), fd, str(path))
+    return path, entries if until is None else [e for e in entries if e.date <= until]
 
 
 def select_entries(entries: list[Entry], *, team: str | None, month: str | None,

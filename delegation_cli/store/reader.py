@@ -161,7 +161,7 @@ def _split_lines(body: bytes, start_lineno: int) -> Iterator[tuple[int, str | by
 class LedgerReader:
     """The entries of a ledger, streamed in file order from an open descriptor (None: no
     file, an empty ledger), a block of about 4 MB at a time, up to the size the file had
-    when the reader was made.
+    when the reader was made (or ``limit`` bytes, when fewer).
 
     Iterating yields each entry that parses; everything else — a byte-order mark, a missing
     or unsupported header, CR LF endings, invalid UTF-8, raw control characters, a line
@@ -173,12 +173,14 @@ class LedgerReader:
     formatting the entry again.  Reading stops after :data:`MAX_PROBLEMS` problems.
     """
 
-    def __init__(self, fd: int | None, shown: str):
+    def __init__(self, fd: int | None, shown: str, limit: int | None = None):
         self.info = LedgerFile(shown, exists=fd is not None)
         self.text: str | None = None
         self._fd = fd
         self._progress = PROGRESS.get()
         self._total = os.fstat(fd).st_size if fd is not None else 0
+        if limit is not None:  # what an earlier read of the same file read, and no more
+            self._total = min(self._total, limit)
         self._block_left = 0
         self._block_start = (0, 0)
 
