@@ -484,3 +484,30 @@ def test_an_export_of_a_ledger_with_an_error_is_refused_with_its_errors(seed_exa
     assert [line for line in refused.stderr.splitlines() if "error" in line] == [
         line for line in (checked.stdout + checked.stderr).splitlines() if "error" in line and "c-none" in line]
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_entries_in_file_order_are_read_as_the_export_is_written(seed_example: Cli, tmp_path: Path) -> None:
+    """A CSV, JSON or workbook export reads the checked ledger again as it writes, up to the byte
+    checked, the entries dated up to --until; a line changed in between (by a writer taking no
+    lock) is refused with its error rather than written."""
+    import datetime
+
+    from delegation_cli.core.errors import DelegationError
+    from delegation_cli.store.book import checked_entries, read_book
+    from delegation_cli.store.convention import require_convention
+    from delegation_cli.store.reader import opened_for_reading
+
+    conv = require_convention(tmp_path / "convention.yaml").convention
+    assert conv is not None
+    ledger = tmp_path / "ledgers" / "fabrique-numerique-s3.ledger"
+    with opened_for_reading(ledger) as fd:
+        kept = read_book(conv, fd, "seed", keep=True).entries or []
+        entries = checked_entries(conv, fd, "seed", until=datetime.date(2020, 3, 31))
+        march = [e for e in kept if e.date <= datetime.date(2020, 3, 31)]
+        assert list(entries) == list(entries) == march and len(entries) == len(march) < len(kept)
+        text = ledger.read_bytes()
+        at = text.index(b" commitment ") + 1
+        ledger.write_bytes(text[:at] + b"C" + text[at + 1:])  # the same size, a line no longer its checksum
+        with pytest.raises(DelegationError) as raised:
+            list(entries)
+    assert sorted(p.code for p in raised.value.problems) == ["ledger-checksum", "ledger-syntax"]

@@ -234,18 +234,21 @@ def test_the_ods_opens_in_odfpy_with_its_types(seed_example: Cli, tmp_path: Path
             assert cells[5].getAttrNS(OFFICENS, "value") == entry["amount"]
 
 
-def test_a_sheet_longer_than_a_spreadsheet_opens_is_refused() -> None:
+def test_a_sheet_longer_than_a_spreadsheet_opens_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused before anything is written: here with a limit of 8 rows (Excel's is 1 048 576)."""
     from delegation_cli.core.errors import DelegationError
     from delegation_cli.core.i18n import using
     from delegation_cli.report import sheets
 
-    class Many(list[object]):
-        def __len__(self) -> int:
-            return sheets.MAX_ROWS
-
-    with using("en"), pytest.raises(DelegationError) as raised:
-        sheets.log_xlsx(Many())  # type: ignore[arg-type]
-    (problem,) = raised.value.problems
-    assert (problem.code, problem.message) == ("too-many-rows", (
-        "the sheet 'Entries' would hold 1048577 rows, more than a spreadsheet opens (1048576); write CSV instead, "
-        "or fewer entries (--until)"))
+    entries = _hostile_entries()  # 8 entries: a header and 8 rows
+    monkeypatch.setattr(sheets, "MAX_ROWS", 9)
+    with using("en"):
+        assert sheets.log_xlsx(entries)  # type: ignore[arg-type]
+    monkeypatch.setattr(sheets, "MAX_ROWS", 8)
+    for write in (sheets.log_xlsx, sheets.log_ods):
+        with using("en"), pytest.raises(DelegationError) as raised:
+            write(entries)  # type: ignore[arg-type]
+        (problem,) = raised.value.problems
+        assert (problem.code, problem.message) == ("too-many-rows", (
+            "the sheet 'Entries' would hold 9 rows, more than a spreadsheet opens (8); write CSV instead, "
+            "or fewer entries (--until)"))

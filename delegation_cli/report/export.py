@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, assert_never
 
@@ -43,6 +43,10 @@ from ..core.lines import quote_label
 from ..core.model import Convention
 from ..core.money import Cents, format_signed
 
+DATE_ORDERED = frozenset({"hledger", "beancount"})
+"""The export formats whose transactions are in date order: they hold every entry (the others
+are written in file order, as the ledger is read)."""
+
 
 @dataclass(frozen=True)
 class Export:
@@ -50,7 +54,7 @@ class Export:
     ``until``, when given) and where they were read (``source``)."""
 
     conv: Convention
-    entries: Sequence[Entry]
+    entries: Collection[Entry]
     source: str
     until: dt.date | None = None
 
@@ -456,14 +460,18 @@ def beancount_pieces(conv: Convention, entries: Sequence[Entry], *, source: str,
         yield "\n".join(lines) + "\n"
 
 
+def _in_hand(entries: Collection[Entry]) -> Sequence[Entry]:
+    return entries if isinstance(entries, Sequence) else list(entries)
+
+
 def hledger(e: Export) -> Iterator[str]:
     """The ``hledger`` format of :mod:`formats`: :func:`to_hledger`, a piece at a time."""
-    return hledger_pieces(e.conv, e.entries, source=e.source, until=e.until)
+    return hledger_pieces(e.conv, _in_hand(e.entries), source=e.source, until=e.until)
 
 
 def beancount(e: Export) -> Iterator[str]:
     """The ``beancount`` format of :mod:`formats`: :func:`to_beancount`, a piece at a time."""
-    return beancount_pieces(e.conv, e.entries, source=e.source, until=e.until)
+    return beancount_pieces(e.conv, _in_hand(e.entries), source=e.source, until=e.until)
 
 
 def export_csv(e: Export, dialect: CsvDialect) -> Iterator[str]:

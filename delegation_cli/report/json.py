@@ -12,7 +12,7 @@ a budget year, an alert) are written once, here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import Problem
@@ -246,7 +246,7 @@ def export_json(convention_id: str, ledger: str, until: dt.date | None, entries:
 
 
 def export_json_pieces(convention_id: str, ledger: str, until: dt.date | None,
-                       entries: Sequence[Entry]) -> Iterator[str]:
+                       entries: Iterable[Entry]) -> Iterator[str]:
     """:func:`export_json`, a piece at a time."""
     return json_pieces({"schema": "delegation-export/1", "convention": convention_id, "ledger": ledger,
                         "until": until.isoformat() if until else None, "entries": (e.as_json() for e in entries)})

@@ -13,8 +13,9 @@ the rest as text :func:`cells.visible` makes inert; each column as wide as its w
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -39,6 +40,8 @@ Typed = tuple[str, str] | tuple[str, dt.date] | None
 ``("int", "12")``, ``("date", date)``, ``("text", "…")``; None for an empty cell."""
 
 
+MAX_ROWS = 1_048_576
+"""Rows a sheet holds, its header included: the limit of Excel and of LibreOffice."""
 _REPEATED = frozenset({"entrykind", "team", "severity", "month"})
 """Kinds of text cells whose few values repeat down a column: each is worked out once."""
 
@@ -103,14 +106,22 @@ class Sheet:
             yield [typer(value) for typer, value in zip(typers, values, strict=True)]
 
     def widths(self) -> list[int]:
-        """Each column's width in characters: its widest cell or header, within 8 and 60."""
+        """Each column's width in characters: its widest cell or header, within 8 and 60 —
+        worked out before anything is written, so that a sheet with more rows than a spreadsheet
+        opens is refused first (exit 2)."""
         widest = [len(title) for title in self.header]
+        count = 1 + len(self.notes)
         for cells in self.typed_rows():
+            count += 1
             for index, cell in enumerate(cells):
                 if cell is not None:
                     size = _width(cell)
                     if size > widest[index]:
                         widest[index] = size
+        if count > MAX_ROWS:
+            raise fail(_("the sheet {name} would hold {count} rows, more than a spreadsheet opens ({max}); write "
+                         "CSV instead, or fewer entries (--until)").format(name=repr(self.name), count=count,
+                                                                           max=MAX_ROWS), code="too-many-rows")
         return [min(max(size + 2, 8), 60) for size in widest]
 
 
@@ -170,31 +181,16 @@ def sheets_of(sections: Sequence[Section]) -> list[Sheet]:
     return out
 
 
-MAX_ROWS = 1_048_576
-"""Rows a sheet holds, its header included: the limit of Excel and of LibreOffice."""
-
-
-def _fitting(sheets: Sequence[Sheet]) -> Sequence[Sheet]:
-    """``sheets``, refused (exit 2) when one holds more rows than a spreadsheet opens."""
-    for sheet in sheets:
-        count = 1 + len(sheet.rows) + len(sheet.notes)
-        if count > MAX_ROWS:
-            raise fail(_("the sheet {name} would hold {count} rows, more than a spreadsheet opens ({max}); write "
-                         "CSV instead, or fewer entries (--until)").format(name=repr(sheet.name), count=count,
-                                                                           max=MAX_ROWS), code="too-many-rows")
-    return sheets
-
-
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     from .xlsx import workbook
 
-    return workbook(_fitting(sheets))
+    return workbook(sheets)
 
 
 def ods_bytes(sheets: Sequence[Sheet]) -> bytes:
     from .ods import workbook
 
-    return workbook(_fitting(sheets))
+    return workbook(sheets)
 
 
 # The documents ----------------------------------------------------------------------------
@@ -222,14 +218,19 @@ class _EntryRows(Sequence[tuple[object, ...]]):
     """The entries as rows, made one at a time as they are read (a million entries are never
     held twice)."""
 
-    def __init__(self, entries: Sequence[Entry]):
+    def __init__(self, entries: Collection[Entry]):
         self._entries = entries
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __bool__(self) -> bool:  # without counting entries read from the ledger
+        return bool(self._entries) if isinstance(self._entries, Sequence) else any(True for __ in self._entries)
+
     def __getitem__(self, index: int) -> tuple[object, ...]:  # type: ignore[override]
-        return _entry_row(self._entries[index])
+        entries = self._entries
+        return _entry_row(entries[index] if isinstance(entries, Sequence) else next(
+            itertools.islice(entries, index, None)))
 
     def __iter__(self) -> Iterator[tuple[object, ...]]:
         return map(_entry_row, self._entries)
@@ -241,7 +242,7 @@ def _entry_row(e: Entry) -> tuple[object, ...]:
             e.month, e.forecast_type, e.author, e.label, e.target, e.ej)
 
 
-def entries_section(entries: Sequence[Entry]) -> Section:
+def entries_section(entries: Collection[Entry]) -> Section:
     """The entries as one section: the columns of ``log --format csv``, titled in the language."""
     kinds = {"date": "date", "amount": "money", "kind": "entrykind", "line": "int", "label": "text"}
     columns = tuple(Column(key, kinds.get(key, "key"), _(title)) for key, title in ENTRY_COLUMNS)
@@ -272,11 +273,11 @@ def reconciliation_ods(r: Reconciliation) -> bytes:
     return ods_bytes(_reconciliation_sheets(r))
 
 
-def log_xlsx(entries: Sequence[Entry]) -> bytes:
+def log_xlsx(entries: Collection[Entry]) -> bytes:
     return xlsx_bytes(sheets_of([entries_section(entries)]))
 
 
-def log_ods(entries: Sequence[Entry]) -> bytes:
+def log_ods(entries: Collection[Entry]) -> bytes:
     return ods_bytes(sheets_of([entries_section(entries)]))
 
 

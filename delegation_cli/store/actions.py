@@ -21,7 +21,7 @@ import datetime as dt
 import getpass
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from ..core.issues import did_you_mean
 from ..core.kinds import kind_name
 from ..core.lines import FORMAT_VERSION, HEADER_PREFIX, format_entry, header_line
 from ..core.model import Convention
-from .book import Book, Window, read_book, read_valid_entries
+from .book import Book, Window, checked_entries, read_book, read_valid_entries
 from .convention import LoadedConvention, load_convention
 from .ledger import appending, locked_ledger, version_of, write_atomically
 from .mending import may_mend, refuse_cancelled, require_mending, resolve
@@ -312,14 +312,20 @@ def read_entries(loaded: LoadedConvention, ledger: str | None) -> tuple[Path, Bo
     return ledger_path_for(loaded, ledger), open_book(loaded, ledger, keep=True)
 
 
-def export_entries(loaded: LoadedConvention, ledger: str | None,
-                   until: dt.date | None) -> tuple[Path, list[Entry]]:
+@contextlib.contextmanager
+def export_entries(loaded: LoadedConvention, ledger: str | None, until: dt.date | None, *,
+                   in_date_order: bool) -> Iterator[tuple[Path, Collection[Entry]]]:
     """The ledger's path and the entries an export holds (``export``): those dated up to
-    ``until`` when given; refused when the ledger has an error."""
+    ``until`` when given, refused (exit 1, with every error) when the ledger has an error.  For
+    an export ``in_date_order`` (a journal), every entry is kept; for one in file order, they are
+    read from the ledger as the export is written, inside the ``with`` block."""
     path = ledger_path_for(loaded, ledger)
     with _opened(path, ledger) as fd:
-        entries = read_valid_entries(_convention(loaded), fd, str(path))
-    return path, entries if until is None else [e for e in entries if e.date <= until]
+        if in_date_order:
+            entries = read_valid_entries(_convention(loaded), fd, str(path))
+            yield path, entries if until is None else [e for e in entries if e.date <= until]
+        else:
+            yield path, checked_entries(_convention(loaded), fd, str(path), until)
 
 
 def select_entries(entries: list[Entry], *, team: str | None, month: str | None,

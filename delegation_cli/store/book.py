@@ -20,7 +20,7 @@ read again, its entries sorted (stably, by date), then replayed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..core.budget import (
@@ -228,22 +228,49 @@ def read_book(conv: Convention, fd: int | None, shown: str, *, keep: bool = Fals
                          in_order=False)
 
 
-def read_valid_entries(conv: Convention, fd: int | None, shown: str) -> list[Entry]:
-    """Every entry of a ledger without error, in file order, for a document that holds them all
-    (an export): the ledger is checked through :func:`read_book`, keeping nothing, then read
-    again up to the same byte for its entries, so that the replay's state and the entries are
-    never held together (at a million entries, half the memory, for a second parse).  Refused
-    (exit 1) with every error."""
+class CheckedEntries:
+    """The entries of a ledger checked without error (:func:`read_book`), dated up to
+    ``until`` when given, read again from the open file each time they are iterated, up to the
+    byte the check read: a document written in file order (CSV, JSON, a workbook) is made as the
+    file is read, and never holds a million entries."""
+
+    def __init__(self, fd: int | None, shown: str, size: int, until: dt.date | None):
+        self._fd, self._shown, self._size, self._until = fd, shown, size, until
+        self._count: int | None = None
+
+    def __iter__(self) -> Iterator[Entry]:
+        reader = LedgerReader(self._fd, self._shown, limit=self._size)
+        until = self._until
+        for entry in reader:
+            if until is None or entry.date <= until:
+                yield entry
+        if reader.info.problems:  # the bytes checked changed since (a writer that takes no lock)
+            raise DelegationError(reader.info.problems, ExitCode.PROBLEMS)
+
+    def __len__(self) -> int:
+        if self._count is None:  # counted by a read of its own, then known for the command's run
+            self._count = sum(1 for __ in self)
+        return self._count
+
+    def __contains__(self, entry: object) -> bool:
+        return any(entry == mine for mine in self)
+
+
+def checked_entries(conv: Convention, fd: int | None, shown: str, until: dt.date | None = None) -> CheckedEntries:
+    """The entries of the ledger open on ``fd``, once :func:`read_book` found no error in it
+    (refused, exit 1, with every error), as :class:`CheckedEntries`: the replay's state and the
+    entries are never held together."""
     book = read_book(conv, fd, shown)
     book.require_valid()
-    size = book.file.size
-    del book
-    reader = LedgerReader(fd, shown, limit=size)
+    return CheckedEntries(fd, shown, book.file.size, until)
+
+
+def read_valid_entries(conv: Convention, fd: int | None, shown: str) -> list[Entry]:
+    """Every entry of a ledger without error, in file order, for a document that holds them all
+    (an export sorted by date): :func:`checked_entries`, kept (refused, exit 1, with every error)."""
+    entries = checked_entries(conv, fd, shown)
     with bulk():
-        entries = list(reader)
-    if reader.info.problems:  # the bytes checked changed in between (a writer that takes no lock)
-        raise DelegationError(reader.info.problems, ExitCode.PROBLEMS)
-    return entries
+        return list(entries)
 
 
 def _entries_of(fd: int | None, shown: str) -> list[Entry]:

@@ -18,7 +18,7 @@ from ..output import deliver, refuse_binary_on_terminal, sheet_language
 from . import command
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
     from ...core.entries import Entry
     from ...core.model import Convention
@@ -52,6 +52,7 @@ def export(
     ledger: LedgerOpt = None,
     lang: LangOpt = None,
 ) -> ExitCode:
+    from ...report.export import DATE_ORDERED
     from ...store.actions import export_entries
     from ...store.convention import require_convention
 
@@ -60,14 +61,14 @@ def export(
     loaded = require_convention(Path(convention))
     conv = loaded.convention
     assert conv is not None
-    path, entries = export_entries(loaded, ledger, until)
-    with using(sheet_language(output_format.value, lang)):  # a workbook is a document: French unless --lang
+    with export_entries(loaded, ledger, until, in_date_order=output_format.value in DATE_ORDERED) as (path, entries), \
+            using(sheet_language(output_format.value, lang)):  # a workbook is a document: French unless --lang
         text = _exported(output_format, conv, entries, source=str(path), until=until, dialect=dialect)
-        deliver(text, output or None, protected=path, convention=loaded.path)  # pieces are made as written
+        deliver(text, output or None, protected=path, convention=loaded.path)  # entries read as it is written
     return ExitCode.OK
 
 
-def _exported(output_format: ExportFormat, conv: Convention, entries: list[Entry], *, source: str,
+def _exported(output_format: ExportFormat, conv: Convention, entries: Collection[Entry], *, source: str,
               until: dt.date | None, dialect: CsvDialect) -> str | bytes | Iterator[str]:
     """The entries in one export format (``report/formats.py``)."""
     from ...report.export import Export
