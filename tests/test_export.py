@@ -511,3 +511,23 @@ def test_entries_in_file_order_are_read_as_the_export_is_written(seed_example: C
         with pytest.raises(DelegationError) as raised:
             list(entries)
     assert sorted(p.code for p in raised.value.problems) == ["ledger-checksum", "ledger-syntax"]
+
+
+def test_a_long_export_does_not_hold_up_a_writer(seed_example: Cli, tmp_path: Path) -> None:
+    """Once checked, the entries are read again without the shared lock: a writer's exclusive
+    lock is granted at once (the bytes checked are never rewritten)."""
+    import fcntl
+
+    from delegation_cli.store.book import checked_entries
+    from delegation_cli.store.convention import require_convention
+    from delegation_cli.store.reader import opened_for_reading
+
+    conv = require_convention(tmp_path / "convention.yaml").convention
+    assert conv is not None
+    ledger = tmp_path / "ledgers" / "fabrique-numerique-s3.ledger"
+    with opened_for_reading(ledger) as fd, ledger.open("rb") as writer:
+        with pytest.raises(BlockingIOError):  # the check reads under the shared lock
+            fcntl.flock(writer.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        entries = checked_entries(conv, fd, "seed")
+        fcntl.flock(writer.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert len(list(entries)) > 0

@@ -19,7 +19,9 @@ read again, its entries sorted (stably, by date), then replayed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -259,9 +261,14 @@ class CheckedEntries:
 def checked_entries(conv: Convention, fd: int | None, shown: str, until: dt.date | None = None) -> CheckedEntries:
     """The entries of the ledger open on ``fd``, once :func:`read_book` found no error in it
     (refused, exit 1, with every error), as :class:`CheckedEntries`: the replay's state and the
-    entries are never held together."""
+    entries are never held together.  The shared lock is let go once the check is done: the
+    bytes checked are never rewritten (a write appends after them; ``migrate`` replaces the file,
+    whose old content the open descriptor keeps), so a long export does not hold up a ``commit``."""
     book = read_book(conv, fd, shown)
     book.require_valid()
+    if fd is not None:  # what was checked is never rewritten (appends go after it): writers need not wait
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
     return CheckedEntries(fd, shown, book.file.size, until)
 
 
