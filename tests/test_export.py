@@ -231,6 +231,15 @@ def test_an_export_written_in_pieces_is_whole_or_not_at_all(tmp_path: Path) -> N
     write_atomically(out, iter([b"new 1\n", b"new 2\n"]))
     assert out.read_text() == "new 1\nnew 2\n"
 
+    def unreadable() -> Iterator[bytes]:  # the ledger could not be read on: not a failure to write
+        yield b"new 3\n"
+        raise OSError(5, "Input/output error")
+
+    with pytest.raises(OSError) as raised:
+        write_atomically(out, unreadable())
+    assert (type(raised.value), raised.value.strerror) == (OSError, "Input/output error")
+    assert out.read_text() == "new 1\nnew 2\n" and [p.name for p in tmp_path.iterdir()] == ["out.journal"]
+
 
 # --------------------------------------------------------------------------------------
 # Labels: inert, whole, and every line within the readers' limits (issue 19)
@@ -493,6 +502,7 @@ def test_entries_in_file_order_are_read_as_the_export_is_written(seed_example: C
     import datetime
 
     from delegation_cli.core.errors import DelegationError
+    from delegation_cli.core.i18n import using
     from delegation_cli.store.book import checked_entries, read_book
     from delegation_cli.store.convention import require_convention
     from delegation_cli.store.reader import opened_for_reading
@@ -511,6 +521,15 @@ def test_entries_in_file_order_are_read_as_the_export_is_written(seed_example: C
         with pytest.raises(DelegationError) as raised:
             list(entries)
     assert sorted(p.code for p in raised.value.problems) == ["ledger-checksum", "ledger-syntax"]
+    ledger.write_bytes(text)
+    with opened_for_reading(ledger) as fd:
+        entries = checked_entries(conv, fd, "seed")
+        with ledger.open("r+b") as cut:  # cut shorter, at a line's end, by a program that takes no lock
+            cut.truncate(text.rindex(b"\n", 0, len(text) - 1) + 1)
+        with using("en"), pytest.raises(DelegationError) as raised:
+            list(entries)
+    assert [(p.code, p.message) for p in raised.value.problems] == [("ledger-changed", (
+        "the ledger changed while it was read (it is only ever appended to); run the command again"))]
 
 
 def test_a_long_export_does_not_hold_up_a_writer(seed_example: Cli, tmp_path: Path) -> None:

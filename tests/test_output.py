@@ -8,6 +8,7 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,29 @@ def test_any_output_encoding_prints(folder: Path, encoding: str) -> None:
 def test_plain_writes_french_typography_in_ascii() -> None:
     assert [plain(c) for c in "\u202f\u00a0’«»—é€Œ…\u2028"] == [" ", " ", "'", '"', '"', "-", "e", "EUR", "OE", "...",
                                                                "?"]
+
+
+def test_pieces_to_a_file_are_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document written as its pieces are made: when making one fails, the file standing for
+    stdout is cut back to where the document began; the encoding's byte-order mark, if any, is
+    written once, not once a piece."""
+    import io
+
+    from delegation_cli.cli.output import emit
+
+    def pieces() -> Iterator[str]:
+        yield "é1\n"
+        raise RuntimeError("a piece that could not be made")
+
+    for encoding, expected in (("utf-8", "before\né1\né2\n".encode()),
+                               ("utf-8-sig", b"before\n" + "\ufeffé1\né2\n".encode("utf-8"))):
+        target = tmp_path / f"out-{encoding}.txt"
+        target.write_bytes(b"before\n")
+        with target.open("ab") as raw:
+            stream = io.TextIOWrapper(raw, encoding=encoding)
+            monkeypatch.setattr("sys.stdout", stream)
+            with pytest.raises(RuntimeError):
+                emit(pieces())
+            assert target.read_bytes() == b"before\n"
+            emit(iter(["é1\n", "é2\n"]))
+        assert target.read_bytes() == expected

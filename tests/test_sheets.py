@@ -252,3 +252,12 @@ def test_a_sheet_longer_than_a_spreadsheet_opens_is_refused(monkeypatch: pytest.
         assert (problem.code, problem.message) == ("too-many-rows", (
             "the sheet 'Entries' would hold 9 rows, more than a spreadsheet opens (8); write CSV instead, "
             "or fewer entries (--until)"))
+
+
+def test_ods_text_keeps_every_space_a_reader_would_drop() -> None:
+    """ODF readers drop a paragraph's leading spaces and collapse runs: those are ``<text:s/>``."""
+    from delegation_cli.report.ods import _paragraph
+
+    assert [_paragraph(text) for text in ("a b", " a", "  a", "a  b", "a   b", "a ", "a  ", "<&>")] == [
+        "a b", "<text:s/>a", '<text:s text:c="2"/>a', "a <text:s/>b", 'a <text:s text:c="2"/>b', "a<text:s/>",
+        "a <text:s/>", "&lt;&amp;&gt;"]

@@ -27,7 +27,7 @@ import os
 import stat
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -104,6 +104,24 @@ def _encoded(stream: TextIO, text: str) -> bytes:
         return text.encode(encoding, HANDLER)
 
 
+def _encoder(stream: TextIO) -> Callable[[str], bytes]:
+    """Text to the stream's bytes, piece after piece as one text (a byte-order mark at most once)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    errors = getattr(stream, "errors", None) or "strict"
+    try:
+        incremental = codecs.getincrementalencoder(encoding)(errors)
+    except LookupError:
+        return lambda piece: _encoded(stream, piece)
+
+    def encode(piece: str) -> bytes:
+        try:
+            return incremental.encode(piece)
+        except UnicodeEncodeError:
+            return _encoded(stream, piece)
+
+    return encode
+
+
 def emit(text: str | bytes | Iterable[str], *, err: bool = False) -> None:
     """Write ``text`` (or bytes, such as a PDF; or the pieces of a long document, as they are
     made) to stdout (stderr with ``err``), or raise :class:`OutputError`.
@@ -130,16 +148,19 @@ def emit(text: str | bytes | Iterable[str], *, err: bool = False) -> None:
     with contextlib.suppress(OSError):
         if stat.S_ISREG(os.fstat(fd).st_mode):
             start = os.lseek(fd, 0, os.SEEK_END if _appending(fd) else os.SEEK_CUR)
+    encode = _encoder(stream)
     try:
         for piece in pieces:
-            view = memoryview(piece if isinstance(piece, bytes) else _encoded(stream, piece))
+            view = memoryview(piece if isinstance(piece, bytes) else encode(piece))
             while view:
                 view = view[os.write(fd, view):]
-    except OSError as exc:
+    except BaseException as exc:  # a write that failed, or a piece that could not be made
         if start is not None:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, start)
                 os.lseek(fd, start, os.SEEK_SET)
+        if not isinstance(exc, OSError):
+            raise
         raise OutputError(exc.strerror or str(exc)) from None
 
 

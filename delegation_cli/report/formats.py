@@ -131,10 +131,11 @@ def _in_context(pieces: Iterator[str], language: str | None, names: dict[str, st
 
 
 def render_text(kind: str, fmt: str, value: Any, **options: Any) -> str:
-    """:func:`render` for a format that writes text (every one but the PDF)."""
+    """:func:`render` for a format that writes text (every one but the PDF and the workbooks),
+    its pieces joined."""
     text = render(kind, fmt, value, **options)
-    assert isinstance(text, str), f"the {fmt} rendering of a {kind} is binary"
-    return text
+    assert not isinstance(text, bytes), f"the {fmt} rendering of a {kind} is binary"
+    return text if isinstance(text, str) else "".join(text)
 
 
 BINARY = frozenset({"pdf", "ods", "xlsx"})

@@ -60,12 +60,20 @@ def _shown_amount(value: str) -> str:
     return f"{sign}{int(whole):,}".replace(",", NNBSP) + f",{part}{NBSP}€"
 
 
-_RUN = re.compile(" {2,}|^ | $")
+_RUN = re.compile("^ +| {2,}| $")
+
+
+def _spaces(count: int) -> str:
+    return f'<text:s text:c="{count}"/>' if count > 1 else "<text:s/>"
 
 
 def _space_run(match: re.Match[str]) -> str:
+    """A run of spaces a reader would collapse: one space and the others as ``<text:s/>``; at
+    the start of the text (where a reader drops spaces) or a lone one at its end, all of them."""
     count = len(match.group())
-    return " " + (f'<text:s text:c="{count - 1}"/>' if count > 2 else "<text:s/>") if count > 1 else "<text:s/>"
+    if match.start() == 0 or count == 1:
+        return _spaces(count)
+    return " " + _spaces(count - 1)
 
 
 def _paragraph(text: str) -> str:

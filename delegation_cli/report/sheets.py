@@ -152,7 +152,7 @@ def xml_text(text: str) -> str:
     return text if _XML_SPECIAL.search(text) is None else _XML_SPECIAL.sub(_xml_escape, text)
 
 
-_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_FORBIDDEN = re.compile("[\\[\\]:*?/\\\\\ufffe\uffff]")
 
 
 def _names(sections: Sequence[Section]) -> list[str]:

@@ -19,9 +19,7 @@ read again, its entries sorted (stably, by date), then replayed.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -43,7 +41,7 @@ from ..core.model import Convention
 from ..core.replay import Replay
 from ..core.seal import SealCheck, refuse_closed_at
 from .ledger import old_version_refusal
-from .reader import LedgerFile, LedgerReader, bulk
+from .reader import LedgerFile, LedgerReader, bulk, let_go
 
 
 @dataclass(frozen=True)
@@ -241,13 +239,17 @@ class CheckedEntries:
         self._count: int | None = None
 
     def __iter__(self) -> Iterator[Entry]:
-        reader = LedgerReader(self._fd, self._shown, limit=self._size)
+        reader = LedgerReader(self._fd, self._shown, limit=self._size, progress=False)  # the check showed it
         until = self._until
         for entry in reader:
             if until is None or entry.date <= until:
                 yield entry
-        if reader.info.problems:  # the bytes checked changed since (a writer that takes no lock)
-            raise DelegationError(reader.info.problems, ExitCode.PROBLEMS)
+        problems = reader.info.problems
+        if reader.info.size != self._size:  # cut shorter since (by a program that takes no lock)
+            problems = [*problems, Problem(self._shown, None, None, Severity.ERROR, "ledger-changed", _(
+                "the ledger changed while it was read (it is only ever appended to); run the command again"))]
+        if problems:  # the bytes checked changed since (a writer that takes no lock)
+            raise DelegationError(problems, ExitCode.PROBLEMS)
 
     def __len__(self) -> int:
         if self._count is None:  # counted by a read of its own, then known for the command's run
@@ -266,9 +268,7 @@ def checked_entries(conv: Convention, fd: int | None, shown: str, until: dt.date
     whose old content the open descriptor keeps), so a long export does not hold up a ``commit``."""
     book = read_book(conv, fd, shown)
     book.require_valid()
-    if fd is not None:  # what was checked is never rewritten (appends go after it): writers need not wait
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
+    let_go(fd)  # what was checked is never rewritten (appends go after it): writers need not wait
     return CheckedEntries(fd, shown, book.file.size, until)
 
 

@@ -220,7 +220,8 @@ def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
         temporary = Path(name)
         try:
             os.fchmod(fd, 0o644)
-            for piece in (data,) if isinstance(data, bytes) else data:
+            pieces = iter((data,) if isinstance(data, bytes) else data)
+            while (piece := _made(pieces)) is not None:
                 view = memoryview(piece)
                 while view:
                     view = view[os.write(fd, view):]
@@ -233,10 +234,24 @@ def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+        if isinstance(exc, _NotMade) and exc.__cause__ is not None:
+            raise exc.__cause__ from None
         if not isinstance(exc, OSError):
             raise
         raise fail(_("cannot write: {reason}").format(reason=exc.strerror), code="write-failed", path=str(path),
                    exit_code=ExitCode.WRITE_FAILED) from None
+
+
+class _NotMade(Exception):
+    """A piece of what is written could not be made (its own error in ``__cause__``)."""
+
+
+def _made(pieces: Iterator[bytes]) -> bytes | None:
+    """The next piece (None after the last); an error in making it is told apart from the write's."""
+    try:
+        return next(pieces, None)
+    except OSError as exc:
+        raise _NotMade from exc
 
 
 def _remove_dirs(dirs: list[Path]) -> None:

@@ -161,7 +161,8 @@ def _split_lines(body: bytes, start_lineno: int) -> Iterator[tuple[int, str | by
 class LedgerReader:
     """The entries of a ledger, streamed in file order from an open descriptor (None: no
     file, an empty ledger), a block of about 4 MB at a time, up to the size the file had
-    when the reader was made (or ``limit`` bytes, when fewer).
+    when the reader was made (or ``limit`` bytes, when fewer); the command line's progress bar
+    is told how it goes, unless ``progress`` is False.
 
     Iterating yields each entry that parses; everything else — a byte-order mark, a missing
     or unsupported header, CR LF endings, invalid UTF-8, raw control characters, a line
@@ -173,11 +174,11 @@ class LedgerReader:
     formatting the entry again.  Reading stops after :data:`MAX_PROBLEMS` problems.
     """
 
-    def __init__(self, fd: int | None, shown: str, limit: int | None = None):
+    def __init__(self, fd: int | None, shown: str, limit: int | None = None, *, progress: bool = True):
         self.info = LedgerFile(shown, exists=fd is not None)
         self.text: str | None = None
         self._fd = fd
-        self._progress = PROGRESS.get()
+        self._progress = PROGRESS.get() if progress else None
         self._total = os.fstat(fd).st_size if fd is not None else 0
         if limit is not None:  # what an earlier read of the same file read, and no more
             self._total = min(self._total, limit)
@@ -462,6 +463,13 @@ def scan(fd: int | None, shown: str) -> LedgerFile:
     for __ in reader:
         pass
     return reader.info
+
+
+def let_go(fd: int | None) -> None:
+    """Release the shared lock :func:`opened_for_reading` took, the descriptor kept open."""
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
