@@ -19,7 +19,7 @@ from delegation_cli.core.errors import DelegationError, has_errors
 from delegation_cli.store.convention import bounds as convention_bounds
 from delegation_cli.store.convention import load_convention
 from delegation_cli.store.yaml_fast import read
-from delegation_cli.store.yaml_plain import Bounds, compose, construct
+from delegation_cli.store.yaml_plain import Bounds, compose, construct, top_level_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,3 +166,19 @@ def test_a_convention_with_a_problem_is_read_by_ruamel_with_its_location(tmp_pat
     problems = load_convention(path).problems
     line = broken.splitlines().index("  totl: 1") + 1
     assert [(p.line, p.column) for p in problems] == [(line, 3)]
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_folder_is_sorted_the_same_without_ruamel(path: Path) -> None:
+    """A portfolio or the pre-commit hook looks at every YAML file of a folder: whether it is a
+    convention, and which ledger it names, are the same read quickly as read by ruamel."""
+    from delegation_cli.store import convention
+
+    text = path.read_text(encoding="utf-8", errors="replace")
+    quick = convention._sniffed(text, str(path))
+    if not isinstance(quick[1], dict):
+        return  # outside the quick reader's subset: ruamel decided, as before
+    document = compose(text, str(path), convention_bounds())
+    keys = top_level_keys(document.root)
+    assert quick[0] == (keys is not None and len(convention.CONVENTION_KEYS & keys) >= 2)
+    assert quick[1] == construct(document, str(path))

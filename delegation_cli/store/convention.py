@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import DelegationError, ExitCode, Problem, Severity, fail, has_errors, raw_forbidden
 from ..core.i18n import _
@@ -250,11 +250,17 @@ def looks_like_convention(source: str | Path) -> bool:
     return _sniffed(source, "<text>")[0]
 
 
-def _sniffed(text: str, shown: str) -> tuple[bool, Document | None]:
+def _sniffed(text: str, shown: str) -> tuple[bool, Document | dict[str, Any] | None]:
     """Whether a YAML text looks like a convention (:func:`looks_like_convention`), and its
-    composed document (None when it cannot be parsed)."""
+    data when the quick reader (:mod:`yaml_fast`) reads it — the very data ruamel builds — else
+    its composed document (None when it cannot be parsed)."""
     if _is_ledger(text):
         return False, None
+    from .yaml_fast import read  # a portfolio looks at every YAML file of a folder: ruamel only where needed
+
+    quick = read(text, bounds())
+    if quick is not None:
+        return len(CONVENTION_KEYS & quick.keys()) >= 2, quick
     try:
         document = compose(text, shown, bounds())
         keys = top_level_keys(document.root)
@@ -286,13 +292,16 @@ def peek_convention(path: Path) -> Peeked | None:
     convention, document = _sniffed(text, str(path))
     if not convention:
         return None
-    if document is None or has_errors(document.problems):  # not plain YAML: check says what
+    if isinstance(document, dict):  # read by the quick reader
+        data: Any = document
+    elif document is None or has_errors(document.problems):  # not plain YAML: check says what
         return Peeked(None)
-    try:
-        data = construct(document, str(path))
-    except Exception:  # noqa: BLE001 - any parse failure: check will say which
-        return Peeked(None)
-    if not is_mapping(data):
+    else:
+        try:
+            data = construct(document, str(path))
+        except Exception:  # noqa: BLE001 - any parse failure: check will say which
+            return Peeked(None)
+    if not isinstance(data, dict):  # ruamel's mapping is a dict too
         return None
     ledger, ident = data.get("ledger"), data.get("id")
     if isinstance(ledger, str) and ledger.strip() != PLACEHOLDER:
