@@ -81,6 +81,11 @@ class Lang(enum.StrEnum):
     en = "en"
 
 
+def month_option(help_text: str) -> Any:
+    """``--month YYYY-MM`` (read by :func:`as_month`), with what the month means to the command."""
+    return typer.Option("--month", parser=as_month, metavar="YYYY-MM", help=help_text)
+
+
 def _set_language(value: Lang | str | None) -> Lang | str | None:
     """``--lang``: what is printed after the command line is read is in that language (help and
     texts written before it were already chosen by ``__main__`` from the same ``--lang``)."""

@@ -42,6 +42,7 @@ from ..core.entries import TARGET_KEY, Entry
 from ..core.lines import quote_label
 from ..core.model import Convention
 from ..core.money import Cents, format_signed
+from .formats import in_batches
 
 DATE_ORDERED = frozenset({"hledger", "beancount"})
 """The export formats whose transactions are in date order: they hold every entry (the others
@@ -341,14 +342,14 @@ def to_hledger(conv: Convention, entries: Sequence[Entry], *, source: str, until
     return "".join(hledger_pieces(conv, entries, source=source, until=until))
 
 
-_BATCH = 2_000
-"""Transactions written out together."""
-
-
 def hledger_pieces(conv: Convention, entries: Sequence[Entry], *, source: str,
                    until: dt.date | None = None) -> Iterator[str]:
     """:func:`to_hledger`, a piece at a time."""
-    lines = [
+    return in_batches(f"{line}\n" for line in _hledger_lines(conv, entries, source, until))
+
+
+def _hledger_lines(conv: Convention, entries: Sequence[Entry], source: str, until: dt.date | None) -> Iterator[str]:
+    yield from (
         f"; Convention {conv.id}: {_shortened(conv.title, str)}",
         f"; Exported by `delegation export --format hledger` from {_shortened(source, str)}"
         + (f", entries dated up to {until}" if until else ""),
@@ -356,23 +357,18 @@ def hledger_pieces(conv: Convention, entries: Sequence[Entry], *, source: str,
         "",
         "commodity 1000.00 EUR",
         "",
-    ]
-    lines += [f"account {':'.join(acc)}" for acc in _accounts_of(conv, entries, until)[0]]
-    for count, txn in enumerate(transactions(conv, entries, until)):
+    )
+    yield from (f"account {':'.join(acc)}" for acc in _accounts_of(conv, entries, until)[0])
+    for txn in transactions(conv, entries, until):
         tags = ", ".join(f"{k}:{_tag_value(v)}" for k, v in txn.tags)
         description, *more = hledger_label(txn.narration)
-        lines.append("")
-        lines.append(f"{txn.date.isoformat()} {_tag_value(txn.payee)} | {description}  ; {tags}")
-        lines += [f"    ; label-{number}: {piece}" for number, piece in enumerate(more, start=2)]
+        yield ""
+        yield f"{txn.date.isoformat()} {_tag_value(txn.payee)} | {description}  ; {tags}"
+        yield from (f"    ; label-{number}: {piece}" for number, piece in enumerate(more, start=2))
         accounts = [":".join(p.account) for p in txn.postings]
         width = max(map(len, accounts), default=0)
         for account, posting in zip(accounts, txn.postings, strict=True):
-            lines.append(f"    {account:<{width}}  {format_signed(posting.amount):>14} EUR")
-        if count % _BATCH == _BATCH - 1:
-            yield "\n".join(lines) + "\n"
-            lines.clear()
-    if lines:
-        yield "\n".join(lines) + "\n"
+            yield f"    {account:<{width}}  {format_signed(posting.amount):>14} EUR"
 
 
 # beancount -------------------------------------------------------------------------------
@@ -428,8 +424,13 @@ def to_beancount(conv: Convention, entries: Sequence[Entry], *, source: str, unt
 def beancount_pieces(conv: Convention, entries: Sequence[Entry], *, source: str,
                      until: dt.date | None = None) -> Iterator[str]:
     """:func:`to_beancount`, a piece at a time."""
+    return in_batches(f"{line}\n" for line in _beancount_lines(conv, entries, source, until))
+
+
+def _beancount_lines(conv: Convention, entries: Sequence[Entry], source: str,
+                     until: dt.date | None) -> Iterator[str]:
     accounts, first = _accounts_of(conv, entries, until)
-    lines = [
+    yield from (
         f"; Convention {conv.id}: {_shortened(conv.title, str)}",
         f"; Exported by `delegation export --format beancount` from {_shortened(source, str)}"
         + (f", entries dated up to {until}" if until else ""),
@@ -439,25 +440,20 @@ def beancount_pieces(conv: Convention, entries: Sequence[Entry], *, source: str,
         'option "operating_currency" "EUR"',
         "",
         f"{first.isoformat()} commodity EUR",
-    ]
-    lines += [f"{first.isoformat()} open {bean_account(acc)} EUR" for acc in accounts]
+    )
+    yield from (f"{first.isoformat()} open {bean_account(acc)} EUR" for acc in accounts)
     names: dict[tuple[str, ...], str] = {}
-    for count, txn in enumerate(transactions(conv, entries, until)):
-        lines.append("")
+    for txn in transactions(conv, entries, until):
+        yield ""
         directive = 'custom "note"' if not txn.postings else "*"
         narration, *more = bean_label(txn.narration)
-        lines.append(f"{txn.date.isoformat()} {directive} {_bean_string(txn.payee)} {narration}")
-        lines += [f"  label-{number}: {piece}" for number, piece in enumerate(more, start=2)]
-        lines += [f"  {key}: {_bean_string(value)}" for key, value in txn.tags]
+        yield f"{txn.date.isoformat()} {directive} {_bean_string(txn.payee)} {narration}"
+        yield from (f"  label-{number}: {piece}" for number, piece in enumerate(more, start=2))
+        yield from (f"  {key}: {_bean_string(value)}" for key, value in txn.tags)
         shown = [names.get(p.account) or names.setdefault(p.account, bean_account(p.account)) for p in txn.postings]
         width = max(map(len, shown), default=0)
         for account, posting in zip(shown, txn.postings, strict=True):
-            lines.append(f"  {account:<{width}}  {format_signed(posting.amount):>14} EUR")
-        if count % _BATCH == _BATCH - 1:
-            yield "\n".join(lines) + "\n"
-            lines.clear()
-    if lines:
-        yield "\n".join(lines) + "\n"
+            yield f"  {account:<{width}}  {format_signed(posting.amount):>14} EUR"
 
 
 def _in_hand(entries: Collection[Entry]) -> Sequence[Entry]:

@@ -17,7 +17,7 @@ or a portfolio is rendered in its own language (``i18n.using``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -128,6 +128,23 @@ def _in_context(pieces: Iterator[str], language: str | None, names: dict[str, st
         if piece is None:
             return
         yield piece
+
+
+BATCH = 2_000
+"""Pieces of a document joined before they are written: few enough writes, little text held."""
+
+
+def in_batches(pieces: Iterable[str], size: int = BATCH) -> Iterator[str]:
+    """``pieces`` (lines, rows, transactions) joined ``size`` at a time: a long document written
+    as it is made."""
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= size:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
 
 
 def render_text(kind: str, fmt: str, value: Any, **options: Any) -> str:

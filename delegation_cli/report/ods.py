@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO
 
 from ..core.money import NBSP, NNBSP
+from .formats import in_batches
 from .sheets import Sheet, xml_text
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -31,8 +32,6 @@ _NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
        'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
        'xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0" office:version="1.2"')
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
-_BATCH = 2_000
-"""Rows encoded and compressed together."""
 _EURO = (f'<number:number number:decimal-places="2" number:min-integer-digits="1" number:grouping="true"/>'
          f'<number:text>{NBSP}</number:text>'
          '<number:currency-symbol number:language="fr" number:country="FR">€</number:currency-symbol>')
@@ -131,16 +130,12 @@ def _content(part: IO[bytes], sheets: Sequence[Sheet]) -> None:
     part.write(f"{_HEAD}<office:document-content {_NS}><office:automatic-styles>{_DATA_STYLES}{columns}"
                "</office:automatic-styles><office:body><office:spreadsheet>".encode())
     for index, sheet in enumerate(sheets):
-        batch = [f'<table:table table:name="{xml_text(sheet.name)}">'
-                 + "".join(f'<table:table-column table:style-name="col-{index}-{column}"/>'
-                           for column in range(len(widths[index])))]
-        for row in _rows(sheet):
-            batch.append(row)
-            if len(batch) >= _BATCH:
-                part.write("".join(batch).encode("utf-8"))
-                batch.clear()
-        batch.append("</table:table>")
-        part.write("".join(batch).encode("utf-8"))
+        part.write((f'<table:table table:name="{xml_text(sheet.name)}">'
+                    + "".join(f'<table:table-column table:style-name="col-{index}-{column}"/>'
+                              for column in range(len(widths[index])))).encode("utf-8"))
+        for rows in in_batches(_rows(sheet)):
+            part.write(rows.encode("utf-8"))
+        part.write(b"</table:table>")
     part.write(b"</office:spreadsheet></office:body></office:document-content>")
 
 

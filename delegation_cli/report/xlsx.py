@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from typing import IO
 
+from .formats import in_batches
 from .sheets import Sheet, xml_text
 
 EURO_XLSX = '#,##0.00\\ "€";-#,##0.00\\ "€"'
@@ -30,8 +31,6 @@ _TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 _EPOCH = dt.date(1899, 12, 30).toordinal()
 _STYLE = {"money": ' s="2"', "date": ' s="3"', "percent": ' s="4"', "int": ""}
 """Each type's index in ``cellXfs`` (0: default, 1: the header)."""
-_BATCH = 2_000
-"""Rows encoded and compressed together."""
 
 
 def _styles() -> str:
@@ -105,14 +104,9 @@ def _worksheet(part: IO[bytes], sheet: Sheet) -> None:
                 f'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
                 f'</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
                 + (f"<cols>{cols}</cols>" if cols else "") + "<sheetData>").encode("utf-8"))
-    batch: list[str] = []
-    for row in _rows(sheet, letters):
-        batch.append(row)
-        if len(batch) >= _BATCH:
-            part.write("".join(batch).encode("utf-8"))
-            batch.clear()
-    batch.append("</sheetData></worksheet>")
-    part.write("".join(batch).encode("utf-8"))
+    for rows in in_batches(_rows(sheet, letters)):
+        part.write(rows.encode("utf-8"))
+    part.write(b"</sheetData></worksheet>")
 
 
 def workbook(sheets: Sequence[Sheet]) -> bytes:

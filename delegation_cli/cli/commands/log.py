@@ -12,7 +12,7 @@ from ...core.dialects import CsvDialect
 from ...core.errors import ExitCode
 from ...core.i18n import _, using
 from ..environment import Environment
-from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
+from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, month_option
 from ..output import emit, refuse_binary_on_terminal, sheet_language
 from . import command
 
@@ -47,8 +47,7 @@ def as_kind(text: str) -> str:
 def log(
     env: Environment,
     team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
-    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
-                                              help=_("Only entries dated in this month."))] = None,
+    month: Annotated[str | None, month_option(_("Only entries dated in this month."))] = None,
     kind: Annotated[str | None, typer.Option("--kind", parser=as_kind, metavar="KIND", help=_(
         "Only this kind of entry: commitment, payment, release, forecast, note, cancel or service-fait (or its "
         "French name: engagement, paiement, dégagement…)."))] = None,

@@ -12,7 +12,7 @@ from ...core.dialects import CsvDialect
 from ...core.errors import ExitCode
 from ...core.i18n import _
 from ..environment import Environment
-from ..options import DialectOpt, LangOpt, as_month
+from ..options import DialectOpt, LangOpt, month_option
 from ..output import deliver, refuse_binary_on_terminal
 from . import command
 
@@ -42,8 +42,7 @@ def portfolio(
     paths: Annotated[list[str] | None, typer.Argument(metavar="[PATH]...",
                                                       help=_("Convention files or folders (default: the "
                                                              "current folder)."))] = None,
-    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
-                                              help=_("Month reported for every convention (default: this "
+    month: Annotated[str | None, month_option(_("Month reported for every convention (default: this "
                                                      "month, within each convention's period)."))] = None,
     output: Annotated[PortfolioFormat, typer.Option("--format", case_sensitive=False,
                                                     help=_("table, markdown, csv, json, html, ods or xlsx."))] = (

@@ -11,7 +11,7 @@ import typer
 from ...core.errors import ExitCode
 from ...core.i18n import _
 from ..environment import Environment
-from ..options import ConventionOpt, LangOpt, LedgerOpt, as_month
+from ..options import ConventionOpt, LangOpt, LedgerOpt, month_option
 from ..output import emit
 from . import command
 
@@ -26,8 +26,7 @@ from . import command
     "Example: delegation publish --month 2020-06 --output open-data/fabrique-numerique-s3"))
 def publish(
     env: Environment,
-    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
-                                              help=_("Month whose figures are published (default: this month, "
+    month: Annotated[str | None, month_option(_("Month whose figures are published (default: this month, "
                                                      "within the period)."))] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="DIR",
                                                help=_("Folder to write the package in (default: "

@@ -12,7 +12,7 @@ from ...core.dialects import CsvDialect
 from ...core.errors import ExitCode
 from ...core.i18n import _
 from ..environment import Environment
-from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
+from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, month_option
 from ..output import deliver, refuse_binary_on_terminal
 from . import command
 
@@ -40,8 +40,7 @@ class ReconcileFormat(enum.StrEnum):
 def reconcile(
     env: Environment,
     extract: Annotated[str, typer.Argument(metavar="EXTRACT", help=_("The Chorus extract: .csv, .xlsx or .ods."))],
-    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
-                                              help=_("Compare with the ledger as of the end of this month "
+    month: Annotated[str | None, month_option(_("Compare with the ledger as of the end of this month "
                                                      "(default: every entry)."))] = None,
     output: Annotated[ReconcileFormat, typer.Option("--format", case_sensitive=False, help=_(
         "table, markdown, csv, json, ods or xlsx."))] = ReconcileFormat.table,

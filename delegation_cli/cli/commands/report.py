@@ -13,7 +13,7 @@ from ...core.dialects import CsvDialect
 from ...core.errors import ExitCode
 from ...core.i18n import _
 from ..environment import Environment
-from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, as_month
+from ..options import ConventionOpt, DialectOpt, LangOpt, LedgerOpt, month_option
 from ..output import deliver, refuse_binary_on_terminal
 from . import command
 
@@ -37,8 +37,7 @@ class ReportFormat(enum.StrEnum):
     "Example: delegation report --month 2020-06 --format markdown"))
 def report(
     env: Environment,
-    month: Annotated[str | None, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
-                                              help=_("Month reported (default: this month, "
+    month: Annotated[str | None, month_option(_("Month reported (default: this month, "
                                                      "within the period)."))] = None,
     team: Annotated[str | None, typer.Option("--team", help=_("Only this team."))] = None,
     final: Annotated[bool, typer.Option("--final", help=_("The end-of-convention report."))] = False,

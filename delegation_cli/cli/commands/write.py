@@ -28,9 +28,9 @@ from ..options import (
     WriteOptions,
     as_amount,
     as_date,
-    as_month,
     euros,
     grouped,
+    month_option,
 )
 from ..output import said
 from . import command
@@ -168,8 +168,7 @@ def forecast(
     amount: Annotated[euros, typer.Argument(parser=as_forecast_amount, metavar="AMOUNT", help=_(
         "Amount in euros, cents allowed: 20000, 20000.50, '20 000,50 €'. 0 withdraws the forecast in force."))],
     team: TeamOpt,
-    month: Annotated[str, typer.Option("--month", parser=as_month, metavar="YYYY-MM",
-                                       help=_("Month planned."))],
+    month: Annotated[str, month_option(_("Month planned."))],
     forecast_type: Annotated[ForecastType, typer.Option("--type", case_sensitive=False,
                                                                         help=_("ae: an order; cp: a payment."))],
     date: DateOpt = None,
